@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {SparseMerkle} from "../common/SparseMerkle.sol";
+import {IPortal} from "./IPortal.sol";
+import {IRollup} from "./IRollup.sol";
+
+/// @title Portal
+/// @notice L1 side of l2kit's optimistic rollup bridge. Deposits (ETH and ERC-20) are queued in a rolling hash chain
+///         that L2 derivation replays; withdrawals are paid once each, against the state root of a finalized
+///         proposal of the `Rollup`, with a depth-32 sparse Merkle proof of the withdrawal leaf.
+/// @dev Protocol: ARCHITECTURE.md, "Protocol specification". Token index 0 is ETH; ERC-20 tokens are numbered
+///      1..255 in registration order (the L2 balances tree has depth 8). Per-token totals make the "never pays out
+///      more than was deposited" invariant checkable on chain, and bound any token's L2 supply by 2^256 - 1.
+contract Portal is IPortal, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice A withdrawal as recorded in the L2 withdrawals tree (leaf `index`).
+    /// @param index Position in the withdrawals tree (withdrawals are numbered 0, 1, 2, … in L2 execution order).
+    /// @param sender L2 account that withdrew.
+    /// @param recipient L1 account that receives the funds.
+    /// @param l1Token L1 token address, `address(0)` for ETH.
+    /// @param amount Base units.
+    struct Withdrawal {
+        uint256 index;
+        address sender;
+        address recipient;
+        address l1Token;
+        uint256 amount;
+    }
+
+    /// @notice Highest token index: the L2 balances tree has 256 leaves and leaf 0 is ETH.
+    uint16 public constant MAX_TOKENS = 255;
+    /// @notice Token index of ETH.
+    uint16 public constant ETH_TOKEN_INDEX = 0;
+    /// @dev Gas given to each `name()`/`symbol()`/`decimals()` probe of a token being registered.
+    uint256 private constant METADATA_GAS = 100_000;
+    /// @dev Longest token name or symbol kept (longer ones are truncated), so a token cannot bloat the event.
+    uint256 private constant MAX_METADATA_BYTES = 64;
+
+    /// @notice Account allowed to call `initialize` once.
+    address public immutable deployer;
+    /// @notice The rollup whose finalized state roots prove withdrawals; zero until `initialize`.
+    IRollup public rollup;
+
+    uint256 private _depositCount;
+    bytes32 private _queueHash;
+    uint16 private _tokenCount;
+    mapping(address l1Token => uint16) private _tokenIndexOf;
+    mapping(uint16 tokenIndex => address) private _tokenAt;
+    mapping(bytes32 withdrawalHash => bool) private _finalized;
+
+    /// @notice Base units ever deposited, per L1 token (`address(0)` = ETH).
+    mapping(address l1Token => uint256) public totalDeposited;
+    /// @notice Base units ever paid out by withdrawals, per L1 token (`address(0)` = ETH).
+    mapping(address l1Token => uint256) public totalWithdrawn;
+
+    /// @notice A token was deposited for the first time and got an L2 token index.
+    event TokenRegistered(uint16 indexed tokenIndex, address indexed l1Token, string name, string symbol, uint8 decimals);
+    /// @notice A deposit joined the queue; L2 credits it when a block's `depositCountAfter` passes `depositIndex`.
+    event DepositQueued(
+        uint256 indexed depositIndex,
+        address indexed from,
+        address indexed to,
+        uint16 tokenIndex,
+        uint256 amount,
+        bytes32 queueHash
+    );
+    /// @notice A withdrawal was paid.
+    event WithdrawalFinalized(
+        bytes32 indexed withdrawalHash,
+        uint256 indexed withdrawalIndex,
+        address indexed recipient,
+        address l1Token,
+        uint256 amount
+    );
+    /// @notice `initialize` linked the portal to its rollup.
+    event RollupSet(address indexed rollup);
+
+    /// @notice A deposit of zero (or a token transfer that delivered nothing).
+    error ZeroAmount();
+    /// @notice Deposit to `address(0)`, or `initialize(address(0))`.
+    error ZeroAddress();
+    /// @notice `depositERC20` with an address that holds no contract code.
+    error NotAContract(address l1Token);
+    /// @notice All 255 token indices are taken.
+    error TooManyTokens();
+    /// @notice `initialize` called by someone other than the deployer.
+    error NotDeployer(address caller);
+    /// @notice `initialize` called a second time.
+    error AlreadyInitialized();
+    /// @notice `finalizeWithdrawal` before `initialize`.
+    error NotInitialized();
+    /// @notice The withdrawal with this hash was already paid.
+    error WithdrawalAlreadyFinalized(bytes32 withdrawalHash);
+    /// @notice The withdrawal leaf, its proof and `accountsRoot` do not hash to the proposal's state root.
+    error InvalidWithdrawalProof(bytes32 expectedStateRoot, bytes32 provenStateRoot);
+    /// @notice The withdrawal names an ERC-20 that was never deposited.
+    error UnknownToken(address l1Token);
+    /// @notice Paying the withdrawal would exceed what was ever deposited of that token.
+    error WithdrawalExceedsDeposits(address l1Token, uint256 amount, uint256 available);
+    /// @notice The ETH transfer to the recipient failed.
+    error EthTransferFailed(address recipient, uint256 amount);
+    /// @notice `tokenAt` with an index that is not registered.
+    error UnknownTokenIndex(uint16 tokenIndex);
+
+    constructor() {
+        deployer = msg.sender;
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    /// @notice Links the portal to its rollup. Once, by the deployer (the rollup's constructor needs the portal
+    ///         address, so the two are linked after both exist).
+    /// @param rollup_ The `Rollup` contract.
+    function initialize(address rollup_) external {
+        if (msg.sender != deployer) revert NotDeployer(msg.sender);
+        if (address(rollup) != address(0)) revert AlreadyInitialized();
+        if (rollup_ == address(0)) revert ZeroAddress();
+        rollup = IRollup(rollup_);
+        emit RollupSet(rollup_);
+    }
+
+    // ---------------------------------------------------------------- deposits
+
+    /// @notice Deposits `msg.value` wei of ETH for L2 account `to`.
+    /// @param to L2 recipient.
+    /// @return depositIndex Index of the deposit in the queue.
+    function depositETH(address to) external payable nonReentrant returns (uint256 depositIndex) {
+        if (msg.value == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        totalDeposited[address(0)] += msg.value;
+        return _enqueue(to, ETH_TOKEN_INDEX, msg.value);
+    }
+
+    /// @notice Deposits `amount` of ERC-20 `l1Token` for L2 account `to`; the portal must be approved first.
+    ///         Registers the token on its first deposit. Credits what the portal actually received, so a
+    ///         fee-on-transfer token cannot credit more than it delivered.
+    /// @param l1Token The ERC-20 on L1.
+    /// @param to L2 recipient.
+    /// @param amount Base units to pull from the caller.
+    /// @return depositIndex Index of the deposit in the queue.
+    function depositERC20(address l1Token, address to, uint256 amount)
+        external
+        nonReentrant
+        returns (uint256 depositIndex)
+    {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        if (l1Token.code.length == 0) revert NotAContract(l1Token);
+        uint16 tokenIndex = _tokenIndexOf[l1Token];
+        if (tokenIndex == 0) tokenIndex = _registerToken(l1Token);
+
+        IERC20 token = IERC20(l1Token);
+        uint256 balanceBefore = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 balanceAfter = token.balanceOf(address(this));
+        if (balanceAfter <= balanceBefore) revert ZeroAmount();
+        uint256 received = balanceAfter - balanceBefore;
+
+        totalDeposited[l1Token] += received;
+        return _enqueue(to, tokenIndex, received);
+    }
+
+    // ------------------------------------------------------------- withdrawals
+
+    /// @notice Pays withdrawal `w`, proven against the state root of finalized proposal `proposalIndex`:
+    ///         `stateRoot == keccak256(accountsRoot ‖ withdrawalsRoot)` where `withdrawalsRoot` is the depth-32
+    ///         sparse Merkle root of leaf `withdrawalHash(w)` at index `w.index` with `siblings` (bottom-up).
+    ///         Each withdrawal is paid once, to `w.recipient`, whoever calls.
+    /// @param proposalIndex A finalized proposal of the rollup (any one whose state includes the withdrawal).
+    /// @param w The withdrawal.
+    /// @param accountsRoot The accounts root of that state.
+    /// @param siblings Proof of the withdrawal leaf in the withdrawals tree, bottom-up.
+    function finalizeWithdrawal(
+        uint256 proposalIndex,
+        Withdrawal calldata w,
+        bytes32 accountsRoot,
+        bytes32[32] calldata siblings
+    ) external nonReentrant {
+        IRollup rollup_ = rollup;
+        if (address(rollup_) == address(0)) revert NotInitialized();
+        bytes32 hash = _withdrawalHash(w);
+        if (_finalized[hash]) revert WithdrawalAlreadyFinalized(hash);
+        bytes32 stateRoot = rollup_.finalizedStateRoot(proposalIndex);
+        bytes32 withdrawalsRoot = SparseMerkle.computeRoot(hash, w.index, siblings);
+        bytes32 provenStateRoot = keccak256(abi.encodePacked(accountsRoot, withdrawalsRoot));
+        if (provenStateRoot != stateRoot) revert InvalidWithdrawalProof(stateRoot, provenStateRoot);
+
+        address l1Token = w.l1Token;
+        if (l1Token != address(0) && _tokenIndexOf[l1Token] == 0) revert UnknownToken(l1Token);
+        uint256 withdrawn = totalWithdrawn[l1Token] + w.amount;
+        uint256 deposited = totalDeposited[l1Token];
+        if (withdrawn > deposited) {
+            revert WithdrawalExceedsDeposits(l1Token, w.amount, deposited - totalWithdrawn[l1Token]);
+        }
+
+        _finalized[hash] = true;
+        totalWithdrawn[l1Token] = withdrawn;
+        emit WithdrawalFinalized(hash, w.index, w.recipient, l1Token, w.amount);
+
+        if (l1Token == address(0)) {
+            (bool ok,) = w.recipient.call{value: w.amount}("");
+            if (!ok) revert EthTransferFailed(w.recipient, w.amount);
+        } else {
+            IERC20(l1Token).safeTransfer(w.recipient, w.amount);
+        }
+    }
+
+    // ------------------------------------------------------------------- views
+
+    /// @notice Number of deposits queued so far (the next deposit's index).
+    function depositCount() external view returns (uint256) {
+        return _depositCount;
+    }
+
+    /// @notice Rolling hash of every deposit so far (zero before the first).
+    function queueHash() external view returns (bytes32) {
+        return _queueHash;
+    }
+
+    /// @notice Token index of `l1Token` (1..255), 0 if it was never deposited.
+    function tokenIndexOf(address l1Token) external view returns (uint16) {
+        return _tokenIndexOf[l1Token];
+    }
+
+    /// @notice L1 address of token index `tokenIndex`: `address(0)` for 0 (ETH); reverts for unregistered indices.
+    function tokenAt(uint16 tokenIndex) external view returns (address) {
+        if (tokenIndex > _tokenCount) revert UnknownTokenIndex(tokenIndex);
+        return _tokenAt[tokenIndex];
+    }
+
+    /// @notice Number of registered ERC-20 tokens (the highest token index in use).
+    function tokenCount() external view returns (uint16) {
+        return _tokenCount;
+    }
+
+    /// @notice Leaf of the L2 withdrawals tree for `w`:
+    ///         `keccak256(abi.encode(index, sender, recipient, l1Token, amount))`.
+    function withdrawalHash(Withdrawal calldata w) external pure returns (bytes32) {
+        return _withdrawalHash(w);
+    }
+
+    /// @notice Whether the withdrawal with this hash was paid.
+    function isWithdrawalFinalized(bytes32 hash) external view returns (bool) {
+        return _finalized[hash];
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _withdrawalHash(Withdrawal calldata w) private pure returns (bytes32) {
+        return keccak256(abi.encode(w.index, w.sender, w.recipient, w.l1Token, w.amount));
+    }
+
+    /// @dev Appends a deposit to the queue and extends the rolling hash.
+    function _enqueue(address to, uint16 tokenIndex, uint256 amount) private returns (uint256 depositIndex) {
+        depositIndex = _depositCount;
+        bytes32 next = keccak256(abi.encode(_queueHash, depositIndex, msg.sender, to, tokenIndex, amount));
+        _queueHash = next;
+        _depositCount = depositIndex + 1;
+        emit DepositQueued(depositIndex, msg.sender, to, tokenIndex, amount, next);
+    }
+
+    /// @dev Gives `l1Token` the next token index and announces it with its metadata (read defensively: a token
+    ///      without `name`/`symbol`/`decimals`, or with odd return data, registers as ("", "", 18)).
+    function _registerToken(address l1Token) private returns (uint16 tokenIndex) {
+        uint16 count = _tokenCount;
+        if (count >= MAX_TOKENS) revert TooManyTokens();
+        tokenIndex = count + 1;
+        _tokenCount = tokenIndex;
+        _tokenIndexOf[l1Token] = tokenIndex;
+        _tokenAt[tokenIndex] = l1Token;
+        emit TokenRegistered(
+            tokenIndex,
+            l1Token,
+            _readString(l1Token, IERC20Metadata.name.selector),
+            _readString(l1Token, IERC20Metadata.symbol.selector),
+            _readDecimals(l1Token)
+        );
+    }
+
+    /// @dev `string` (ABI-encoded) or `bytes32` (zero-padded, as old tokens do) returned by a metadata getter;
+    ///      "" when the call fails or returns anything else. At most `MAX_METADATA_BYTES` bytes are kept.
+    function _readString(address token, bytes4 selector) private view returns (string memory result) {
+        (bool ok, bytes memory data) = token.staticcall{gas: METADATA_GAS}(abi.encodeWithSelector(selector));
+        if (!ok) return "";
+        if (data.length == 32) {
+            // forge-lint: disable-next-line(unsafe-typecast) exactly 32 bytes long
+            bytes32 word = bytes32(data);
+            uint256 length = 0;
+            while (length < 32 && word[length] != 0) length++;
+            result = new string(length);
+            for (uint256 i = 0; i < length; i++) {
+                bytes(result)[i] = word[i];
+            }
+            return result;
+        }
+        if (data.length < 64) return "";
+        uint256 offset;
+        uint256 strLength;
+        assembly ("memory-safe") {
+            offset := mload(add(data, 0x20))
+        }
+        if (offset > data.length - 32) return "";
+        assembly ("memory-safe") {
+            strLength := mload(add(add(data, 0x20), offset))
+        }
+        if (strLength > data.length - 32 - offset) return "";
+        if (strLength > MAX_METADATA_BYTES) strLength = MAX_METADATA_BYTES;
+        result = new string(strLength);
+        for (uint256 i = 0; i < strLength; i++) {
+            bytes(result)[i] = data[32 + offset + i];
+        }
+    }
+
+    /// @dev `decimals()` if the token answers with a value that fits a uint8, else 18.
+    function _readDecimals(address token) private view returns (uint8) {
+        (bool ok, bytes memory data) =
+            token.staticcall{gas: METADATA_GAS}(abi.encodeWithSelector(IERC20Metadata.decimals.selector));
+        if (!ok || data.length < 32) return 18;
+        uint256 value = abi.decode(data, (uint256));
+        // forge-lint: disable-next-line(unsafe-typecast) range checked on this line
+        return value > type(uint8).max ? 18 : uint8(value);
+    }
+}
