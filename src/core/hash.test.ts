@@ -89,3 +89,18 @@ describe('fallback without WebAssembly', () => {
     }
   })
 })
+
+describe('keccak256PairInto', () => {
+  it('writes the same digest as hash2 at the given offsets, also when source and destination alias', () => {
+    const buffer = pseudoRandomBytes(200, 77)
+    const left = buffer.slice(10, 42)
+    const right = buffer.slice(42, 74)
+    const expected = keccakHasher.hash2(left, right)
+    const out = new Uint8Array(50)
+    keccakHasher.hash2Into!(buffer, 10, out, 7)
+    expect(out.subarray(7, 39)).toEqual(expected)
+    keccakHasher.hash2Into!(buffer, 10, buffer, 20)
+    expect(buffer.subarray(20, 52)).toEqual(expected)
+    expect(() => keccakHasher.hash2Into!(buffer, 150, out, 0)).toThrow(RangeError)
+  })
+})

@@ -14,6 +14,11 @@ export type Hasher = {
   /** Stable name, e.g. `keccak256`; lets stored trees record which hash built them. */
   readonly name: string
   hash2(left: Uint8Array, right: Uint8Array): Uint8Array
+  /**
+   * Optional allocation-free form of `hash2` for tree internals: compresses the 64 bytes `src[srcOffset, +64)`
+   * (left ‖ right) into `dst[dstOffset, +32)`. Must equal `hash2` on the two halves; `src` and `dst` may alias.
+   */
+  hash2Into?(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number): void
 }
 
 /** Keccak-256 rate in bytes (1088 bits): the bytes absorbed per permutation. */
@@ -250,8 +255,24 @@ export function keccak256Pair(left: Uint8Array, right: Uint8Array): Uint8Array {
   return mem.slice(0, 32)
 }
 
+/** keccak256 of `src[srcOffset, +64)` written to `dst[dstOffset, +32)`: `Hasher.hash2Into` without any allocation. */
+export function keccak256PairInto(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
+  if (srcOffset < 0 || srcOffset + 64 > src.length || dstOffset < 0 || dstOffset + 32 > dst.length) {
+    throw new RangeError('keccak256PairInto: offsets out of range')
+  }
+  if (sponge === undefined) {
+    dst.set(keccak_256(src.subarray(srcOffset, srcOffset + 64)), dstOffset)
+    return
+  }
+  const mem = sponge.memory
+  for (let i = 0; i < 64; i++) mem[i] = src[srcOffset + i]!
+  mem.set(PAIR_PADDING, 64)
+  sponge.permute()
+  for (let i = 0; i < 32; i++) dst[dstOffset + i] = mem[i]!
+}
+
 /** The Ethereum hasher: `node = keccak256(left ‖ right)`, as the Solidity `SparseMerkle` library computes it. */
-export const keccakHasher: Hasher = { name: 'keccak256', hash2: keccak256Pair }
+export const keccakHasher: Hasher = { name: 'keccak256', hash2: keccak256Pair, hash2Into: keccak256PairInto }
 
 /** Whether keccak256 runs on WebAssembly here (false = the slower @noble/hashes fallback). For logs and benches. */
 export const keccakUsesWasm: boolean = sponge !== undefined
