@@ -1,0 +1,120 @@
+/** Options of the optimistic rollup node, with defaults that make a devnet work with no configuration. */
+import { L2kitError } from '../core/errors.ts'
+import type { Address, Hex } from '../core/types.ts'
+
+/** L1 addresses of the rollup's contracts. */
+export type RollupContracts = {
+  portal: Address
+  rollup: Address
+  /** The development ERC-20 deployed on an embedded L1 (absent on an external L1). */
+  devToken?: Address
+  /** L1 block the contracts were deployed in: derivation starts reading logs here. */
+  deployBlock: bigint
+}
+
+/** Chain parameters every node of one rollup must agree on (they change the state root). */
+export type ChainConfig = {
+  chainId: bigint
+  /** L2 base fee in wei per gas; constant. */
+  baseFee: bigint
+  genesisTimestamp: number
+}
+
+export const BatchDataMode = { auto: 'auto', blob: 'blob', calldata: 'calldata' } as const
+export type BatchDataMode = (typeof BatchDataMode)[keyof typeof BatchDataMode]
+
+export type SequencerOptions = {
+  /** An L2 block is sealed this often when it has something in it (ms). */
+  blockTimeMs: number
+  /** Largest raw transaction accepted (bytes). */
+  maxTxBytes: number
+  /** L1 blocks a deposit must be buried under before the sequencer includes it. */
+  depositConfirmations: number
+  /** How often the L1 deposit queue is polled (ms). */
+  l1PollIntervalMs: number
+}
+
+export type BatcherOptions = {
+  /** How often the batcher looks for unposted blocks (ms). */
+  intervalMs: number
+  /** Post even a small batch when its oldest block is this old (ms). */
+  maxBatchAgeMs: number
+  /** Post once this many compressed bytes are waiting. */
+  targetBatchBytes: number
+  /** Up to 6 blobs per L1 transaction (EIP-4844 / viem limit). */
+  maxBlobsPerTx: number
+  dataMode: BatchDataMode
+  /** Blob fee cap = live blob base fee × this margin. */
+  blobFeeMargin: number
+}
+
+export type ProposerOptions = {
+  intervalMs: number
+}
+
+export type OptimisticNodeOptions = {
+  chain: ChainConfig
+  contracts: RollupContracts
+  l1RpcUrl: string
+  /** Key of the account that posts batches and proposes roots (the rollup's registered batcher). */
+  operatorKey: Hex
+  dataDir: string
+  rpc: { host: string; port: number }
+  sequencer: SequencerOptions
+  batcher: BatcherOptions
+  proposer: ProposerOptions
+  /** Run an independent verifier (its own L1 client and state) beside the sequencer. */
+  verifier: boolean
+}
+
+export const defaultSequencerOptions: SequencerOptions = {
+  blockTimeMs: 250,
+  maxTxBytes: 4_096,
+  depositConfirmations: 0,
+  l1PollIntervalMs: 500,
+}
+
+export const defaultBatcherOptions: BatcherOptions = {
+  intervalMs: 1_000,
+  maxBatchAgeMs: 2_000,
+  targetBatchBytes: 100_000,
+  maxBlobsPerTx: 6,
+  dataMode: BatchDataMode.auto,
+  blobFeeMargin: 2,
+}
+
+export const defaultProposerOptions: ProposerOptions = { intervalMs: 1_000 }
+
+export const DEFAULT_L2_CHAIN_ID = 42_069n
+/** 0.001 gwei: a mainnet-L2-like execution price, so fees are visible but tiny. */
+export const DEFAULT_L2_BASE_FEE = 1_000_000n
+
+function positive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new L2kitError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`, { details: { name, value } })
+  }
+}
+
+export function validateSequencerOptions(o: SequencerOptions): SequencerOptions {
+  positive('sequencer.blockTimeMs', o.blockTimeMs)
+  positive('sequencer.maxTxBytes', o.maxTxBytes)
+  positive('sequencer.l1PollIntervalMs', o.l1PollIntervalMs)
+  if (!Number.isInteger(o.depositConfirmations) || o.depositConfirmations < 0) {
+    throw new L2kitError('INVALID_OPTIONS', 'sequencer.depositConfirmations must be a whole number >= 0')
+  }
+  return o
+}
+
+export function validateBatcherOptions(o: BatcherOptions): BatcherOptions {
+  positive('batcher.intervalMs', o.intervalMs)
+  positive('batcher.maxBatchAgeMs', o.maxBatchAgeMs)
+  positive('batcher.targetBatchBytes', o.targetBatchBytes)
+  positive('batcher.blobFeeMargin', o.blobFeeMargin)
+  if (!Number.isInteger(o.maxBlobsPerTx) || o.maxBlobsPerTx < 1 || o.maxBlobsPerTx > 6) {
+    throw new L2kitError('INVALID_OPTIONS', `batcher.maxBlobsPerTx must be 1..6, got ${o.maxBlobsPerTx}`)
+  }
+  if (!Object.values(BatchDataMode).includes(o.dataMode)) {
+    throw new L2kitError('INVALID_OPTIONS', `batcher.dataMode must be auto, blob or calldata, got ${String(o.dataMode)}`)
+  }
+  return o
+}

@@ -1,0 +1,224 @@
+/**
+ * The optimistic rollup node: sequencer + batcher + proposer + its own derivation, an independent verifier,
+ * and the L2 JSON-RPC server, wired together with one L1 account (the rollup's batcher/proposer).
+ */
+import { join } from 'node:path'
+import { L2kitError } from '../core/errors.ts'
+import type { Hex } from '../core/types.ts'
+import { rollupAbi } from '../generated/contracts.ts'
+import { createL1Clients } from '../l1/clients.ts'
+import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
+import { TxManager } from '../l1/txManager.ts'
+import type { Logger } from '../node/logger.ts'
+import { RpcServer } from '../node/rpcServer.ts'
+import { Batcher } from './batcher.ts'
+import { ChainStore } from './chainStore.ts'
+import type { OptimisticNodeOptions } from './config.ts'
+import { Derivation } from './derivation.ts'
+import { Proposer } from './proposer.ts'
+import { createRpcMethods } from './rpcMethods.ts'
+import { Sequencer } from './sequencer.ts'
+
+export type NodeStatus = Awaited<ReturnType<OptimisticNode['status']>>
+
+export class OptimisticNode {
+  readonly options: OptimisticNodeOptions
+  readonly log: Logger
+  readonly store: ChainStore
+  readonly sequencer: Sequencer
+  #l1!: L1ClientsWithWallet
+  #verifierClient!: L1PublicClient
+  txManager!: TxManager
+  derivation!: Derivation
+  verifier: Derivation | undefined
+  batcher!: Batcher
+  proposer!: Proposer
+  rpc!: RpcServer
+  rpcUrl = ''
+  #challengeWindow = 0n
+  #started = false
+
+  constructor(options: OptimisticNodeOptions, modules: { logger: Logger }) {
+    this.options = options
+    this.log = modules.logger
+    this.store = new ChainStore(join(options.dataDir, 'chain'))
+    this.sequencer = new Sequencer(options.sequencer, { chain: options.chain, store: this.store, logger: this.log })
+  }
+
+  get l1(): L1ClientsWithWallet {
+    return this.#l1
+  }
+
+  async start(): Promise<void> {
+    const o = this.options
+    this.#l1 = await createL1Clients({ rpcUrl: o.l1RpcUrl, privateKey: o.operatorKey })
+    this.txManager = new TxManager({}, { publicClient: this.#l1.publicClient, account: this.#l1.account, logger: this.log })
+    this.#challengeWindow = await this.#l1.publicClient.readContract({
+      address: o.contracts.rollup,
+      abi: rollupAbi,
+      functionName: 'challengeWindow',
+    })
+    await this.sequencer.start()
+    this.derivation = new Derivation({
+      chain: o.chain,
+      contracts: o.contracts,
+      publicClient: this.#l1.publicClient,
+      logger: this.log.child({ component: 'derivation' }),
+      pollingIntervalMs: o.sequencer.l1PollIntervalMs,
+      onToken: async (t) => {
+        await this.store.putToken(t)
+        this.sequencer.registerToken(t)
+      },
+      onDeposit: async (d) => {
+        await this.store.putDeposits([d])
+      },
+    })
+    await this.derivation.start()
+    if (o.verifier) {
+      // Independent: its own L1 client, its own state, nothing from the sequencer.
+      this.#verifierClient = (await createL1Clients({ rpcUrl: o.l1RpcUrl })).publicClient
+      this.verifier = new Derivation({
+        chain: o.chain,
+        contracts: o.contracts,
+        publicClient: this.#verifierClient,
+        logger: this.log.child({ component: 'verifier' }),
+        pollingIntervalMs: o.sequencer.l1PollIntervalMs,
+      })
+      await this.verifier.start()
+    }
+    this.batcher = new Batcher(o.batcher, {
+      store: this.store,
+      state: () => this.sequencer.state,
+      publicClient: this.#l1.publicClient,
+      txManager: this.txManager,
+      contracts: o.contracts,
+      logger: this.log,
+    })
+    await this.batcher.start()
+    this.proposer = new Proposer(o.proposer, {
+      publicClient: this.#l1.publicClient,
+      txManager: this.txManager,
+      contracts: o.contracts,
+      derivation: this.derivation,
+      logger: this.log,
+    })
+    await this.proposer.start()
+    this.rpc = new RpcServer({ host: o.rpc.host, port: o.rpc.port }, { logger: this.log.child({ component: 'rpc' }) })
+    const methods = createRpcMethods({
+      chain: o.chain,
+      sequencer: this.sequencer,
+      store: this.store,
+      status: { status: () => this.status(), withdrawalProof: (i) => this.withdrawalProof(i) },
+    })
+    for (const [name, handler] of Object.entries(methods)) this.rpc.register(name, handler)
+    this.rpcUrl = await this.rpc.start()
+    this.#started = true
+    this.log.info({ rpc: this.rpcUrl, chainId: o.chain.chainId.toString() }, 'optimistic rollup node started')
+  }
+
+  /** Stops in reverse order; the sequencer last so every acknowledged transaction is sealed or logged. */
+  async stop(): Promise<void> {
+    if (!this.#started) {
+      await this.store.close().catch(() => undefined)
+      return
+    }
+    this.#started = false
+    await this.rpc.stop().catch(() => undefined)
+    await this.proposer.stop()
+    await this.batcher.stop()
+    await this.verifier?.stop()
+    await this.derivation.stop()
+    await this.sequencer.stop()
+    await this.store.close()
+    this.log.info('optimistic rollup node stopped')
+  }
+
+  get challengeWindowSeconds(): bigint {
+    return this.#challengeWindow
+  }
+
+  /** Rollup status for `l2kit status` and `l2kit_status`. */
+  async status() {
+    const l1Block = await this.#l1.publicClient.getBlock()
+    const now = Number(l1Block.timestamp)
+    const window = Number(this.#challengeWindow)
+    const proposals = this.derivation.proposals.filter((p) => p !== undefined)
+    const finalized = [...proposals].reverse().find((p) => !p.deleted && p.proposedAt + window <= now)
+    const last = this.store.lastBatch()
+    const v = this.verifier
+    const vProposals = v ? v.proposals.filter((p) => p !== undefined) : []
+    const pendingWithdrawals = this.sequencer.state.withdrawals
+      .filter((w) => !this.derivation.finalizedWithdrawals.has(w.index))
+      .map((w) => ({ ...w, index: w.index.toString(), amount: w.amount.toString() }))
+    return {
+      chainId: this.options.chain.chainId.toString(),
+      l1BlockNumber: l1Block.number.toString(),
+      l2Head: this.sequencer.head.number.toString(),
+      safeHead: this.derivation.safeHead.number.toString(),
+      finalizedHead: finalized ? finalized.l2BlockNumber.toString() : '0',
+      challengeWindowSeconds: window,
+      lastBatch: last
+        ? {
+            batchIndex: last.batchIndex.toString(),
+            l1TxHash: last.l1TxHash,
+            l1BlockNumber: last.l1BlockNumber.toString(),
+            isBlob: last.isBlob,
+            blobHashes: last.blobHashes,
+            firstBlock: last.firstBlock.toString(),
+            blockCount: last.blockCount,
+            dataBytes: last.dataBytes,
+            txCount: last.txCount,
+            l1FeeWei: last.l1FeeWei.toString(),
+          }
+        : null,
+      proposals: proposals.map((p) => ({
+        proposalIndex: p.proposalIndex.toString(),
+        batchIndex: p.batchIndex.toString(),
+        l2BlockNumber: p.l2BlockNumber.toString(),
+        stateRoot: p.stateRoot,
+        deleted: p.deleted,
+        finalized: !p.deleted && p.proposedAt + window <= now,
+        secondsToFinality: Math.max(0, p.proposedAt + window - now),
+      })),
+      verifier: v
+        ? {
+            safeHead: v.safeHead.number.toString(),
+            safeHeadHash: v.safeHead.hash,
+            sequencerHashAtSafeHead: this.store.getBlock(v.safeHead.number)?.hash ?? null,
+            proposalsChecked: vProposals.filter((p) => p.agrees !== undefined).length,
+            agreesWithAllProposals: vProposals.every((p) => p.agrees !== false),
+            disagreements: vProposals.filter((p) => p.agrees === false).map((p) => p.proposalIndex.toString()),
+            invalidBatches: v.batches.filter((b) => b && !b.valid).map((b) => ({ batchIndex: b.batchIndex.toString(), reason: b.reason })),
+          }
+        : null,
+      pendingWithdrawals,
+    }
+  }
+
+  /** What `Portal.finalizeWithdrawal` needs for withdrawal `index`, against the newest proposal covering it. */
+  async withdrawalProof(index: bigint) {
+    const w = this.derivation.state.withdrawals[Number(index)]
+    if (!w) {
+      throw new L2kitError('WITHDRAWAL_NOT_FOUND', `withdrawal ${index} is not in a batch derived from L1 yet`, { kind: 'temporary' })
+    }
+    const proof = this.derivation.withdrawalProof(index)
+    if (!proof) {
+      throw new L2kitError('WITHDRAWAL_NOT_PROPOSED', `no state root covering withdrawal ${index} has been proposed yet`, { kind: 'temporary' })
+    }
+    const now = Number((await this.#l1.publicClient.getBlock()).timestamp)
+    const finalizesAt = proof.proposal.proposedAt + Number(this.#challengeWindow)
+    return {
+      withdrawal: { index: w.index.toString(), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount: w.amount.toString() },
+      withdrawalHash: proof.withdrawalHash,
+      proposalIndex: proof.proposal.proposalIndex.toString(),
+      stateRoot: proof.proposal.stateRoot,
+      accountsRoot: proof.accountsRoot,
+      siblings: proof.siblings,
+      finalizesAt,
+      secondsToFinality: Math.max(0, finalizesAt - now),
+      finalized: this.derivation.finalizedWithdrawals.has(w.index),
+    }
+  }
+}
+
+export type { Hex }

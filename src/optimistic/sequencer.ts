@@ -1,0 +1,243 @@
+/**
+ * The sequencer: orders L2 transactions, executes them at once against the live state (so a wallet learns of a
+ * bad nonce or balance immediately), acknowledges each only after it is durably logged, and seals an L2 block
+ * every `blockTimeMs` when there is something in it. Deposits from L1 open each block, before its transactions.
+ */
+import { EventEmitter } from 'node:events'
+import { bytesToHex } from 'viem'
+import { L2kitError } from '../core/errors.ts'
+import { decodeRawTransaction } from '../core/l2tx.ts'
+import { L2State } from '../core/state.ts'
+import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import type { Logger } from '../node/logger.ts'
+import { type BlockTx, type L2Block, ZERO_HASH, computeBlockHash, genesisBlock } from './block.ts'
+import type { ChainStore, OpenBlockMeta } from './chainStore.ts'
+import type { ChainConfig, SequencerOptions } from './config.ts'
+import { defaultSequencerOptions, validateSequencerOptions } from './config.ts'
+
+export type SequencerModules = {
+  chain: ChainConfig
+  store: ChainStore
+  logger: Logger
+  /** Wall clock in ms; injectable for tests. */
+  now?: () => number
+}
+
+type OpenTx = BlockTx & { seq: number }
+
+export type SequencerEvents = { block: [L2Block] }
+
+export class Sequencer extends EventEmitter<SequencerEvents> {
+  readonly options: SequencerOptions
+  readonly #chain: ChainConfig
+  readonly #store: ChainStore
+  readonly #log: Logger
+  readonly #now: () => number
+  #state: L2State
+  #head!: L2Block
+  #open!: OpenBlockMeta & { accountCountBefore: number; deposits: Deposit[]; txs: OpenTx[] }
+  #nextSeq = 0
+  /** Executed, not yet in a durable sealed block: what eth_getTransactionByHash shows as pending. */
+  readonly #unsealed = new Map<string, BlockTx>()
+  #timer: NodeJS.Timeout | undefined
+  #sealing: Promise<void> | undefined
+  #stopped = true
+
+  constructor(options: Partial<SequencerOptions>, modules: SequencerModules) {
+    super()
+    this.options = validateSequencerOptions({ ...defaultSequencerOptions, ...options })
+    this.#chain = modules.chain
+    this.#store = modules.store
+    this.#log = modules.logger.child({ component: 'sequencer' })
+    this.#now = modules.now ?? Date.now
+    this.#state = new L2State({ chainId: modules.chain.chainId, baseFee: modules.chain.baseFee })
+  }
+
+  /** The live state, including the open block's effects. Read only. */
+  get state(): L2State {
+    return this.#state
+  }
+
+  get head(): L2Block {
+    return this.#head
+  }
+
+  /** Number of the block transactions submitted now will land in. */
+  get pendingBlockNumber(): bigint {
+    return this.#open.number
+  }
+
+  /** Rebuilds the state from the store (genesis, sealed blocks, then the acknowledged open-block log). */
+  async start(): Promise<void> {
+    const started = performance.now()
+    for (const t of this.#store.listTokens()) this.#state.registerToken(t)
+    let head = this.#store.headNumber()
+    if (head === undefined) {
+      const genesis = this.#genesisBlock()
+      await this.#store.sealBlock(genesis, [], { number: 1n, depositCountAfter: 0n })
+      head = 0n
+    }
+    // Replay sealed blocks: deterministic, and the store's blocks are the source of truth.
+    for (let n = 1n; n <= head; n++) {
+      const b = this.#store.getBlock(n)
+      if (b === undefined) throw new L2kitError('STORE_CORRUPT', `block ${n} is missing from the store`, { kind: 'critical' })
+      for (const d of b.deposits) this.#state.applyDeposit(d)
+      for (const t of b.txs) this.#state.applyTx(t.tx, t.sender)
+    }
+    this.#head = this.#store.getBlock(head) as L2Block
+    const root = this.#rootHex()
+    if (root !== this.#head.stateRoot) {
+      throw new L2kitError('STORE_CORRUPT', `replayed state root ${root} differs from stored head root ${this.#head.stateRoot}`, {
+        kind: 'critical',
+      })
+    }
+    const open = this.#store.getOpenBlock() ?? { number: head + 1n, depositCountAfter: this.#head.depositCountAfter }
+    this.#open = { ...open, accountCountBefore: this.#state.accountCount, deposits: [], txs: [] }
+    for (let i = this.#head.depositCountAfter; i < open.depositCountAfter; i++) {
+      const d = this.#store.getDeposit(i)
+      if (d === undefined) throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
+      this.#state.applyDeposit(d)
+      this.#open.deposits.push(d)
+    }
+    const pending = this.#store.listPending()
+    let replayed = 0
+    for (const p of pending) {
+      // Acknowledged before the crash: must apply again exactly as before.
+      this.#execute(p.raw, p.seq)
+      replayed++
+      this.#nextSeq = p.seq + 1
+    }
+    this.#stopped = false
+    this.#timer = setInterval(() => void this.#tick(), this.options.blockTimeMs)
+    this.#log.info(
+      { head: head.toString(), replayedPending: replayed, ms: Math.round(performance.now() - started) },
+      'sequencer started',
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearInterval(this.#timer)
+    await this.#sealing
+  }
+
+  /**
+   * Validates, executes and durably logs a signed transaction; resolves with its hash once it is safe to
+   * acknowledge. Throws an L2kitError (state unchanged) for anything invalid.
+   */
+  async submitRawTransaction(raw: Hex | Uint8Array): Promise<Hex> {
+    if (this.#stopped) throw new L2kitError('SEQUENCER_STOPPED', 'the sequencer is not running', { kind: 'temporary' })
+    const seq = this.#nextSeq++
+    const rawHex = typeof raw === 'string' ? raw : bytesToHex(raw)
+    const tx = this.#execute(rawHex, seq)
+    await this.#store.appendPending({ seq, raw: tx.raw })
+    return tx.hash
+  }
+
+  #execute(rawHex: Hex, seq: number): OpenTx {
+    const decoded = decodeRawTransaction(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
+    const result = this.#state.applyTx(decoded.tx, decoded.sender)
+    const tx: OpenTx = {
+      seq,
+      hash: decoded.hash,
+      raw: rawHex,
+      sender: decoded.sender,
+      tx: decoded.tx,
+      gasUsed: result.gasUsed,
+      effectiveGasPrice: result.effectiveGasPrice,
+      ...(result.withdrawal ? { withdrawal: result.withdrawal } : {}),
+    }
+    this.#open.txs.push(tx)
+    this.#unsealed.set(tx.hash.toLowerCase(), tx)
+    return tx
+  }
+
+  getPendingTx(hash: Hex): BlockTx | undefined {
+    return this.#unsealed.get(hash.toLowerCase())
+  }
+
+  /** Tokens and deposits observed on L1 (stored durably by the caller first). */
+  registerToken(token: TokenInfo): void {
+    if (this.#state.tokens.some((t: TokenInfo) => t.index === token.index)) return
+    this.#state.registerToken(token)
+  }
+
+  /** Seals now if there is anything to seal (tests and the demo use it to avoid waiting a tick). */
+  async sealNow(): Promise<L2Block | undefined> {
+    await this.#sealing
+    return this.#seal()
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#sealing || this.#stopped) return
+    this.#sealing = this.#seal()
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        this.#log.error({ err }, 'sealing a block failed')
+      })
+      .finally(() => {
+        this.#sealing = undefined
+      })
+  }
+
+  /** Applies deposits stored since the open block started, while it has no transactions yet. */
+  async #includeNewDeposits(): Promise<void> {
+    if (this.#open.txs.length > 0) return
+    const available = this.#store.depositCount()
+    if (available <= this.#open.depositCountAfter) return
+    const next = this.#open.depositCountAfter
+    for (let i = next; i < available; i++) {
+      const d = this.#store.getDeposit(i)
+      if (d === undefined) break
+      this.#state.applyDeposit(d)
+      this.#open.deposits.push(d)
+      this.#open.depositCountAfter = i + 1n
+    }
+    await this.#store.putOpenBlock({ number: this.#open.number, depositCountAfter: this.#open.depositCountAfter })
+  }
+
+  async #seal(): Promise<L2Block | undefined> {
+    await this.#includeNewDeposits()
+    const open = this.#open
+    if (open.txs.length === 0 && open.deposits.length === 0) return undefined
+    const parent = this.#head
+    const timestamp = Math.max(parent.timestamp, Math.floor(this.#now() / 1000))
+    const stateRoot = this.#rootHex()
+    const txs = open.txs.map(({ seq: _seq, ...t }) => t)
+    const block: L2Block = {
+      number: open.number,
+      hash: ZERO_HASH,
+      parentHash: parent.hash,
+      timestamp,
+      depositCountAfter: open.depositCountAfter,
+      deposits: open.deposits,
+      accountCountBefore: open.accountCountBefore,
+      txs,
+      stateRoot,
+    }
+    block.hash = computeBlockHash({ ...block, txHashes: txs.map((t) => t.hash) })
+    const next: OpenBlockMeta = { number: open.number + 1n, depositCountAfter: open.depositCountAfter }
+    // Transactions arriving while the seal is written go to the next block.
+    this.#open = { ...next, accountCountBefore: this.#state.accountCount, deposits: [], txs: [] }
+    await this.#store.sealBlock(
+      block,
+      open.txs.map((t) => t.seq),
+      next,
+    )
+    this.#head = block
+    for (const t of txs) this.#unsealed.delete(t.hash.toLowerCase())
+    this.#log.debug({ number: block.number.toString(), txs: txs.length, deposits: block.deposits.length }, 'block sealed')
+    this.emit('block', block)
+    return block
+  }
+
+  #rootHex(): Hex {
+    const r: unknown = this.#state.stateRoot()
+    return typeof r === 'string' ? (r as Hex) : bytesToHex(r as Uint8Array)
+  }
+
+  #genesisBlock(): L2Block {
+    return genesisBlock(this.#chain.genesisTimestamp, this.#rootHex())
+  }
+
+}
