@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+import {Portal} from "../../src/optimistic/Portal.sol";
+import {Rollup} from "../../src/optimistic/Rollup.sol";
+
+/// @notice ERC-20 that burns `feeBps` of every transfer, so the receiver gets less than `amount`.
+contract FeeOnTransferToken is ERC20 {
+    uint256 public immutable feeBps;
+
+    constructor(uint256 feeBps_) ERC20("Fee Token", "FEE") {
+        feeBps = feeBps_;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) {
+            uint256 fee = value * feeBps / 10_000;
+            super._update(from, address(0), fee);
+            value -= fee;
+        }
+        super._update(from, to, value);
+    }
+}
+
+/// @notice Bare token without `name`, `symbol` or `decimals`; transfers move balances, nothing else.
+contract BareToken {
+    mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
+
+    function mint(address to, uint256 amount) external {
+        balanceOf[to] += amount;
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        return true;
+    }
+
+    function transfer(address to, uint256 amount) external returns (bool) {
+        balanceOf[msg.sender] -= amount;
+        balanceOf[to] += amount;
+        return true;
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        allowance[from][msg.sender] -= amount;
+        balanceOf[from] -= amount;
+        balanceOf[to] += amount;
+        return true;
+    }
+}
+
+/// @notice Old-style token whose `name`/`symbol` return `bytes32` (like MKR) and whose `decimals` is out of range.
+contract Bytes32MetadataToken is BareToken {
+    function name() external pure returns (bytes32) {
+        return "Maker";
+    }
+
+    function symbol() external pure returns (bytes32) {
+        return "MKR";
+    }
+
+    function decimals() external pure returns (uint256) {
+        return 300;
+    }
+}
+
+/// @notice Token whose metadata getters return malformed ABI data (an offset pointing past the end).
+contract MalformedMetadataToken is BareToken {
+    function name() external pure returns (string memory) {
+        assembly {
+            mstore(0x00, 0xffff)
+            mstore(0x20, 5)
+            return(0x00, 0x40)
+        }
+    }
+
+    function symbol() external pure returns (string memory) {
+        revert("no symbol");
+    }
+}
+
+/// @notice A token that reports success but never moves a balance.
+contract LyingToken {
+    function balanceOf(address) external pure returns (uint256) {
+        return 1;
+    }
+
+    function transferFrom(address, address, uint256) external pure returns (bool) {
+        return true;
+    }
+}
+
+/// @notice Rollup stand-in whose finalized state roots the test sets directly (a malicious one, if it likes).
+contract MockRollup {
+    error ProposalNotFinalized(uint256 proposalIndex);
+
+    mapping(uint256 => bytes32) public roots;
+
+    function setFinalizedStateRoot(uint256 proposalIndex, bytes32 stateRoot) external {
+        roots[proposalIndex] = stateRoot;
+    }
+
+    function finalizedStateRoot(uint256 proposalIndex) external view returns (bytes32 root) {
+        root = roots[proposalIndex];
+        if (root == bytes32(0)) revert ProposalNotFinalized(proposalIndex);
+    }
+}
+
+/// @notice Exposes the fraud-proof hook so tests can delete proposals.
+contract RollupHarness is Rollup {
+    constructor(address portal_, address batcher_, uint256 window, uint256 bond, bytes32 genesis)
+        Rollup(portal_, batcher_, window, bond, genesis)
+    {}
+
+    function deleteFrom(uint256 proposalIndex) external {
+        _deleteFrom(proposalIndex);
+    }
+}
+
+/// @notice Refuses ETH.
+contract EthRejecter {
+    receive() external payable {
+        revert("no ETH");
+    }
+
+    function propose(Rollup rollup, uint256 batchIndex, bytes32 stateRoot) external payable {
+        rollup.propose{value: msg.value}(batchIndex, stateRoot, 0);
+    }
+}
+
+/// @notice On receiving ETH, tries to finalize another withdrawal in the same call (reentrancy).
+contract ReentrantRecipient {
+    Portal public portal;
+    uint256 public proposalIndex;
+    Portal.Withdrawal public next;
+    bytes32 public accountsRoot;
+    bytes32[32] public siblings;
+    bool public armed;
+
+    function arm(
+        Portal portal_,
+        uint256 proposalIndex_,
+        Portal.Withdrawal calldata next_,
+        bytes32 accountsRoot_,
+        bytes32[32] calldata siblings_
+    ) external {
+        portal = portal_;
+        proposalIndex = proposalIndex_;
+        next = next_;
+        accountsRoot = accountsRoot_;
+        siblings = siblings_;
+        armed = true;
+    }
+
+    bytes public reentryError;
+
+    /// @dev Accepts the payment; records why the nested finalization failed.
+    receive() external payable {
+        if (!armed) return;
+        armed = false;
+        try portal.finalizeWithdrawal(proposalIndex, next, accountsRoot, siblings) {}
+        catch (bytes memory reason) {
+            reentryError = reason;
+        }
+    }
+}
