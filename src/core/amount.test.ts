@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
-  MAX_PACKED_MANTISSA,
   decodeAmount,
   encodeAmount,
   isPackable,
+  MAX_PACKED_MANTISSA,
   nearestPackableAmounts,
   packAmount,
   readAmount,
@@ -11,7 +11,7 @@ import {
   writeAmount,
 } from './amount.ts'
 import { ByteReader, ByteWriter } from './bytes.ts'
-import { L2kitError, isL2kitError } from './errors.ts'
+import { isL2kitError, L2kitError } from './errors.ts'
 
 const MAX_UINT256 = 2n ** 256n - 1n
 
@@ -93,7 +93,15 @@ describe('packed amounts', () => {
     expect([...encodeAmount(15n * 10n ** 17n)]).toEqual([17, 15])
     expect([...encodeAmount(300n)]).toEqual([2, 3])
     expect([...encodeAmount(301n)]).toEqual([0, 0xad, 0x02])
-    const values = [0n, 1n, 7n, 10n ** 18n, 123456n * 10n ** 12n, MAX_PACKED_MANTISSA, MAX_PACKED_MANTISSA * 10n ** 57n]
+    const values = [
+      0n,
+      1n,
+      7n,
+      10n ** 18n,
+      123456n * 10n ** 12n,
+      MAX_PACKED_MANTISSA,
+      MAX_PACKED_MANTISSA * 10n ** 57n,
+    ]
     values.push(10n ** 77n)
     const w = new ByteWriter()
     for (const v of values) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  addressToBytes,
   ByteReader,
   ByteWriter,
-  addressToBytes,
   bigintToBytes,
   bigintToMinimalBytes,
   bytesToAddress,
@@ -81,7 +81,12 @@ describe('ByteWriter / ByteReader', () => {
   it('round-trips every field type and grows past its initial capacity', () => {
     const w = new ByteWriter(16)
     const blob = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff)
-    w.u8(7).u32be(0xdeadbeef).varint(300).varbig(2n ** 200n).uintBE(2n ** 100n, 20).bytes(blob)
+    w.u8(7)
+      .u32be(0xdeadbeef)
+      .varint(300)
+      .varbig(2n ** 200n)
+      .uintBE(2n ** 100n, 20)
+      .bytes(blob)
     w.bytes(addressToBytes('0x00112233445566778899aabbccddeeff00112233'))
     const out = w.finish()
     expect(out.length).toBe(w.length)

@@ -101,7 +101,8 @@ export function writeBigintBE(target: Uint8Array, offset: number, value: bigint,
   }
   const hex = value.toString(16).padStart(length * 2, '0')
   for (let i = 0; i < length; i++) {
-    target[offset + i] = ((NIBBLE[hex.charCodeAt(2 * i)] as number) << 4) | (NIBBLE[hex.charCodeAt(2 * i + 1)] as number)
+    target[offset + i] =
+      ((NIBBLE[hex.charCodeAt(2 * i)] as number) << 4) | (NIBBLE[hex.charCodeAt(2 * i + 1)] as number)
   }
 }
 
@@ -151,7 +152,9 @@ export function addressToBytes(address: Address): Uint8Array {
 /** Lowercase address of 20 bytes (`bytes.subarray(offset, offset + 20)`). */
 export function bytesToAddress(bytes: Uint8Array, offset = 0): Address {
   if (offset < 0 || offset + 20 > bytes.length) {
-    throw new L2kitError('INVALID_ADDRESS', 'an address needs 20 bytes', { details: { available: bytes.length - offset } })
+    throw new L2kitError('INVALID_ADDRESS', 'an address needs 20 bytes', {
+      details: { available: bytes.length - offset },
+    })
   }
   let out = '0x'
   for (let i = offset; i < offset + 20; i++) out += HEX_BYTE[bytes[i] as number]
@@ -296,7 +299,13 @@ export class ByteReader {
     const b = this.bytes
     const o = this.offset
     this.offset += 4
-    return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0
+    return (
+      (((b[o] as number) << 24) |
+        ((b[o + 1] as number) << 16) |
+        ((b[o + 2] as number) << 8) |
+        (b[o + 3] as number)) >>>
+      0
+    )
   }
 
   /** Big-endian unsigned integer of `length` bytes. */
@@ -329,7 +338,9 @@ export class ByteReader {
   /** Throws unless every byte was read. */
   end(): void {
     if (this.offset !== this.bytes.length) {
-      this.fail(`${this.bytes.length - this.offset} unexpected trailing bytes`, { trailing: this.bytes.length - this.offset })
+      this.fail(`${this.bytes.length - this.offset} unexpected trailing bytes`, {
+        trailing: this.bytes.length - this.offset,
+      })
     }
   }
 }

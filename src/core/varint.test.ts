@@ -31,7 +31,21 @@ describe('varint', () => {
   })
 
   it('round-trips numbers across every length boundary, up to MAX_SAFE_INTEGER', () => {
-    const values = [0, 1, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 35, 2 ** 49]
+    const values = [
+      0,
+      1,
+      127,
+      128,
+      16383,
+      16384,
+      2 ** 21 - 1,
+      2 ** 21,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 35,
+      2 ** 49,
+    ]
     values.push(Number.MAX_SAFE_INTEGER)
     for (const v of values) {
       const enc = encodeVarint(v)
@@ -42,7 +56,17 @@ describe('varint', () => {
   })
 
   it('round-trips bigints up to 2^256 - 1', () => {
-    const values = [0n, 1n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 56n, 2n ** 64n - 1n, 2n ** 64n, 10n ** 30n, 2n ** 256n - 1n]
+    const values = [
+      0n,
+      1n,
+      2n ** 28n - 1n,
+      2n ** 28n,
+      2n ** 56n,
+      2n ** 64n - 1n,
+      2n ** 64n,
+      10n ** 30n,
+      2n ** 256n - 1n,
+    ]
     for (const v of values) {
       const enc = encodeVarbig(v)
       expect(enc.length).toBe(varbigLength(v))
@@ -83,7 +107,10 @@ describe('varint', () => {
 
   it('never throws a non-l2kit error on random input', () => {
     let seed = 1
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0
+      return (seed >>> 16) & 0xff
+    }
     for (let i = 0; i < 2000; i++) {
       const bytes = Uint8Array.from({ length: 1 + (i % 40) }, rnd)
       const c1 = code(() => readVarint(bytes, 0))

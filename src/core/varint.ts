@@ -113,7 +113,8 @@ export function readVarint(
     const b = bytes[offset++] as number
     value += (b & 0x7f) * scale
     if (b < 0x80) {
-      if (b === 0 && offset - start > 1) fail(code, `varint at offset ${start} is not minimally encoded`, start)
+      if (b === 0 && offset - start > 1)
+        fail(code, `varint at offset ${start} is not minimally encoded`, start)
       break
     }
     scale *= 0x80
@@ -143,12 +144,14 @@ export function readVarbig(
   let chunkBits = 0
   for (;;) {
     if (offset >= bytes.length) fail(code, `varint at offset ${start} is truncated`, start)
-    if (offset - start >= maxLen) fail(code, `varint at offset ${start} is longer than ${maxBits} bits`, start)
+    if (offset - start >= maxLen)
+      fail(code, `varint at offset ${start} is longer than ${maxBits} bits`, start)
     const b = bytes[offset++] as number
     chunk |= (b & 0x7f) << chunkBits
     chunkBits += 7
     if (b < 0x80) {
-      if (b === 0 && offset - start > 1) fail(code, `varint at offset ${start} is not minimally encoded`, start)
+      if (b === 0 && offset - start > 1)
+        fail(code, `varint at offset ${start} is not minimally encoded`, start)
       break
     }
     if (chunkBits === 28) {
@@ -159,6 +162,7 @@ export function readVarbig(
     }
   }
   result |= BigInt(chunk >>> 0) << shift
-  if (result >> BigInt(maxBits) !== 0n) fail(code, `varint at offset ${start} does not fit in ${maxBits} bits`, start)
+  if (result >> BigInt(maxBits) !== 0n)
+    fail(code, `varint at offset ${start} does not fit in ${maxBits} bits`, start)
   return { value: result, next: offset }
 }
