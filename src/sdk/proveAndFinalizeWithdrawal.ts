@@ -1,0 +1,61 @@
+import type { Address, Hex } from 'viem'
+import { L2kitError } from '../core/errors.ts'
+import { portalAbi } from '../generated/contracts.ts'
+import { type WithdrawalStatus, getWithdrawalStatus } from './getWithdrawalStatus.ts'
+import type { AnyPublicClient, AnyWalletClient } from './types.ts'
+
+export type FinalizedWithdrawal = { l1TxHash: Hex; l1GasUsed: bigint; l1FeeWei: bigint; amount: bigint; recipient: Address }
+
+/**
+ * Proves a withdrawal against a finalized state root and pays it out on L1, in one portal call. With
+ * `wait`, it first waits (polling, reporting progress) until the covering root is past its challenge window.
+ */
+export async function proveAndFinalizeWithdrawal(
+  clients: { l1WalletClient: AnyWalletClient; l1PublicClient: AnyPublicClient; l2PublicClient: AnyPublicClient },
+  parameters: {
+    portal: Address
+    withdrawalIndex: bigint
+    wait?: boolean
+    pollIntervalMs?: number
+    timeoutMs?: number
+    onProgress?: (status: WithdrawalStatus) => void
+  },
+): Promise<FinalizedWithdrawal> {
+  const deadline = Date.now() + (parameters.timeoutMs ?? 15 * 60_000)
+  for (;;) {
+    const status = await getWithdrawalStatus(clients.l2PublicClient, parameters.withdrawalIndex)
+    parameters.onProgress?.(status)
+    if (status.status === 'finalized') {
+      throw new L2kitError('WITHDRAWAL_ALREADY_FINALIZED', `withdrawal ${parameters.withdrawalIndex} was already paid out on L1`)
+    }
+    if (status.status === 'ready-to-finalize') {
+      const { proof } = status
+      const w = proof.withdrawal
+      const amount = BigInt(w.amount)
+      const hash = await clients.l1WalletClient.writeContract({
+        address: parameters.portal,
+        abi: portalAbi,
+        functionName: 'finalizeWithdrawal',
+        args: [
+          BigInt(proof.proposalIndex),
+          { index: BigInt(w.index), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount },
+          proof.accountsRoot,
+          proof.siblings as unknown as readonly [Hex, ...Hex[]] & { length: 32 },
+        ],
+        chain: clients.l1WalletClient.chain,
+        account: clients.l1WalletClient.account,
+      })
+      const receipt = await clients.l1PublicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `finalizeWithdrawal ${hash} reverted`)
+      return { l1TxHash: hash, l1GasUsed: receipt.gasUsed, l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice, amount, recipient: w.recipient }
+    }
+    if (!parameters.wait) {
+      throw new L2kitError('WITHDRAWAL_NOT_READY', `withdrawal ${parameters.withdrawalIndex} is not final yet (${status.status})`, {
+        kind: 'temporary',
+        details: { status: status.status },
+      })
+    }
+    if (Date.now() > deadline) throw new L2kitError('TIMEOUT', `withdrawal ${parameters.withdrawalIndex} did not become final in time`)
+    await new Promise((r) => setTimeout(r, parameters.pollIntervalMs ?? 1_000))
+  }
+}
