@@ -10,6 +10,9 @@ abstract contract Test {
 
     bool public IS_TEST = true;
 
+    /// @dev Shown by `forge test -vv` (forge decodes these DSTest log events).
+    event log_named_uint(string key, uint256 val);
+
     address[] private _targetContracts;
     address[] private _targetSenders;
 
