@@ -5,10 +5,11 @@
  * independent verifier with its own L1 client and state. On an L1 reorg it rebuilds from the logs that remain.
  */
 import { bytesToHex, decodeEventLog, decodeFunctionData, hexToBytes, keccak256 } from 'viem'
-import { L2_TOKEN_ADDRESS_PREFIX } from '../core/constants.ts'
+import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
+import { SparseMerkleTree } from '../core/smt.ts'
 import { L2kitError, isL2kitError } from '../core/errors.ts'
-import { L2State } from '../core/state.ts'
-import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
+import { L2State, withdrawalHash } from '../core/state.ts'
+import type { Address, Deposit, Hex, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToData } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
@@ -94,7 +95,7 @@ export class Derivation {
   #logs: L1Log[] = []
   readonly #dataCache = new Map<Hex, Uint8Array>()
   readonly #blockTimes = new Map<bigint, number>()
-  #follower: LogFollower | undefined
+  #follower: LogFollower<typeof followedEvents> | undefined
   /** Withdrawal indices paid out on L1 (Portal `WithdrawalFinalized`). */
   readonly finalizedWithdrawals = new Set<bigint>()
 
@@ -119,7 +120,7 @@ export class Derivation {
 
   /** Follows L1 from the contracts' deployment block. */
   async start(): Promise<void> {
-    this.#follower = new LogFollower(
+    const follower = new LogFollower(
       {
         addresses: [this.#m.contracts.portal, this.#m.contracts.rollup],
         events: followedEvents,
@@ -148,7 +149,8 @@ export class Derivation {
         },
       },
     )
-    this.#follower.start()
+    this.#follower = follower
+    follower.start()
   }
 
   async stop(): Promise<void> {
@@ -385,8 +387,13 @@ export class Derivation {
       if (!p || p.deleted || !p.agrees) continue
       const b = this.#batches[Number(p.batchIndex)]
       if (!b || b.withdrawalCount <= index) continue
-      const proof = this.#state.withdrawalProofAt(index, b.withdrawalCount)
-      return { proposal: p, accountsRoot: b.accountsRoot, siblings: proof.siblings, withdrawalHash: proof.withdrawalHash }
+      // The withdrawals tree is append-only: its state at that batch is the first `withdrawalCount` leaves.
+      const tree = new SparseMerkleTree(WITHDRAWALS_TREE_DEPTH)
+      for (let k = 0; k < Number(b.withdrawalCount); k++) {
+        tree.set(k, hexToBytes(withdrawalHash(this.#state.withdrawals[k] as Withdrawal)))
+      }
+      const siblings = tree.proof(Number(index)).map((x) => bytesToHex(x))
+      return { proposal: p, accountsRoot: b.accountsRoot, siblings, withdrawalHash: withdrawalHash(this.#state.withdrawals[Number(index)] as Withdrawal) }
     }
     return undefined
   }

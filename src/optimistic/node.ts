@@ -108,7 +108,21 @@ export class OptimisticNode {
       chain: o.chain,
       sequencer: this.sequencer,
       store: this.store,
-      status: { status: () => this.status(), withdrawalProof: (i) => this.withdrawalProof(i) },
+      status: {
+        status: () => this.status(),
+        withdrawalProof: (i) => this.withdrawalProof(i),
+        contracts: () => ({
+          l1Rpc: o.l1RpcUrl,
+          l1ChainId: this.#l1.publicClient.chain.id,
+          portal: o.contracts.portal,
+          rollup: o.contracts.rollup,
+          devToken: o.contracts.devToken ?? null,
+          deployBlock: o.contracts.deployBlock.toString(),
+          l2ChainId: o.chain.chainId.toString(),
+          genesisTimestamp: o.chain.genesisTimestamp,
+          baseFee: o.chain.baseFee.toString(),
+        }),
+      },
     })
     for (const [name, handler] of Object.entries(methods)) this.rpc.register(name, handler)
     this.rpcUrl = await this.rpc.start()
@@ -154,6 +168,8 @@ export class OptimisticNode {
       chainId: this.options.chain.chainId.toString(),
       l1BlockNumber: l1Block.number.toString(),
       l2Head: this.sequencer.head.number.toString(),
+      depositsIncluded: this.sequencer.state.depositCount.toString(),
+      depositsQueuedOnL1: this.derivation.deposits.length.toString(),
       safeHead: this.derivation.safeHead.number.toString(),
       finalizedHead: finalized ? finalized.l2BlockNumber.toString() : '0',
       challengeWindowSeconds: window,

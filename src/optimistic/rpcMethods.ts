@@ -28,6 +28,8 @@ export type RpcHandler = (params: unknown[]) => unknown | Promise<unknown>
 export type RollupStatusSource = {
   status(): unknown
   withdrawalProof(withdrawalIndex: bigint): unknown
+  /** L1 contract addresses and the L1 RPC the node uses, so tools need only the L2 URL. */
+  contracts(): unknown
 }
 
 const BLOCK_GAS_LIMIT = 30_000_000n
@@ -162,6 +164,16 @@ export function createRpcMethods(deps: {
     return []
   }
 
+  function totalSupply(tokenIndex: number): bigint {
+    const state = sequencer.state
+    let sum = 0n
+    for (let i = 0; i < state.accountCount; i++) {
+      const a = state.addressAt(i)
+      if (a) sum += state.getBalance(a, tokenIndex)
+    }
+    return sum
+  }
+
   function tokenAddressOf(index: number): Address {
     const t = sequencer.state.tokens.find((x: TokenInfo) => x.index === index)
     return (t?.l2Address ?? L2_FEE_VAULT_ADDRESS) as Address
@@ -278,7 +290,7 @@ export function createRpcMethods(deps: {
         case 'name':
           return encodeAbiParameters([{ type: 'string' }], [token.name])
         case 'totalSupply':
-          return encodeAbiParameters([{ type: 'uint256' }], [sequencer.state.totalSupply(index)])
+          return encodeAbiParameters([{ type: 'uint256' }], [totalSupply(index)])
         case 'allowance':
           return encodeAbiParameters([{ type: 'uint256' }], [0n])
       }
@@ -351,6 +363,7 @@ export function createRpcMethods(deps: {
     eth_call: (p) => call(param<Record<string, unknown>>(p, 0, 'call') ?? {}),
     l2kit_status: () => deps.status.status(),
     l2kit_getWithdrawalProof: (p) => deps.status.withdrawalProof(quantity(param(p, 0, 'withdrawal index'), 'withdrawal index')),
+    l2kit_contracts: () => deps.status.contracts(),
     l2kit_tokens: () => sequencer.state.tokens,
     l2kit_batches: () => store.listBatches(),
   }

@@ -4,6 +4,13 @@ import { portalAbi } from '../generated/contracts.ts'
 import { type WithdrawalStatus, getWithdrawalStatus } from './getWithdrawalStatus.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
+type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>
+
+function siblingsTuple(siblings: readonly Hex[]): Tuple<Hex, 32> {
+  if (siblings.length !== 32) throw new L2kitError('INVALID_PROOF', `a withdrawal proof has 32 siblings, got ${siblings.length}`)
+  return [...siblings] as Tuple<Hex, 32>
+}
+
 export type FinalizedWithdrawal = { l1TxHash: Hex; l1GasUsed: bigint; l1FeeWei: bigint; amount: bigint; recipient: Address }
 
 /**
@@ -40,7 +47,7 @@ export async function proveAndFinalizeWithdrawal(
           BigInt(proof.proposalIndex),
           { index: BigInt(w.index), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount },
           proof.accountsRoot,
-          proof.siblings as unknown as readonly [Hex, ...Hex[]] & { length: 32 },
+          siblingsTuple(proof.siblings),
         ],
         chain: clients.l1WalletClient.chain,
         account: clients.l1WalletClient.account,

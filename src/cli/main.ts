@@ -1,0 +1,121 @@
+/** `l2kit`: one file per command; this file only dispatches and turns errors into clear messages. */
+import { isL2kitError } from '../core/errors.ts'
+import { createLogger } from '../node/logger.ts'
+import { type FlagSpec, type ParsedArgs, helpText, parseCommandArgs, str } from './args.ts'
+
+type Command = {
+  summary: string
+  flags: () => Promise<FlagSpec>
+  run: (args: ParsedArgs) => Promise<void>
+  examples?: string[]
+}
+
+const shutdownHooks: (() => Promise<void>)[] = []
+let shuttingDown = false
+function onShutdown(fn: () => Promise<void>): void {
+  shutdownHooks.push(fn)
+}
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true
+    for (const fn of shutdownHooks.reverse()) await fn().catch(() => undefined)
+  }
+  process.exit(code)
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (shuttingDown) process.exit(130)
+    process.stderr.write(`\n» ${sig}: stopping everything l2kit started…\n`)
+    void shutdown(0)
+  })
+}
+
+function loggerFor(args: ParsedArgs, name: string) {
+  const level = str(args.values['log-level']) ?? 'info'
+  return createLogger({ name, level, destination: 'stderr', pretty: process.stderr.isTTY === true || args.values.json !== true })
+}
+
+const commands: Record<string, Command> = {
+  up: {
+    summary: 'start an L1 (embedded anvil unless --l1-rpc), deploy the rollup, run sequencer/batcher/proposer/verifier',
+    flags: async () => (await import('./up.ts')).upFlags,
+    run: async (args) => (await import('./up.ts')).runUp(args, loggerFor(args, 'l2kit'), onShutdown),
+    examples: ['l2kit up', 'l2kit up --json', 'l2kit up --l1-rpc http://127.0.0.1:8545 --private-key 0x… --data-dir ./devnet'],
+  },
+  demo: {
+    summary: 'scripted end-to-end run on a fresh devnet: deposit, transfer, blob batch, verify, withdraw, costs',
+    flags: async () => (await import('./demo.ts')).demoFlags,
+    run: async (args) => (await import('./demo.ts')).runDemo(args, loggerFor(args, 'l2kit'), onShutdown),
+  },
+  deposit: {
+    summary: 'deposit ETH or an ERC-20 from L1 to L2',
+    flags: async () => (await import('./deposit.ts')).depositFlags,
+    run: async (args) => (await import('./deposit.ts')).runDeposit(args),
+    examples: ['l2kit deposit --private-key 0x… --amount 1.5', 'l2kit deposit --private-key 0x… --token DEV --amount 100'],
+  },
+  transfer: {
+    summary: 'send ETH or a bridged ERC-20 on L2',
+    flags: async () => (await import('./transfer.ts')).transferFlags,
+    run: async (args) => (await import('./transfer.ts')).runTransfer(args),
+    examples: ['l2kit transfer --private-key 0x… --to 0x… --amount 0.1', 'l2kit transfer --private-key 0x… --to 0x… --token DEV --amount 5'],
+  },
+  withdraw: {
+    summary: 'withdraw from L2 to L1: start, wait out the challenge window, finalize',
+    flags: async () => (await import('./withdraw.ts')).withdrawFlags,
+    run: async (args) => (await import('./withdraw.ts')).runWithdraw(args),
+    examples: ['l2kit withdraw --private-key 0x… --amount 0.5'],
+  },
+  status: {
+    summary: 'rollup status: heads, last batch and its blobs, proposals, verifier agreement',
+    flags: async () => (await import('./status.ts')).statusFlags,
+    run: async (args) => (await import('./status.ts')).runStatus(args),
+    examples: ['l2kit status', 'l2kit status --json'],
+  },
+  bench: {
+    summary: 'measure throughput, L1 bytes and gas per transfer, latencies; writes bench/results/optimistic.json',
+    flags: async () => (await import('../../bench/optimistic.ts')).benchFlags,
+    run: async (args) => (await import('../../bench/optimistic.ts')).runBench(args, loggerFor(args, 'bench'), onShutdown),
+  },
+}
+
+function usage(): string {
+  const w = Math.max(...Object.keys(commands).map((c) => c.length))
+  return [
+    'l2kit — real Layer 2 networks on a real Ethereum L1',
+    '',
+    'Usage: l2kit <command> [options]     (l2kit <command> --help for its options)',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(w)}  ${c.summary}`),
+  ].join('\n')
+}
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2)
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`)
+    return
+  }
+  const command = commands[name]
+  if (!command) {
+    process.stderr.write(`l2kit: unknown command "${name}"\n\n${usage()}\n`)
+    process.exitCode = 2
+    return
+  }
+  const flags = await command.flags()
+  const args = parseCommandArgs(rest, flags)
+  if (args.values.help === true) {
+    process.stdout.write(`${helpText(name, command.summary, flags, command.examples)}\n`)
+    return
+  }
+  await command.run(args)
+}
+
+main().then(
+  () => shutdown(Number(process.exitCode ?? 0)),
+  (err: unknown) => {
+    if (isL2kitError(err)) process.stderr.write(`l2kit: ${err.message} [${err.code}]\n`)
+    else process.stderr.write(`l2kit: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    void shutdown(1)
+  },
+)

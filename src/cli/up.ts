@@ -1,0 +1,99 @@
+/** `l2kit up`: the whole devnet (embedded anvil by default), running until Ctrl-C / SIGTERM. */
+import { formatEther } from 'viem'
+import { L2kitError } from '../core/errors.ts'
+import type { Hex } from '../core/types.ts'
+import type { Logger } from '../node/logger.ts'
+import type { BatchDataMode } from '../optimistic/config.ts'
+import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
+import { type FlagSpec, type ParsedArgs, num, str } from './args.ts'
+import { printJson, progress, table } from './output.ts'
+
+export const upFlags: FlagSpec = {
+  'l1-rpc': { type: 'string', description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)' },
+  'private-key': { type: 'string', description: 'operator key on an external L1 (deploys, posts batches, proposes)' },
+  'data-dir': { type: 'string', description: 'keep node state and deployment here; restart resumes from it (default: a temp dir)' },
+  host: { type: 'string', description: 'L2 JSON-RPC host', default: '127.0.0.1' },
+  port: { type: 'string', description: 'L2 JSON-RPC port (0 = any free port)', default: '8547' },
+  'chain-id': { type: 'string', description: 'L2 chain id', default: '42069' },
+  'block-time-ms': { type: 'string', description: 'L2 block time', default: '250' },
+  'challenge-window': { type: 'string', description: 'challenge window of proposed roots, seconds', default: '10' },
+  'batch-mode': { type: 'string', description: 'auto (cheaper of blob/calldata at live prices) | blob | calldata', default: 'auto' },
+  'l1-block-time': { type: 'string', description: 'seconds between embedded-anvil blocks (default: one block per tx)' },
+  'dev-accounts': { type: 'string', description: 'dev accounts funded on L2 at start (embedded L1)', default: '5' },
+}
+
+export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
+
+export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = false): Promise<UpResult> {
+  const v = args.values
+  const mode = str(v['batch-mode']) ?? 'auto'
+  if (!['auto', 'blob', 'calldata'].includes(mode)) throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)
+  const l1RpcUrl = str(v['l1-rpc'])
+  const privateKey = str(v['private-key'])
+  if (privateKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
+    throw new L2kitError('INVALID_ARGUMENTS', '--private-key must be 0x followed by 64 hex digits')
+  }
+  const dataDir = str(v['data-dir'])
+  const l1BlockTime = num(v['l1-block-time'], 'l1-block-time')
+  const devnet = await startDevnet(
+    {
+      ...(l1RpcUrl ? { l1RpcUrl } : {}),
+      ...(privateKey ? { operatorKey: privateKey as Hex } : {}),
+      ...(dataDir ? { dataDir } : {}),
+      ...(l1BlockTime !== undefined ? { l1BlockTime } : {}),
+      rpcHost: str(v.host) ?? '127.0.0.1',
+      rpcPort: num(v.port, 'port') ?? 8547,
+      l2ChainId: BigInt(num(v['chain-id'], 'chain-id') ?? 42069),
+      challengeWindowSeconds: BigInt(num(v['challenge-window'], 'challenge-window') ?? 10),
+      devAccounts: l1RpcUrl ? 0 : (num(v['dev-accounts'], 'dev-accounts') ?? 5),
+      sequencer: { blockTimeMs: num(v['block-time-ms'], 'block-time-ms') ?? 250 },
+      batcher: { dataMode: mode as BatchDataMode },
+    },
+    { logger, onStep: quiet ? () => undefined : progress },
+  )
+  const summary = {
+    l1Rpc: devnet.l1Rpc,
+    l2Rpc: devnet.l2Rpc,
+    l1ChainId: devnet.l1ChainId,
+    l2ChainId: Number(devnet.chain.chainId),
+    dataDir: devnet.dataDir,
+    contracts: {
+      portal: devnet.contracts.portal,
+      rollup: devnet.contracts.rollup,
+      ...(devnet.contracts.devToken ? { devToken: devnet.contracts.devToken, devTokenL2: '0x4200000000000000000000000000000000001001' } : {}),
+    },
+    operator: devnet.operator,
+    accounts: devnet.accounts,
+  }
+  return { devnet, summary }
+}
+
+export async function runUp(args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void): Promise<void> {
+  const { devnet, summary } = await startFromArgs(args, logger, args.values.json === true)
+  onShutdown(() => devnet.stop())
+  if (args.values.json === true) {
+    printJson({ ready: true, ...summary })
+  } else {
+    const lines = [
+      '',
+      'l2kit devnet is up (optimistic rollup)',
+      table([
+        ['L1 RPC', devnet.l1Rpc],
+        ['L2 RPC', devnet.l2Rpc],
+        ['L2 chain id', String(devnet.chain.chainId)],
+        ['Portal (L1)', devnet.contracts.portal],
+        ['Rollup (L1)', devnet.contracts.rollup],
+        ...(devnet.contracts.devToken ? ([['DEV token (L1)', devnet.contracts.devToken], ['DEV token (L2)', '0x4200000000000000000000000000000000001001']] as [string, string][]) : []),
+        ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
+        ['Data dir', devnet.dataDir],
+      ]),
+      '',
+      devnet.accounts.length ? `Dev accounts (funded on L1, and with ${formatEther(100n * 10n ** 18n)} ETH + 1000 DEV deposited to L2):` : '',
+      ...devnet.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
+      '',
+      'Add the L2 to a wallet with the RPC URL and chain id above. Ctrl-C stops everything.',
+    ]
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  await new Promise(() => undefined)
+}
