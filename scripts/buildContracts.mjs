@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the Solidity contracts with forge and writes src/generated/contracts.ts (ABIs as `as const` literals
-// and creation bytecode) for the deployable contracts. Skips everything when contracts/src and foundry.toml are
-// unchanged since the generated file was written (their hash is stored in it). `--force` rebuilds anyway.
+// Builds the Solidity contracts with forge (sources only; `forge test` compiles the tests) and writes
+// src/generated/contracts.ts (ABIs as `as const` literals and creation bytecode) for the deployable contracts.
+// Skips everything when contracts/src, foundry.toml and this script are unchanged since the generated file was
+// written (their hash is stored in it). `--force` rebuilds anyway.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -79,7 +80,7 @@ if (!force && storedHash() === hash) {
 }
 
 const started = Date.now()
-const build = spawnSync(forgeBinaryPath(), ['build'], { cwd: contractsDir, encoding: 'utf8' })
+const build = spawnSync(forgeBinaryPath(), ['build', '--skip', 'test'], { cwd: contractsDir, encoding: 'utf8' })
 if (build.status !== 0) {
   process.stderr.write(build.stdout ?? '')
   process.stderr.write(build.stderr ?? '')
