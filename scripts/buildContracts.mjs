@@ -80,7 +80,10 @@ if (!force && storedHash() === hash) {
 }
 
 const started = Date.now()
-const build = spawnSync(forgeBinaryPath(), ['build', '--skip', 'test'], { cwd: contractsDir, encoding: 'utf8' })
+const build = spawnSync(forgeBinaryPath(), ['build', '--skip', 'test'], {
+  cwd: contractsDir,
+  encoding: 'utf8',
+})
 if (build.status !== 0) {
   process.stderr.write(build.stdout ?? '')
   process.stderr.write(build.stderr ?? '')
