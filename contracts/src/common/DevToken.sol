@@ -13,9 +13,13 @@ contract DevToken is ERC20 {
     /// @param decimals_ Decimals reported by `decimals()`.
     /// @param holders Accounts that receive `amountEach` tokens each.
     /// @param amountEach Base units minted to every holder.
-    constructor(string memory name_, string memory symbol_, uint8 decimals_, address[] memory holders, uint256 amountEach)
-        ERC20(name_, symbol_)
-    {
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        address[] memory holders,
+        uint256 amountEach
+    ) ERC20(name_, symbol_) {
         _decimals = decimals_;
         for (uint256 i = 0; i < holders.length; i++) {
             _mint(holders[i], amountEach);

@@ -61,7 +61,9 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     mapping(address l1Token => uint256) public totalWithdrawn;
 
     /// @notice A token was deposited for the first time and got an L2 token index.
-    event TokenRegistered(uint16 indexed tokenIndex, address indexed l1Token, string name, string symbol, uint8 decimals);
+    event TokenRegistered(
+        uint16 indexed tokenIndex, address indexed l1Token, string name, string symbol, uint8 decimals
+    );
     /// @notice A deposit joined the queue; L2 credits it when a block's `depositCountAfter` passes `depositIndex`.
     event DepositQueued(
         uint256 indexed depositIndex,

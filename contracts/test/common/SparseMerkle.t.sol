@@ -88,17 +88,28 @@ contract SparseMerkleTest is Test {
         for (uint256 k = 0; k < 4; k++) {
             bytes32[] memory siblings = MerkleTree.proof(32, indices[k], indices, leaves);
             assertEq(caller.root(leaves[k], indices[k], siblings), expected, "memory overload");
-            assertEq(caller.root32(leaves[k], indices[k], MerkleTree.proof32(indices[k], indices, leaves)), expected, "calldata overload");
+            assertEq(
+                caller.root32(leaves[k], indices[k], MerkleTree.proof32(indices[k], indices, leaves)),
+                expected,
+                "calldata overload"
+            );
         }
     }
 
     /// The wrong leaf, index or sibling gives another root.
-    function testFuzz_aTamperedProofGivesAnotherRoot(uint32 index, bytes32 leaf, uint8 level, bytes32 junk) public view {
+    function testFuzz_aTamperedProofGivesAnotherRoot(uint32 index, bytes32 leaf, uint8 level, bytes32 junk)
+        public
+        view
+    {
         bytes32[32] memory siblings = zeroSiblings32();
         bytes32 honest = caller.root32(leaf, index, siblings);
         vm.assume(junk != siblings[level % 32]);
         siblings[level % 32] = junk;
         assertTrue(caller.root32(leaf, index, siblings) != honest, "tampered sibling");
-        assertTrue(caller.root32(leaf, index ^ (uint256(1) << (level % 32)), zeroSiblings32()) != honest || leaf == MerkleTree.zeroHash(0), "moved leaf");
+        assertTrue(
+            caller.root32(leaf, index ^ (uint256(1) << (level % 32)), zeroSiblings32()) != honest
+                || leaf == MerkleTree.zeroHash(0),
+            "moved leaf"
+        );
     }
 }

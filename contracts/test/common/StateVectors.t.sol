@@ -30,11 +30,7 @@ contract StateVectorsTest is Test {
 
     function toWithdrawal(StateVectors.WithdrawalVector memory v) internal pure returns (Portal.Withdrawal memory) {
         return Portal.Withdrawal({
-            index: v.index,
-            sender: v.sender,
-            recipient: v.recipient,
-            l1Token: v.l1Token,
-            amount: v.amount
+            index: v.index, sender: v.sender, recipient: v.recipient, l1Token: v.l1Token, amount: v.amount
         });
     }
 

@@ -91,6 +91,7 @@ abstract contract OptimisticFixture is Test {
         view
         returns (Portal.Withdrawal memory)
     {
-        return Portal.Withdrawal({index: index, sender: alice, recipient: recipient, l1Token: address(0), amount: amount});
+        return
+            Portal.Withdrawal({index: index, sender: alice, recipient: recipient, l1Token: address(0), amount: amount});
     }
 }

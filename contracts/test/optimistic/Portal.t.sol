@@ -21,7 +21,9 @@ import {
 import {OptimisticFixture} from "./Fixture.sol";
 
 contract PortalTest is OptimisticFixture {
-    event TokenRegistered(uint16 indexed tokenIndex, address indexed l1Token, string name, string symbol, uint8 decimals);
+    event TokenRegistered(
+        uint16 indexed tokenIndex, address indexed l1Token, string name, string symbol, uint8 decimals
+    );
     event DepositQueued(
         uint256 indexed depositIndex,
         address indexed from,
@@ -213,7 +215,9 @@ contract PortalTest is OptimisticFixture {
         vm.startPrank(alice);
         verbose.approve(address(portal), 10);
         vm.expectEmit(address(portal));
-        emit TokenRegistered(1, address(verbose), "This token name is far too long to be useful anywhere and keeps ", "LONG", 6);
+        emit TokenRegistered(
+            1, address(verbose), "This token name is far too long to be useful anywhere and keeps ", "LONG", 6
+        );
         portal.depositERC20(address(verbose), bob, 10);
         vm.stopPrank();
     }

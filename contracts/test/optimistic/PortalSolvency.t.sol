@@ -67,7 +67,9 @@ contract PortalHandler is Test {
         if (!registered) {
             vm.expectRevert(abi.encodeWithSelector(Portal.UnknownToken.selector, l1Token));
         } else if (amount > available) {
-            vm.expectRevert(abi.encodeWithSelector(Portal.WithdrawalExceedsDeposits.selector, l1Token, amount, available));
+            vm.expectRevert(
+                abi.encodeWithSelector(Portal.WithdrawalExceedsDeposits.selector, l1Token, amount, available)
+            );
         }
         portal.finalizeWithdrawal(proposal, w, ACCOUNTS_ROOT, siblings);
         if (registered && amount <= available) {

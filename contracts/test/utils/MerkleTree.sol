@@ -25,7 +25,9 @@ library MerkleTree {
         }
         if (!any) return zeroHash(level);
         return keccak256(
-            abi.encodePacked(node(level - 1, 2 * position, indices, leaves), node(level - 1, 2 * position + 1, indices, leaves))
+            abi.encodePacked(
+                node(level - 1, 2 * position, indices, leaves), node(level - 1, 2 * position + 1, indices, leaves)
+            )
         );
     }
 
