@@ -39,6 +39,11 @@ describe('startAnvil', () => {
     const { publicClient } = await createL1Clients({ rpcUrl: anvil.rpcUrl })
     expect(await publicClient.getChainId()).toBe(31337)
     expect(await publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[0]!.address })).toBe(10_000n * 10n ** 18n)
+    // The KZG warm-up tx is rejected: no block, no nonce used.
+    await anvil.kzgReady
+    expect(await publicClient.getBlockNumber()).toBe(0n)
+    expect(await publicClient.getTransactionCount({ address: ANVIL_DEV_ACCOUNTS[0]!.address, blockTag: 'pending' })).toBe(0)
+    expect(readFileSync(anvil.logPath, 'utf8')).not.toMatch(/panic/i)
   })
 
   it('runs two instances side by side with their own options', async () => {

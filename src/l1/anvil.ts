@@ -4,12 +4,14 @@
  * we hold is anvil's and signals reach it.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { Address, Hex } from 'viem'
+import { type Address, bytesToHex, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { ErrorKind, L2kitError } from '../core/errors.ts'
 import { L1ErrorCode } from './errors.ts'
 
@@ -89,6 +91,12 @@ export interface AnvilOptions {
   killOnExit: boolean
   /** Path of the anvil binary; resolved from `@foundry-rs/anvil-<platform>` when undefined. */
   binaryPath?: string
+  /**
+   * Anvil loads its KZG trusted setup on the first blob tx it sees, which makes that tx take ~3-6 s. When true,
+   * a deliberately invalid blob tx (rejected with "invalid KZG proof", no state change) is sent in the background
+   * right after start so the first real blob tx is fast. `AnvilInstance.kzgReady` resolves when done.
+   */
+  warmUpKzg: boolean
   /** Extra command line arguments, appended as they are. */
   extraArgs: readonly string[]
 }
@@ -103,6 +111,7 @@ export const defaultAnvilOptions: AnvilOptions = {
   portRetries: 5,
   stopTimeoutMs: 5_000,
   killOnExit: true,
+  warmUpKzg: true,
   extraArgs: [],
 }
 
@@ -113,6 +122,8 @@ export interface AnvilInstance {
   chainId: number
   pid: number
   logPath: string
+  /** Resolves once anvil's KZG setup is loaded (immediately when `warmUpKzg` is false). Never rejects. */
+  kzgReady: Promise<void>
   /** SIGTERM, wait (state is dumped if `statePath` was set), SIGKILL after `stopTimeoutMs`. Idempotent. */
   stop(): Promise<void>
 }
@@ -290,7 +301,8 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
     }
 
     if (chainId !== undefined && exited === undefined) {
-      return { rpcUrl, port, chainId, pid, logPath, stop }
+      const kzgReady = o.warmUpKzg ? warmUpAnvilKzg(rpcUrl, chainId) : Promise.resolve()
+      return { rpcUrl, port, chainId, pid, logPath, kzgReady, stop }
     }
     await stop()
     const logTail = tail(logPath, logStart)
@@ -309,4 +321,49 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
     kind: ErrorKind.temporary,
     details: { logPath },
   })
+}
+
+async function rpcCall(rpcUrl: string, method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
+  const response = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  return ((await response.json()) as { result?: unknown }).result
+}
+
+/**
+ * Makes anvil load its KZG setup: sends a blob tx whose blob is non-zero but whose commitment and proof are the
+ * point at infinity, so the proof check fails ("invalid KZG proof") after the setup is loaded. Best effort.
+ */
+async function warmUpAnvilKzg(rpcUrl: string, chainId: number): Promise<void> {
+  try {
+    const account = privateKeyToAccount((ANVIL_DEV_ACCOUNTS[0] as { privateKey: Hex }).privateKey)
+    const nonce = Number(
+      BigInt((await rpcCall(rpcUrl, 'eth_getTransactionCount', [account.address, 'pending'], 5_000)) as string),
+    )
+    const blob = new Uint8Array(131_072)
+    blob[31] = 1
+    const infinity = new Uint8Array(48)
+    infinity[0] = 0xc0
+    // versioned hash of the infinity commitment: 0x01 ‖ sha256(0xc0 ‖ 0…)[1:]
+    const hash = createHash('sha256').update(infinity).digest()
+    hash[0] = 1
+    const raw = await account.signTransaction({
+      type: 'eip4844',
+      chainId,
+      nonce,
+      gas: 21_000n,
+      maxFeePerGas: 1n,
+      maxPriorityFeePerGas: 0n,
+      maxFeePerBlobGas: 1n,
+      to: '0x0000000000000000000000000000000000000000',
+      blobVersionedHashes: [bytesToHex(hash)],
+      sidecars: [{ blob: bytesToHex(blob), commitment: bytesToHex(infinity), proof: bytesToHex(infinity) }],
+    })
+    await rpcCall(rpcUrl, 'eth_sendRawTransaction', [raw], 60_000)
+  } catch {
+    // best effort: the first real blob tx will just be slower
+  }
 }
