@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { describe, expect, it, vi } from 'vitest'
 import { keccak256, keccak256Pair, keccakHasher, keccakUsesWasm } from './hash.ts'
@@ -22,7 +23,9 @@ describe('keccak256', () => {
   })
 
   it('hashes the empty input to the well-known digest', () => {
-    expect(hex(keccak256(new Uint8Array(0)))).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
+    expect(hex(keccak256(new Uint8Array(0)))).toBe(
+      'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    )
   })
 
   it('matches @noble/hashes at every length around the 136-byte rate boundary and beyond', () => {

@@ -91,7 +91,15 @@ function assembleKeccakModule(): Uint8Array {
   const C = (x: number): number => 50 + x
   const D = 55
   const ROUND = 56
-  const op = { get: 0x20, set: 0x21, tee: 0x22, i64load: 0x29, i64store: 0x37, i32const: 0x41, i64const: 0x42 }
+  const op = {
+    get: 0x20,
+    set: 0x21,
+    tee: 0x22,
+    i64load: 0x29,
+    i64store: 0x37,
+    i32const: 0x41,
+    i64const: 0x42,
+  }
   const I64_AND = 0x83
   const I64_XOR = 0x85
   const I64_ROTL = 0x89
@@ -124,7 +132,7 @@ function assembleKeccakModule(): Uint8Array {
       get(A(x + 5 * y))
       get(D)
       code.push(I64_XOR)
-      const r = RHO[x]![y]!
+      const r = (RHO[x] as readonly number[])[y] as number
       if (r !== 0) {
         i64(BigInt(r))
         code.push(I64_ROTL)
@@ -163,7 +171,8 @@ function assembleKeccakModule(): Uint8Array {
   const locals = [2, ...uleb(56), 0x7e /* i64 */, 1, 0x7f /* i32 */]
   const body = [...uleb(locals.length + code.length), ...locals, ...code]
   const constants: number[] = []
-  for (const c of roundConstants()) for (let k = 0n; k < 8n; k++) constants.push(Number((c >> (8n * k)) & 0xffn))
+  for (const c of roundConstants())
+    for (let k = 0n; k < 8n; k++) constants.push(Number((c >> (8n * k)) & 0xffn))
   const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content]
   const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))]
   return new Uint8Array([
@@ -214,16 +223,16 @@ function keccak256Wasm(s: Sponge, bytes: Uint8Array): Uint8Array {
   if (length >= RATE) {
     mem.fill(0)
     for (; offset + RATE <= length; offset += RATE) {
-      for (let i = 0; i < RATE; i++) mem[i]! ^= bytes[offset + i]!
+      for (let i = 0; i < RATE; i++) mem[i] = (mem[i] as number) ^ (bytes[offset + i] as number)
       s.permute()
     }
-    for (let i = offset; i < length; i++) mem[i - offset]! ^= bytes[i]!
+    for (let i = offset; i < length; i++) mem[i - offset] = (mem[i - offset] as number) ^ (bytes[i] as number)
   } else {
     mem.set(bytes, 0)
     mem.fill(0, length)
   }
-  mem[length - offset]! ^= 0x01
-  mem[RATE - 1]! ^= 0x80
+  mem[length - offset] = (mem[length - offset] as number) ^ 0x01
+  mem[RATE - 1] = (mem[RATE - 1] as number) ^ 0x80
   s.permute()
   return mem.slice(0, 32)
 }
@@ -239,7 +248,9 @@ export function keccak256(bytes: Uint8Array): Uint8Array {
  */
 export function keccak256Pair(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (left.length !== 32 || right.length !== 32) {
-    throw new RangeError(`keccak256Pair expects two 32-byte words, got ${left.length} and ${right.length} bytes`)
+    throw new RangeError(
+      `keccak256Pair expects two 32-byte words, got ${left.length} and ${right.length} bytes`,
+    )
   }
   if (sponge === undefined) {
     const joined = new Uint8Array(64)
@@ -256,7 +267,12 @@ export function keccak256Pair(left: Uint8Array, right: Uint8Array): Uint8Array {
 }
 
 /** keccak256 of `src[srcOffset, +64)` written to `dst[dstOffset, +32)`: `Hasher.hash2Into` without any allocation. */
-export function keccak256PairInto(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
+export function keccak256PairInto(
+  src: Uint8Array,
+  srcOffset: number,
+  dst: Uint8Array,
+  dstOffset: number,
+): void {
   if (srcOffset < 0 || srcOffset + 64 > src.length || dstOffset < 0 || dstOffset + 32 > dst.length) {
     throw new RangeError('keccak256PairInto: offsets out of range')
   }
@@ -265,10 +281,10 @@ export function keccak256PairInto(src: Uint8Array, srcOffset: number, dst: Uint8
     return
   }
   const mem = sponge.memory
-  for (let i = 0; i < 64; i++) mem[i] = src[srcOffset + i]!
+  for (let i = 0; i < 64; i++) mem[i] = src[srcOffset + i] as number
   mem.set(PAIR_PADDING, 64)
   sponge.permute()
-  for (let i = 0; i < 32; i++) dst[dstOffset + i] = mem[i]!
+  for (let i = 0; i < 32; i++) dst[dstOffset + i] = mem[i] as number
 }
 
 /** The Ethereum hasher: `node = keccak256(left ‖ right)`, as the Solidity `SparseMerkle` library computes it. */

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { describe, expect, it } from 'vitest'
 import { type Hasher, keccakHasher } from './hash.ts'
 import { SparseMerkleTree, zeroHashes } from './smt.ts'
@@ -63,7 +64,9 @@ describe('SparseMerkleTree', () => {
           if (leaf.every((b) => b === 0)) reference.delete(index)
           else reference.set(index, leaf)
         }
-        expect(hex(tree.root()), `depth ${depth} round ${round}`).toBe(hex(naiveRoot(keccakHasher, depth, reference)))
+        expect(hex(tree.root()), `depth ${depth} round ${round}`).toBe(
+          hex(naiveRoot(keccakHasher, depth, reference)),
+        )
         expect(tree.size).toBe(reference.size)
       }
     }
@@ -125,7 +128,10 @@ describe('SparseMerkleTree', () => {
 
   it('gives the same root however updates are grouped between root() calls', () => {
     const next = rng(13)
-    const updates = Array.from({ length: 300 }, (_, i) => [next() % 1000, i % 9 === 0 ? new Uint8Array(32) : randomLeaf(next)] as const)
+    const updates = Array.from(
+      { length: 300 },
+      (_, i) => [next() % 1000, i % 9 === 0 ? new Uint8Array(32) : randomLeaf(next)] as const,
+    )
     const once = new SparseMerkleTree(32)
     const often = new SparseMerkleTree(32)
     for (const [i, leaf] of updates) {
@@ -151,7 +157,10 @@ describe('SparseMerkleTree', () => {
       expect(SparseMerkleTree.computeRoot(keccakHasher, 32, leaf, i, siblings)).toEqual(root)
       expect(SparseMerkleTree.verifyProof(keccakHasher, 32, root, randomLeaf(next), i, siblings)).toBe(false)
       // Moving a non-empty leaf to its sibling position changes the root (an empty one next to an empty one cannot).
-      if (i !== 5) expect(SparseMerkleTree.verifyProof(keccakHasher, 32, root, leaf, i % 2 ? i - 1 : i + 1, siblings)).toBe(false)
+      if (i !== 5)
+        expect(
+          SparseMerkleTree.verifyProof(keccakHasher, 32, root, leaf, i % 2 ? i - 1 : i + 1, siblings),
+        ).toBe(false)
       expect(SparseMerkleTree.verifyProof(keccakHasher, 32, randomLeaf(next), leaf, i, siblings)).toBe(false)
     }
   })
@@ -163,7 +172,9 @@ describe('SparseMerkleTree', () => {
     const siblings = tree.proof(3)
     expect(SparseMerkleTree.verifyProof(keccakHasher, 8, root, tree.get(3), 3, siblings.slice(1))).toBe(false)
     expect(SparseMerkleTree.verifyProof(keccakHasher, 8, root, tree.get(3), 256, siblings)).toBe(false)
-    expect(() => SparseMerkleTree.computeRoot(keccakHasher, 8, tree.get(3), 3, siblings.slice(1))).toThrow(RangeError)
+    expect(() => SparseMerkleTree.computeRoot(keccakHasher, 8, tree.get(3), 3, siblings.slice(1))).toThrow(
+      RangeError,
+    )
   })
 
   it('puts the running node on the right at level i when bit i of the index is 1', () => {
@@ -214,9 +225,12 @@ describe('SparseMerkleTree', () => {
       }
       expect(SparseMerkleTree.rootOf(keccakHasher, 8, leaves)).toEqual(tree.root())
     }
-    expect(() => SparseMerkleTree.rootOf(keccakHasher, 8, [[1, new Uint8Array(32)], [1, new Uint8Array(32)]])).toThrow(
-      /twice/,
-    )
+    expect(() =>
+      SparseMerkleTree.rootOf(keccakHasher, 8, [
+        [1, new Uint8Array(32)],
+        [1, new Uint8Array(32)],
+      ]),
+    ).toThrow(/twice/)
   })
 
   it('works with a pluggable hasher', () => {
@@ -236,6 +250,8 @@ describe('SparseMerkleTree', () => {
     expect(tree.root()).toEqual(naiveRoot(xorHasher, 16, reference))
     const root = tree.root()
     const [index] = reference.keys()
-    expect(SparseMerkleTree.verifyProof(xorHasher, 16, root, reference.get(index!)!, index!, tree.proof(index!))).toBe(true)
+    expect(
+      SparseMerkleTree.verifyProof(xorHasher, 16, root, reference.get(index!)!, index!, tree.proof(index!)),
+    ).toBe(true)
   })
 })

@@ -25,7 +25,8 @@ export function zeroHashes(hasher: Hasher): readonly Uint8Array[] {
   let zeros = zeroCache.get(hasher)
   if (zeros === undefined) {
     const list: Uint8Array[] = [EMPTY_LEAF]
-    for (let i = 0; i < MAX_TREE_DEPTH; i++) list.push(hasher.hash2(list[i]!, list[i]!))
+    for (let i = 0; i < MAX_TREE_DEPTH; i++)
+      list.push(hasher.hash2(list[i] as Uint8Array, list[i] as Uint8Array))
     zeros = list
     zeroCache.set(hasher, zeros)
   }
@@ -45,13 +46,17 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function checkDepth(depth: number): void {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_TREE_DEPTH) {
-    throw new RangeError(`Sparse Merkle tree depth must be an integer in [1, ${MAX_TREE_DEPTH}], got ${depth}`)
+    throw new RangeError(
+      `Sparse Merkle tree depth must be an integer in [1, ${MAX_TREE_DEPTH}], got ${depth}`,
+    )
   }
 }
 
 function checkWord(bytes: Uint8Array, what: string): void {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-    throw new RangeError(`${what} must be 32 bytes, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`)
+    throw new RangeError(
+      `${what} must be 32 bytes, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`,
+    )
   }
 }
 
@@ -73,8 +78,10 @@ type Key = number | bigint
 type HashInto = (src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number) => void
 
 function hashIntoFor(hasher: Hasher): HashInto {
-  if (hasher.hash2Into !== undefined) return (src, so, dst, d) => hasher.hash2Into!(src, so, dst, d)
-  return (src, so, dst, d) => dst.set(hasher.hash2(src.subarray(so, so + 32), src.subarray(so + 32, so + 64)), d)
+  const into = hasher.hash2Into
+  if (into !== undefined) return (src, so, dst, d) => into.call(hasher, src, so, dst, d)
+  return (src, so, dst, d) =>
+    dst.set(hasher.hash2(src.subarray(so, so + 32), src.subarray(so + 32, so + 64)), d)
 }
 
 /**
@@ -139,7 +146,7 @@ class PairLevel {
     const slot = this.slots.get(key)
     if (slot === undefined) return false
     const bit = 1 << half
-    const occupied = this.occupied[slot]!
+    const occupied = this.occupied[slot] as number
     if ((occupied & bit) === 0) return false
     if (occupied === bit) {
       this.slots.delete(key)
@@ -180,8 +187,8 @@ export class SparseMerkleTree {
     this.zeros = zeroHashes(hasher)
     this.hashInto = hashIntoFor(hasher)
     this.bigKeys = depth > MAX_NUMBER_KEYED_DEPTH
-    this.levels = Array.from({ length: depth }, (_, h) => new PairLevel(this.zeros[h]!))
-    this.rootNode = this.zeros[depth]!
+    this.levels = Array.from({ length: depth }, (_, h) => new PairLevel(this.zero(h)))
+    this.rootNode = this.zero(depth)
     this.leafCount = 0
     this.dirty = new Set()
   }
@@ -197,15 +204,16 @@ export class SparseMerkleTree {
     const key = this.key(index)
     const parent = this.parentOf(key)
     const half = this.halfOf(key)
-    const leaves = this.levels[0]!
+    const leaves = this.level(0)
     if (isZero(leaf)) {
       if (!leaves.clear(parent, half)) return
       this.leafCount--
     } else {
       const slot = leaves.ensure(parent)
       const bit = 1 << half
-      if ((leaves.occupied[slot]! & bit) === 0) {
-        leaves.occupied[slot]! |= bit
+      const occupied = leaves.occupied[slot] as number
+      if ((occupied & bit) === 0) {
+        leaves.occupied[slot] = occupied | bit
         this.leafCount++
       }
       leaves.slab.set(leaf, slot * 64 + half * 32)
@@ -222,16 +230,16 @@ export class SparseMerkleTree {
   /** Whether leaf `index` is non-empty. */
   has(index: LeafIndex): boolean {
     const key = this.key(index)
-    const leaves = this.levels[0]!
+    const leaves = this.level(0)
     const slot = leaves.slots.get(this.parentOf(key))
-    return slot !== undefined && (leaves.occupied[slot]! & (1 << this.halfOf(key))) !== 0
+    return slot !== undefined && ((leaves.occupied[slot] as number) & (1 << this.halfOf(key))) !== 0
   }
 
   /** Non-empty leaves as `[index, leaf copy]`, in no particular order (index is a bigint when depth > 52). */
   *entries(): IterableIterator<[Key, Uint8Array]> {
-    const leaves = this.levels[0]!
+    const leaves = this.level(0)
     for (const [parent, slot] of leaves.slots) {
-      const occupied = leaves.occupied[slot]!
+      const occupied = leaves.occupied[slot] as number
       for (let half = 0; half < 2; half++) {
         if ((occupied & (1 << half)) === 0) continue
         const index = this.bigKeys ? ((parent as bigint) << 1n) | BigInt(half) : (parent as number) * 2 + half
@@ -266,7 +274,7 @@ export class SparseMerkleTree {
   clone(): SparseMerkleTree {
     const copy = new SparseMerkleTree(this.depth, this.hasher)
     for (let height = 0; height < this.depth; height++) {
-      copy.levels[height] = new PairLevel(this.zeros[height]!, this.levels[height]!)
+      copy.levels[height] = new PairLevel(this.zero(height), this.level(height))
     }
     copy.rootNode = this.rootNode
     copy.leafCount = this.leafCount
@@ -290,7 +298,7 @@ export class SparseMerkleTree {
     const bits = bigIndex(index, depth)
     let node = leaf
     for (let level = 0; level < depth; level++) {
-      const sibling = siblings[level]!
+      const sibling = siblings[level] as Uint8Array
       checkWord(sibling, `Sibling ${level}`)
       node = (bits >> BigInt(level)) & 1n ? hasher.hash2(sibling, node) : hasher.hash2(node, sibling)
     }
@@ -319,7 +327,8 @@ export class SparseMerkleTree {
    */
   static rootOf(hasher: Hasher, depth: number, leaves: Iterable<readonly [number, Uint8Array]>): Uint8Array {
     checkDepth(depth)
-    if (depth > MAX_NUMBER_KEYED_DEPTH) throw new RangeError(`rootOf supports depth <= ${MAX_NUMBER_KEYED_DEPTH}`)
+    if (depth > MAX_NUMBER_KEYED_DEPTH)
+      throw new RangeError(`rootOf supports depth <= ${MAX_NUMBER_KEYED_DEPTH}`)
     const zeros = zeroHashes(hasher)
     const seen = new Set<number>()
     const entries: (readonly [number, Uint8Array])[] = []
@@ -331,20 +340,20 @@ export class SparseMerkleTree {
       seen.add(key)
       if (!isZero(leaf)) entries.push([key, leaf])
     }
-    if (entries.length === 0) return zeros[depth]!.slice()
+    if (entries.length === 0) return (zeros[depth] as Uint8Array).slice()
     entries.sort((a, b) => a[0] - b[0])
     let keys = entries.map((e) => e[0])
     let nodes = entries.map((e) => e[1])
     for (let level = 0; level < depth; level++) {
-      const zero = zeros[level]!
+      const zero = zeros[level] as Uint8Array
       const nextKeys: number[] = []
       const nextNodes: Uint8Array[] = []
       for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!
-        const node = nodes[i]!
+        const key = keys[i] as number
+        const node = nodes[i] as Uint8Array
         if (key % 2 === 0) {
           if (keys[i + 1] === key + 1) {
-            nextNodes.push(hasher.hash2(node, nodes[i + 1]!))
+            nextNodes.push(hasher.hash2(node, nodes[i + 1] as Uint8Array))
             i++
           } else {
             nextNodes.push(hasher.hash2(node, zero))
@@ -357,14 +366,24 @@ export class SparseMerkleTree {
       keys = nextKeys
       nodes = nextNodes
     }
-    return nodes[0]!.slice()
+    return (nodes[0] as Uint8Array).slice()
+  }
+
+  private level(height: number): PairLevel {
+    return this.levels[height] as PairLevel
+  }
+
+  private zero(height: number): Uint8Array {
+    return this.zeros[height] as Uint8Array
   }
 
   /** A leaf index as this tree's key type (number for depth <= 52, bigint above), checked to be in range. */
   private key(index: LeafIndex): Key {
     if (!this.bigKeys && typeof index === 'number') {
       if (!Number.isSafeInteger(index) || index < 0 || index >= 2 ** this.depth) {
-        throw new RangeError(`Leaf index ${index} is outside a depth-${this.depth} tree (0 <= index < 2^${this.depth})`)
+        throw new RangeError(
+          `Leaf index ${index} is outside a depth-${this.depth} tree (0 <= index < 2^${this.depth})`,
+        )
       }
       return index
     }
@@ -382,9 +401,9 @@ export class SparseMerkleTree {
 
   /** Copy of child `half` of block `parent` at `height` (the zero hash when absent). */
   private child(height: number, parent: Key, half: number): Uint8Array {
-    const level = this.levels[height]!
+    const level = this.level(height)
     const slot = level.slots.get(parent)
-    if (slot === undefined) return this.zeros[height]!.slice()
+    if (slot === undefined) return this.zero(height).slice()
     const offset = slot * 64 + half * 32
     return level.slab.slice(offset, offset + 32)
   }
@@ -402,12 +421,12 @@ export class SparseMerkleTree {
     const hashInto = this.hashInto
     let count = keys.length
     for (let height = 0; height < this.depth - 1; height++) {
-      const level = this.levels[height]!
-      const up = this.levels[height + 1]!
+      const level = this.level(height)
+      const up = this.level(height + 1)
       let written = 0
       let last: Key = -1
       for (let i = 0; i < count; i++) {
-        const key = keys[i]!
+        const key = keys[i] as Key
         const slot = level.slots.get(key)
         const parent = this.parentOf(key)
         const half = this.halfOf(key)
@@ -416,7 +435,7 @@ export class SparseMerkleTree {
         } else {
           const target = up.ensure(parent)
           hashInto(level.slab, slot * 64, up.slab, target * 64 + half * 32)
-          up.occupied[target]! |= 1 << half
+          up.occupied[target] = (up.occupied[target] as number) | (1 << half)
         }
         if (parent !== last) {
           keys[written++] = parent
@@ -426,10 +445,10 @@ export class SparseMerkleTree {
       count = written
     }
     // The top block holds the root's two children.
-    const top = this.levels[this.depth - 1]!
+    const top = this.level(this.depth - 1)
     const slot = top.slots.get(this.bigKeys ? 0n : 0)
     if (slot === undefined) {
-      this.rootNode = this.zeros[this.depth]!
+      this.rootNode = this.zero(this.depth)
     } else {
       const root = new Uint8Array(32)
       hashInto(top.slab, slot * 64, root, 0)
@@ -441,9 +460,4 @@ export class SparseMerkleTree {
 /** floor(k / 2) for a non-negative integer below 2^53 (`>>` would truncate to 32 bits). */
 function parentNumber(k: number): number {
   return (k - (k & 1)) / 2
-}
-
-/** k ^ 1 for a non-negative integer below 2^53 (`k & 1` only reads the low bit, which ToInt32 preserves). */
-function siblingNumber(k: number): number {
-  return k & 1 ? k - 1 : k + 1
 }

@@ -192,6 +192,7 @@ export function computeEffectiveGasPrice(fees: TxFees, baseFee: bigint): bigint 
     })
   }
   const tipped = baseFee + fees.maxPriorityFeePerGas
+  // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers only)
   return tipped < fees.maxFeePerGas ? tipped : fees.maxFeePerGas
 }
 
@@ -224,7 +225,8 @@ function withdrawalHashBytes(w: Withdrawal): Uint8Array {
 
 function hexWord(value: Hex | Uint8Array, what: string): Uint8Array {
   const bytes = typeof value === 'string' ? hexToBytes(value) : value
-  if (bytes.length !== 32) throw new L2kitError('INVALID_HEX', `${what} must be 32 bytes, got ${bytes.length}`)
+  if (bytes.length !== 32)
+    throw new L2kitError('INVALID_HEX', `${what} must be 32 bytes, got ${bytes.length}`)
   return bytes
 }
 
@@ -352,7 +354,11 @@ export class L2State {
       throw invalid('INVALID_CONFIG', `chainId must be a positive bigint, got ${String(config.chainId)}`, {})
     }
     if (typeof config.baseFee !== 'bigint' || config.baseFee < 0n) {
-      throw invalid('INVALID_CONFIG', `baseFee must be a non-negative bigint, got ${String(config.baseFee)}`, {})
+      throw invalid(
+        'INVALID_CONFIG',
+        `baseFee must be a non-negative bigint, got ${String(config.baseFee)}`,
+        {},
+      )
     }
     this.chainId = config.chainId
     this.baseFee = config.baseFee
@@ -447,14 +453,20 @@ export class L2State {
       )
     }
     if (expected > MAX_TOKENS) {
-      throw invalid('INVALID_TOKEN', `at most ${MAX_TOKENS} tokens can be registered`, { tokenIndex: info.index })
+      throw invalid('INVALID_TOKEN', `at most ${MAX_TOKENS} tokens can be registered`, {
+        tokenIndex: info.index,
+      })
     }
     const l2Address = l2TokenAddress(info.index)
     if (typeof info.l2Address !== 'string' || info.l2Address.toLowerCase() !== l2Address) {
-      throw invalid('INVALID_TOKEN', `token ${info.index} must have L2 address ${l2Address}, got ${info.l2Address}`, {
-        tokenIndex: info.index,
-        l2Address: info.l2Address,
-      })
+      throw invalid(
+        'INVALID_TOKEN',
+        `token ${info.index} must have L2 address ${l2Address}, got ${info.l2Address}`,
+        {
+          tokenIndex: info.index,
+          l2Address: info.l2Address,
+        },
+      )
     }
     const l1Address = checkAddress(info.l1Address, `token ${info.index} L1 address`) as Address
     if (this.tokenList.some((t) => t.l1Address === l1Address)) {
@@ -511,9 +523,10 @@ export class L2State {
    * Executes `tx` sent by `sender` (recovered from its signature by the caller): checks everything first, then
    * bumps the nonce, moves balances, pays the fee to the vault and, for withdrawals, burns the amount and appends
    * a withdrawal. Throws (state unchanged) `UNKNOWN_ACCOUNT`, `NONCE_TOO_LOW`, `NONCE_TOO_HIGH`,
-   * `UNSUPPORTED_OPERATION`, `GAS_LIMIT_TOO_LOW`, `FEE_CAP_TOO_LOW`, `INVALID_FEE`, `UNKNOWN_TOKEN`,
-   * `INVALID_ADDRESS`, `AMOUNT_NOT_PACKABLE`, `INSUFFICIENT_BALANCE`, `INSUFFICIENT_TOKEN_BALANCE`,
-   * `BALANCE_OVERFLOW`, `WITHDRAWALS_FULL` (checked in that order).
+   * `NONCE_OVERFLOW`, `UNSUPPORTED_OPERATION`, `GAS_LIMIT_TOO_LOW`, `FEE_CAP_TOO_LOW`, `INVALID_FEE`,
+   * `UNKNOWN_TOKEN`, `INVALID_ADDRESS`, `AMOUNT_NOT_PACKABLE`, `INSUFFICIENT_BALANCE`,
+   * `INSUFFICIENT_TOKEN_BALANCE`, then `BALANCE_OVERFLOW` / `ACCOUNTS_FULL` / `WITHDRAWALS_FULL` (checked in that
+   * order, so the first failing check names the error).
    */
   applyTx(tx: L2Tx, sender: Address): TxReceiptData {
     const plan = this.plan(tx, sender)
@@ -545,10 +558,17 @@ export class L2State {
         { sender: sender.address, txNonce: str(tx.nonce), accountNonce: str(sender.nonce) },
       )
     }
+    if (sender.nonce >= MAX_UINT64) {
+      throw new L2kitError('NONCE_OVERFLOW', `${sender.address} has used every nonce (2^64 - 1)`, {
+        details: { sender: sender.address, accountNonce: str(sender.nonce) },
+      })
+    }
     const op = tx.op
-    const gas = GAS[op.kind] as bigint | undefined
+    const gas = Object.hasOwn(GAS, op.kind) ? GAS[op.kind] : undefined
     if (gas === undefined) {
-      throw invalid('UNSUPPORTED_OPERATION', `operation ${String(op.kind)} is not supported`, { kind: String(op.kind) })
+      throw invalid('UNSUPPORTED_OPERATION', `operation ${String(op.kind)} is not supported`, {
+        kind: String(op.kind),
+      })
     }
     if (tx.gasLimit < gas) {
       throw invalid(
@@ -586,7 +606,10 @@ export class L2State {
     const ethBalance = sender.balances.get(ETH_TOKEN_INDEX) ?? 0n
     const ethNeeded = tokenIndex === ETH_TOKEN_INDEX ? fee + amount : fee
     if (ethBalance < ethNeeded) {
-      const what = tokenIndex === ETH_TOKEN_INDEX ? `the fee (${fee} wei) plus the amount (${amount} wei)` : `the fee (${fee} wei)`
+      const what =
+        tokenIndex === ETH_TOKEN_INDEX
+          ? `the fee (${fee} wei) plus the amount (${amount} wei)`
+          : `the fee (${fee} wei)`
       throw invalid(
         'INSUFFICIENT_BALANCE',
         `${sender.address} has ${ethBalance} wei but needs ${ethNeeded} wei for ${what}; fee = ${gas} gas × ${effectiveGasPrice} wei`,
@@ -604,7 +627,7 @@ export class L2State {
     if (tokenIndex !== ETH_TOKEN_INDEX) {
       const tokenBalance = sender.balances.get(tokenIndex) ?? 0n
       if (tokenBalance < amount) {
-        const token = this.tokenList[tokenIndex - 1]!
+        const token = this.tokenList[tokenIndex - 1] as TokenInfo
         throw invalid(
           'INSUFFICIENT_TOKEN_BALANCE',
           `${sender.address} has ${tokenBalance} ${token.symbol} (token ${tokenIndex}, base units) but the transaction moves ${amount}`,
@@ -615,6 +638,11 @@ export class L2State {
     const isTransfer = op.kind === 'ethTransfer' || op.kind === 'tokenTransfer'
     if (isTransfer) {
       const recipient = this.accountsByAddress.get(to)
+      if (recipient === undefined && this.accountList.length >= MAX_TREE_ENTRIES) {
+        throw new L2kitError('ACCOUNTS_FULL', 'the accounts tree is full (2^32 accounts)', {
+          kind: ErrorKind.critical,
+        })
+      }
       if (recipient !== undefined && recipient !== sender) {
         const balance = recipient.balances.get(tokenIndex) ?? 0n
         if (balance + amount > MAX_UINT256) {
@@ -641,7 +669,8 @@ export class L2State {
     if (tokenIndex === ETH_TOKEN_INDEX) {
       this.setBalance(sender, ETH_TOKEN_INDEX, (sender.balances.get(ETH_TOKEN_INDEX) ?? 0n) - fee - amount)
     } else {
-      if (fee !== 0n) this.setBalance(sender, ETH_TOKEN_INDEX, (sender.balances.get(ETH_TOKEN_INDEX) ?? 0n) - fee)
+      if (fee !== 0n)
+        this.setBalance(sender, ETH_TOKEN_INDEX, (sender.balances.get(ETH_TOKEN_INDEX) ?? 0n) - fee)
       this.setBalance(sender, tokenIndex, (sender.balances.get(tokenIndex) ?? 0n) - amount)
     }
     let withdrawal: Withdrawal | undefined
@@ -653,13 +682,16 @@ export class L2State {
         index: BigInt(this.withdrawalList.length),
         sender: sender.address,
         recipient: plan.to,
-        l1Token: tokenIndex === ETH_TOKEN_INDEX ? ZERO_ADDRESS : this.tokenList[tokenIndex - 1]!.l1Address,
+        l1Token:
+          tokenIndex === ETH_TOKEN_INDEX
+            ? ZERO_ADDRESS
+            : (this.tokenList[tokenIndex - 1] as TokenInfo).l1Address,
         amount,
       })
       this.withdrawalList.push(withdrawal)
     }
     if (fee !== 0n) {
-      const vault = this.accountList[0]!
+      const vault = this.accountList[0] as Account
       this.setBalance(vault, ETH_TOKEN_INDEX, (vault.balances.get(ETH_TOKEN_INDEX) ?? 0n) + fee)
     }
     const receipt: TxReceiptData = { gasUsed: plan.gas, effectiveGasPrice: plan.effectiveGasPrice, fee }
@@ -671,7 +703,8 @@ export class L2State {
   private checkToken(tokenIndex: number, allowEth: boolean): void {
     if (allowEth && tokenIndex === ETH_TOKEN_INDEX) return
     if (!Number.isInteger(tokenIndex) || tokenIndex < 1 || tokenIndex > this.tokenList.length) {
-      const registered = this.tokenList.length === 0 ? 'none registered yet' : `registered: 1..${this.tokenList.length}`
+      const registered =
+        this.tokenList.length === 0 ? 'none registered yet' : `registered: 1..${this.tokenList.length}`
       throw invalid('UNKNOWN_TOKEN', `token index ${tokenIndex} is not a bridged token (${registered})`, {
         tokenIndex,
         tokenCount: this.tokenList.length,
@@ -682,7 +715,9 @@ export class L2State {
   private createAccount(address: Address): Account {
     const index = this.accountList.length
     if (index >= MAX_TREE_ENTRIES) {
-      throw new L2kitError('ACCOUNTS_FULL', 'the accounts tree is full (2^32 accounts)', { kind: ErrorKind.critical })
+      throw new L2kitError('ACCOUNTS_FULL', 'the accounts tree is full (2^32 accounts)', {
+        kind: ErrorKind.critical,
+      })
     }
     const account: Account = { index, address, nonce: 0n, balances: new Map(), balancesRoot: undefined }
     this.accountList.push(account)
@@ -727,17 +762,23 @@ export class L2State {
   /** Balances-tree root of account `index` (the empty tree's root for an unused index). */
   balancesRoot(index: number): Hex {
     const account = this.accountList[index]
-    return bytesToHex(account === undefined ? balancesRootBytes(new Map(), this.hasher) : this.balancesRootOf(account))
+    return bytesToHex(
+      account === undefined ? balancesRootBytes(new Map(), this.hasher) : this.balancesRootOf(account),
+    )
   }
 
   /** Proof of withdrawal `index` against the current state root, in the shape `Portal.finalizeWithdrawal` takes. */
   withdrawalProof(index: number | bigint): WithdrawalProof {
     const withdrawal = this.getWithdrawal(index)
     if (withdrawal === undefined) {
-      throw invalid('UNKNOWN_WITHDRAWAL', `withdrawal ${index} does not exist (there are ${this.withdrawalList.length})`, {
-        withdrawalIndex: String(index),
-        withdrawalCount: this.withdrawalList.length,
-      })
+      throw invalid(
+        'UNKNOWN_WITHDRAWAL',
+        `withdrawal ${index} does not exist (there are ${this.withdrawalList.length})`,
+        {
+          withdrawalIndex: String(index),
+          withdrawalCount: this.withdrawalList.length,
+        },
+      )
     }
     const accountsRoot = this.accountsRootBytes()
     const withdrawalsRoot = this.withdrawalsRootBytes()
@@ -755,9 +796,13 @@ export class L2State {
   accountProof(index: number): AccountProof {
     const account = this.accountList[index]
     if (account === undefined) {
-      throw invalid('UNKNOWN_ACCOUNT', `account index ${index} does not exist (there are ${this.accountList.length})`, {
-        accountIndex: index,
-      })
+      throw invalid(
+        'UNKNOWN_ACCOUNT',
+        `account index ${index} does not exist (there are ${this.accountList.length})`,
+        {
+          accountIndex: index,
+        },
+      )
     }
     const accountsRoot = this.accountsRootBytes()
     const withdrawalsRoot = this.withdrawalsRootBytes()
@@ -783,18 +828,23 @@ export class L2State {
   private flushAccounts(): void {
     if (this.rootDirtyAccounts.size === 0) return
     for (const index of this.rootDirtyAccounts) {
-      const account = this.accountList[index]!
+      const account = this.accountList[index] as Account
       if (account.nonce > MAX_UINT64) {
-        throw new L2kitError('NONCE_OVERFLOW', `nonce of ${account.address} exceeds uint64`, { kind: ErrorKind.critical })
+        throw new L2kitError('NONCE_OVERFLOW', `nonce of ${account.address} exceeds uint64`, {
+          kind: ErrorKind.critical,
+        })
       }
-      this.accountsTree.set(index, accountLeafBytes(account.address, account.nonce, this.balancesRootOf(account)))
+      this.accountsTree.set(
+        index,
+        accountLeafBytes(account.address, account.nonce, this.balancesRootOf(account)),
+      )
     }
     this.rootDirtyAccounts.clear()
   }
 
   private flushWithdrawals(): void {
     for (; this.withdrawalsInTree < this.withdrawalList.length; this.withdrawalsInTree++) {
-      const w = this.withdrawalList[this.withdrawalsInTree]!
+      const w = this.withdrawalList[this.withdrawalsInTree] as Withdrawal
       this.withdrawalsTree.set(this.withdrawalsInTree, withdrawalHashBytes(w))
     }
   }
@@ -831,11 +881,18 @@ export class L2State {
   exportAccount(index: number): AccountSnapshot {
     const account = this.accountList[index]
     if (account === undefined) {
-      throw invalid('UNKNOWN_ACCOUNT', `account index ${index} does not exist (there are ${this.accountList.length})`, {
-        accountIndex: index,
-      })
+      throw invalid(
+        'UNKNOWN_ACCOUNT',
+        `account index ${index} does not exist (there are ${this.accountList.length})`,
+        {
+          accountIndex: index,
+        },
+      )
     }
-    const balances = Array.from(account.balances, ([token, amount]): [number, string] => [token, amount.toString()])
+    const balances = Array.from(account.balances, ([token, amount]): [number, string] => [
+      token,
+      amount.toString(),
+    ])
     balances.sort((a, b) => a[0] - b[0])
     return { address: account.address, nonce: account.nonce.toString(), balances }
   }
@@ -852,7 +909,8 @@ export class L2State {
     for (const entry of data.balances) {
       const [token, raw] = entry
       this.checkToken(token, true)
-      if (balances.has(token)) throw invalid('INVALID_SNAPSHOT', `account ${index} lists token ${token} twice`, {})
+      if (balances.has(token))
+        throw invalid('INVALID_SNAPSHOT', `account ${index} lists token ${token} twice`, {})
       const amount = parseUint(raw, `account ${index} balance of token ${token}`, MAX_UINT256)
       if (amount !== 0n) balances.set(token, amount)
     }
@@ -860,7 +918,9 @@ export class L2State {
     const holder = this.accountsByAddress.get(address)
     if (existing !== undefined) {
       if (existing.address !== address) {
-        throw invalid('INVALID_SNAPSHOT', `account ${index} is ${existing.address}, not ${address}`, { accountIndex: index })
+        throw invalid('INVALID_SNAPSHOT', `account ${index} is ${existing.address}, not ${address}`, {
+          accountIndex: index,
+        })
       }
       existing.nonce = nonce
       existing.balances = balances
@@ -869,12 +929,18 @@ export class L2State {
       return
     }
     if (index !== this.accountList.length) {
-      throw invalid('INVALID_SNAPSHOT', `account ${index} cannot be imported before account ${this.accountList.length}`, {
-        accountIndex: index,
-      })
+      throw invalid(
+        'INVALID_SNAPSHOT',
+        `account ${index} cannot be imported before account ${this.accountList.length}`,
+        {
+          accountIndex: index,
+        },
+      )
     }
     if (holder !== undefined) {
-      throw invalid('INVALID_SNAPSHOT', `${address} already has account index ${holder.index}`, { accountIndex: index })
+      throw invalid('INVALID_SNAPSHOT', `${address} already has account index ${holder.index}`, {
+        accountIndex: index,
+      })
     }
     const account = this.createAccount(address)
     this.persistDirtyAccounts.delete(account.index)
@@ -888,14 +954,24 @@ export class L2State {
     if (w === undefined) {
       throw invalid('UNKNOWN_WITHDRAWAL', `withdrawal ${index} does not exist`, { withdrawalIndex: index })
     }
-    return { index: w.index.toString(), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount: w.amount.toString() }
+    return {
+      index: w.index.toString(),
+      sender: w.sender,
+      recipient: w.recipient,
+      l1Token: w.l1Token,
+      amount: w.amount.toString(),
+    }
   }
 
   /** Appends a withdrawal from plain data (its index must be the next one). For restoring from a store. */
   importWithdrawal(data: WithdrawalSnapshot): void {
     const index = parseUint(data.index, 'withdrawal index', MAX_UINT64)
     if (index !== BigInt(this.withdrawalList.length)) {
-      throw invalid('INVALID_SNAPSHOT', `withdrawal ${index} imported out of order: expected ${this.withdrawalList.length}`, {})
+      throw invalid(
+        'INVALID_SNAPSHOT',
+        `withdrawal ${index} imported out of order: expected ${this.withdrawalList.length}`,
+        {},
+      )
     }
     const withdrawal: Withdrawal = Object.freeze({
       index,
@@ -930,7 +1006,7 @@ export class L2State {
     if (vault === undefined || vault.address.toLowerCase() !== L2_FEE_VAULT_ADDRESS) {
       throw invalid('INVALID_SNAPSHOT', 'account 0 of a snapshot must be the fee vault', {})
     }
-    snapshot.accounts.forEach((account, index) => state.importAccount(index, account))
+    for (const [index, account] of snapshot.accounts.entries()) state.importAccount(index, account)
     for (const w of snapshot.withdrawals) state.importWithdrawal(w)
     state.deposits = parseUint(snapshot.depositCount, 'depositCount', MAX_UINT64)
     state.persistDirtyAccounts.clear()
@@ -947,7 +1023,13 @@ export class L2State {
   clone(): L2State {
     const copy = Object.create(L2State.prototype) as L2State
     const accountList = this.accountList.map(
-      (a): Account => ({ index: a.index, address: a.address, nonce: a.nonce, balances: new Map(a.balances), balancesRoot: a.balancesRoot }),
+      (a): Account => ({
+        index: a.index,
+        address: a.address,
+        nonce: a.nonce,
+        balances: new Map(a.balances),
+        balancesRoot: a.balancesRoot,
+      }),
     )
     const fields: Record<string, unknown> = {
       chainId: this.chainId,

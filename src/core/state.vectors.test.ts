@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { concat, encodeAbiParameters, encodePacked, type Hex, keccak256 } from 'viem'
@@ -10,7 +11,8 @@ const repoRoot = resolve(import.meta.dirname, '..', '..')
 function viemComputeRoot(leaf: Hex, index: bigint, siblings: readonly Hex[]): Hex {
   let node = leaf
   siblings.forEach((sibling, level) => {
-    node = (index >> BigInt(level)) & 1n ? keccak256(concat([sibling, node])) : keccak256(concat([node, sibling]))
+    node =
+      (index >> BigInt(level)) & 1n ? keccak256(concat([sibling, node])) : keccak256(concat([node, sibling]))
   })
   return node
 }
@@ -27,7 +29,9 @@ describe('StateVectors.sol', () => {
       'struct WithdrawalVector { bytes32 stateRoot; bytes32 accountsRoot; uint256 index; address sender; address recipient; address l1Token; uint256 amount; bytes32 withdrawalHash; bytes32[32] siblings; }',
     )
     expect(text).toContain('function withdrawalVectors() internal pure returns (WithdrawalVector[] memory v)')
-    expect(text).toContain('struct AccountVector { address owner; uint64 nonce; bytes32 balancesRoot; bytes32 leaf; }')
+    expect(text).toContain(
+      'struct AccountVector { address owner; uint64 nonce; bytes32 balancesRoot; bytes32 leaf; }',
+    )
     expect(text).toContain('function accountVectors() internal pure returns (AccountVector[] memory v)')
   })
 
@@ -38,13 +42,21 @@ describe('StateVectors.sol', () => {
       const proof = state.withdrawalProof(w.index)
       const hash = keccak256(
         encodeAbiParameters(
-          [{ type: 'uint256' }, { type: 'address' }, { type: 'address' }, { type: 'address' }, { type: 'uint256' }],
+          [
+            { type: 'uint256' },
+            { type: 'address' },
+            { type: 'address' },
+            { type: 'address' },
+            { type: 'uint256' },
+          ],
           [w.index, w.sender, w.recipient, w.l1Token, w.amount],
         ),
       )
       expect(proof.withdrawalHash).toBe(hash)
       const withdrawalsRoot = viemComputeRoot(hash, w.index, proof.siblings)
-      expect(keccak256(encodePacked(['bytes32', 'bytes32'], [proof.accountsRoot, withdrawalsRoot]))).toBe(proof.stateRoot)
+      expect(keccak256(encodePacked(['bytes32', 'bytes32'], [proof.accountsRoot, withdrawalsRoot]))).toBe(
+        proof.stateRoot,
+      )
       expect(proof.stateRoot).toBe(state.stateRoot())
     }
   })
@@ -54,7 +66,9 @@ describe('StateVectors.sol', () => {
     for (let i = 0; i < state.accountCount; i++) {
       const proof = state.accountProof(i)
       expect(proof.leaf).toBe(
-        keccak256(encodePacked(['address', 'uint64', 'bytes32'], [proof.address, proof.nonce, proof.balancesRoot])),
+        keccak256(
+          encodePacked(['address', 'uint64', 'bytes32'], [proof.address, proof.nonce, proof.balancesRoot]),
+        ),
       )
       expect(viemComputeRoot(proof.leaf, BigInt(i), proof.siblings)).toBe(state.accountsRoot())
     }
