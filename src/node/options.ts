@@ -5,7 +5,7 @@ import { L2kitError } from '../core/errors.ts'
  * often produce those), so a missing value always means "use the default".
  */
 export function withDefaults<T extends object>(defaults: T, options: Partial<T> | undefined): T {
-  const merged: Record<string, unknown> = { ...defaults }
+  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) }
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value !== undefined) merged[key] = value
   }
