@@ -165,6 +165,36 @@ describe('SparseMerkleTree', () => {
     }
   })
 
+  it('proves leaves of a depth-64 tree at indices beyond 2^53 (bigint positions)', () => {
+    const next = rng(21)
+    const tree = new SparseMerkleTree(64)
+    const indices = [0n, 2n ** 64n - 1n, 2n ** 53n + 1n, 2n ** 63n, 12345n]
+    for (const i of indices) tree.set(i, randomLeaf(next))
+    const root = tree.root()
+    for (const i of indices) {
+      expect(SparseMerkleTree.verifyProof(keccakHasher, 64, root, tree.get(i), i, tree.proof(i))).toBe(true)
+    }
+    expect(() => tree.set(2n ** 64n, randomLeaf(next))).toThrow(RangeError)
+    expect(new Set(Array.from(tree.entries(), ([i]) => i))).toEqual(new Set(indices))
+  })
+
+  it('lists non-empty leaves with entries()', () => {
+    const tree = new SparseMerkleTree(32)
+    const a = randomLeaf(rng(22))
+    const b = randomLeaf(rng(23))
+    tree.set(4, a)
+    tree.set(5, b)
+    tree.set(2 ** 32 - 1, a)
+    tree.set(5, new Uint8Array(32))
+    const entries = new Map(tree.entries())
+    expect(entries).toEqual(
+      new Map([
+        [4, a],
+        [2 ** 32 - 1, a],
+      ]),
+    )
+  })
+
   it('treats malformed proofs as invalid instead of throwing in verifyProof', () => {
     const tree = new SparseMerkleTree(8)
     tree.set(3, randomLeaf(rng(15)))
