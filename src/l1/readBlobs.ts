@@ -97,13 +97,15 @@ async function fromBeacon(
   client: L1PublicClient,
   parameters: ReadBlobsParameters,
   beaconUrl: string,
+  filter: boolean,
 ): Promise<CandidateBlob[]> {
   const timeoutMs = parameters.timeoutMs ?? 10_000
   const blockNumber =
     parameters.blockNumber ?? (await client.getTransactionReceipt({ hash: parameters.txHash })).blockNumber
   const blockId = await beaconBlockId(client, blockNumber)
   const base = beaconUrl.replace(/\/+$/, '')
-  const query = parameters.versionedHashes.map((hash) => `versioned_hashes=${hash}`).join('&')
+  // Comma-separated: anvil keeps only the last of repeated parameters. Unfiltered when the filter is not understood.
+  const query = filter ? `versioned_hashes=${parameters.versionedHashes.join(',')}` : ''
   const details = { txHash: parameters.txHash, blockNumber, blockId, beaconUrl: base }
   try {
     const blobs = await getJson(`${base}/eth/v1/beacon/blobs/${blockId}${query === '' ? '' : `?${query}`}`, timeoutMs)
@@ -151,15 +153,20 @@ function versionedHashOf(candidate: CandidateBlob, kzg: L1Kzg): Hex | undefined 
  */
 export async function readBlobs(client: L1PublicClient, parameters: ReadBlobsParameters): Promise<Uint8Array[]> {
   const kzg = parameters.kzg ?? getKzg()
-  const candidates =
-    parameters.beaconUrl === undefined
-      ? await fromAnvil(client, parameters.txHash)
-      : await fromBeacon(client, parameters, parameters.beaconUrl)
   const wanted = new Set(parameters.versionedHashes.map((hash) => hash.toLowerCase()))
   const found = new Map<string, Uint8Array>()
-  for (const candidate of candidates) {
-    const hash = versionedHashOf(candidate, kzg)?.toLowerCase()
-    if (hash !== undefined && wanted.has(hash)) found.set(hash, candidate.blob)
+  let candidates: CandidateBlob[] = []
+  const sources =
+    parameters.beaconUrl === undefined
+      ? [() => fromAnvil(client, parameters.txHash)]
+      : [true, false].map((filter) => () => fromBeacon(client, parameters, parameters.beaconUrl as string, filter))
+  for (const source of sources) {
+    candidates = await source()
+    for (const candidate of candidates) {
+      const hash = versionedHashOf(candidate, kzg)?.toLowerCase()
+      if (hash !== undefined && wanted.has(hash)) found.set(hash, candidate.blob)
+    }
+    if (found.size === wanted.size) break
   }
   return parameters.versionedHashes.map((hash) => {
     const blob = found.get(hash.toLowerCase())
