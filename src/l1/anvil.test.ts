@@ -38,11 +38,18 @@ describe('startAnvil', () => {
     expect(existsSync(anvil.logPath)).toBe(true)
     const { publicClient } = await createL1Clients({ rpcUrl: anvil.rpcUrl })
     expect(await publicClient.getChainId()).toBe(31337)
-    expect(await publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[0]!.address })).toBe(10_000n * 10n ** 18n)
+    expect(await publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[0]!.address })).toBe(
+      10_000n * 10n ** 18n,
+    )
     // The KZG warm-up tx is rejected: no block, no nonce used.
     await anvil.kzgReady
     expect(await publicClient.getBlockNumber()).toBe(0n)
-    expect(await publicClient.getTransactionCount({ address: ANVIL_DEV_ACCOUNTS[0]!.address, blockTag: 'pending' })).toBe(0)
+    expect(
+      await publicClient.getTransactionCount({
+        address: ANVIL_DEV_ACCOUNTS[0]!.address,
+        blockTag: 'pending',
+      }),
+    ).toBe(0)
     expect(readFileSync(anvil.logPath, 'utf8')).not.toMatch(/panic/i)
   })
 
@@ -56,7 +63,9 @@ describe('startAnvil', () => {
     expect(b.chainId).toBe(901)
     const clients = await createL1Clients({ rpcUrl: a.rpcUrl })
     expect(clients.chain.id).toBe(900)
-    expect(await clients.publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[1]!.address })).toBe(5n * 10n ** 18n)
+    expect(await clients.publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[1]!.address })).toBe(
+      5n * 10n ** 18n,
+    )
     expect(await clients.publicClient.getBalance({ address: ANVIL_DEV_ACCOUNTS[2]!.address })).toBe(0n)
   })
 
@@ -98,7 +107,10 @@ describe('dev accounts', () => {
 describe('createL1Clients', () => {
   it('fetches the chain id and builds a wallet client from a private key', async () => {
     const anvil = await start({ chainId: 1337 })
-    const clients = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_DEV_ACCOUNTS[3]!.privateKey })
+    const clients = await createL1Clients({
+      rpcUrl: anvil.rpcUrl,
+      privateKey: ANVIL_DEV_ACCOUNTS[3]!.privateKey,
+    })
     expect(clients.chain.id).toBe(1337)
     expect(clients.account.address).toBe(ANVIL_DEV_ACCOUNTS[3]!.address)
     const hash = await clients.walletClient.sendTransaction({ to: ANVIL_DEV_ACCOUNTS[4]!.address, value: 1n })

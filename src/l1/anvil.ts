@@ -144,7 +144,9 @@ export function resolveAnvilBinary(): string {
   }
   const bin = join(dirname(pkgJson), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil')
   if (!existsSync(bin)) {
-    throw new L2kitError(L1ErrorCode.startFailed, `anvil binary not found at ${bin}`, { kind: ErrorKind.critical })
+    throw new L2kitError(L1ErrorCode.startFailed, `anvil binary not found at ${bin}`, {
+      kind: ErrorKind.critical,
+    })
   }
   return bin
 }
@@ -178,7 +180,13 @@ function killAllOnExit(): void {
 
 function tail(path: string, fromByte = 0, lines = 20): string {
   try {
-    return readFileSync(path).subarray(fromByte).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
+    return readFileSync(path)
+      .subarray(fromByte)
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n')
   } catch {
     return '(no log)'
   }
@@ -260,11 +268,15 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
     })
     if (child.pid === undefined) {
       await exitPromise
-      throw new L2kitError(L1ErrorCode.startFailed, `could not spawn anvil (${binary}): ${spawnError?.message}`, {
-        kind: ErrorKind.critical,
-        details: { binary },
-        cause: spawnError,
-      })
+      throw new L2kitError(
+        L1ErrorCode.startFailed,
+        `could not spawn anvil (${binary}): ${spawnError?.message}`,
+        {
+          kind: ErrorKind.critical,
+          details: { binary },
+          cause: spawnError,
+        },
+      )
     }
     const pid = child.pid
     if (o.killOnExit) {
@@ -317,13 +329,22 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
       details: { logPath, port, binary },
     })
   }
-  throw new L2kitError(L1ErrorCode.startFailed, `no free port after ${o.portRetries + 1} attempts:\n${lastError}`, {
-    kind: ErrorKind.temporary,
-    details: { logPath },
-  })
+  throw new L2kitError(
+    L1ErrorCode.startFailed,
+    `no free port after ${o.portRetries + 1} attempts:\n${lastError}`,
+    {
+      kind: ErrorKind.temporary,
+      details: { logPath },
+    },
+  )
 }
 
-async function rpcCall(rpcUrl: string, method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
+async function rpcCall(
+  rpcUrl: string,
+  method: string,
+  params: unknown[],
+  timeoutMs: number,
+): Promise<unknown> {
   const response = await fetch(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -341,7 +362,9 @@ async function warmUpAnvilKzg(rpcUrl: string, chainId: number): Promise<void> {
   try {
     const account = privateKeyToAccount((ANVIL_DEV_ACCOUNTS[0] as { privateKey: Hex }).privateKey)
     const nonce = Number(
-      BigInt((await rpcCall(rpcUrl, 'eth_getTransactionCount', [account.address, 'pending'], 5_000)) as string),
+      BigInt(
+        (await rpcCall(rpcUrl, 'eth_getTransactionCount', [account.address, 'pending'], 5_000)) as string,
+      ),
     )
     const blob = new Uint8Array(131_072)
     blob[31] = 1

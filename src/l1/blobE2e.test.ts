@@ -27,7 +27,11 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from
 
 beforeAll(async () => {
   anvil = await startAnvil()
-  c = await createL1Clients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey })
+  c = await createL1Clients({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey,
+  })
   tm = new TxManager({ pollingIntervalMs: 10 }, { publicClient: c.publicClient, account: c.account })
   getKzg()
   await anvil.kzgReady
@@ -59,7 +63,10 @@ describe('batch data on L1 (e2e against anvil)', () => {
     expect(tx.type).toBe('eip4844')
     expect(tx.blobVersionedHashes).toEqual(sidecars.versionedHashes)
 
-    const viaRpc = await readBlobs(c.publicClient, { txHash: result.txHash, versionedHashes: tx.blobVersionedHashes! })
+    const viaRpc = await readBlobs(c.publicClient, {
+      txHash: result.txHash,
+      versionedHashes: tx.blobVersionedHashes!,
+    })
     expect(same(blobsToData(viaRpc), data)).toBe(true)
 
     // Anvil also serves the beacon API (`/eth/v1/beacon/blobs/{block}`) on its RPC port.

@@ -52,7 +52,18 @@ describe('blob encoding', () => {
   })
 
   it('round-trips data of every size class byte-exact', () => {
-    for (const size of [0, 1, 27, 31, 32, 1000, DATA_BYTES_PER_BLOB - 4, DATA_BYTES_PER_BLOB - 3, 200 * 1024, maxBlobDataBytes()]) {
+    for (const size of [
+      0,
+      1,
+      27,
+      31,
+      32,
+      1000,
+      DATA_BYTES_PER_BLOB - 4,
+      DATA_BYTES_PER_BLOB - 3,
+      200 * 1024,
+      maxBlobDataBytes(),
+    ]) {
       const data = pseudoRandom(size, size + 7)
       const blobs = dataToBlobs(data)
       expect(blobs).toHaveLength(blobCountForData(size))
@@ -103,7 +114,9 @@ describe('KZG sidecars', () => {
     const started = performance.now()
     const sidecars = blobsToSidecars(blobs)
     const perBlobMs = (performance.now() - started) / blobs.length
-    console.log(`kzg setup ${kzgSetupMs()?.toFixed(0)} ms; commitment+proof ${perBlobMs.toFixed(1)} ms per blob`)
+    console.log(
+      `kzg setup ${kzgSetupMs()?.toFixed(0)} ms; commitment+proof ${perBlobMs.toFixed(1)} ms per blob`,
+    )
     expect(sidecars.commitments).toHaveLength(2)
     for (let i = 0; i < blobs.length; i++) {
       const commitment = sidecars.commitments[i]!

@@ -84,7 +84,10 @@ export function blobsToData(blobs: readonly Uint8Array[]): Uint8Array {
     for (let fe = 0; fe < FIELD_ELEMENTS_PER_BLOB; fe++) {
       const offset = fe * BYTES_PER_FIELD_ELEMENT
       if (blob[offset] !== 0) {
-        throw invalid(`blob ${b} field element ${fe} has a non-zero first byte`, { blobIndex: b, fieldElement: fe })
+        throw invalid(`blob ${b} field element ${fe} has a non-zero first byte`, {
+          blobIndex: b,
+          fieldElement: fe,
+        })
       }
       payload.set(blob.subarray(offset + 1, offset + BYTES_PER_FIELD_ELEMENT), write)
       write += DATA_BYTES_PER_FIELD_ELEMENT
@@ -106,7 +109,8 @@ export function blobsToData(blobs: readonly Uint8Array[]): Uint8Array {
     })
   }
   for (let i = end; i < payload.length; i++) {
-    if (payload[i] !== 0) throw invalid(`non-zero padding after the data at payload byte ${i}`, { length, at: i })
+    if (payload[i] !== 0)
+      throw invalid(`non-zero padding after the data at payload byte ${i}`, { length, at: i })
   }
   return payload.slice(BLOB_LENGTH_PREFIX_BYTES, end)
 }

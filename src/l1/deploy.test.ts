@@ -13,7 +13,11 @@ let c: L1ClientsWithWallet
 
 beforeAll(async () => {
   anvil = await startAnvil({ warmUpKzg: false })
-  c = await createL1Clients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey })
+  c = await createL1Clients({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey,
+  })
 })
 afterAll(async () => {
   await anvil?.stop()
@@ -30,7 +34,10 @@ describe('deployContract', () => {
   })
 
   it('returns the receipt too (deployment block for log followers)', async () => {
-    const deployed = await deployContractWithReceipt(c.walletClient, c.publicClient, { abi: [], bytecode: pingInitCode })
+    const deployed = await deployContractWithReceipt(c.walletClient, c.publicClient, {
+      abi: [],
+      bytecode: pingInitCode,
+    })
     expect(deployed.receipt.status).toBe('success')
     expect(deployed.receipt.contractAddress?.toLowerCase()).toBe(deployed.address.toLowerCase())
   })
@@ -62,9 +69,14 @@ describe('deployContract', () => {
     const abi = artifacts.devTokenAbi as Abi | undefined
     const bytecode = artifacts.devTokenBytecode as Hex | undefined
     if (abi === undefined || bytecode === undefined) return
-    const constructor = abi.find((item) => item.type === 'constructor')
-    const args = constructor?.type === 'constructor' ? constructor.inputs.map((input) => defaultArg(input.type)) : []
-    const address = await deployContract(c.walletClient, c.publicClient, { abi, bytecode, args, name: 'DevToken' })
+    const ctor = abi.find((item) => item.type === 'constructor')
+    const args = ctor?.type === 'constructor' ? ctor.inputs.map((input) => defaultArg(input.type)) : []
+    const address = await deployContract(c.walletClient, c.publicClient, {
+      abi,
+      bytecode,
+      args,
+      name: 'DevToken',
+    })
     expect((await c.publicClient.getCode({ address }))?.length).toBeGreaterThan(2)
   })
 })

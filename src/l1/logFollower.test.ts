@@ -28,8 +28,12 @@ const pingData = (value: bigint): Hex => encodeAbiParameters([{ type: 'uint256' 
 /** One ping tx per block (automine), resolving once the last one is mined (automine mines just after the send returns). */
 async function pings(values: readonly bigint[]): Promise<void> {
   let last: Hex | undefined
-  for (const value of values) last = await c.walletClient.sendTransaction({ to: ping, data: pingData(value), gas: 50_000n })
-  while (last !== undefined && (await c.publicClient.getTransactionReceipt({ hash: last }).catch(() => undefined)) === undefined) {
+  for (const value of values)
+    last = await c.walletClient.sendTransaction({ to: ping, data: pingData(value), gas: 50_000n })
+  while (
+    last !== undefined &&
+    (await c.publicClient.getTransactionReceipt({ hash: last }).catch(() => undefined)) === undefined
+  ) {
     await new Promise((r) => setTimeout(r, 5))
   }
 }
@@ -38,7 +42,10 @@ async function head(): Promise<bigint> {
 }
 /** Replaces the last `depth` blocks with new ones; `values[i]` is pinged in new block `i` (one per block). */
 async function reorg(depth: number, values: readonly bigint[]): Promise<void> {
-  await rpc('anvil_reorg', [depth, values.map((v, i) => [{ from: sender, to: ping, data: pingData(v), gas: '0xc350' }, i])])
+  await rpc('anvil_reorg', [
+    depth,
+    values.map((v, i) => [{ from: sender, to: ping, data: pingData(v), gas: '0xc350' }, i]),
+  ])
 }
 
 /** What a consumer derives from the follower: the logs it currently believes in. */
@@ -50,7 +57,8 @@ class Consumer {
     const last = this.logs[this.logs.length - 1]
     for (const log of logs) {
       // In order, and never twice.
-      if (last !== undefined) expect(log.blockNumber > last.blockNumber || log.logIndex > last.logIndex).toBe(true)
+      if (last !== undefined)
+        expect(log.blockNumber > last.blockNumber || log.logIndex > last.logIndex).toBe(true)
     }
     this.logs.push(...logs)
     this.ranges.push(range)
@@ -64,7 +72,10 @@ class Consumer {
   }
 }
 
-function follow(consumer: Consumer, options: Partial<LogFollowerOptions<typeof events>> & { fromBlock: bigint }) {
+function follow(
+  consumer: Consumer,
+  options: Partial<LogFollowerOptions<typeof events>> & { fromBlock: bigint },
+) {
   return new LogFollower(
     { addresses: [ping], events, pollingIntervalMs: 25, ...options },
     { publicClient: c.publicClient, handler: consumer },
@@ -73,7 +84,13 @@ function follow(consumer: Consumer, options: Partial<LogFollowerOptions<typeof e
 
 /** The consumer's view equals the canonical chain's logs (values, block hashes, tx hashes). */
 async function expectCanonical(consumer: Consumer, fromBlock: bigint): Promise<void> {
-  const canonical = await c.publicClient.getLogs({ address: ping, events, fromBlock, toBlock: 'latest', strict: true })
+  const canonical = await c.publicClient.getLogs({
+    address: ping,
+    events,
+    fromBlock,
+    toBlock: 'latest',
+    strict: true,
+  })
   const key = (log: { blockHash: Hex; transactionHash: Hex; logIndex: number; args: { value: bigint } }) =>
     `${log.blockHash}/${log.transactionHash}/${log.logIndex}/${log.args.value}`
   expect(consumer.logs.map(key)).toEqual(canonical.map(key))
@@ -81,8 +98,16 @@ async function expectCanonical(consumer: Consumer, fromBlock: bigint): Promise<v
 
 beforeAll(async () => {
   anvil = await startAnvil({ warmUpKzg: false })
-  c = await createL1Clients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey })
-  ping = await deployContract(c.walletClient, c.publicClient, { abi: pingAbi, bytecode: pingInitCode, args: [0n] })
+  c = await createL1Clients({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    privateKey: ANVIL_DEV_ACCOUNTS[0]!.privateKey,
+  })
+  ping = await deployContract(c.walletClient, c.publicClient, {
+    abi: pingAbi,
+    bytecode: pingInitCode,
+    args: [0n],
+  })
 })
 afterAll(async () => {
   await anvil?.stop()

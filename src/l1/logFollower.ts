@@ -10,13 +10,7 @@
  *
  * It persists nothing: callers persist `cursor` (and optionally `recentBlocks()`) and pass them back as `resume`.
  */
-import {
-  type AbiEvent,
-  type Address,
-  BaseError,
-  type GetLogsReturnType,
-  type Hex,
-} from 'viem'
+import { type AbiEvent, type Address, BaseError, type GetLogsReturnType, type Hex } from 'viem'
 import { ErrorKind, L2kitError } from '../core/errors.ts'
 import type { L1PublicClient } from './clients.ts'
 import { L1ErrorCode } from './errors.ts'
@@ -83,7 +77,10 @@ export interface ReorgEvent {
 }
 
 export interface LogFollowerHandler<TEvents extends readonly AbiEvent[] = readonly AbiEvent[]> {
-  /** Logs of one processed range, in chain order (possibly none). The cursor moves after this resolves. */
+  /**
+   * Logs of one processed range, in chain order (possibly none). The cursor moves after this resolves; if it
+   * throws, the same range is delivered again on the next poll (so make processing idempotent or atomic).
+   */
   onLogs(logs: FollowedLog<TEvents>[], range: LogRange): void | Promise<void>
   /** The chain reorganized: undo everything derived from blocks after `commonAncestor`. */
   onReorg(event: ReorgEvent): void | Promise<void>
@@ -134,7 +131,8 @@ export class LogFollower<const TEvents extends readonly AbiEvent[] = readonly Ab
     if (this.options.historySize < MIN_HISTORY) {
       throw new L2kitError(L1ErrorCode.invalidOptions, `historySize must be ≥ ${MIN_HISTORY}`)
     }
-    if (this.options.maxBlockRange < 1n) throw new L2kitError(L1ErrorCode.invalidOptions, 'maxBlockRange must be ≥ 1')
+    if (this.options.maxBlockRange < 1n)
+      throw new L2kitError(L1ErrorCode.invalidOptions, 'maxBlockRange must be ≥ 1')
     this.client = modules.publicClient
     this.handler = modules.handler
     this.log = (modules.logger ?? silentLogger).child({ component: 'logFollower' })
@@ -143,10 +141,13 @@ export class LogFollower<const TEvents extends readonly AbiEvent[] = readonly Ab
     if (resume !== undefined) {
       this.current = { ...resume.cursor }
       const seen = [...(resume.recentBlocks ?? [])].filter((b) => b.number < resume.cursor.blockNumber)
-      this.history = [...seen.sort((a, b) => (a.number < b.number ? -1 : 1)), {
-        number: resume.cursor.blockNumber,
-        hash: resume.cursor.blockHash,
-      }]
+      this.history = [
+        ...seen.sort((a, b) => (a.number < b.number ? -1 : 1)),
+        {
+          number: resume.cursor.blockNumber,
+          hash: resume.cursor.blockHash,
+        },
+      ]
     }
   }
 
@@ -302,7 +303,11 @@ export class LogFollower<const TEvents extends readonly AbiEvent[] = readonly Ab
     this.history = this.history.slice(0, lo)
     this.current = { blockNumber: ancestor.number, blockHash: ancestor.hash }
     this.log.warn(
-      { commonAncestor: ancestor.number, previous: previousCursor.blockNumber, depth: previousCursor.blockNumber - ancestor.number },
+      {
+        commonAncestor: ancestor.number,
+        previous: previousCursor.blockNumber,
+        depth: previousCursor.blockNumber - ancestor.number,
+      },
       'L1 reorg',
     )
     await this.handler.onReorg({
@@ -326,7 +331,8 @@ export class LogFollower<const TEvents extends readonly AbiEvent[] = readonly Ab
           }),
         ),
       )
-      for (const block of blocks) headers.set(block.number, { hash: block.hash, parentHash: block.parentHash })
+      for (const block of blocks)
+        headers.set(block.number, { hash: block.hash, parentHash: block.parentHash })
     }
     return headers
   }

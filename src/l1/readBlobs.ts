@@ -64,7 +64,10 @@ async function fromAnvil(client: L1PublicClient, txHash: Hex): Promise<Candidate
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) })
+  const response = await fetch(url, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs),
+  })
   let body: unknown
   try {
     body = await response.json()
@@ -85,9 +88,12 @@ async function beaconBlockId(client: L1PublicClient, blockNumber: bigint): Promi
   if (next === undefined) {
     const head = await client.getBlock({ blockTag: 'latest' })
     if (head.parentBeaconBlockRoot !== undefined && head.parentBeaconBlockRoot !== ZERO_ROOT) {
-      throw notFound(`block ${blockNumber + 1n} (which names the beacon block of ${blockNumber}) is not out yet`, {
-        blockNumber,
-      })
+      throw notFound(
+        `block ${blockNumber + 1n} (which names the beacon block of ${blockNumber}) is not out yet`,
+        {
+          blockNumber,
+        },
+      )
     }
   }
   return blockNumber.toString()
@@ -108,19 +114,30 @@ async function fromBeacon(
   const query = filter ? `versioned_hashes=${parameters.versionedHashes.join(',')}` : ''
   const details = { txHash: parameters.txHash, blockNumber, blockId, beaconUrl: base }
   try {
-    const blobs = await getJson(`${base}/eth/v1/beacon/blobs/${blockId}${query === '' ? '' : `?${query}`}`, timeoutMs)
+    const blobs = await getJson(
+      `${base}/eth/v1/beacon/blobs/${blockId}${query === '' ? '' : `?${query}`}`,
+      timeoutMs,
+    )
     const data = (blobs.body as { data?: unknown } | undefined)?.data
-    if (blobs.status === 200 && Array.isArray(data)) return data.map((blob) => ({ blob: hexToBytes(blob as Hex) }))
+    if (blobs.status === 200 && Array.isArray(data))
+      return data.map((blob) => ({ blob: hexToBytes(blob as Hex) }))
     // Beacon nodes before Fulu only have blob_sidecars (which carry the commitment and proof too).
     const sidecars = await getJson(`${base}/eth/v1/beacon/blob_sidecars/${blockId}`, timeoutMs)
     const list = (sidecars.body as { data?: unknown } | undefined)?.data
     if (sidecars.status === 200 && Array.isArray(list)) {
       return list.map((item) => {
         const s = item as { blob: Hex; kzg_commitment: Hex; kzg_proof: Hex }
-        return { blob: hexToBytes(s.blob), commitment: hexToBytes(s.kzg_commitment), proof: hexToBytes(s.kzg_proof) }
+        return {
+          blob: hexToBytes(s.blob),
+          commitment: hexToBytes(s.kzg_commitment),
+          proof: hexToBytes(s.kzg_proof),
+        }
       })
     }
-    throw notFound(`beacon node answered ${blobs.status} / ${sidecars.status} for the blobs of block ${blockId}`, details)
+    throw notFound(
+      `beacon node answered ${blobs.status} / ${sidecars.status} for the blobs of block ${blockId}`,
+      details,
+    )
   } catch (cause) {
     if (cause instanceof L2kitError) throw cause
     throw notFound(`cannot reach the beacon API at ${base}`, details, cause)
@@ -151,7 +168,10 @@ function versionedHashOf(candidate: CandidateBlob, kzg: L1Kzg): Hex | undefined 
  * versioned hash with KZG; a missing blob raises `BLOB_NOT_FOUND` (temporary), and blobs that exist but match no
  * requested hash are ignored (a lying node can only make the read fail, never change what it returns).
  */
-export async function readBlobs(client: L1PublicClient, parameters: ReadBlobsParameters): Promise<Uint8Array[]> {
+export async function readBlobs(
+  client: L1PublicClient,
+  parameters: ReadBlobsParameters,
+): Promise<Uint8Array[]> {
   const kzg = parameters.kzg ?? getKzg()
   const wanted = new Set(parameters.versionedHashes.map((hash) => hash.toLowerCase()))
   const found = new Map<string, Uint8Array>()
@@ -159,7 +179,9 @@ export async function readBlobs(client: L1PublicClient, parameters: ReadBlobsPar
   const sources =
     parameters.beaconUrl === undefined
       ? [() => fromAnvil(client, parameters.txHash)]
-      : [true, false].map((filter) => () => fromBeacon(client, parameters, parameters.beaconUrl as string, filter))
+      : [true, false].map(
+          (filter) => () => fromBeacon(client, parameters, parameters.beaconUrl as string, filter),
+        )
   for (const source of sources) {
     candidates = await source()
     for (const candidate of candidates) {

@@ -21,10 +21,18 @@ let rpc: <T = unknown>(method: string, params?: unknown[]) => Promise<T>
 const contracts: Record<'ping' | 'boom' | 'nope' | 'blobChecker', Address> = {} as never
 
 async function clientsFor(index: number): Promise<L1ClientsWithWallet> {
-  return createL1Clients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: ANVIL_DEV_ACCOUNTS[index]!.privateKey })
+  return createL1Clients({
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    privateKey: ANVIL_DEV_ACCOUNTS[index]!.privateKey,
+  })
 }
 function managerFor(c: L1ClientsWithWallet, options: Partial<TxManagerOptions> = {}): TxManager {
-  return new TxManager(options, { publicClient: c.publicClient, walletClient: c.walletClient, account: c.account })
+  return new TxManager(options, {
+    publicClient: c.publicClient,
+    walletClient: c.walletClient,
+    account: c.account,
+  })
 }
 async function failure(promise: Promise<unknown>): Promise<L2kitError> {
   const error = await promise.then(
@@ -40,10 +48,17 @@ beforeAll(async () => {
   const c = await clientsFor(9)
   rpc = (method, params = []) => c.publicClient.request({ method, params } as never)
   const abi = [] as const
-  contracts.ping = await deployContract(c.walletClient, c.publicClient, { abi: pingAbi, bytecode: pingInitCode, args: [1n] })
+  contracts.ping = await deployContract(c.walletClient, c.publicClient, {
+    abi: pingAbi,
+    bytecode: pingInitCode,
+    args: [1n],
+  })
   contracts.boom = await deployContract(c.walletClient, c.publicClient, { abi, bytecode: boomInitCode })
   contracts.nope = await deployContract(c.walletClient, c.publicClient, { abi, bytecode: nopeInitCode })
-  contracts.blobChecker = await deployContract(c.walletClient, c.publicClient, { abi, bytecode: blobCheckerInitCode })
+  contracts.blobChecker = await deployContract(c.walletClient, c.publicClient, {
+    abi,
+    bytecode: blobCheckerInitCode,
+  })
 })
 afterAll(async () => {
   await anvil?.stop()
@@ -68,9 +83,13 @@ describe('TxManager', () => {
     const tm = managerFor(c)
     const start = await c.publicClient.getTransactionCount({ address: c.account.address })
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => tm.send({ to: contracts.ping, data: `0x${i.toString(16).padStart(64, '0')}` })),
+      Array.from({ length: 8 }, (_, i) =>
+        tm.send({ to: contracts.ping, data: `0x${i.toString(16).padStart(64, '0')}` }),
+      ),
     )
-    expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(Array.from({ length: 8 }, (_, i) => start + i))
+    expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 8 }, (_, i) => start + i),
+    )
     expect(results.every((r) => r.receipt.status === 'success')).toBe(true)
   })
 
@@ -146,7 +165,11 @@ describe('TxManager', () => {
   })
 
   it('fails with L1_INSUFFICIENT_FUNDS from an empty account', async () => {
-    const c = await createL1Clients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: generatePrivateKey() })
+    const c = await createL1Clients({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      privateKey: generatePrivateKey(),
+    })
     const error = await failure(managerFor(c).send({ to: contracts.ping, value: parseEther('1') }))
     expect(error.code).toBe('L1_INSUFFICIENT_FUNDS')
   })
@@ -160,7 +183,11 @@ describe('TxManager fee bumping (automine off)', () => {
     await rpc('evm_setAutomine', [true])
   })
 
-  async function mineWhenBumped(tm: TxManager, attemptsWanted: number, send: Promise<unknown>): Promise<void> {
+  async function mineWhenBumped(
+    tm: TxManager,
+    attemptsWanted: number,
+    send: Promise<unknown>,
+  ): Promise<void> {
     // Let the manager re-send `attemptsWanted - 1` times, then mine one block.
     const waitMs = tm.options.resubmitAfterMs * attemptsWanted + 150
     await Promise.race([send, new Promise((r) => setTimeout(r, waitMs))])
@@ -199,7 +226,11 @@ describe('TxManager fee bumping (automine off)', () => {
   })
 
   it('times out with L1_TX_TIMEOUT (temporary) when never mined', async () => {
-    const tm = managerFor(await clientsFor(8), { resubmitAfterMs: 10_000, receiptTimeoutMs: 300, pollingIntervalMs: 25 })
+    const tm = managerFor(await clientsFor(8), {
+      resubmitAfterMs: 10_000,
+      receiptTimeoutMs: 300,
+      pollingIntervalMs: 25,
+    })
     const error = await failure(tm.send({ to: contracts.ping, data: '0x', gas: 50_000n }))
     expect(error.code).toBe('L1_TX_TIMEOUT')
     expect(error.kind).toBe('temporary')

@@ -154,7 +154,14 @@ interface Prepared {
   sidecars?: BlobSidecars
 }
 
-type BroadcastOutcome = 'sent' | 'nonceTooLow' | 'nonceTooHigh' | 'underpriced' | 'insufficientFunds' | 'network' | 'other'
+type BroadcastOutcome =
+  | 'sent'
+  | 'nonceTooLow'
+  | 'nonceTooHigh'
+  | 'underpriced'
+  | 'insufficientFunds'
+  | 'network'
+  | 'other'
 
 /** Every message along an error's cause chain, lowercased (nodes word the same condition in many ways). */
 function errorText(error: unknown): string {
@@ -230,7 +237,9 @@ export function revertDataOf(error: unknown): Hex | undefined {
 export function decodeRevertReason(data: Hex, abi?: Abi): string {
   try {
     const decoded = decodeErrorResult({ abi: abi ?? [], data })
-    const args = (decoded.args ?? []).map((arg) => (typeof arg === 'bigint' ? arg.toString() : JSON.stringify(arg)))
+    const args = (decoded.args ?? []).map((arg) =>
+      typeof arg === 'bigint' ? arg.toString() : JSON.stringify(arg),
+    )
     if (decoded.errorName === 'Error' && decoded.args?.[0] !== undefined) return String(decoded.args[0])
     return `${decoded.errorName}(${args.join(', ')})`
   } catch {
@@ -258,7 +267,8 @@ export class TxManager {
 
   constructor(options: Partial<TxManagerOptions>, modules: TxManagerModules) {
     this.options = { ...defaultTxManagerOptions, ...options }
-    if (this.options.confirmations < 1) throw new L2kitError(L1ErrorCode.invalidOptions, 'confirmations must be ≥ 1')
+    if (this.options.confirmations < 1)
+      throw new L2kitError(L1ErrorCode.invalidOptions, 'confirmations must be ≥ 1')
     if (this.options.feeBumpPercent < 10n || this.options.blobFeeBumpPercent < 10n) {
       throw new L2kitError(L1ErrorCode.invalidOptions, 'fee bumps below 10 % are refused by every client')
     }
@@ -324,7 +334,8 @@ export class TxManager {
     if (options.blobs === true) {
       const blobBaseFee = await this.retry('blob base fee', () => this.client.getBlobBaseFee())
       let maxFeePerBlobGas = max((blobBaseFee * o.blobBaseFeeMultiplierPercent) / 100n, 1n)
-      if (o.maxFeePerBlobGasCapWei !== undefined) maxFeePerBlobGas = min(maxFeePerBlobGas, o.maxFeePerBlobGasCapWei)
+      if (o.maxFeePerBlobGasCapWei !== undefined)
+        maxFeePerBlobGas = min(maxFeePerBlobGas, o.maxFeePerBlobGasCapWei)
       estimate.blobBaseFee = blobBaseFee
       estimate.maxFeePerBlobGas = maxFeePerBlobGas
     }
@@ -335,7 +346,10 @@ export class TxManager {
    * What a tx would cost now: `expectedWei` at the current base fees + our tip, `maxWei` at the fee caps we would
    * sign (the balance the sender needs).
    */
-  async estimateCost(parameters: { gas: bigint; blobCount?: number }): Promise<{ expectedWei: bigint; maxWei: bigint }> {
+  async estimateCost(parameters: {
+    gas: bigint
+    blobCount?: number
+  }): Promise<{ expectedWei: bigint; maxWei: bigint }> {
     const blobCount = parameters.blobCount ?? 0
     const fees = await this.estimateFees({ blobs: blobCount > 0 })
     const blobGas = BigInt(blobCount) * 131_072n
@@ -374,7 +388,10 @@ export class TxManager {
     let sidecars = request.sidecars
     if (sidecars === undefined && request.blobs !== undefined && request.blobs.length > 0) {
       if (request.blobs.length > MAX_BLOBS_PER_TX) {
-        throw new L2kitError(L1ErrorCode.batchTooLarge, `${request.blobs.length} blobs (max ${MAX_BLOBS_PER_TX})`)
+        throw new L2kitError(
+          L1ErrorCode.batchTooLarge,
+          `${request.blobs.length} blobs (max ${MAX_BLOBS_PER_TX})`,
+        )
       }
       sidecars = blobsToSidecars(request.blobs, getKzg())
     }
@@ -402,18 +419,26 @@ export class TxManager {
       const reverted = data !== undefined || /revert/.test(errorText(cause))
       if (!reverted) {
         if (/insufficient funds/.test(errorText(cause))) throw this.insufficientFunds(cause)
-        throw new L2kitError(L1ErrorCode.txFailed, `gas estimation failed: ${errorText(cause).slice(0, 300)}`, {
-          kind: ErrorKind.critical,
-          details: { to: request.to, label: request.label },
-          cause,
-        })
+        throw new L2kitError(
+          L1ErrorCode.txFailed,
+          `gas estimation failed: ${errorText(cause).slice(0, 300)}`,
+          {
+            kind: ErrorKind.critical,
+            details: { to: request.to, label: request.label },
+            cause,
+          },
+        )
       }
       const reason = data === undefined ? 'execution reverted' : decodeRevertReason(data, request.abi)
-      throw new L2kitError(L1ErrorCode.txReverted, `${request.label ?? 'transaction'} would revert: ${reason}`, {
-        kind: ErrorKind.invalidInput,
-        details: { reason, revertData: data, to: request.to, stage: 'estimateGas', label: request.label },
-        cause,
-      })
+      throw new L2kitError(
+        L1ErrorCode.txReverted,
+        `${request.label ?? 'transaction'} would revert: ${reason}`,
+        {
+          kind: ErrorKind.invalidInput,
+          details: { reason, revertData: data, to: request.to, stage: 'estimateGas', label: request.label },
+          cause,
+        },
+      )
     }
   }
 
@@ -439,10 +464,14 @@ export class TxManager {
       ...(request.value === undefined ? {} : { value: request.value }),
     }
     if (sidecars === undefined) {
-      const raw = await this.account.signTransaction({ ...common, type: 'eip1559' } as TransactionSerializable)
+      const raw = await this.account.signTransaction({
+        ...common,
+        type: 'eip1559',
+      } as TransactionSerializable)
       return { hash: keccak256(raw), raw, fees }
     }
-    if (request.to === undefined) throw new L2kitError(L1ErrorCode.txFailed, 'a blob transaction needs a `to`')
+    if (request.to === undefined)
+      throw new L2kitError(L1ErrorCode.txFailed, 'a blob transaction needs a `to`')
     const blobTx = {
       ...common,
       type: 'eip4844',
@@ -464,7 +493,10 @@ export class TxManager {
       return 'sent'
     } catch (error) {
       const outcome = classifyBroadcastError(error)
-      this.log.debug({ txHash: attempt.hash, outcome, error: errorText(error).slice(0, 300) }, 'broadcast refused')
+      this.log.debug(
+        { txHash: attempt.hash, outcome, error: errorText(error).slice(0, 300) },
+        'broadcast refused',
+      )
       if (outcome === 'other') throw error
       return outcome
     }
@@ -481,7 +513,10 @@ export class TxManager {
 
   private async freshFees(prepared: Prepared): Promise<TxFees> {
     const estimate = await this.estimateFees({ blobs: prepared.sidecars !== undefined })
-    const fees: TxFees = { maxFeePerGas: estimate.maxFeePerGas, maxPriorityFeePerGas: estimate.maxPriorityFeePerGas }
+    const fees: TxFees = {
+      maxFeePerGas: estimate.maxFeePerGas,
+      maxPriorityFeePerGas: estimate.maxPriorityFeePerGas,
+    }
     if (estimate.maxFeePerBlobGas !== undefined) fees.maxFeePerBlobGas = estimate.maxFeePerBlobGas
     return fees
   }
@@ -515,11 +550,15 @@ export class TxManager {
         outcome = await this.broadcast(attempt)
       } catch (error) {
         this.nextNonce = undefined
-        throw new L2kitError(L1ErrorCode.txFailed, `L1 node refused the transaction: ${errorText(error).slice(0, 300)}`, {
-          kind: ErrorKind.critical,
-          details: { txHash: attempt.hash, nonce, label: prepared.request.label },
-          cause: error,
-        })
+        throw new L2kitError(
+          L1ErrorCode.txFailed,
+          `L1 node refused the transaction: ${errorText(error).slice(0, 300)}`,
+          {
+            kind: ErrorKind.critical,
+            details: { txHash: attempt.hash, nonce, label: prepared.request.label },
+            cause: error,
+          },
+        )
       }
       switch (outcome) {
         case 'sent':
@@ -594,10 +633,14 @@ export class TxManager {
         break
       }
       if (Date.now() > deadline) {
-        throw new L2kitError(L1ErrorCode.txTimeout, `tx nonce ${nonce} not confirmed within ${o.receiptTimeoutMs} ms`, {
-          kind: ErrorKind.temporary,
-          details: { nonce, txHashes: attempts.map((a) => a.hash), label: prepared.request.label },
-        })
+        throw new L2kitError(
+          L1ErrorCode.txTimeout,
+          `tx nonce ${nonce} not confirmed within ${o.receiptTimeoutMs} ms`,
+          {
+            kind: ErrorKind.temporary,
+            details: { nonce, txHashes: attempts.map((a) => a.hash), label: prepared.request.label },
+          },
+        )
       }
       if (nonceUsedSince !== undefined && Date.now() - nonceUsedSince > o.nonceConflictGraceMs) {
         throw new L2kitError(
@@ -624,7 +667,13 @@ export class TxManager {
         if (outcome === 'nonceTooLow') nonceUsedSince = Date.now()
         if (!same && (outcome === 'sent' || outcome === 'underpriced')) attempts.push(attempt)
         this.log.warn(
-          { nonce, txHash: attempt.hash, outcome, maxFeePerGas: fees.maxFeePerGas, blobFee: fees.maxFeePerBlobGas },
+          {
+            nonce,
+            txHash: attempt.hash,
+            outcome,
+            maxFeePerGas: fees.maxFeePerGas,
+            blobFee: fees.maxFeePerBlobGas,
+          },
           'not mined yet, re-sent with bumped fees',
         )
         lastSentAt = Date.now()
@@ -691,7 +740,10 @@ export class TxManager {
   }
 
   /** Replays a reverted tx with `eth_call` on the parent block's state to get its revert data. */
-  private async replayRevert(prepared: Prepared, receipt: TransactionReceipt): Promise<{ reason: string; data?: Hex }> {
+  private async replayRevert(
+    prepared: Prepared,
+    receipt: TransactionReceipt,
+  ): Promise<{ reason: string; data?: Hex }> {
     const { request, gas, sidecars } = prepared
     try {
       await this.client.call({
@@ -710,6 +762,9 @@ export class TxManager {
       return { reason: `execution reverted (${errorText(error).slice(0, 120)})` }
     }
     if (receipt.gasUsed >= gas) return { reason: 'out of gas' }
-    return { reason: 'execution reverted (replay on the parent block succeeded; depends on earlier txs in the block)' }
+    return {
+      reason:
+        'execution reverted (replay on the parent block succeeded; depends on earlier txs in the block)',
+    }
   }
 }
