@@ -205,8 +205,12 @@ export class Derivation {
 
   /** Consumes the next canonical L1 log (in L1 order). */
   async processLog(log: L1Log): Promise<void> {
-    this.#logs.push(log)
+    // The follower re-delivers a whole range when a handler throws (e.g. a blob not served yet): skip what
+    // was already applied, so delivery is idempotent.
+    const last = this.#logs[this.#logs.length - 1]
+    if (last && (log.blockNumber < last.blockNumber || (log.blockNumber === last.blockNumber && log.logIndex <= last.logIndex))) return
     await this.#apply(log)
+    this.#logs.push(log)
   }
 
   /** L1 reorged: keep the logs up to `commonAncestor` and rebuild everything from them. */
