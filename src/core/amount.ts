@@ -112,7 +112,7 @@ export function packAmount(value: bigint): PackedAmount {
 
 /** The value of a packed amount. Throws `INVALID_AMOUNT` unless it is canonical and a uint256. */
 export function unpackAmount(packed: PackedAmount): bigint {
-  const reason = nonCanonicalReason(packed.mantissa, packed.exponent)
+  const reason = packedAmountProblem(packed.mantissa, packed.exponent)
   if (reason !== undefined) {
     throw new L2kitError('INVALID_AMOUNT', reason, {
       details: { mantissa: packed.mantissa.toString(), exponent: packed.exponent },
@@ -121,7 +121,8 @@ export function unpackAmount(packed: PackedAmount): bigint {
   return packed.mantissa * pow10(packed.exponent)
 }
 
-function nonCanonicalReason(m: bigint, e: number): string | undefined {
+/** Why (mantissa, exponent) is not a canonical packed uint256 amount, or undefined if it is. */
+export function packedAmountProblem(m: bigint, e: number): string | undefined {
   if (!Number.isInteger(e) || e < 0 || e > MAX_PACKED_EXPONENT) return `amount exponent ${e} is outside 0..77`
   if (m < 0n || m > MAX_PACKED_MANTISSA) return `amount mantissa ${m} is outside 0..2^64-1`
   if (m === 0n) return e === 0 ? undefined : `zero amount must have exponent 0, not ${e}`
@@ -140,7 +141,7 @@ export function writeAmount(writer: ByteWriter, value: bigint): void {
 export function readAmount(reader: ByteReader): bigint {
   const e = reader.u8()
   const m = reader.varbig(64)
-  const reason = nonCanonicalReason(m, e)
+  const reason = packedAmountProblem(m, e)
   if (reason !== undefined) reader.fail(reason)
   return m * pow10(e)
 }

@@ -8,14 +8,13 @@ import { isL2kitError } from './errors.ts'
 import {
   decodeRawTransaction,
   encodeRawTransaction,
-  l2TokenAddress,
   operationToCall,
   recoverSender,
   signingHash,
-  tokenIndexOfL2Address,
   txHash,
 } from './l2tx.ts'
 import { SECP256K1_N } from './signature.ts'
+import { l2TokenAddress } from './state.ts'
 import type { Address, Hex, L2Operation } from './types.ts'
 
 const CHAIN_ID = 901n
@@ -77,18 +76,6 @@ async function signOp(
         }
   return (await account.signTransaction({ ...tx, ...overrides } as TransactionSerializable)) as Hex
 }
-
-describe('token addresses', () => {
-  it('maps token indices to L2 addresses and back', () => {
-    expect(l2TokenAddress(1)).toBe('0x4200000000000000000000000000000000001001')
-    expect(l2TokenAddress(255)).toBe('0x42000000000000000000000000000000000010ff')
-    expect(tokenIndexOfL2Address('0x42000000000000000000000000000000000010FF')).toBe(255)
-    expect(tokenIndexOfL2Address('0x4200000000000000000000000000000000001000')).toBeUndefined()
-    expect(tokenIndexOfL2Address(L2_BRIDGE_ADDRESS)).toBeUndefined()
-    expect(code(() => l2TokenAddress(0))).toBe('INVALID_TOKEN_INDEX')
-    expect(code(() => l2TokenAddress(256))).toBe('INVALID_TOKEN_INDEX')
-  })
-})
 
 describe('decodeRawTransaction / encodeRawTransaction against viem-signed transactions', () => {
   for (const type of ['legacy', 'eip1559'] as const) {

@@ -68,22 +68,15 @@ function unsupportedCall(message: string, details: Record<string, unknown> = {})
 // ---------------------------------------------------------------------------------------------------------------
 // L2 token addresses
 
-/** L2 address of bridged token `tokenIndex` (1..255): the token prefix followed by the index as two hex digits. */
-export function l2TokenAddress(tokenIndex: number): Address {
+/** L2 address of bridged token `tokenIndex` (same mapping as `l2TokenAddress` in state.ts; kept local so this
+ * module does not depend on the state machine). */
+function tokenAddress(tokenIndex: number): Address {
   if (!Number.isInteger(tokenIndex) || tokenIndex < 1 || tokenIndex > MAX_TOKENS) {
     throw new L2kitError('INVALID_TOKEN_INDEX', `token index must be 1..${MAX_TOKENS}, got ${tokenIndex}`, {
       details: { tokenIndex },
     })
   }
   return `${L2_TOKEN_ADDRESS_PREFIX}${tokenIndex.toString(16).padStart(2, '0')}` as Address
-}
-
-/** Token index (1..255) of a bridged token's L2 address, or undefined if the address is not one. */
-export function tokenIndexOfL2Address(address: Address): number | undefined {
-  const a = address.toLowerCase()
-  if (a.length !== 42 || !a.startsWith(L2_TOKEN_ADDRESS_PREFIX)) return undefined
-  const index = Number.parseInt(a.slice(40), 16)
-  return Number.isInteger(index) && index >= 1 && /^[0-9a-f]{2}$/.test(a.slice(40)) ? index : undefined
 }
 
 function startsWith(bytes: Uint8Array, offset: number, prefix: Uint8Array): boolean {
@@ -358,7 +351,7 @@ function callParts(op: L2Operation): { to: Uint8Array; value: bigint; data: Uint
       data.set(SEL_TRANSFER, 0)
       addressWord(data, 4, op.to)
       writeBigintBE(data, 36, op.amount, 32)
-      return { to: hexToBytes(l2TokenAddress(op.tokenIndex)), value: 0n, data }
+      return { to: hexToBytes(tokenAddress(op.tokenIndex)), value: 0n, data }
     }
     case 'withdrawEth': {
       const data = new Uint8Array(36)
@@ -369,7 +362,7 @@ function callParts(op: L2Operation): { to: Uint8Array; value: bigint; data: Uint
     case 'withdrawToken': {
       const data = new Uint8Array(100)
       data.set(SEL_WITHDRAW_ERC20, 0)
-      addressWord(data, 4, l2TokenAddress(op.tokenIndex))
+      addressWord(data, 4, tokenAddress(op.tokenIndex))
       addressWord(data, 36, op.recipient)
       writeBigintBE(data, 68, op.amount, 32)
       return { to: BRIDGE, value: 0n, data }
