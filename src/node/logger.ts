@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { pino } from 'pino'
 import type { DestinationStream, Logger as PinoLogger } from 'pino'
+import { pino } from 'pino'
 import { assertValidOptions, withDefaults } from './options.ts'
 
 /** A log method: `log.info('started')` or `log.info({ txHash, frames }, 'batch posted')`. */
@@ -73,7 +73,8 @@ export function validateLoggerOptions(options: Partial<LoggerOptions>): Resolved
     problems.push("destination must be 'stderr', 'stdout' or a file path")
   }
   if (typeof merged.pretty !== 'boolean') problems.push('pretty must be a boolean')
-  if (merged.colors !== undefined && typeof merged.colors !== 'boolean') problems.push('colors must be a boolean')
+  if (merged.colors !== undefined && typeof merged.colors !== 'boolean')
+    problems.push('colors must be a boolean')
   if (typeof merged.sync !== 'boolean') problems.push('sync must be a boolean')
   assertValidOptions('logger', problems)
   return merged

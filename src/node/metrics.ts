@@ -47,7 +47,9 @@ const namePattern = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 const labelPattern = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 
 /** Buckets (seconds) for request and step latencies: 0.5 ms to 30 s. */
-export const latencyBucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+export const latencyBucketsSeconds = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]
 
 /** Buckets (bytes) for payload sizes: 256 B to 16 MiB. */
 export const sizeBucketsBytes = [256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216]
@@ -78,7 +80,10 @@ export class Metrics {
       }
     }
     if (typeof o.collectProcessMetrics !== 'boolean') problems.push('collectProcessMetrics must be a boolean')
-    if (!Array.isArray(o.extraUnits) || !o.extraUnits.every((u) => typeof u === 'string' && /^[a-z]+$/.test(u))) {
+    if (
+      !Array.isArray(o.extraUnits) ||
+      !o.extraUnits.every((u) => typeof u === 'string' && /^[a-z]+$/.test(u))
+    ) {
       problems.push('extraUnits must be lower-case words')
     }
     assertValidOptions('metrics', problems)
@@ -110,7 +115,9 @@ export class Metrics {
     options: { labelNames?: readonly L[]; buckets?: readonly number[] } = {},
   ): Histogram<L> {
     const labelNames = options.labelNames ?? []
-    const buckets = [...(options.buckets ?? (name.endsWith('_bytes') ? sizeBucketsBytes : latencyBucketsSeconds))]
+    const buckets = [
+      ...(options.buckets ?? (name.endsWith('_bytes') ? sizeBucketsBytes : latencyBucketsSeconds)),
+    ]
     return this.getOrCreate('histogram', name, labelNames, (fullName) => {
       return new Histogram<L>({ name: fullName, help, labelNames, buckets, registers: [this.registry] })
     })
@@ -126,13 +133,22 @@ export class Metrics {
     return this.registry.contentType
   }
 
-  private getOrCreate<M>(kind: MetricKind, name: string, labelNames: readonly string[], make: (n: string) => M): M {
+  private getOrCreate<M>(
+    kind: MetricKind,
+    name: string,
+    labelNames: readonly string[],
+    make: (n: string) => M,
+  ): M {
     checkMetricName(kind, name, this.units)
     for (const label of labelNames) {
       if (!labelPattern.test(label) || label.startsWith('__')) {
-        throw new L2kitError('INVALID_METRIC', `metric ${name}: invalid label name ${JSON.stringify(label)}`, {
-          details: { name, label },
-        })
+        throw new L2kitError(
+          'INVALID_METRIC',
+          `metric ${name}: invalid label name ${JSON.stringify(label)}`,
+          {
+            details: { name, label },
+          },
+        )
       }
     }
     const fullName = this.options.prefix + name
@@ -166,7 +182,9 @@ export function checkMetricName(
   units: ReadonlySet<string> = new Set(defaultMetricUnits),
 ): void {
   const fail = (why: string): never => {
-    throw new L2kitError('INVALID_METRIC', `metric name ${JSON.stringify(name)} ${why}`, { details: { name, kind } })
+    throw new L2kitError('INVALID_METRIC', `metric name ${JSON.stringify(name)} ${why}`, {
+      details: { name, kind },
+    })
   }
   if (typeof name !== 'string' || !namePattern.test(name)) fail('is not a valid Prometheus name')
   if (kind === 'counter') {
