@@ -54,8 +54,8 @@ export type BatchEncodeContext = {
 export type BatchDecodeContext = {
   /** Address at an account index known at the start of the batch. */
   addressAt(index: number): Address | undefined
-  maxBlocks?: number
-  maxTxs?: number
+  maxBlocks?: number | undefined
+  maxTxs?: number | undefined
 }
 
 const KIND_CODE = { ethTransfer: 0, tokenTransfer: 1, withdrawEth: 2, withdrawToken: 3 } as const

@@ -5,17 +5,19 @@ import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from './bytes.ts'
 import { L2_BRIDGE_ADDRESS } from './constants.ts'
 import { isL2kitError } from './errors.ts'
+import { keccak256 } from './hash.ts'
 import {
   decodeRawTransaction,
   encodeRawTransaction,
   operationToCall,
   recoverSender,
   signingHash,
+  signingHashBytes,
   txHash,
 } from './l2tx.ts'
-import { SECP256K1_N } from './signature.ts'
+import { activeSignatureBackend, SECP256K1_N, signHash } from './signature.ts'
 import { l2TokenAddress } from './state.ts'
-import type { Address, Hex, L2Operation } from './types.ts'
+import type { Address, Hex, L2Operation, L2Tx } from './types.ts'
 
 const CHAIN_ID = 901n
 const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
@@ -432,5 +434,39 @@ describe('decodeRawTransaction rejects malformed and non-canonical encodings', (
     }
     // Mutating a fee or amount byte keeps a decodable tx (with a different sender); make sure some were exercised.
     expect(accepted).toBeGreaterThan(0)
+  })
+})
+
+describe('throughput', () => {
+  it('logs decode + sender recovery throughput for 10,000 distinct signed transfers', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => keccak256(new TextEncoder().encode(`bench key ${i}`)))
+    const raws: Uint8Array[] = []
+    for (let i = 0; i < 10_000; i++) {
+      const op: L2Operation =
+        i % 3 === 0
+          ? { kind: 'tokenTransfer', tokenIndex: 1, to: CAROL, amount: BigInt(i + 1) * 10_000n }
+          : { kind: 'ethTransfer', to: BOB, amount: BigInt(i + 1) * 10n ** 14n }
+      const unsigned: L2Tx = {
+        nonce: BigInt(i >> 3),
+        gasLimit: 52_000n,
+        fees:
+          i % 5 === 0
+            ? { type: 'legacy', gasPrice: 2_000_000n }
+            : { type: 'eip1559', maxFeePerGas: 3_000_000n, maxPriorityFeePerGas: 1_000_000n },
+        op,
+        signature: { r: 1n, s: 1n, yParity: 0 },
+      }
+      const signature = signHash(signingHashBytes(unsigned, CHAIN_ID), keys[i % keys.length] as Uint8Array)
+      raws.push(encodeRawTransaction({ ...unsigned, signature }, CHAIN_ID))
+    }
+    const rates: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const start = performance.now()
+      for (const raw of raws) decodeRawTransaction(raw, { chainId: CHAIN_ID })
+      rates.push(Math.round(raws.length / ((performance.now() - start) / 1000)))
+    }
+    console.log(
+      `[l2tx] decode + recover (${activeSignatureBackend()}): ${rates.join(', ')} tx/s over 3 rounds of 10,000`,
+    )
   })
 })

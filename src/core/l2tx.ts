@@ -33,7 +33,7 @@ import type { Address, Hex, L2Operation, L2Tx, Signature } from './types.ts'
 export const DEFAULT_MAX_TX_BYTES = 128 * 1024
 
 /** What decoding needs to know about the chain. */
-export type DecodeTxContext = { chainId: bigint; maxTxBytes?: number }
+export type DecodeTxContext = { chainId: bigint; maxTxBytes?: number | undefined }
 
 /** A decoded, signature-checked L2 transaction. */
 export type DecodedTransaction = {
