@@ -235,11 +235,10 @@ export const defaultPollerOptions: Omit<PollerOptions, 'name'> = {
 
 /**
  * One run of a loop. Gets a signal that aborts when the loop stops. Return `true` when more work is
- * already waiting (the next step runs at once instead of after the interval).
+ * already waiting (the next step runs at once instead of after the interval); any other result (or a
+ * promise of it) means wait for the interval.
  */
-export type PollerStep = (
-  signal: AbortSignal,
-) => Promise<boolean | undefined | void> | boolean | undefined | void
+export type PollerStep = (signal: AbortSignal) => unknown
 
 export interface PollerModules {
   logger: Logger
