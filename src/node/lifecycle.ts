@@ -3,10 +3,13 @@ import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import { assertValidOptions, isIntegerInRange, withDefaults } from './options.ts'
 
-/** A long-running part of a node. `stop()` must be safe to call when not started, and more than once. */
+/**
+ * A long-running part of a node. `stop()` must be safe to call when not started, and more than once.
+ * `start()` may resolve to something useful (the RPC server resolves to its URL); groups ignore it.
+ */
 export interface Service {
   readonly name: string
-  start(): Promise<void>
+  start(): Promise<unknown>
   stop(): Promise<void>
 }
 
