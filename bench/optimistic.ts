@@ -60,7 +60,7 @@ export async function runBench(args: ParsedArgs, logger: Logger, onShutdown: (fn
   // ---- A. sequencer throughput ----
   log(`A. sequencer: ${nAccounts} accounts, signing ${nTransfers} wallet-like transfers (signature backend: ${activeSignatureBackend()})`)
   const dir = mkdtempSync(join(tmpdir(), 'l2kit-bench-'))
-  const store = new ChainStore(dir)
+  const store = await ChainStore.open(dir)
   const seq = new Sequencer({ blockTimeMs: 250 }, { chain: { chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 }, store, logger: quiet })
   await seq.start()
   const accounts = loadAccounts(nAccounts)

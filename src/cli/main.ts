@@ -32,7 +32,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 function loggerFor(args: ParsedArgs, name: string) {
   const level = str(args.values['log-level']) ?? 'info'
-  return createLogger({ name, level, destination: 'stderr', pretty: process.stderr.isTTY === true || args.values.json !== true })
+  return createLogger({ name, level: level as 'info', destination: 'stderr', pretty: process.stderr.isTTY === true || args.values.json !== true })
 }
 
 const commands: Record<string, Command> = {

@@ -1,13 +1,11 @@
 /**
- * The optimistic node's durable record, in an embedded LMDB environment.
- * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1,
- * the batcher's posted batches, and periodic state snapshots. The in-memory L2 state is a cache of this.
+ * The optimistic node's durable record, in the node's embedded store (LMDB, fdatasync before a write resolves).
+ * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1, and
+ * the batcher's posted batches. The in-memory L2 state is a cache of this, rebuilt by replay at start.
  */
-import { mkdirSync } from 'node:fs'
-import { type Database, type RootDatabase, open } from 'lmdb'
 import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import { type Store, type StoreDb, openStore } from '../node/store.ts'
 import type { L2Block } from './block.ts'
-import { parseWithBigints, stringifyWithBigints } from './serde.ts'
 
 /** An acknowledged transaction of the open block; kept until its block is sealed. */
 export type PendingEntry = { seq: number; raw: Hex }
@@ -33,80 +31,73 @@ export type PostedBatch = {
   l1FeeWei: bigint
 }
 
-type Json = string
-
 export class ChainStore {
-  readonly #root: RootDatabase<Json, string>
-  readonly #meta: Database<Json, string>
-  readonly #blocks: Database<Json, number>
-  readonly #blockByHash: Database<number, string>
-  readonly #txIndex: Database<Json, string>
-  readonly #pending: Database<Json, number>
-  readonly #deposits: Database<Json, number>
-  readonly #tokens: Database<Json, number>
-  readonly #batches: Database<Json, number>
+  readonly #store: Store
+  readonly #meta: StoreDb<unknown, 'ordered'>
+  readonly #blocks: StoreDb<L2Block, 'uint64'>
+  readonly #blockByHash: StoreDb<bigint, 'ordered'>
+  readonly #txIndex: StoreDb<{ blockNumber: bigint; index: number }, 'ordered'>
+  readonly #pending: StoreDb<Hex, 'uint64'>
+  readonly #deposits: StoreDb<Deposit, 'uint64'>
+  readonly #tokens: StoreDb<TokenInfo, 'uint64'>
+  readonly #batches: StoreDb<PostedBatch, 'uint64'>
 
-  constructor(path: string) {
-    mkdirSync(path, { recursive: true })
-    // Durable by default: overlappingSync on, no noSync. A resolved write has been flushed.
-    this.#root = open<Json, string>({ path, encoding: 'string', maxDbs: 16 })
-    const str = { encoding: 'string' as const }
-    this.#meta = this.#root.openDB<Json, string>('meta', str)
-    this.#blocks = this.#root.openDB<Json, number>('blocks', { ...str, keyEncoding: 'uint32' })
-    this.#blockByHash = this.#root.openDB<number, string>('blockByHash', { encoding: 'ordered-binary' })
-    this.#txIndex = this.#root.openDB<Json, string>('txIndex', str)
-    this.#pending = this.#root.openDB<Json, number>('pending', { ...str, keyEncoding: 'uint32' })
-    this.#deposits = this.#root.openDB<Json, number>('deposits', { ...str, keyEncoding: 'uint32' })
-    this.#tokens = this.#root.openDB<Json, number>('tokens', { ...str, keyEncoding: 'uint32' })
-    this.#batches = this.#root.openDB<Json, number>('batches', { ...str, keyEncoding: 'uint32' })
+  private constructor(store: Store) {
+    this.#store = store
+    this.#meta = store.db('meta')
+    this.#blocks = store.db('blocks', { keyEncoding: 'uint64' })
+    this.#blockByHash = store.db('blockByHash')
+    this.#txIndex = store.db('txIndex')
+    this.#pending = store.db('pending', { keyEncoding: 'uint64' })
+    this.#deposits = store.db('deposits', { keyEncoding: 'uint64' })
+    this.#tokens = store.db('tokens', { keyEncoding: 'uint64' })
+    this.#batches = store.db('batches', { keyEncoding: 'uint64' })
+  }
+
+  static async open(path: string): Promise<ChainStore> {
+    return new ChainStore(await openStore({ path }))
   }
 
   getMeta<T>(key: string): T | undefined {
-    const v = this.#meta.get(key)
-    return v === undefined ? undefined : parseWithBigints<T>(v)
+    return this.#meta.get(key) as T | undefined
   }
 
-  putMeta(key: string, value: unknown): Promise<boolean> {
-    return this.#meta.put(key, stringifyWithBigints(value))
+  putMeta(key: string, value: unknown): Promise<void> {
+    return this.#meta.put(key, value)
   }
 
   // ---- blocks ----
   headNumber(): bigint | undefined {
-    const n = this.getMeta<bigint>('head')
-    return n
+    return this.getMeta<bigint>('head')
   }
 
   getBlock(number: bigint): L2Block | undefined {
-    const v = this.#blocks.get(Number(number))
-    return v === undefined ? undefined : parseWithBigints<L2Block>(v)
+    return this.#blocks.get(number)
   }
 
   getBlockByHash(hash: Hex): L2Block | undefined {
     const n = this.#blockByHash.get(hash.toLowerCase())
-    return n === undefined ? undefined : this.getBlock(BigInt(n))
+    return n === undefined ? undefined : this.getBlock(n)
   }
 
   getTxLocation(hash: Hex): { blockNumber: bigint; index: number } | undefined {
-    const v = this.#txIndex.get(hash.toLowerCase())
-    return v === undefined ? undefined : parseWithBigints(v)
+    return this.#txIndex.get(hash.toLowerCase())
   }
 
   /**
    * Seals a block atomically: the block, its hash and tx indexes, the new head, the open block that follows,
    * and the removal of the pending entries it absorbed. Resolves once durable.
    */
-  sealBlock(block: L2Block, absorbedPending: readonly number[], next: OpenBlockMeta): Promise<boolean> {
-    return this.#root.transaction(() => {
-      const n = Number(block.number)
-      this.#blocks.put(n, stringifyWithBigints(block))
-      this.#blockByHash.put(block.hash.toLowerCase(), n)
+  async sealBlock(block: L2Block, absorbedPending: readonly number[], next: OpenBlockMeta): Promise<void> {
+    await this.#store.transaction(() => {
+      void this.#blocks.put(block.number, block)
+      void this.#blockByHash.put(block.hash.toLowerCase(), block.number)
       block.txs.forEach((t, index) => {
-        this.#txIndex.put(t.hash.toLowerCase(), stringifyWithBigints({ blockNumber: block.number, index }))
+        void this.#txIndex.put(t.hash.toLowerCase(), { blockNumber: block.number, index })
       })
-      for (const seq of absorbedPending) this.#pending.remove(seq)
-      this.#meta.put('head', stringifyWithBigints(block.number))
-      this.#meta.put('open', stringifyWithBigints(next))
-      return true
+      for (const seq of absorbedPending) void this.#pending.remove(seq)
+      void this.#meta.put('head', block.number)
+      void this.#meta.put('open', next)
     })
   }
 
@@ -115,62 +106,58 @@ export class ChainStore {
     return this.getMeta<OpenBlockMeta>('open')
   }
 
-  putOpenBlock(meta: OpenBlockMeta): Promise<boolean> {
+  putOpenBlock(meta: OpenBlockMeta): Promise<void> {
     return this.putMeta('open', meta)
   }
 
   /** Resolves once the entry is durable: only then may the sequencer acknowledge the transaction. */
-  appendPending(entry: PendingEntry): Promise<boolean> {
+  appendPending(entry: PendingEntry): Promise<void> {
     return this.#pending.put(entry.seq, entry.raw)
   }
 
   listPending(): PendingEntry[] {
-    const out: PendingEntry[] = []
-    for (const { key, value } of this.#pending.getRange()) out.push({ seq: key, raw: value as Hex })
-    return out
+    return [...this.#pending.getRange()].map(({ key, value }) => ({ seq: Number(key), raw: value }))
   }
 
   // ---- L1 inputs ----
-  putDeposits(deposits: readonly Deposit[]): Promise<boolean> {
-    return this.#root.transaction(() => {
-      for (const d of deposits) this.#deposits.put(Number(d.index), stringifyWithBigints(d))
-      return true
+  async putDeposits(deposits: readonly Deposit[]): Promise<void> {
+    await this.#store.transaction(() => {
+      for (const d of deposits) void this.#deposits.put(d.index, d)
     })
   }
 
   getDeposit(index: bigint): Deposit | undefined {
-    const v = this.#deposits.get(Number(index))
-    return v === undefined ? undefined : parseWithBigints<Deposit>(v)
+    return this.#deposits.get(index)
   }
 
+  /** Deposits stored so far (they are stored in queue order, so this is the next index). */
   depositCount(): bigint {
-    const last = [...this.#deposits.getKeys({ reverse: true, limit: 1 })][0]
-    return last === undefined ? 0n : BigInt(last) + 1n
+    const last = this.#deposits.last()
+    return last === undefined ? 0n : last.key + 1n
   }
 
-  putToken(token: TokenInfo): Promise<boolean> {
-    return this.#tokens.put(token.index, stringifyWithBigints(token))
+  putToken(token: TokenInfo): Promise<void> {
+    return this.#tokens.put(token.index, token)
   }
 
   listTokens(): TokenInfo[] {
-    return [...this.#tokens.getRange()].map(({ value }) => parseWithBigints<TokenInfo>(value))
+    return [...this.#tokens.getRange()].map((e) => e.value)
   }
 
   // ---- batches the batcher posted ----
-  putBatch(b: PostedBatch): Promise<boolean> {
-    return this.#batches.put(Number(b.batchIndex), stringifyWithBigints(b))
+  putBatch(b: PostedBatch): Promise<void> {
+    return this.#batches.put(b.batchIndex, b)
   }
 
   listBatches(): PostedBatch[] {
-    return [...this.#batches.getRange()].map(({ value }) => parseWithBigints<PostedBatch>(value))
+    return [...this.#batches.getRange()].map((e) => e.value)
   }
 
   lastBatch(): PostedBatch | undefined {
-    const v = [...this.#batches.getRange({ reverse: true, limit: 1 })][0]
-    return v === undefined ? undefined : parseWithBigints<PostedBatch>(v.value)
+    return this.#batches.last()?.value
   }
 
   async close(): Promise<void> {
-    await this.#root.close()
+    await this.#store.close()
   }
 }

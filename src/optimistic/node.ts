@@ -24,8 +24,8 @@ export type NodeStatus = Awaited<ReturnType<OptimisticNode['status']>>
 export class OptimisticNode {
   readonly options: OptimisticNodeOptions
   readonly log: Logger
-  readonly store: ChainStore
-  readonly sequencer: Sequencer
+  store!: ChainStore
+  sequencer!: Sequencer
   #l1!: L1ClientsWithWallet
   #verifierClient!: L1PublicClient
   txManager!: TxManager
@@ -41,8 +41,6 @@ export class OptimisticNode {
   constructor(options: OptimisticNodeOptions, modules: { logger: Logger }) {
     this.options = options
     this.log = modules.logger
-    this.store = new ChainStore(join(options.dataDir, 'chain'))
-    this.sequencer = new Sequencer(options.sequencer, { chain: options.chain, store: this.store, logger: this.log })
   }
 
   get l1(): L1ClientsWithWallet {
@@ -51,6 +49,8 @@ export class OptimisticNode {
 
   async start(): Promise<void> {
     const o = this.options
+    this.store = await ChainStore.open(join(o.dataDir, 'chain'))
+    this.sequencer = new Sequencer(o.sequencer, { chain: o.chain, store: this.store, logger: this.log })
     this.#l1 = await createL1Clients({ rpcUrl: o.l1RpcUrl, privateKey: o.operatorKey })
     this.txManager = new TxManager({}, { publicClient: this.#l1.publicClient, account: this.#l1.account, logger: this.log })
     this.#challengeWindow = await this.#l1.publicClient.readContract({
@@ -133,7 +133,7 @@ export class OptimisticNode {
   /** Stops in reverse order; the sequencer last so every acknowledged transaction is sealed or logged. */
   async stop(): Promise<void> {
     if (!this.#started) {
-      await this.store.close().catch(() => undefined)
+      await this.store?.close().catch(() => undefined)
       return
     }
     this.#started = false

@@ -1,0 +1,11 @@
+/** Everything that talks to Ethereum L1. */
+export * from './anvil.ts'
+export * from './blobs.ts'
+export * from './clients.ts'
+export * from './deploy.ts'
+export * from './errors.ts'
+export * from './kzg.ts'
+export * from './logFollower.ts'
+export * from './readBlobs.ts'
+export * from './txManager.ts'
+export type { Logger, LogFn } from './types.ts'

@@ -1,0 +1,7 @@
+/** What every L2 node needs: logging, metrics, the embedded store, JSON-RPC, lifecycle. */
+export * from './lifecycle.ts'
+export * from './logger.ts'
+export * from './metrics.ts'
+export * from './options.ts'
+export * from './rpcServer.ts'
+export * from './store.ts'
