@@ -154,7 +154,7 @@ export class OptimisticNode {
   /** Rollup status for `l2kit status` and `l2kit_status`. */
   async status() {
     const l1Block = await this.#l1.publicClient.getBlock()
-    const now = Number(l1Block.timestamp)
+    const now = await this.#l1Now(l1Block.timestamp)
     const window = Number(this.#challengeWindow)
     const proposals = this.derivation.proposals.filter((p) => p !== undefined)
     const finalized = [...proposals].reverse().find((p) => !p.deleted && p.proposedAt + window <= now)
@@ -211,6 +211,15 @@ export class OptimisticNode {
     }
   }
 
+  /**
+   * L1 time as the next L1 block will see it. An automining devnet makes blocks only for transactions, so its
+   * latest block can be far behind the clock the next block will carry; a live chain is within a slot of it.
+   */
+  async #l1Now(latest?: bigint): Promise<number> {
+    const ts = latest ?? (await this.#l1.publicClient.getBlock()).timestamp
+    return Math.max(Number(ts), Math.floor(Date.now() / 1000))
+  }
+
   /** What `Portal.finalizeWithdrawal` needs for withdrawal `index`, against the newest proposal covering it. */
   async withdrawalProof(index: bigint) {
     const w = this.derivation.state.withdrawals[Number(index)]
@@ -221,7 +230,7 @@ export class OptimisticNode {
     if (!proof) {
       throw new L2kitError('WITHDRAWAL_NOT_PROPOSED', `no state root covering withdrawal ${index} has been proposed yet`, { kind: 'temporary' })
     }
-    const now = Number((await this.#l1.publicClient.getBlock()).timestamp)
+    const now = await this.#l1Now()
     const finalizesAt = proof.proposal.proposedAt + Number(this.#challengeWindow)
     return {
       withdrawal: { index: w.index.toString(), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount: w.amount.toString() },
