@@ -13,7 +13,15 @@ import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
 import type { Derivation } from './derivation.ts'
 
-export type ProposalPosted = { proposalIndex: bigint; batchIndex: bigint; stateRoot: string; l2BlockNumber: bigint; l1TxHash: string; l1FeeWei: bigint }
+export type ProposalPosted = {
+  proposalIndex: bigint
+  batchIndex: bigint
+  stateRoot: string
+  l2BlockNumber: bigint
+  l1TxHash: string
+  l1GasUsed: bigint
+  l1FeeWei: bigint
+}
 
 export class Proposer {
   readonly options: ProposerOptions
@@ -59,6 +67,9 @@ export class Proposer {
     if (!latest) return undefined
     const lastProposed = this.#m.derivation.latestLiveProposal()
     if (lastProposed && lastProposed.batchIndex >= latest.batchIndex) return undefined
+    // Our own proposal may be mined before derivation has read its event back from L1.
+    const mine = this.posted[this.posted.length - 1]
+    if (mine && mine.batchIndex >= latest.batchIndex && !this.#m.derivation.proposals[Number(mine.proposalIndex)]?.deleted) return undefined
     const { rollup } = this.#m.contracts
     const bond = await this.#m.publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
     const result = await this.#m.txManager.send({
@@ -78,6 +89,7 @@ export class Proposer {
             stateRoot: latest.stateRoot,
             l2BlockNumber: latest.l2BlockNumber,
             l1TxHash: result.txHash,
+            l1GasUsed: result.gasUsed,
             l1FeeWei: result.l1FeeWei,
           }
           this.posted.push(p)
