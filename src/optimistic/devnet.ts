@@ -47,6 +47,8 @@ export type DevnetOptions = {
   devDepositTokens: bigint
   /** Seconds between L1 blocks on the embedded anvil; undefined = a block per transaction. */
   l1BlockTime?: number
+  /** Extra command line arguments for the embedded anvil (e.g. ['--base-fee', '1']). */
+  anvilArgs?: string[]
   sequencer: Partial<SequencerOptions>
   batcher: Partial<BatcherOptions>
   proposer: Partial<ProposerOptions>
@@ -111,6 +113,7 @@ export async function startDevnet(
       // With a data dir the L1 is kept too (dumped on stop, loaded on start), so deployed contracts survive.
       ...(o.dataDir ? { statePath: join(dataDir, 'anvil-state.json') } : {}),
       ...(o.l1BlockTime !== undefined ? { blockTime: o.l1BlockTime } : {}),
+      ...(o.anvilArgs ? { extraArgs: o.anvilArgs } : {}),
     })
     l1RpcUrl = anvil.rpcUrl
   }

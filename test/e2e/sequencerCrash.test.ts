@@ -98,6 +98,8 @@ describe('sequencer crash safety', () => {
 
     const second = await startNode(anvil.rpcUrl, dataDir, port)
     child = second.child
+    // Same data dir: the contracts deployed by the first start are reused, not deployed again.
+    expect(second.info.contracts.portal).toBe(first.info.contracts.portal)
     const l2b = createPublicClient({ transport: http(second.info.l2Rpc) })
     // Every acknowledged transaction is there (sealed, or pending in the replayed open block).
     for (const hash of acked) {
