@@ -61,7 +61,7 @@ export async function runBench(args: ParsedArgs, logger: Logger, onShutdown: (fn
   log(`A. sequencer: ${nAccounts} accounts, signing ${nTransfers} wallet-like transfers (signature backend: ${activeSignatureBackend()})`)
   const dir = mkdtempSync(join(tmpdir(), 'l2kit-bench-'))
   const store = await ChainStore.open(dir)
-  const seq = new Sequencer({ blockTimeMs: 250 }, { chain: { chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 }, store, logger: quiet })
+  const seq = new Sequencer({ blockTimeMs: 100 }, { chain: { chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 }, store, logger: quiet })
   await seq.start()
   const accounts = loadAccounts(nAccounts)
   const token: TokenInfo = { index: 1, l1Address: '0x00000000000000000000000000000000000000d1', l2Address: L2_TOKEN_1, name: 'Bench', symbol: 'BNC', decimals: 18 }
@@ -100,7 +100,7 @@ export async function runBench(args: ParsedArgs, logger: Logger, onShutdown: (fn
   for (let n = firstBlock; n <= seq.head.number; n++) blocks.push(store.getBlock(n) as L2Block)
   const state = seq.state
   const capacity6 = maxBlobDataBytes(6)
-  const capacityCalldata = 120_000
+  const capacityCalldata = 250_000
   function packBatches(limit: number): { data: Uint8Array; txs: number }[] {
     const result: { data: Uint8Array; txs: number }[] = []
     let i = 0

@@ -35,6 +35,17 @@ export const DEFAULT_MAX_TX_BYTES = 128 * 1024
 /** What decoding needs to know about the chain. */
 export type DecodeTxContext = { chainId: bigint; maxTxBytes?: number | undefined }
 
+/** A decoded transaction whose sender is not recovered yet. */
+export type UnrecoveredTransaction = {
+  tx: L2Tx
+  hash: Hex
+  raw: Uint8Array
+  /** keccak256 of the signing payload. */
+  signingHash: Uint8Array
+  /** r ‖ s, 64 bytes. */
+  rs: Uint8Array
+}
+
 /** A decoded, signature-checked L2 transaction. */
 export type DecodedTransaction = {
   tx: L2Tx
@@ -428,6 +439,20 @@ function checkSignature(sig: Signature): void {
  * INVALID_SIGNATURE. No state checks.
  */
 export function decodeRawTransaction(rawInput: Uint8Array | Hex, ctx: DecodeTxContext): DecodedTransaction {
+  const d = decodeRawTransactionUnrecovered(rawInput, ctx)
+  return { tx: d.tx, sender: recoverUnrecovered(d), hash: d.hash, raw: d.raw }
+}
+
+/** The sender of a transaction decoded by `decodeRawTransactionUnrecovered` (the expensive half). */
+export function recoverUnrecovered(d: Pick<UnrecoveredTransaction, 'signingHash' | 'rs' | 'tx'>): Address {
+  return recoverAddressFromBytes(d.signingHash, d.rs, d.tx.signature.yParity)
+}
+
+/**
+ * Every check of `decodeRawTransaction` except the sender recovery, which is returned as inputs
+ * (signing hash, r‖s) so a caller can run it elsewhere, e.g. on worker threads.
+ */
+export function decodeRawTransactionUnrecovered(rawInput: Uint8Array | Hex, ctx: DecodeTxContext): UnrecoveredTransaction {
   const raw = toBytes(rawInput, ctx.maxTxBytes ?? DEFAULT_MAX_TX_BYTES)
   if (raw.length === 0) malformed('empty transaction')
   const first = raw[0] as number
@@ -476,7 +501,7 @@ function wrongChain(got: bigint, expected: bigint): never {
   )
 }
 
-function decodeLegacy(raw: Uint8Array, chainId: bigint): DecodedTransaction {
+function decodeLegacy(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction {
   const { items, start } = outerList(raw, 0)
   if (items.length !== 9) malformed(`a legacy transaction has 9 fields, got ${items.length}`)
   const it = items as [RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem]
@@ -515,16 +540,16 @@ function decodeLegacy(raw: Uint8Array, chainId: bigint): DecodedTransaction {
   pos = writeInt(msg, pos + body.length, chainId)
   msg[pos] = 0x80
   msg[pos + 1] = 0x80
-  const sender = recoverAddressFromBytes(keccak256(msg), rsBytes(raw, it[7], it[8]), yParity)
   return {
     tx: { nonce, gasLimit, fees: { type: 'legacy', gasPrice }, op, signature },
-    sender,
     hash: bytesToHex(keccak256(raw)),
     raw,
+    signingHash: keccak256(msg),
+    rs: rsBytes(raw, it[7], it[8]),
   }
 }
 
-function decode1559(raw: Uint8Array, chainId: bigint): DecodedTransaction {
+function decode1559(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction {
   const { items, start } = outerList(raw, 1)
   if (items.length !== 12) malformed(`an EIP-1559 transaction has 12 fields, got ${items.length}`)
   const it = items as [
@@ -573,12 +598,12 @@ function decode1559(raw: Uint8Array, chainId: bigint): DecodedTransaction {
   const msg = new Uint8Array(1 + headerLength(body.length) + body.length)
   msg[0] = 0x02
   msg.set(body, writeHeader(msg, 1, body.length, true))
-  const sender = recoverAddressFromBytes(keccak256(msg), rsBytes(raw, it[10], it[11]), yParity)
   return {
     tx: { nonce, gasLimit, fees: { type: 'eip1559', maxFeePerGas, maxPriorityFeePerGas }, op, signature },
-    sender,
     hash: bytesToHex(keccak256(raw)),
     raw,
+    signingHash: keccak256(msg),
+    rs: rsBytes(raw, it[10], it[11]),
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseEther } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { loadAccounts, signL2Tx, walletFees } from '../../bench/loadgen.ts'
+import { type LoadAccount, loadAccounts, signL2Tx, walletFees } from '../../bench/loadgen.ts'
 import { encodeBatch } from '../core/batchCodec.ts'
 import { compressBatchData } from '../core/compression.ts'
 import { GAS } from '../core/constants.ts'
@@ -12,8 +12,9 @@ import { type DeriveContext, deriveBatch } from './deriveBatch.ts'
 
 const chainId = 42069n
 const baseFee = 1_000_000n
-const [alice, bob] = loadAccounts(2, 'derive-')
-if (!alice || !bob) throw new Error('accounts')
+const accounts = loadAccounts(2, 'derive-')
+const alice = accounts[0] as LoadAccount
+const bob = accounts[1] as LoadAccount
 
 function fresh(): { state: L2State; ctx: DeriveContext; deposits: Deposit[] } {
   const state = new L2State({ chainId, baseFee })

@@ -6,10 +6,12 @@
 import { EventEmitter } from 'node:events'
 import { bytesToHex } from 'viem'
 import { L2kitError } from '../core/errors.ts'
-import { decodeRawTransaction } from '../core/l2tx.ts'
+import { type UnrecoveredTransaction, decodeRawTransaction, decodeRawTransactionUnrecovered } from '../core/l2tx.ts'
+import { recoverAddressFromBytes } from '../core/signature.ts'
 import { L2State } from '../core/state.ts'
-import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
+import { RecoveryPool } from '../node/recoveryPool.ts'
 import { type BlockTx, type L2Block, ZERO_HASH, computeBlockHash, genesisBlock } from './block.ts'
 import type { ChainStore, OpenBlockMeta } from './chainStore.ts'
 import type { ChainConfig, SequencerOptions } from './config.ts'
@@ -21,6 +23,8 @@ export type SequencerModules = {
   logger: Logger
   /** Wall clock in ms; injectable for tests. */
   now?: () => number
+  /** Signature-recovery worker threads (default: cores - 1; 0 = inline). */
+  recoveryThreads?: number
 }
 
 type OpenTx = BlockTx & { seq: number }
@@ -42,6 +46,12 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   #timer: NodeJS.Timeout | undefined
   #sealing: Promise<void> | undefined
   #stopped = true
+  #pool: RecoveryPool | undefined
+  readonly #recoveryThreads: number | undefined
+  /** Submissions are recovered in parallel but executed in arrival order: ticket = arrival position. */
+  #nextTicket = 0
+  #turn = 0
+  readonly #waiting = new Map<number, () => void>()
 
   constructor(options: Partial<SequencerOptions>, modules: SequencerModules) {
     super()
@@ -50,6 +60,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#store = modules.store
     this.#log = modules.logger.child({ component: 'sequencer' })
     this.#now = modules.now ?? Date.now
+    this.#recoveryThreads = modules.recoveryThreads
     this.#state = new L2State({ chainId: modules.chain.chainId, baseFee: modules.chain.baseFee })
   }
 
@@ -107,6 +118,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       replayed++
       this.#nextSeq = p.seq + 1
     }
+    this.#pool = new RecoveryPool(this.#recoveryThreads === undefined ? {} : { threads: this.#recoveryThreads }, {
+      logger: this.#log,
+      inline: recoverAddressFromBytes,
+    })
     this.#stopped = false
     this.#timer = setInterval(() => void this.#tick(), this.options.blockTimeMs)
     this.#log.info(
@@ -119,6 +134,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#stopped = true
     if (this.#timer) clearInterval(this.#timer)
     await this.#sealing
+    await this.#pool?.close()
   }
 
   /**
@@ -127,21 +143,55 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
    */
   async submitRawTransaction(raw: Hex | Uint8Array): Promise<Hex> {
     if (this.#stopped) throw new L2kitError('SEQUENCER_STOPPED', 'the sequencer is not running', { kind: 'temporary' })
-    const seq = this.#nextSeq++
     const rawHex = typeof raw === 'string' ? raw : bytesToHex(raw)
-    const tx = this.#execute(rawHex, seq)
-    await this.#store.appendPending({ seq, raw: tx.raw })
+    const decoded = decodeRawTransactionUnrecovered(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
+    const ticket = this.#nextTicket++
+    let sender: Address | undefined
+    let failure: unknown
+    try {
+      sender = await (this.#pool as RecoveryPool).recover(decoded.signingHash, decoded.rs, decoded.tx.signature.yParity)
+    } catch (err) {
+      failure = err
+    }
+    await this.#waitTurn(ticket)
+    let tx: OpenTx
+    try {
+      if (sender === undefined) throw failure
+      tx = this.#apply(decoded, rawHex, sender, this.#nextSeq++)
+    } finally {
+      this.#endTurn()
+    }
+    await this.#store.appendPending({ seq: tx.seq, raw: tx.raw })
     return tx.hash
   }
 
+  #waitTurn(ticket: number): Promise<void> | undefined {
+    if (ticket === this.#turn) return undefined
+    return new Promise((resolve) => this.#waiting.set(ticket, resolve))
+  }
+
+  #endTurn(): void {
+    this.#turn++
+    const next = this.#waiting.get(this.#turn)
+    if (next) {
+      this.#waiting.delete(this.#turn)
+      next()
+    }
+  }
+
+  /** Replays an acknowledged transaction at start (inline recovery; order is the log's). */
   #execute(rawHex: Hex, seq: number): OpenTx {
-    const decoded = decodeRawTransaction(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
-    const result = this.#state.applyTx(decoded.tx, decoded.sender)
+    const d = decodeRawTransaction(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
+    return this.#apply(d, rawHex, d.sender, seq)
+  }
+
+  #apply(decoded: Pick<UnrecoveredTransaction, 'tx' | 'hash'>, rawHex: Hex, sender: Address, seq: number): OpenTx {
+    const result = this.#state.applyTx(decoded.tx, sender)
     const tx: OpenTx = {
       seq,
       hash: decoded.hash,
       raw: rawHex,
-      sender: decoded.sender,
+      sender,
       tx: decoded.tx,
       gasUsed: result.gasUsed,
       effectiveGasPrice: result.effectiveGasPrice,
