@@ -26,6 +26,8 @@ export type BatchDataMode = (typeof BatchDataMode)[keyof typeof BatchDataMode]
 export type SequencerOptions = {
   /** An L2 block is sealed this often when it has something in it (ms). */
   blockTimeMs: number
+  /** Gas limit of an L2 block: a block is cut when the next transaction would not fit. */
+  blockGasLimit: bigint
   /** Largest raw transaction accepted (bytes). */
   maxTxBytes: number
   /** L1 blocks a deposit must be buried under before the sequencer includes it. */
@@ -69,6 +71,7 @@ export type OptimisticNodeOptions = {
 
 export const defaultSequencerOptions: SequencerOptions = {
   blockTimeMs: 250,
+  blockGasLimit: 30_000_000n,
   maxTxBytes: 4_096,
   depositConfirmations: 0,
   l1PollIntervalMs: 500,
@@ -98,6 +101,9 @@ function positive(name: string, value: number): void {
 export function validateSequencerOptions(o: SequencerOptions): SequencerOptions {
   positive('sequencer.blockTimeMs', o.blockTimeMs)
   positive('sequencer.maxTxBytes', o.maxTxBytes)
+  if (typeof o.blockGasLimit !== 'bigint' || o.blockGasLimit < 100_000n) {
+    throw new L2kitError('INVALID_OPTIONS', 'sequencer.blockGasLimit must be a bigint of at least 100,000')
+  }
   positive('sequencer.l1PollIntervalMs', o.l1PollIntervalMs)
   if (!Number.isInteger(o.depositConfirmations) || o.depositConfirmations < 0) {
     throw new L2kitError('INVALID_OPTIONS', 'sequencer.depositConfirmations must be a whole number >= 0')

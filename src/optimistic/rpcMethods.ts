@@ -32,7 +32,6 @@ export type RollupStatusSource = {
   contracts(): unknown
 }
 
-const BLOCK_GAS_LIMIT = 30_000_000n
 const EMPTY_UNCLES: Hex = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'
 const ZERO_BLOOM: Hex = `0x${'00'.repeat(256)}`
 /** A placeholder code so wallets treat system addresses as contracts (they only check for non-empty code). */
@@ -223,7 +222,7 @@ export function createRpcMethods(deps: {
       totalDifficulty: '0x0',
       extraData: '0x',
       size: toHex(500 + b.txs.reduce((s, t) => s + (t.raw.length - 2) / 2, 0)),
-      gasLimit: toHex(BLOCK_GAS_LIMIT),
+      gasLimit: toHex(sequencer.options.blockGasLimit),
       gasUsed: toHex(gasUsed),
       timestamp: toHex(b.timestamp),
       baseFeePerGas: toHex(chain.baseFee),

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { bytesToHex } from 'viem'
+import { GAS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import { type UnrecoveredTransaction, decodeRawTransaction, decodeRawTransactionUnrecovered } from '../core/l2tx.ts'
 import { recoverAddressFromBytes } from '../core/signature.ts'
@@ -38,8 +39,13 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   readonly #log: Logger
   readonly #now: () => number
   #state: L2State
+  /** Newest block durably sealed (what RPC serves). */
   #head!: L2Block
-  #open!: OpenBlockMeta & { accountCountBefore: number; deposits: Deposit[]; txs: OpenTx[] }
+  /** Newest block closed (maybe still being written): the parent of the open block. */
+  #lastClosed!: L2Block
+  /** Durable writes of closed blocks, in order. */
+  #persisting: Promise<void> = Promise.resolve()
+  #open!: OpenBlockMeta & { accountCountBefore: number; deposits: Deposit[]; txs: OpenTx[]; gasUsed: bigint }
   #nextSeq = 0
   /** Executed, not yet in a durable sealed block: what eth_getTransactionByHash shows as pending. */
   readonly #unsealed = new Map<string, BlockTx>()
@@ -96,6 +102,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       for (const t of b.txs) this.#state.applyTx(t.tx, t.sender)
     }
     this.#head = this.#store.getBlock(head) as L2Block
+    this.#lastClosed = this.#head
     const root = this.#rootHex()
     if (root !== this.#head.stateRoot) {
       throw new L2kitError('STORE_CORRUPT', `replayed state root ${root} differs from stored head root ${this.#head.stateRoot}`, {
@@ -103,7 +110,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       })
     }
     const open = this.#store.getOpenBlock() ?? { number: head + 1n, depositCountAfter: this.#head.depositCountAfter }
-    this.#open = { ...open, accountCountBefore: this.#state.accountCount, deposits: [], txs: [] }
+    this.#open = { ...open, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
     for (let i = this.#head.depositCountAfter; i < open.depositCountAfter; i++) {
       const d = this.#store.getDeposit(i)
       if (d === undefined) throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
@@ -134,6 +141,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#stopped = true
     if (this.#timer) clearInterval(this.#timer)
     await this.#sealing
+    await this.#persisting
     await this.#pool?.close()
   }
 
@@ -186,7 +194,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   }
 
   #apply(decoded: Pick<UnrecoveredTransaction, 'tx' | 'hash'>, rawHex: Hex, sender: Address, seq: number): OpenTx {
+    // A full block is cut right here, like an L1 block at its gas limit.
+    if (this.#open.gasUsed + GAS[decoded.tx.op.kind] > this.options.blockGasLimit && this.#open.txs.length > 0) this.#closeOpenBlock()
     const result = this.#state.applyTx(decoded.tx, sender)
+    this.#open.gasUsed += result.gasUsed
     const tx: OpenTx = {
       seq,
       hash: decoded.hash,
@@ -248,9 +259,19 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
 
   async #seal(): Promise<L2Block | undefined> {
     await this.#includeNewDeposits()
+    const block = this.#closeOpenBlock()
+    await this.#persisting
+    return block
+  }
+
+  /**
+   * Closes the open block synchronously (root, hash, a fresh open block) and queues its durable write behind the
+   * previous ones. Synchronous so that a full block can be cut in the middle of a burst of submissions.
+   */
+  #closeOpenBlock(): L2Block | undefined {
     const open = this.#open
     if (open.txs.length === 0 && open.deposits.length === 0) return undefined
-    const parent = this.#head
+    const parent = this.#lastClosed
     const timestamp = Math.max(parent.timestamp, Math.floor(this.#now() / 1000))
     const stateRoot = this.#rootHex()
     const txs = open.txs.map(({ seq: _seq, ...t }) => t)
@@ -267,17 +288,16 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     }
     block.hash = computeBlockHash({ ...block, txHashes: txs.map((t) => t.hash) })
     const next: OpenBlockMeta = { number: open.number + 1n, depositCountAfter: open.depositCountAfter }
-    // Transactions arriving while the seal is written go to the next block.
-    this.#open = { ...next, accountCountBefore: this.#state.accountCount, deposits: [], txs: [] }
-    await this.#store.sealBlock(
-      block,
-      open.txs.map((t) => t.seq),
-      next,
-    )
-    this.#head = block
-    for (const t of txs) this.#unsealed.delete(t.hash.toLowerCase())
-    this.#log.debug({ number: block.number.toString(), txs: txs.length, deposits: block.deposits.length }, 'block sealed')
-    this.emit('block', block)
+    this.#open = { ...next, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
+    this.#lastClosed = block
+    const absorbed = open.txs.map((t) => t.seq)
+    this.#persisting = this.#persisting.then(async () => {
+      await this.#store.sealBlock(block, absorbed, next)
+      this.#head = block
+      for (const t of txs) this.#unsealed.delete(t.hash.toLowerCase())
+      this.#log.debug({ number: block.number.toString(), txs: txs.length, deposits: block.deposits.length }, 'block sealed')
+      this.emit('block', block)
+    })
     return block
   }
 
