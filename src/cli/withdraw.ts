@@ -1,6 +1,7 @@
 /** `l2kit withdraw`: start a withdrawal on L2, wait out the challenge window (with a countdown), finalize on L1. */
 import { formatUnits, isAddress } from 'viem'
 import { L2kitError } from '../core/errors.ts'
+import type { TokenInfo } from '../core/types.ts'
 import { getWithdrawalStatus } from '../sdk/getWithdrawalStatus.ts'
 import { initiateWithdrawal } from '../sdk/initiateWithdrawal.ts'
 import { proveAndFinalizeWithdrawal } from '../sdk/proveAndFinalizeWithdrawal.ts'
@@ -67,5 +68,10 @@ export async function runWithdraw(args: ParsedArgs): Promise<void> {
     },
   )
   if (json) printJson({ withdrawalIndex: index, ...result })
-  else process.stdout.write(`withdrawal #${index} finalized on L1: ${result.amount} paid to ${result.recipient} (tx ${result.l1TxHash})\n`)
+  else {
+    const tokens = (await ctx.l2Public.request({ method: 'l2kit_tokens' as 'eth_chainId' })) as unknown as TokenInfo[]
+    const t = tokens.find((x) => x.l1Address.toLowerCase() === result.l1Token.toLowerCase())
+    const what = /^0x0{40}$/.test(result.l1Token) ? `${formatUnits(result.amount, 18)} ETH` : `${formatUnits(result.amount, t?.decimals ?? 18)} ${t?.symbol ?? result.l1Token}`
+    process.stdout.write(`withdrawal #${index} finalized on L1: ${what} paid to ${result.recipient} (tx ${result.l1TxHash})\n`)
+  }
 }

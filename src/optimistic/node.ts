@@ -10,6 +10,7 @@ import { createL1Clients } from '../l1/clients.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
 import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
+import { type Metrics, createMetrics } from '../node/metrics.ts'
 import { RpcServer } from '../node/rpcServer.ts'
 import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
@@ -37,6 +38,8 @@ export class OptimisticNode {
   rpcUrl = ''
   #challengeWindow = 0n
   #started = false
+  readonly metrics: Metrics = createMetrics({ collectProcessMetrics: true })
+  #gaugeTimer: NodeJS.Timeout | undefined
 
   constructor(options: OptimisticNodeOptions, modules: { logger: Logger }) {
     this.options = options
@@ -103,7 +106,11 @@ export class OptimisticNode {
       logger: this.log,
     })
     await this.proposer.start()
-    this.rpc = new RpcServer({ host: o.rpc.host, port: o.rpc.port }, { logger: this.log.child({ component: 'rpc' }) })
+    this.#wireMetrics()
+    this.rpc = new RpcServer(
+      { host: o.rpc.host, port: o.rpc.port },
+      { logger: this.log.child({ component: 'rpc' }), metrics: this.metrics, healthCheck: () => ({ l2Head: this.sequencer.head.number.toString() }) },
+    )
     const methods = createRpcMethods({
       chain: o.chain,
       sequencer: this.sequencer,
@@ -137,6 +144,7 @@ export class OptimisticNode {
       return
     }
     this.#started = false
+    if (this.#gaugeTimer) clearInterval(this.#gaugeTimer)
     await this.rpc.stop().catch(() => undefined)
     await this.proposer.stop()
     await this.batcher.stop()
@@ -145,6 +153,40 @@ export class OptimisticNode {
     await this.sequencer.stop()
     await this.store.close()
     this.log.info('optimistic rollup node stopped')
+  }
+
+  /** Prometheus metrics at GET /metrics on the RPC port: what the node did, in units. */
+  #wireMetrics(): void {
+    const m = this.metrics
+    const txs = m.counter('sequencer_transactions_total', 'L2 transactions sealed into blocks')
+    const blocks = m.counter('sequencer_blocks_total', 'L2 blocks sealed')
+    const deposits = m.counter('sequencer_deposits_total', 'L1 deposits included in L2 blocks')
+    this.sequencer.on('block', (b) => {
+      blocks.inc()
+      txs.inc(b.txs.length)
+      deposits.inc(b.deposits.length)
+    })
+    const head = m.gauge('l2_head_blocks', 'newest sealed L2 block')
+    const safe = m.gauge('safe_head_blocks', 'newest L2 block derived from L1 data')
+    const verifierSafe = m.gauge('verifier_safe_head_blocks', 'newest L2 block the independent verifier derived')
+    const batches = m.gauge('batches_posted_batches', 'batches this node posted to L1')
+    const batchBytes = m.gauge('batches_posted_bytes', 'bytes of batch data this node posted to L1')
+    const l1Fees = m.gauge('batches_l1_fee_wei', 'L1 fees this node paid for batches')
+    const agree = m.gauge('verifier_agrees_ratio', '1 when the verifier agrees with every proposed root, else 0')
+    const update = () => {
+      head.set(Number(this.sequencer.head.number))
+      safe.set(Number(this.derivation.safeHead.number))
+      if (this.verifier) {
+        verifierSafe.set(Number(this.verifier.safeHead.number))
+        agree.set(this.verifier.proposals.every((p) => p === undefined || p.agrees !== false) ? 1 : 0)
+      }
+      const posted = this.store.listBatches()
+      batches.set(posted.length)
+      batchBytes.set(posted.reduce((s, b) => s + b.dataBytes, 0))
+      l1Fees.set(Number(posted.reduce((s, b) => s + b.l1FeeWei, 0n)))
+    }
+    this.#gaugeTimer = setInterval(update, 1_000)
+    this.#gaugeTimer.unref()
   }
 
   get challengeWindowSeconds(): bigint {

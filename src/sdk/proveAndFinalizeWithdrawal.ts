@@ -11,7 +11,7 @@ function siblingsTuple(siblings: readonly Hex[]): Tuple<Hex, 32> {
   return [...siblings] as Tuple<Hex, 32>
 }
 
-export type FinalizedWithdrawal = { l1TxHash: Hex; l1GasUsed: bigint; l1FeeWei: bigint; amount: bigint; recipient: Address }
+export type FinalizedWithdrawal = { l1TxHash: Hex; l1GasUsed: bigint; l1FeeWei: bigint; amount: bigint; recipient: Address; l1Token: Address }
 
 /**
  * Proves a withdrawal against a finalized state root and pays it out on L1, in one portal call. With
@@ -54,7 +54,7 @@ export async function proveAndFinalizeWithdrawal(
       })
       const receipt = await clients.l1PublicClient.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `finalizeWithdrawal ${hash} reverted`)
-      return { l1TxHash: hash, l1GasUsed: receipt.gasUsed, l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice, amount, recipient: w.recipient }
+      return { l1TxHash: hash, l1GasUsed: receipt.gasUsed, l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice, amount, recipient: w.recipient, l1Token: w.l1Token }
     }
     if (!parameters.wait) {
       throw new L2kitError('WITHDRAWAL_NOT_READY', `withdrawal ${parameters.withdrawalIndex} is not final yet (${status.status})`, {
