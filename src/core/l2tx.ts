@@ -27,6 +27,7 @@ import { L2_BRIDGE_ADDRESS, L2_TOKEN_ADDRESS_PREFIX, MAX_TOKENS, SELECTORS } fro
 import { L2kitError } from './errors.ts'
 import { keccak256 } from './hash.ts'
 import { recoverAddressFromBytes, signatureProblem } from './signature.ts'
+import { l2TokenAddress } from './tokenAddress.ts'
 import type { Address, Hex, L2Operation, L2Tx, Signature } from './types.ts'
 
 /** Default cap on a raw transaction's size (geth's txpool uses the same 128 KiB). Supported txs are ~110-230 bytes. */
@@ -78,17 +79,6 @@ function unsupportedCall(message: string, details: Record<string, unknown> = {})
 
 // ---------------------------------------------------------------------------------------------------------------
 // L2 token addresses
-
-/** L2 address of bridged token `tokenIndex` (same mapping as `l2TokenAddress` in state.ts; kept local so this
- * module does not depend on the state machine). */
-function tokenAddress(tokenIndex: number): Address {
-  if (!Number.isInteger(tokenIndex) || tokenIndex < 1 || tokenIndex > MAX_TOKENS) {
-    throw new L2kitError('INVALID_TOKEN_INDEX', `token index must be 1..${MAX_TOKENS}, got ${tokenIndex}`, {
-      details: { tokenIndex },
-    })
-  }
-  return `${L2_TOKEN_ADDRESS_PREFIX}${tokenIndex.toString(16).padStart(2, '0')}` as Address
-}
 
 function startsWith(bytes: Uint8Array, offset: number, prefix: Uint8Array): boolean {
   for (let i = 0; i < prefix.length; i++) if (bytes[offset + i] !== prefix[i]) return false
@@ -362,7 +352,7 @@ function callParts(op: L2Operation): { to: Uint8Array; value: bigint; data: Uint
       data.set(SEL_TRANSFER, 0)
       addressWord(data, 4, op.to)
       writeBigintBE(data, 36, op.amount, 32)
-      return { to: hexToBytes(tokenAddress(op.tokenIndex)), value: 0n, data }
+      return { to: hexToBytes(l2TokenAddress(op.tokenIndex)), value: 0n, data }
     }
     case 'withdrawEth': {
       const data = new Uint8Array(36)
@@ -373,7 +363,7 @@ function callParts(op: L2Operation): { to: Uint8Array; value: bigint; data: Uint
     case 'withdrawToken': {
       const data = new Uint8Array(100)
       data.set(SEL_WITHDRAW_ERC20, 0)
-      addressWord(data, 4, tokenAddress(op.tokenIndex))
+      addressWord(data, 4, l2TokenAddress(op.tokenIndex))
       addressWord(data, 36, op.recipient)
       writeBigintBE(data, 68, op.amount, 32)
       return { to: BRIDGE, value: 0n, data }
@@ -452,7 +442,10 @@ export function recoverUnrecovered(d: Pick<UnrecoveredTransaction, 'signingHash'
  * Every check of `decodeRawTransaction` except the sender recovery, which is returned as inputs
  * (signing hash, r‖s) so a caller can run it elsewhere, e.g. on worker threads.
  */
-export function decodeRawTransactionUnrecovered(rawInput: Uint8Array | Hex, ctx: DecodeTxContext): UnrecoveredTransaction {
+export function decodeRawTransactionUnrecovered(
+  rawInput: Uint8Array | Hex,
+  ctx: DecodeTxContext,
+): UnrecoveredTransaction {
   const raw = toBytes(rawInput, ctx.maxTxBytes ?? DEFAULT_MAX_TX_BYTES)
   if (raw.length === 0) malformed('empty transaction')
   const first = raw[0] as number
