@@ -67,8 +67,16 @@ export function makeTransfers(p: {
     const token = rand() < (p.tokenShare ?? 0.3)
     // e.g. 0.0374 ETH or 12.5 tokens: what people send.
     const amount = BigInt(1 + Math.floor(rand() * 999)) * 10n ** BigInt(token ? 17 : 14)
-    const op: L2Tx['op'] = token ? { kind: 'tokenTransfer', tokenIndex: 1, to: to.address, amount } : { kind: 'ethTransfer', to: to.address, amount }
-    out.push(signL2Tx({ nonce, gasLimit: token ? GAS.tokenTransfer : GAS.ethTransfer, fees, op }, p.chainId, from.privateKey))
+    const op: L2Tx['op'] = token
+      ? { kind: 'tokenTransfer', tokenIndex: 1, to: to.address, amount }
+      : { kind: 'ethTransfer', to: to.address, amount }
+    out.push(
+      signL2Tx(
+        { nonce, gasLimit: token ? GAS.tokenTransfer : GAS.ethTransfer, fees, op },
+        p.chainId,
+        from.privateKey,
+      ),
+    )
   }
   return out
 }

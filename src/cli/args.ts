@@ -7,7 +7,10 @@ import { resolve } from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { L2kitError } from '../core/errors.ts'
 
-export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; description: string; default?: string }>
+export type FlagSpec = Record<
+  string,
+  { type: 'string' | 'boolean'; short?: string; description: string; default?: string }
+>
 
 export const commonFlags: FlagSpec = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -21,14 +24,17 @@ export type ParsedArgs = { values: Record<string, string | boolean | undefined>;
 export function parseCommandArgs(argv: string[], spec: FlagSpec): ParsedArgs {
   const all = { ...commonFlags, ...spec }
   const options: ParseArgsConfig['options'] = {}
-  for (const [name, s] of Object.entries(all)) options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}) }
+  for (const [name, s] of Object.entries(all))
+    options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}) }
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (err) {
     throw new L2kitError('INVALID_ARGUMENTS', err instanceof Error ? err.message : String(err))
   }
-  const values: Record<string, string | boolean | undefined> = { ...(parsed.values as Record<string, string | boolean>) }
+  const values: Record<string, string | boolean | undefined> = {
+    ...(parsed.values as Record<string, string | boolean>),
+  }
   const file = loadConfigFile(typeof values.config === 'string' ? values.config : undefined)
   for (const [name, s] of Object.entries(all)) {
     if (values[name] !== undefined) continue
@@ -57,10 +63,14 @@ function loadConfigFile(path: string | undefined): Record<string, unknown> {
   }
   try {
     const parsed: unknown = JSON.parse(readFileSync(p, 'utf8'))
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object')
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object')
     return parsed as Record<string, unknown>
   } catch (err) {
-    throw new L2kitError('INVALID_CONFIG', `config file ${p} is not valid: ${err instanceof Error ? err.message : String(err)}`)
+    throw new L2kitError(
+      'INVALID_CONFIG',
+      `config file ${p} is not valid: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
 }
 
@@ -70,9 +80,14 @@ export function helpText(command: string, summary: string, spec: FlagSpec, examp
   const lines = [`l2kit ${command} — ${summary}`, '', 'Options:']
   for (const [name, s] of Object.entries(all)) {
     const flag = `--${name}${s.type === 'string' ? ' <v>' : ''}`
-    lines.push(`  ${flag.padEnd(width + 6)}${s.description}${s.default !== undefined ? ` (default: ${s.default})` : ''}`)
+    lines.push(
+      `  ${flag.padEnd(width + 6)}${s.description}${s.default !== undefined ? ` (default: ${s.default})` : ''}`,
+    )
   }
-  lines.push('', 'Every option can also come from an env var (L2KIT_<NAME>, e.g. L2KIT_L1_RPC) or l2kit.config.json.')
+  lines.push(
+    '',
+    'Every option can also come from an env var (L2KIT_<NAME>, e.g. L2KIT_L1_RPC) or l2kit.config.json.',
+  )
   if (examples.length) lines.push('', 'Examples:', ...examples.map((e) => `  ${e}`))
   return lines.join('\n')
 }

@@ -1,5 +1,5 @@
 /** What the user-facing commands need: the L2 node's URL, and from it the L1 URL and contract addresses. */
-import { http, type Address, type Hex, createPublicClient, createWalletClient } from 'viem'
+import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import { createL1Clients } from '../l1/clients.ts'
@@ -8,7 +8,11 @@ import type { FlagSpec, ParsedArgs } from './args.ts'
 import { str } from './args.ts'
 
 export const l2Flags: FlagSpec = {
-  'l2-rpc': { type: 'string', description: 'L2 JSON-RPC URL of an l2kit node', default: 'http://127.0.0.1:8547' },
+  'l2-rpc': {
+    type: 'string',
+    description: 'L2 JSON-RPC URL of an l2kit node',
+    default: 'http://127.0.0.1:8547',
+  },
   'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the L2 node reports)' },
 }
 
@@ -28,7 +32,11 @@ export async function connectL2(args: ParsedArgs) {
   try {
     info = (await probe.request({ method: 'l2kit_contracts' as 'eth_chainId' })) as unknown as NodeContracts
   } catch (err) {
-    throw new L2kitError('L2_UNREACHABLE', `no l2kit node answers at ${l2Rpc} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); start one with 'l2kit up' or pass --l2-rpc`, { kind: 'temporary' })
+    throw new L2kitError(
+      'L2_UNREACHABLE',
+      `no l2kit node answers at ${l2Rpc} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); start one with 'l2kit up' or pass --l2-rpc`,
+      { kind: 'temporary' },
+    )
   }
   const chain = defineL2Chain({ chainId: Number(info.l2ChainId), rpcUrl: l2Rpc })
   const l2Public = createPublicClient({ chain, transport: http(l2Rpc) })
@@ -39,7 +47,10 @@ export async function connectL2(args: ParsedArgs) {
 export function requireKey(args: ParsedArgs): Hex {
   const key = str(args.values['private-key'])
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new L2kitError('INVALID_ARGUMENTS', '--private-key (or L2KIT_PRIVATE_KEY) must be 0x followed by 64 hex digits')
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--private-key (or L2KIT_PRIVATE_KEY) must be 0x followed by 64 hex digits',
+    )
   }
   return key as Hex
 }

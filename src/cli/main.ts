@@ -1,7 +1,7 @@
 /** `l2kit`: one file per command; this file only dispatches and turns errors into clear messages. */
 import { isL2kitError } from '../core/errors.ts'
 import { createLogger } from '../node/logger.ts'
-import { type FlagSpec, type ParsedArgs, helpText, parseCommandArgs, str } from './args.ts'
+import { type FlagSpec, helpText, type ParsedArgs, parseCommandArgs, str } from './args.ts'
 
 type Command = {
   summary: string
@@ -32,18 +32,29 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 function loggerFor(args: ParsedArgs, name: string) {
   const level = str(args.values['log-level']) ?? 'info'
-  return createLogger({ name, level: level as 'info', destination: 'stderr', pretty: process.stderr.isTTY === true || args.values.json !== true })
+  return createLogger({
+    name,
+    level: level as 'info',
+    destination: 'stderr',
+    pretty: process.stderr.isTTY === true || args.values.json !== true,
+  })
 }
 
 const commands: Record<string, Command> = {
   up: {
-    summary: 'start an L1 (embedded anvil unless --l1-rpc), deploy the rollup, run sequencer/batcher/proposer/verifier',
+    summary:
+      'start an L1 (embedded anvil unless --l1-rpc), deploy the rollup, run sequencer/batcher/proposer/verifier',
     flags: async () => (await import('./up.ts')).upFlags,
     run: async (args) => (await import('./up.ts')).runUp(args, loggerFor(args, 'l2kit'), onShutdown),
-    examples: ['l2kit up', 'l2kit up --json', 'l2kit up --l1-rpc http://127.0.0.1:8545 --private-key 0x… --data-dir ./devnet'],
+    examples: [
+      'l2kit up',
+      'l2kit up --json',
+      'l2kit up --l1-rpc http://127.0.0.1:8545 --private-key 0x… --data-dir ./devnet',
+    ],
   },
   demo: {
-    summary: 'scripted end-to-end run on a fresh devnet: deposit, transfer, blob batch, verify, withdraw, costs',
+    summary:
+      'scripted end-to-end run on a fresh devnet: deposit, transfer, blob batch, verify, withdraw, costs',
     flags: async () => (await import('./demo.ts')).demoFlags,
     run: async (args) => (await import('./demo.ts')).runDemo(args, loggerFor(args, 'l2kit'), onShutdown),
   },
@@ -51,13 +62,19 @@ const commands: Record<string, Command> = {
     summary: 'deposit ETH or an ERC-20 from L1 to L2',
     flags: async () => (await import('./deposit.ts')).depositFlags,
     run: async (args) => (await import('./deposit.ts')).runDeposit(args),
-    examples: ['l2kit deposit --private-key 0x… --amount 1.5', 'l2kit deposit --private-key 0x… --token DEV --amount 100'],
+    examples: [
+      'l2kit deposit --private-key 0x… --amount 1.5',
+      'l2kit deposit --private-key 0x… --token DEV --amount 100',
+    ],
   },
   transfer: {
     summary: 'send ETH or a bridged ERC-20 on L2',
     flags: async () => (await import('./transfer.ts')).transferFlags,
     run: async (args) => (await import('./transfer.ts')).runTransfer(args),
-    examples: ['l2kit transfer --private-key 0x… --to 0x… --amount 0.1', 'l2kit transfer --private-key 0x… --to 0x… --token DEV --amount 5'],
+    examples: [
+      'l2kit transfer --private-key 0x… --to 0x… --amount 0.1',
+      'l2kit transfer --private-key 0x… --to 0x… --token DEV --amount 5',
+    ],
   },
   withdraw: {
     summary: 'withdraw from L2 to L1: start, wait out the challenge window, finalize',
@@ -72,9 +89,11 @@ const commands: Record<string, Command> = {
     examples: ['l2kit status', 'l2kit status --json'],
   },
   bench: {
-    summary: 'measure throughput, L1 bytes and gas per transfer, latencies; writes bench/results/optimistic.json',
+    summary:
+      'measure throughput, L1 bytes and gas per transfer, latencies; writes bench/results/optimistic.json',
     flags: async () => (await import('../../bench/optimistic.ts')).benchFlags,
-    run: async (args) => (await import('../../bench/optimistic.ts')).runBench(args, loggerFor(args, 'bench'), onShutdown),
+    run: async (args) =>
+      (await import('../../bench/optimistic.ts')).runBench(args, loggerFor(args, 'bench'), onShutdown),
   },
 }
 
@@ -115,7 +134,10 @@ main().then(
   () => shutdown(Number(process.exitCode ?? 0)),
   (err: unknown) => {
     if (isL2kitError(err)) process.stderr.write(`l2kit: ${err.message} [${err.code}]\n`)
-    else process.stderr.write(`l2kit: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    else
+      process.stderr.write(
+        `l2kit: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      )
     void shutdown(1)
   },
 )

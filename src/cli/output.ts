@@ -6,7 +6,9 @@ export function progress(message: string): void {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(JSON.parse(stringifyWithBigints(value), (_k, v: unknown) => (typeof v === 'string' && v.startsWith('$n:') ? v.slice(3) : v)))}\n`)
+  process.stdout.write(
+    `${JSON.stringify(JSON.parse(stringifyWithBigints(value), (_k, v: unknown) => (typeof v === 'string' && v.startsWith('$n:') ? v.slice(3) : v)))}\n`,
+  )
 }
 
 export function table(rows: [string, string][]): string {

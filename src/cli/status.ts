@@ -11,9 +11,23 @@ type Status = {
   finalizedHead: string
   challengeWindowSeconds: number
   depositsIncluded: string
-  lastBatch: null | { batchIndex: string; l1TxHash: string; isBlob: boolean; blobHashes: string[]; firstBlock: string; blockCount: number; dataBytes: number; txCount: number }
+  lastBatch: null | {
+    batchIndex: string
+    l1TxHash: string
+    isBlob: boolean
+    blobHashes: string[]
+    firstBlock: string
+    blockCount: number
+    dataBytes: number
+    txCount: number
+  }
   proposals: { proposalIndex: string; finalized: boolean; secondsToFinality: number }[]
-  verifier: null | { safeHead: string; agreesWithAllProposals: boolean; proposalsChecked: number; disagreements: string[] }
+  verifier: null | {
+    safeHead: string
+    agreesWithAllProposals: boolean
+    proposalsChecked: number
+    disagreements: string[]
+  }
   pendingWithdrawals: unknown[]
 }
 
@@ -31,11 +45,24 @@ export async function runStatus(args: ParsedArgs): Promise<void> {
       ['safe head (on L1)', s.safeHead],
       ['finalized head', s.finalizedHead],
       ['deposits included', s.depositsIncluded],
-      ['last batch', b ? `#${b.batchIndex}: blocks ${b.firstBlock}+${b.blockCount}, ${b.txCount} txs, ${b.dataBytes} bytes as ${b.isBlob ? `${b.blobHashes.length} blob(s)` : 'calldata'}` : 'none yet'],
+      [
+        'last batch',
+        b
+          ? `#${b.batchIndex}: blocks ${b.firstBlock}+${b.blockCount}, ${b.txCount} txs, ${b.dataBytes} bytes as ${b.isBlob ? `${b.blobHashes.length} blob(s)` : 'calldata'}`
+          : 'none yet',
+      ],
       ['  L1 tx', b?.l1TxHash ?? '-'],
       ...(b?.blobHashes.map((h, i) => [`  blob ${i}`, h] as [string, string]) ?? []),
-      ['proposals', `${s.proposals.length} (${s.proposals.filter((p) => p.finalized).length} final; window ${s.challengeWindowSeconds} s)`],
-      ['verifier', s.verifier ? `${s.verifier.agreesWithAllProposals ? 'agrees with every proposed root' : `DISAGREES with proposals ${s.verifier.disagreements.join(', ')}`} (${s.verifier.proposalsChecked} checked, safe head ${s.verifier.safeHead})` : 'not running'],
+      [
+        'proposals',
+        `${s.proposals.length} (${s.proposals.filter((p) => p.finalized).length} final; window ${s.challengeWindowSeconds} s)`,
+      ],
+      [
+        'verifier',
+        s.verifier
+          ? `${s.verifier.agreesWithAllProposals ? 'agrees with every proposed root' : `DISAGREES with proposals ${s.verifier.disagreements.join(', ')}`} (${s.verifier.proposalsChecked} checked, safe head ${s.verifier.safeHead})`
+          : 'not running',
+      ],
       ['pending withdrawals', String(s.pendingWithdrawals.length)],
     ])}\n`,
   )

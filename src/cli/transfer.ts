@@ -21,7 +21,8 @@ export async function runTransfer(args: ParsedArgs): Promise<void> {
   if (!to || !isAddress(to)) throw new L2kitError('INVALID_ARGUMENTS', '--to must be an address')
   const token = await resolveToken(args, ctx)
   const amount = parseAmount(args, token.decimals)
-  if (token.kind === 'erc20' && token.index < 0) throw new L2kitError('UNKNOWN_TOKEN', `${token.l1Address} is not bridged to L2 yet`)
+  if (token.kind === 'erc20' && token.index < 0)
+    throw new L2kitError('UNKNOWN_TOKEN', `${token.l1Address} is not bridged to L2 yet`)
   const started = performance.now()
   const hash =
     token.kind === 'eth'
@@ -34,6 +35,18 @@ export async function runTransfer(args: ParsedArgs): Promise<void> {
   if (!args.values.json) progress(`accepted by the sequencer: ${hash} (${acceptedMs.toFixed(0)} ms)`)
   const receipt = await ctx.l2Public.waitForTransactionReceipt({ hash, pollingInterval: 50 })
   const confirmedMs = performance.now() - started
-  if (args.values.json) printJson({ hash, blockNumber: receipt.blockNumber, token: token.symbol, amount, to, acceptedMs, softConfirmedMs: confirmedMs })
-  else process.stdout.write(`sent ${formatUnits(amount, token.decimals)} ${token.symbol} to ${to}: L2 block ${receipt.blockNumber}, soft-confirmed in ${confirmedMs.toFixed(0)} ms\n`)
+  if (args.values.json)
+    printJson({
+      hash,
+      blockNumber: receipt.blockNumber,
+      token: token.symbol,
+      amount,
+      to,
+      acceptedMs,
+      softConfirmedMs: confirmedMs,
+    })
+  else
+    process.stdout.write(
+      `sent ${formatUnits(amount, token.decimals)} ${token.symbol} to ${to}: L2 block ${receipt.blockNumber}, soft-confirmed in ${confirmedMs.toFixed(0)} ms\n`,
+    )
 }

@@ -5,21 +5,45 @@ import type { Hex } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
 import type { BatchDataMode } from '../optimistic/config.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
-import { type FlagSpec, type ParsedArgs, num, str } from './args.ts'
+import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
 
 export const upFlags: FlagSpec = {
-  'l1-rpc': { type: 'string', description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)' },
-  'private-key': { type: 'string', description: 'operator key on an external L1 (deploys, posts batches, proposes)' },
-  'data-dir': { type: 'string', description: 'keep node state and deployment here; restart resumes from it (default: a temp dir)' },
+  'l1-rpc': {
+    type: 'string',
+    description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',
+  },
+  'private-key': {
+    type: 'string',
+    description: 'operator key on an external L1 (deploys, posts batches, proposes)',
+  },
+  'data-dir': {
+    type: 'string',
+    description: 'keep node state and deployment here; restart resumes from it (default: a temp dir)',
+  },
   host: { type: 'string', description: 'L2 JSON-RPC host', default: '127.0.0.1' },
   port: { type: 'string', description: 'L2 JSON-RPC port (0 = any free port)', default: '8547' },
   'chain-id': { type: 'string', description: 'L2 chain id', default: '42069' },
   'block-time-ms': { type: 'string', description: 'L2 block time', default: '250' },
-  'challenge-window': { type: 'string', description: 'challenge window of proposed roots, seconds', default: '10' },
-  'batch-mode': { type: 'string', description: 'auto (cheaper of blob/calldata at live prices) | blob | calldata', default: 'auto' },
-  'l1-block-time': { type: 'string', description: 'seconds between embedded-anvil blocks (default: one block per tx)' },
-  'dev-accounts': { type: 'string', description: 'dev accounts funded on L2 at start (embedded L1)', default: '5' },
+  'challenge-window': {
+    type: 'string',
+    description: 'challenge window of proposed roots, seconds',
+    default: '10',
+  },
+  'batch-mode': {
+    type: 'string',
+    description: 'auto (cheaper of blob/calldata at live prices) | blob | calldata',
+    default: 'auto',
+  },
+  'l1-block-time': {
+    type: 'string',
+    description: 'seconds between embedded-anvil blocks (default: one block per tx)',
+  },
+  'dev-accounts': {
+    type: 'string',
+    description: 'dev accounts funded on L2 at start (embedded L1)',
+    default: '5',
+  },
 }
 
 export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
@@ -27,7 +51,8 @@ export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
 export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = false): Promise<UpResult> {
   const v = args.values
   const mode = str(v['batch-mode']) ?? 'auto'
-  if (!['auto', 'blob', 'calldata'].includes(mode)) throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)
+  if (!['auto', 'blob', 'calldata'].includes(mode))
+    throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)
   const l1RpcUrl = str(v['l1-rpc'])
   const privateKey = str(v['private-key'])
   if (privateKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
@@ -60,7 +85,9 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
     contracts: {
       portal: devnet.contracts.portal,
       rollup: devnet.contracts.rollup,
-      ...(devnet.contracts.devToken ? { devToken: devnet.contracts.devToken, devTokenL2: '0x4200000000000000000000000000000000001001' } : {}),
+      ...(devnet.contracts.devToken
+        ? { devToken: devnet.contracts.devToken, devTokenL2: '0x4200000000000000000000000000000000001001' }
+        : {}),
     },
     operator: devnet.operator,
     accounts: devnet.accounts,
@@ -68,7 +95,11 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
   return { devnet, summary }
 }
 
-export async function runUp(args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void): Promise<void> {
+export async function runUp(
+  args: ParsedArgs,
+  logger: Logger,
+  onShutdown: (fn: () => Promise<void>) => void,
+): Promise<void> {
   const { devnet, summary } = await startFromArgs(args, logger, args.values.json === true)
   onShutdown(() => devnet.stop())
   if (args.values.json === true) {
@@ -83,12 +114,19 @@ export async function runUp(args: ParsedArgs, logger: Logger, onShutdown: (fn: (
         ['L2 chain id', String(devnet.chain.chainId)],
         ['Portal (L1)', devnet.contracts.portal],
         ['Rollup (L1)', devnet.contracts.rollup],
-        ...(devnet.contracts.devToken ? ([['DEV token (L1)', devnet.contracts.devToken], ['DEV token (L2)', '0x4200000000000000000000000000000000001001']] as [string, string][]) : []),
+        ...(devnet.contracts.devToken
+          ? ([
+              ['DEV token (L1)', devnet.contracts.devToken],
+              ['DEV token (L2)', '0x4200000000000000000000000000000000001001'],
+            ] as [string, string][])
+          : []),
         ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
         ['Data dir', devnet.dataDir],
       ]),
       '',
-      devnet.accounts.length ? `Dev accounts (funded on L1, and with ${formatEther(100n * 10n ** 18n)} ETH + 1000 DEV deposited to L2):` : '',
+      devnet.accounts.length
+        ? `Dev accounts (funded on L1, and with ${formatEther(100n * 10n ** 18n)} ETH + 1000 DEV deposited to L2):`
+        : '',
       ...devnet.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
       '',
       'Add the L2 to a wallet with the RPC URL and chain id above. Ctrl-C stops everything.',

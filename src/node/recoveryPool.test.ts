@@ -17,7 +17,10 @@ function signed(i: number) {
 
 describe('RecoveryPool', () => {
   it('recovers the same signers on worker threads as inline, in batches', async () => {
-    const pool = new RecoveryPool({ threads: 2, maxBatch: 64 }, { logger: silentLogger, inline: recoverAddressFromBytes })
+    const pool = new RecoveryPool(
+      { threads: 2, maxBatch: 64 },
+      { logger: silentLogger, inline: recoverAddressFromBytes },
+    )
     const items = Array.from({ length: 300 }, (_, i) => signed(i))
     const got = await Promise.all(items.map((x) => pool.recover(x.hash, x.rs, x.yParity)))
     expect(got).toEqual(items.map((x) => x.address))

@@ -20,7 +20,13 @@ export const defaultRecoveryPoolOptions = (): RecoveryPoolOptions => ({
   maxBatch: 512,
 })
 
-type Job = { hash: Uint8Array; rs: Uint8Array; yParity: 0 | 1; resolve: (a: Address) => void; reject: (e: unknown) => void }
+type Job = {
+  hash: Uint8Array
+  rs: Uint8Array
+  yParity: 0 | 1
+  resolve: (a: Address) => void
+  reject: (e: unknown) => void
+}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
@@ -40,7 +46,10 @@ export class RecoveryPool {
   ) {
     this.options = { ...defaultRecoveryPoolOptions(), ...options }
     if (!Number.isInteger(this.options.threads) || this.options.threads < 0) {
-      throw new L2kitError('INVALID_OPTIONS', `recovery threads must be a whole number >= 0, got ${this.options.threads}`)
+      throw new L2kitError(
+        'INVALID_OPTIONS',
+        `recovery threads must be a whole number >= 0, got ${this.options.threads}`,
+      )
     }
     this.#inline = modules.inline
     for (let i = 0; i < this.options.threads; i++) {

@@ -1,5 +1,5 @@
 /** L2 blocks of the optimistic rollup: their record, their hash (see ARCHITECTURE.md "Blocks"). */
-import { encodePacked, keccak256, concatHex } from 'viem'
+import { concatHex, encodePacked, keccak256 } from 'viem'
 import type { Address, Deposit, Hex, L2Tx, Withdrawal } from '../core/types.ts'
 
 export const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`

@@ -94,7 +94,9 @@ export const DEFAULT_L2_BASE_FEE = 1_000_000n
 
 function positive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new L2kitError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`, { details: { name, value } })
+    throw new L2kitError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`, {
+      details: { name, value },
+    })
   }
 }
 
@@ -120,7 +122,10 @@ export function validateBatcherOptions(o: BatcherOptions): BatcherOptions {
     throw new L2kitError('INVALID_OPTIONS', `batcher.maxBlobsPerTx must be 1..6, got ${o.maxBlobsPerTx}`)
   }
   if (!Object.values(BatchDataMode).includes(o.dataMode)) {
-    throw new L2kitError('INVALID_OPTIONS', `batcher.dataMode must be auto, blob or calldata, got ${String(o.dataMode)}`)
+    throw new L2kitError(
+      'INVALID_OPTIONS',
+      `batcher.dataMode must be auto, blob or calldata, got ${String(o.dataMode)}`,
+    )
   }
   return o
 }

@@ -2,7 +2,14 @@
 import { bytesToHex, encodeFunctionData } from 'viem'
 import { L2State } from '../core/state.ts'
 import type { Address, Hex } from '../core/types.ts'
-import { devTokenAbi, devTokenBytecode, portalAbi, portalBytecode, rollupAbi, rollupBytecode } from '../generated/contracts.ts'
+import {
+  devTokenAbi,
+  devTokenBytecode,
+  portalAbi,
+  portalBytecode,
+  rollupAbi,
+  rollupBytecode,
+} from '../generated/contracts.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
 import { deployContractWithReceipt } from '../l1/deploy.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
@@ -28,7 +35,11 @@ export async function deployRollup(
   publicClient: L1PublicClient,
   p: DeployRollupParameters,
 ): Promise<RollupContracts> {
-  const portal = await deployContractWithReceipt(walletClient, publicClient, { abi: portalAbi, bytecode: portalBytecode, name: 'Portal' })
+  const portal = await deployContractWithReceipt(walletClient, publicClient, {
+    abi: portalAbi,
+    bytecode: portalBytecode,
+    name: 'Portal',
+  })
   const rollup = await deployContractWithReceipt(walletClient, publicClient, {
     abi: rollupAbi,
     bytecode: rollupBytecode,

@@ -19,12 +19,27 @@ const bob = accounts[1] as LoadAccount
 function fresh(): { state: L2State; ctx: DeriveContext; deposits: Deposit[] } {
   const state = new L2State({ chainId, baseFee })
   const g = genesisBlock(0, state.stateRoot())
-  const deposits: Deposit[] = [{ index: 0n, from: alice.address, to: alice.address, tokenIndex: 0, amount: parseEther('1') }]
-  return { state, deposits, ctx: { chainId, deposits, parent: { number: 0n, hash: g.hash, timestamp: 0, depositCountAfter: 0n } } }
+  const deposits: Deposit[] = [
+    { index: 0n, from: alice.address, to: alice.address, tokenIndex: 0, amount: parseEther('1') },
+  ]
+  return {
+    state,
+    deposits,
+    ctx: { chainId, deposits, parent: { number: 0n, hash: g.hash, timestamp: 0, depositCountAfter: 0n } },
+  }
 }
 
 function transfer(nonce: bigint, amount: bigint): L2Tx {
-  const raw = signL2Tx({ nonce, gasLimit: GAS.ethTransfer, fees: walletFees(baseFee), op: { kind: 'ethTransfer', to: bob.address, amount } }, chainId, alice.privateKey)
+  const raw = signL2Tx(
+    {
+      nonce,
+      gasLimit: GAS.ethTransfer,
+      fees: walletFees(baseFee),
+      op: { kind: 'ethTransfer', to: bob.address, amount },
+    },
+    chainId,
+    alice.privateKey,
+  )
   return decodeRawTransaction(raw, { chainId }).tx
 }
 
@@ -37,7 +52,10 @@ const header = { batchIndex: 0n, firstL2Block: 1n, l2BlockCount: 1, depositCount
 describe('deriveBatch', () => {
   it('applies deposits then transactions and returns the block with its state root', () => {
     const { state, ctx } = fresh()
-    const batch: Batch = { firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [transfer(0n, parseEther('0.25'))] }] }
+    const batch: Batch = {
+      firstBlockNumber: 1n,
+      blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [transfer(0n, parseEther('0.25'))] }],
+    }
     const r = deriveBatch(state, data(batch, state), header, ctx)
     expect(r.valid).toBe(true)
     if (!r.valid) return
@@ -50,7 +68,13 @@ describe('deriveBatch', () => {
     const { state, ctx } = fresh()
     const batch: Batch = {
       firstBlockNumber: 1n,
-      blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [transfer(0n, parseEther('5')), transfer(0n, parseEther('0.5'))] }],
+      blocks: [
+        {
+          timestamp: 5,
+          depositCountAfter: 1n,
+          txs: [transfer(0n, parseEther('5')), transfer(0n, parseEther('0.5'))],
+        },
+      ],
     }
     const r = deriveBatch(state, data(batch, state), header, ctx)
     expect(r.valid && r.skippedTxs.map((s) => s.code)).toEqual(['INSUFFICIENT_BALANCE'])
@@ -59,9 +83,27 @@ describe('deriveBatch', () => {
 
   it.each([
     ['undecodable bytes', () => new Uint8Array([1, 2, 3]), header, /INVALID_BATCH/],
-    ['a batch that does not start at the next block', (s: L2State) => data({ firstBlockNumber: 7n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s), { ...header, firstL2Block: 7n }, /expected 1/],
-    ['deposits beyond what L1 queued', (s: L2State) => data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 2n, txs: [] }] }, s), { ...header, depositCountAfter: 2n }, /only 1 queued/],
-    ['a block count that disagrees with L1', (s: L2State) => data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s), { ...header, l2BlockCount: 2 }, /disagree/],
+    [
+      'a batch that does not start at the next block',
+      (s: L2State) =>
+        data({ firstBlockNumber: 7n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s),
+      { ...header, firstL2Block: 7n },
+      /expected 1/,
+    ],
+    [
+      'deposits beyond what L1 queued',
+      (s: L2State) =>
+        data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 2n, txs: [] }] }, s),
+      { ...header, depositCountAfter: 2n },
+      /only 1 queued/,
+    ],
+    [
+      'a block count that disagrees with L1',
+      (s: L2State) =>
+        data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s),
+      { ...header, l2BlockCount: 2 },
+      /disagree/,
+    ],
   ])('ignores %s whole and leaves the state untouched', (_name, make, h, reason) => {
     const { state, ctx } = fresh()
     const before = state.stateRoot()

@@ -47,22 +47,38 @@ export type DeriveContext = {
  * Applies a batch to `state` if it is valid; an invalid batch leaves `state` untouched and says why.
  * Transactions that fail execution inside a valid batch are skipped, as the spec says.
  */
-export function deriveBatch(state: L2State, data: Uint8Array, header: BatchHeader, ctx: DeriveContext): DeriveResult {
+export function deriveBatch(
+  state: L2State,
+  data: Uint8Array,
+  header: BatchHeader,
+  ctx: DeriveContext,
+): DeriveResult {
   let batch: Batch
   const accountsAtStart = state.accountCount
   try {
     const raw = decompressBatchData(data)
     batch = decodeBatch(raw, {
-      addressAt: (i: number) => (i < accountsAtStart ? (state.addressAt(i) as Address | undefined) : undefined),
+      addressAt: (i: number) =>
+        i < accountsAtStart ? (state.addressAt(i) as Address | undefined) : undefined,
     })
   } catch (err) {
-    return { valid: false, reason: isL2kitError(err) ? `${err.code}: ${err.message}` : `undecodable batch: ${String(err)}` }
+    return {
+      valid: false,
+      reason: isL2kitError(err) ? `${err.code}: ${err.message}` : `undecodable batch: ${String(err)}`,
+    }
   }
   const expected = ctx.parent.number + 1n
   if (batch.firstBlockNumber !== expected) {
-    return { valid: false, reason: `batch starts at L2 block ${batch.firstBlockNumber}, expected ${expected}` }
+    return {
+      valid: false,
+      reason: `batch starts at L2 block ${batch.firstBlockNumber}, expected ${expected}`,
+    }
   }
-  if (batch.blocks.length === 0 || batch.blocks.length !== header.l2BlockCount || batch.firstBlockNumber !== header.firstL2Block) {
+  if (
+    batch.blocks.length === 0 ||
+    batch.blocks.length !== header.l2BlockCount ||
+    batch.firstBlockNumber !== header.firstL2Block
+  ) {
     return { valid: false, reason: 'batch contents disagree with the block range recorded on L1' }
   }
   // Structural checks first, so an invalid batch never half-applies.
@@ -71,14 +87,20 @@ export function deriveBatch(state: L2State, data: Uint8Array, header: BatchHeade
   for (const b of batch.blocks) {
     if (b.depositCountAfter < depositCount) return { valid: false, reason: 'deposit count goes backwards' }
     if (b.depositCountAfter > BigInt(ctx.deposits.length)) {
-      return { valid: false, reason: `block consumes deposits up to ${b.depositCountAfter}, only ${ctx.deposits.length} queued on L1` }
+      return {
+        valid: false,
+        reason: `block consumes deposits up to ${b.depositCountAfter}, only ${ctx.deposits.length} queued on L1`,
+      }
     }
     if (b.timestamp < timestamp) return { valid: false, reason: 'block timestamps go backwards' }
     depositCount = b.depositCountAfter
     timestamp = b.timestamp
   }
   if (depositCount !== header.depositCountAfter) {
-    return { valid: false, reason: `batch ends at deposit ${depositCount}, L1 recorded ${header.depositCountAfter}` }
+    return {
+      valid: false,
+      reason: `batch ends at deposit ${depositCount}, L1 recorded ${header.depositCountAfter}`,
+    }
   }
 
   const blocks: DerivedBlock[] = []
@@ -112,7 +134,14 @@ export function deriveBatch(state: L2State, data: Uint8Array, header: BatchHeade
       txHashes,
       depositCountAfter: b.depositCountAfter,
     })
-    const derived: DerivedBlock = { number, hash, timestamp: b.timestamp, stateRoot, txHashes, depositCountAfter: b.depositCountAfter }
+    const derived: DerivedBlock = {
+      number,
+      hash,
+      timestamp: b.timestamp,
+      stateRoot,
+      txHashes,
+      depositCountAfter: b.depositCountAfter,
+    }
     blocks.push(derived)
     parent = derived
     number++

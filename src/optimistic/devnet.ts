@@ -5,24 +5,24 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, type Hex, erc20Abi, parseEther } from 'viem'
+import { type Address, erc20Abi, type Hex, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
-import { type L1ClientsWithWallet, createL1Clients } from '../l1/clients.ts'
+import { createL1Clients, type L1ClientsWithWallet } from '../l1/clients.ts'
 import type { Logger } from '../node/logger.ts'
 import {
   type BatcherOptions,
   type ChainConfig,
   DEFAULT_L2_BASE_FEE,
   DEFAULT_L2_CHAIN_ID,
-  type ProposerOptions,
-  type RollupContracts,
-  type SequencerOptions,
   defaultBatcherOptions,
   defaultProposerOptions,
   defaultSequencerOptions,
+  type ProposerOptions,
+  type RollupContracts,
+  type SequencerOptions,
 } from './config.ts'
 import { deployRollup } from './deploy.ts'
 import { OptimisticNode } from './node.ts'
@@ -73,7 +73,13 @@ export const defaultDevnetOptions: DevnetOptions = {
 
 export type DevAccount = { address: Address; privateKey: Hex }
 
-type Deployment = { l1ChainId: number; chain: ChainConfig; contracts: RollupContracts; operator: Address; challengeWindowSeconds: bigint }
+type Deployment = {
+  l1ChainId: number
+  chain: ChainConfig
+  contracts: RollupContracts
+  operator: Address
+  challengeWindowSeconds: bigint
+}
 
 export type Devnet = {
   l1Rpc: string
@@ -102,7 +108,9 @@ export async function startDevnet(
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'l2kit-devnet-'))
   mkdirSync(dataDir, { recursive: true })
   const deploymentPath = join(dataDir, 'deployment.json')
-  const previous = existsSync(deploymentPath) ? parseWithBigints<Deployment>(readFileSync(deploymentPath, 'utf8')) : undefined
+  const previous = existsSync(deploymentPath)
+    ? parseWithBigints<Deployment>(readFileSync(deploymentPath, 'utf8'))
+    : undefined
 
   let anvil: AnvilInstance | undefined
   let l1RpcUrl = o.l1RpcUrl
@@ -123,7 +131,10 @@ export async function startDevnet(
   try {
     const operatorKey = o.operatorKey ?? (anvil ? (ANVIL_DEV_ACCOUNTS[0]?.privateKey as Hex) : undefined)
     if (!operatorKey) {
-      throw new L2kitError('INVALID_OPTIONS', 'an external L1 needs --private-key: the account that deploys, posts batches and proposes roots')
+      throw new L2kitError(
+        'INVALID_OPTIONS',
+        'an external L1 needs --private-key: the account that deploys, posts batches and proposes roots',
+      )
     }
     const l1 = await createL1Clients({ rpcUrl: l1RpcUrl, privateKey: operatorKey })
     const l1ChainId = l1.publicClient.chain.id
@@ -140,7 +151,11 @@ export async function startDevnet(
     } else {
       if (previous) step('the stored deployment is not on this L1: deploying anew')
       step('deploying rollup contracts')
-      const chain: ChainConfig = { chainId: o.l2ChainId, baseFee: o.l2BaseFee, genesisTimestamp: Math.floor(Date.now() / 1000) }
+      const chain: ChainConfig = {
+        chainId: o.l2ChainId,
+        baseFee: o.l2BaseFee,
+        genesisTimestamp: Math.floor(Date.now() / 1000),
+      }
       const holders = anvil ? ANVIL_DEV_ACCOUNTS.slice(0, 10).map((a) => a.address) : []
       const contracts = await deployRollup(l1.walletClient, l1.publicClient, {
         chain,
@@ -149,7 +164,13 @@ export async function startDevnet(
         proposalBond: o.proposalBond,
         ...(anvil ? { devToken: { holders, amountEach: parseEther('1000000') } } : {}),
       })
-      deployment = { l1ChainId, chain, contracts, operator: l1.account.address, challengeWindowSeconds: o.challengeWindowSeconds }
+      deployment = {
+        l1ChainId,
+        chain,
+        contracts,
+        operator: l1.account.address,
+        challengeWindowSeconds: o.challengeWindowSeconds,
+      }
       writeFileSync(deploymentPath, stringifyWithBigints(deployment))
       deployedNow = true
     }
@@ -173,12 +194,21 @@ export async function startDevnet(
     await node.start()
 
     const accounts: DevAccount[] = anvil
-      ? ANVIL_DEV_ACCOUNTS.slice(1, 1 + o.devAccounts).map((a) => ({ address: a.address, privateKey: a.privateKey }))
+      ? ANVIL_DEV_ACCOUNTS.slice(1, 1 + o.devAccounts).map((a) => ({
+          address: a.address,
+          privateKey: a.privateKey,
+        }))
       : []
     if (deployedNow && accounts.length > 0) {
       step(`funding ${accounts.length} dev accounts on L2 through the bridge`)
       await fundDevAccounts(l1RpcUrl, deployment.contracts, accounts, o.devDepositEth, o.devDepositTokens)
-      await waitFor(() => node.sequencer.state.depositCount >= BigInt(accounts.length * (deployment.contracts.devToken ? 2 : 1)), 60_000, 'dev deposits on L2')
+      await waitFor(
+        () =>
+          node.sequencer.state.depositCount >=
+          BigInt(accounts.length * (deployment.contracts.devToken ? 2 : 1)),
+        60_000,
+        'dev deposits on L2',
+      )
     }
     return {
       l1Rpc: l1RpcUrl,
@@ -204,15 +234,32 @@ export async function startDevnet(
   }
 }
 
-async function fundDevAccounts(l1RpcUrl: string, contracts: RollupContracts, accounts: DevAccount[], eth: bigint, tokens: bigint) {
+async function fundDevAccounts(
+  l1RpcUrl: string,
+  contracts: RollupContracts,
+  accounts: DevAccount[],
+  eth: bigint,
+  tokens: bigint,
+) {
   await Promise.all(
     accounts.map(async (a) => {
       const c = await createL1Clients({ rpcUrl: l1RpcUrl, privateKey: a.privateKey })
       const account = privateKeyToAccount(a.privateKey)
-      const h1 = await c.walletClient.writeContract({ address: contracts.portal, abi: portalAbi, functionName: 'depositETH', args: [account.address], value: eth })
+      const h1 = await c.walletClient.writeContract({
+        address: contracts.portal,
+        abi: portalAbi,
+        functionName: 'depositETH',
+        args: [account.address],
+        value: eth,
+      })
       await c.publicClient.waitForTransactionReceipt({ hash: h1 })
       if (contracts.devToken && tokens > 0n) {
-        const approve = await c.walletClient.writeContract({ address: contracts.devToken, abi: erc20Abi, functionName: 'approve', args: [contracts.portal, tokens] })
+        const approve = await c.walletClient.writeContract({
+          address: contracts.devToken,
+          abi: erc20Abi,
+          functionName: 'approve',
+          args: [contracts.portal, tokens],
+        })
         await c.publicClient.waitForTransactionReceipt({ hash: approve })
         const h2 = await c.walletClient.writeContract({
           address: contracts.portal,
@@ -226,10 +273,18 @@ async function fundDevAccounts(l1RpcUrl: string, contracts: RollupContracts, acc
   )
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > deadline) throw new L2kitError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { kind: 'temporary' })
+    if (Date.now() > deadline)
+      throw new L2kitError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, {
+        kind: 'temporary',
+      })
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }

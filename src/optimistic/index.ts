@@ -1,6 +1,7 @@
 /** The optimistic rollup family: node roles, wire formats, L1 bindings. */
-export * from './block.ts'
+
 export { Batcher, type BatchPlan, type DataChoice } from './batcher.ts'
+export * from './block.ts'
 export { ChainStore, type PostedBatch } from './chainStore.ts'
 export * from './config.ts'
 export { deployRollup, genesisStateRoot } from './deploy.ts'

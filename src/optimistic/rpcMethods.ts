@@ -3,7 +3,6 @@
  * sequencer's state and the chain store, and `l2kit_*` methods for rollup status and withdrawals.
  */
 import {
-  type Hex as ViemHex,
   decodeFunctionData,
   encodeAbiParameters,
   encodeEventTopics,
@@ -12,6 +11,7 @@ import {
   parseAbi,
   parseTransaction,
   toHex,
+  type Hex as ViemHex,
 } from 'viem'
 import { GAS, L2_BRIDGE_ADDRESS, L2_FEE_VAULT_ADDRESS, SELECTORS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
@@ -61,12 +61,14 @@ function param<T = unknown>(params: unknown[], i: number, name: string): T {
 
 function addressParam(params: unknown[], i: number, name: string): Address {
   const v = param(params, i, name)
-  if (typeof v !== 'string' || !isAddress(v, { strict: false })) throw invalidParams(`${name} must be a 0x-prefixed 20-byte address`)
+  if (typeof v !== 'string' || !isAddress(v, { strict: false }))
+    throw invalidParams(`${name} must be a 0x-prefixed 20-byte address`)
   return v.toLowerCase() as Address
 }
 
 function quantity(v: unknown, name: string): bigint {
-  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]+$/.test(v)) throw invalidParams(`${name} must be a hex quantity`)
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]+$/.test(v))
+    throw invalidParams(`${name} must be a hex quantity`)
   return BigInt(v)
 }
 
@@ -94,7 +96,11 @@ export function createRpcMethods(deps: {
     return index === undefined ? undefined : sequencer.state.tokens.find((t: TokenInfo) => t.index === index)
   }
 
-  function formatTx(t: BlockTx, block: L2Block | undefined, index: number | undefined): Record<string, unknown> {
+  function formatTx(
+    t: BlockTx,
+    block: L2Block | undefined,
+    index: number | undefined,
+  ): Record<string, unknown> {
     const p = parseTransaction(t.raw as ViemHex)
     const yParity = t.tx.signature.yParity
     const v = p.type === 'legacy' ? chain.chainId * 2n + 35n + BigInt(yParity) : BigInt(yParity)
@@ -112,7 +118,11 @@ export function createRpcMethods(deps: {
       gas: toHex(t.tx.gasLimit),
       gasPrice: toHex(t.effectiveGasPrice),
       ...(p.type === 'eip1559'
-        ? { maxFeePerGas: toHex(p.maxFeePerGas ?? 0n), maxPriorityFeePerGas: toHex(p.maxPriorityFeePerGas ?? 0n), accessList: [] }
+        ? {
+            maxFeePerGas: toHex(p.maxFeePerGas ?? 0n),
+            maxPriorityFeePerGas: toHex(p.maxPriorityFeePerGas ?? 0n),
+            accessList: [],
+          }
         : {}),
       input: p.data ?? '0x',
       v: toHex(v),
@@ -122,7 +132,12 @@ export function createRpcMethods(deps: {
     }
   }
 
-  function receiptLogs(t: BlockTx, block: L2Block, txIndex: number, firstLogIndex: number): Record<string, unknown>[] {
+  function receiptLogs(
+    t: BlockTx,
+    block: L2Block,
+    txIndex: number,
+    firstLogIndex: number,
+  ): Record<string, unknown>[] {
     const base = {
       blockHash: block.hash,
       blockNumber: toHex(block.number),
@@ -137,7 +152,11 @@ export function createRpcMethods(deps: {
           ...base,
           logIndex: toHex(firstLogIndex),
           address: tokenAddressOf(op.tokenIndex),
-          topics: encodeEventTopics({ abi: erc20Abi, eventName: 'Transfer', args: { from: t.sender, to: op.to } }),
+          topics: encodeEventTopics({
+            abi: erc20Abi,
+            eventName: 'Transfer',
+            args: { from: t.sender, to: op.to },
+          }),
           data: encodeAbiParameters([{ type: 'uint256' }], [op.amount]),
         },
       ]
@@ -246,29 +265,52 @@ export function createRpcMethods(deps: {
   /** Gas a call would use; the L2 has fixed gas per supported operation. */
   function estimate(call: Record<string, unknown>): bigint {
     const to = typeof call.to === 'string' ? (call.to.toLowerCase() as Address) : undefined
-    const data = typeof call.data === 'string' ? call.data : typeof call.input === 'string' ? call.input : '0x'
+    const data =
+      typeof call.data === 'string' ? call.data : typeof call.input === 'string' ? call.input : '0x'
     if (to === undefined) {
-      throw new L2kitError('CONTRACT_CREATION_UNSUPPORTED', 'contract deployment is not supported on this L2 yet')
+      throw new L2kitError(
+        'CONTRACT_CREATION_UNSUPPORTED',
+        'contract deployment is not supported on this L2 yet',
+      )
     }
     if (tokenIndexFromL2Address(to) !== undefined) {
       if (data.startsWith(SELECTORS.erc20Transfer)) return GAS.tokenTransfer
-      throw new L2kitError('UNSUPPORTED_CALL', 'bridged tokens on this L2 support transfer(address,uint256) only')
+      throw new L2kitError(
+        'UNSUPPORTED_CALL',
+        'bridged tokens on this L2 support transfer(address,uint256) only',
+      )
     }
     if (to === L2_BRIDGE_ADDRESS.toLowerCase()) {
       if (data.startsWith(SELECTORS.withdrawEth)) return GAS.withdrawEth
       if (data.startsWith(SELECTORS.withdrawErc20)) return GAS.withdrawToken
-      throw new L2kitError('UNSUPPORTED_CALL', 'the L2 bridge supports withdrawETH(address) and withdrawERC20(address,address,uint256) only')
+      throw new L2kitError(
+        'UNSUPPORTED_CALL',
+        'the L2 bridge supports withdrawETH(address) and withdrawERC20(address,address,uint256) only',
+      )
     }
     if (data !== '0x' && data !== '') {
-      throw new L2kitError('UNSUPPORTED_CALL', 'calls to arbitrary contracts are not supported on this L2 yet; send plain ETH or call a bridged token')
+      throw new L2kitError(
+        'UNSUPPORTED_CALL',
+        'calls to arbitrary contracts are not supported on this L2 yet; send plain ETH or call a bridged token',
+      )
     }
     return GAS.ethTransfer
   }
 
   function call(callObj: Record<string, unknown>): Hex {
     const to = typeof callObj.to === 'string' ? (callObj.to.toLowerCase() as Address) : undefined
-    const data = (typeof callObj.data === 'string' ? callObj.data : typeof callObj.input === 'string' ? callObj.input : '0x') as ViemHex
-    if (to === undefined) throw new L2kitError('CONTRACT_CREATION_UNSUPPORTED', 'contract deployment is not supported on this L2 yet')
+    const data = (
+      typeof callObj.data === 'string'
+        ? callObj.data
+        : typeof callObj.input === 'string'
+          ? callObj.input
+          : '0x'
+    ) as ViemHex
+    if (to === undefined)
+      throw new L2kitError(
+        'CONTRACT_CREATION_UNSUPPORTED',
+        'contract deployment is not supported on this L2 yet',
+      )
     const index = tokenIndexFromL2Address(to)
     if (index !== undefined) {
       const token = tokenAt(to)
@@ -277,11 +319,17 @@ export function createRpcMethods(deps: {
       try {
         decoded = decodeFunctionData({ abi: erc20Abi, data })
       } catch {
-        throw new L2kitError('UNSUPPORTED_CALL', 'bridged tokens answer balanceOf, decimals, symbol, name, totalSupply and allowance only')
+        throw new L2kitError(
+          'UNSUPPORTED_CALL',
+          'bridged tokens answer balanceOf, decimals, symbol, name, totalSupply and allowance only',
+        )
       }
       switch (decoded.functionName) {
         case 'balanceOf':
-          return encodeAbiParameters([{ type: 'uint256' }], [sequencer.state.getBalance(decoded.args[0], index)])
+          return encodeAbiParameters(
+            [{ type: 'uint256' }],
+            [sequencer.state.getBalance(decoded.args[0], index)],
+          )
         case 'decimals':
           return encodeAbiParameters([{ type: 'uint8' }], [token.decimals])
         case 'symbol':
@@ -295,7 +343,10 @@ export function createRpcMethods(deps: {
       }
     }
     if (data === '0x' && to !== L2_BRIDGE_ADDRESS.toLowerCase()) return '0x'
-    throw new L2kitError('UNSUPPORTED_CALL', `eth_call to ${to} is not supported: this L2 runs no arbitrary contracts yet`)
+    throw new L2kitError(
+      'UNSUPPORTED_CALL',
+      `eth_call to ${to} is not supported: this L2 runs no arbitrary contracts yet`,
+    )
   }
 
   const methods: Record<string, RpcHandler> = {
@@ -361,7 +412,8 @@ export function createRpcMethods(deps: {
     eth_estimateGas: (p) => toHex(estimate(param<Record<string, unknown>>(p, 0, 'transaction') ?? {})),
     eth_call: (p) => call(param<Record<string, unknown>>(p, 0, 'call') ?? {}),
     l2kit_status: () => deps.status.status(),
-    l2kit_getWithdrawalProof: (p) => deps.status.withdrawalProof(quantity(param(p, 0, 'withdrawal index'), 'withdrawal index')),
+    l2kit_getWithdrawalProof: (p) =>
+      deps.status.withdrawalProof(quantity(param(p, 0, 'withdrawal index'), 'withdrawal index')),
     l2kit_contracts: () => deps.status.contracts(),
     l2kit_tokens: () => sequencer.state.tokens,
     l2kit_batches: () => store.listBatches(),

@@ -7,13 +7,17 @@ import { EventEmitter } from 'node:events'
 import { bytesToHex } from 'viem'
 import { GAS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
-import { type UnrecoveredTransaction, decodeRawTransaction, decodeRawTransactionUnrecovered } from '../core/l2tx.ts'
+import {
+  decodeRawTransaction,
+  decodeRawTransactionUnrecovered,
+  type UnrecoveredTransaction,
+} from '../core/l2tx.ts'
 import { recoverAddressFromBytes } from '../core/signature.ts'
 import { L2State } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
 import { RecoveryPool } from '../node/recoveryPool.ts'
-import { type BlockTx, type L2Block, ZERO_HASH, computeBlockHash, genesisBlock } from './block.ts'
+import { type BlockTx, computeBlockHash, genesisBlock, type L2Block, ZERO_HASH } from './block.ts'
 import type { ChainStore, OpenBlockMeta } from './chainStore.ts'
 import type { ChainConfig, SequencerOptions } from './config.ts'
 import { defaultSequencerOptions, validateSequencerOptions } from './config.ts'
@@ -97,7 +101,8 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     // Replay sealed blocks: deterministic, and the store's blocks are the source of truth.
     for (let n = 1n; n <= head; n++) {
       const b = this.#store.getBlock(n)
-      if (b === undefined) throw new L2kitError('STORE_CORRUPT', `block ${n} is missing from the store`, { kind: 'critical' })
+      if (b === undefined)
+        throw new L2kitError('STORE_CORRUPT', `block ${n} is missing from the store`, { kind: 'critical' })
       for (const d of b.deposits) this.#state.applyDeposit(d)
       for (const t of b.txs) this.#state.applyTx(t.tx, t.sender)
     }
@@ -105,15 +110,23 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#lastClosed = this.#head
     const root = this.#rootHex()
     if (root !== this.#head.stateRoot) {
-      throw new L2kitError('STORE_CORRUPT', `replayed state root ${root} differs from stored head root ${this.#head.stateRoot}`, {
-        kind: 'critical',
-      })
+      throw new L2kitError(
+        'STORE_CORRUPT',
+        `replayed state root ${root} differs from stored head root ${this.#head.stateRoot}`,
+        {
+          kind: 'critical',
+        },
+      )
     }
-    const open = this.#store.getOpenBlock() ?? { number: head + 1n, depositCountAfter: this.#head.depositCountAfter }
+    const open = this.#store.getOpenBlock() ?? {
+      number: head + 1n,
+      depositCountAfter: this.#head.depositCountAfter,
+    }
     this.#open = { ...open, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
     for (let i = this.#head.depositCountAfter; i < open.depositCountAfter; i++) {
       const d = this.#store.getDeposit(i)
-      if (d === undefined) throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
+      if (d === undefined)
+        throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
       this.#state.applyDeposit(d)
       this.#open.deposits.push(d)
     }
@@ -125,10 +138,13 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       replayed++
       this.#nextSeq = p.seq + 1
     }
-    this.#pool = new RecoveryPool(this.#recoveryThreads === undefined ? {} : { threads: this.#recoveryThreads }, {
-      logger: this.#log,
-      inline: recoverAddressFromBytes,
-    })
+    this.#pool = new RecoveryPool(
+      this.#recoveryThreads === undefined ? {} : { threads: this.#recoveryThreads },
+      {
+        logger: this.#log,
+        inline: recoverAddressFromBytes,
+      },
+    )
     this.#stopped = false
     this.#timer = setInterval(() => void this.#tick(), this.options.blockTimeMs)
     this.#log.info(
@@ -150,14 +166,22 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
    * acknowledge. Throws an L2kitError (state unchanged) for anything invalid.
    */
   async submitRawTransaction(raw: Hex | Uint8Array): Promise<Hex> {
-    if (this.#stopped) throw new L2kitError('SEQUENCER_STOPPED', 'the sequencer is not running', { kind: 'temporary' })
+    if (this.#stopped)
+      throw new L2kitError('SEQUENCER_STOPPED', 'the sequencer is not running', { kind: 'temporary' })
     const rawHex = typeof raw === 'string' ? raw : bytesToHex(raw)
-    const decoded = decodeRawTransactionUnrecovered(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
+    const decoded = decodeRawTransactionUnrecovered(rawHex, {
+      chainId: this.#chain.chainId,
+      maxTxBytes: this.options.maxTxBytes,
+    })
     const ticket = this.#nextTicket++
     let sender: Address | undefined
     let failure: unknown
     try {
-      sender = await (this.#pool as RecoveryPool).recover(decoded.signingHash, decoded.rs, decoded.tx.signature.yParity)
+      sender = await (this.#pool as RecoveryPool).recover(
+        decoded.signingHash,
+        decoded.rs,
+        decoded.tx.signature.yParity,
+      )
     } catch (err) {
       failure = err
     }
@@ -189,13 +213,25 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
 
   /** Replays an acknowledged transaction at start (inline recovery; order is the log's). */
   #execute(rawHex: Hex, seq: number): OpenTx {
-    const d = decodeRawTransaction(rawHex, { chainId: this.#chain.chainId, maxTxBytes: this.options.maxTxBytes })
+    const d = decodeRawTransaction(rawHex, {
+      chainId: this.#chain.chainId,
+      maxTxBytes: this.options.maxTxBytes,
+    })
     return this.#apply(d, rawHex, d.sender, seq)
   }
 
-  #apply(decoded: Pick<UnrecoveredTransaction, 'tx' | 'hash'>, rawHex: Hex, sender: Address, seq: number): OpenTx {
+  #apply(
+    decoded: Pick<UnrecoveredTransaction, 'tx' | 'hash'>,
+    rawHex: Hex,
+    sender: Address,
+    seq: number,
+  ): OpenTx {
     // A full block is cut right here, like an L1 block at its gas limit.
-    if (this.#open.gasUsed + GAS[decoded.tx.op.kind] > this.options.blockGasLimit && this.#open.txs.length > 0) this.#closeOpenBlock()
+    if (
+      this.#open.gasUsed + GAS[decoded.tx.op.kind] > this.options.blockGasLimit &&
+      this.#open.txs.length > 0
+    )
+      this.#closeOpenBlock()
     const result = this.#state.applyTx(decoded.tx, sender)
     this.#open.gasUsed += result.gasUsed
     const tx: OpenTx = {
@@ -254,7 +290,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       this.#open.deposits.push(d)
       this.#open.depositCountAfter = i + 1n
     }
-    await this.#store.putOpenBlock({ number: this.#open.number, depositCountAfter: this.#open.depositCountAfter })
+    await this.#store.putOpenBlock({
+      number: this.#open.number,
+      depositCountAfter: this.#open.depositCountAfter,
+    })
   }
 
   async #seal(): Promise<L2Block | undefined> {
@@ -295,7 +334,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       await this.#store.sealBlock(block, absorbed, next)
       this.#head = block
       for (const t of txs) this.#unsealed.delete(t.hash.toLowerCase())
-      this.#log.debug({ number: block.number.toString(), txs: txs.length, deposits: block.deposits.length }, 'block sealed')
+      this.#log.debug(
+        { number: block.number.toString(), txs: txs.length, deposits: block.deposits.length },
+        'block sealed',
+      )
       this.emit('block', block)
     })
     return block
@@ -309,5 +351,4 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   #genesisBlock(): L2Block {
     return genesisBlock(this.#chain.genesisTimestamp, this.#rootHex())
   }
-
 }

@@ -3,7 +3,9 @@
 const BIGINT_TAG = '$n:'
 
 export function stringifyWithBigints(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_TAG}${v.toString()}` : v))
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? `${BIGINT_TAG}${v.toString()}` : v,
+  )
 }
 
 export function parseWithBigints<T>(text: string): T {

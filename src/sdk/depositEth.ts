@@ -3,7 +3,13 @@ import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
-export type DepositResult = { l1TxHash: Hex; depositIndex: bigint; l1BlockNumber: bigint; l1GasUsed: bigint; l1FeeWei: bigint }
+export type DepositResult = {
+  l1TxHash: Hex
+  depositIndex: bigint
+  l1BlockNumber: bigint
+  l1GasUsed: bigint
+  l1FeeWei: bigint
+}
 
 /** Locks ETH in the L1 portal; the sequencer credits `to` (default: the sender) on L2 once it sees the deposit. */
 export async function depositEth(
@@ -27,9 +33,11 @@ export async function depositEth(
 /** Waits for a deposit's L1 receipt and reads its queue index from the `DepositQueued` event. */
 export async function depositReceipt(publicClient: AnyPublicClient, hash: Hex): Promise<DepositResult> {
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
-  if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `deposit transaction ${hash} reverted`)
+  if (receipt.status !== 'success')
+    throw new L2kitError('L1_TX_REVERTED', `deposit transaction ${hash} reverted`)
   const [event] = parseEventLogs({ abi: portalAbi, logs: receipt.logs, eventName: 'DepositQueued' })
-  if (!event) throw new L2kitError('L1_EVENT_MISSING', `deposit transaction ${hash} emitted no DepositQueued event`)
+  if (!event)
+    throw new L2kitError('L1_EVENT_MISSING', `deposit transaction ${hash} emitted no DepositQueued event`)
   return {
     l1TxHash: hash,
     depositIndex: event.args.depositIndex,

@@ -7,5 +7,10 @@ export async function getL2Balance(
   parameters: { address: Address; l2Token?: Address },
 ): Promise<bigint> {
   if (!parameters.l2Token) return l2Client.getBalance({ address: parameters.address })
-  return l2Client.readContract({ address: parameters.l2Token, abi: erc20Abi, functionName: 'balanceOf', args: [parameters.address] })
+  return l2Client.readContract({
+    address: parameters.l2Token,
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [parameters.address],
+  })
 }

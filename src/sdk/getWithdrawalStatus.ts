@@ -21,7 +21,10 @@ export type WithdrawalStatus =
   | { status: 'ready-to-finalize'; proof: WithdrawalProof }
   | { status: 'finalized'; proof: WithdrawalProof }
 
-export async function getWithdrawalProof(l2Client: AnyPublicClient, withdrawalIndex: bigint): Promise<WithdrawalProof> {
+export async function getWithdrawalProof(
+  l2Client: AnyPublicClient,
+  withdrawalIndex: bigint,
+): Promise<WithdrawalProof> {
   return (await l2Client.request({
     method: 'l2kit_getWithdrawalProof' as 'eth_chainId',
     params: [`0x${withdrawalIndex.toString(16)}`] as unknown as undefined,
@@ -29,7 +32,10 @@ export async function getWithdrawalProof(l2Client: AnyPublicClient, withdrawalIn
 }
 
 /** Where a withdrawal stands: not yet covered by a proposed root, in its challenge window, ready, or paid. */
-export async function getWithdrawalStatus(l2Client: AnyPublicClient, withdrawalIndex: bigint): Promise<WithdrawalStatus> {
+export async function getWithdrawalStatus(
+  l2Client: AnyPublicClient,
+  withdrawalIndex: bigint,
+): Promise<WithdrawalStatus> {
   let proof: WithdrawalProof
   try {
     proof = await getWithdrawalProof(l2Client, withdrawalIndex)
@@ -41,6 +47,7 @@ export async function getWithdrawalStatus(l2Client: AnyPublicClient, withdrawalI
     throw err
   }
   if (proof.finalized) return { status: 'finalized', proof }
-  if (proof.secondsToFinality > 0) return { status: 'in-challenge-window', secondsLeft: proof.secondsToFinality, proof }
+  if (proof.secondsToFinality > 0)
+    return { status: 'in-challenge-window', secondsLeft: proof.secondsToFinality, proof }
   return { status: 'ready-to-finalize', proof }
 }

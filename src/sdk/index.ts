@@ -1,8 +1,13 @@
 /** l2kit SDK: viem-style actions for apps, one per file. */
 export { defineL2Chain } from './defineL2Chain.ts'
-export { type DepositResult, depositEth } from './depositEth.ts'
 export { depositErc20 } from './depositErc20.ts'
+export { type DepositResult, depositEth } from './depositEth.ts'
 export { getL2Balance } from './getL2Balance.ts'
+export {
+  getWithdrawalProof,
+  getWithdrawalStatus,
+  type WithdrawalProof,
+  type WithdrawalStatus,
+} from './getWithdrawalStatus.ts'
 export { type InitiatedWithdrawal, initiateWithdrawal, l2BridgeAbi } from './initiateWithdrawal.ts'
-export { type WithdrawalProof, type WithdrawalStatus, getWithdrawalProof, getWithdrawalStatus } from './getWithdrawalStatus.ts'
 export { type FinalizedWithdrawal, proveAndFinalizeWithdrawal } from './proveAndFinalizeWithdrawal.ts'

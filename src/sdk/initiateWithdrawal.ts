@@ -1,4 +1,4 @@
-import { type Address, type Hex, encodeFunctionData, parseAbi, parseEventLogs } from 'viem'
+import { type Address, encodeFunctionData, type Hex, parseAbi, parseEventLogs } from 'viem'
 import { L2_BRIDGE_ADDRESS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
@@ -23,7 +23,11 @@ export async function initiateWithdrawal(
   const hash = parameters.l2Token
     ? await l2.walletClient.sendTransaction({
         to: L2_BRIDGE_ADDRESS,
-        data: encodeFunctionData({ abi: l2BridgeAbi, functionName: 'withdrawERC20', args: [parameters.l2Token, recipient, parameters.amount] }),
+        data: encodeFunctionData({
+          abi: l2BridgeAbi,
+          functionName: 'withdrawERC20',
+          args: [parameters.l2Token, recipient, parameters.amount],
+        }),
         chain: l2.walletClient.chain,
         account: l2.walletClient.account,
       })

@@ -1,24 +1,36 @@
 import type { Address, Hex } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
-import { type WithdrawalStatus, getWithdrawalStatus } from './getWithdrawalStatus.ts'
+import { getWithdrawalStatus, type WithdrawalStatus } from './getWithdrawalStatus.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>
 
 function siblingsTuple(siblings: readonly Hex[]): Tuple<Hex, 32> {
-  if (siblings.length !== 32) throw new L2kitError('INVALID_PROOF', `a withdrawal proof has 32 siblings, got ${siblings.length}`)
+  if (siblings.length !== 32)
+    throw new L2kitError('INVALID_PROOF', `a withdrawal proof has 32 siblings, got ${siblings.length}`)
   return [...siblings] as Tuple<Hex, 32>
 }
 
-export type FinalizedWithdrawal = { l1TxHash: Hex; l1GasUsed: bigint; l1FeeWei: bigint; amount: bigint; recipient: Address; l1Token: Address }
+export type FinalizedWithdrawal = {
+  l1TxHash: Hex
+  l1GasUsed: bigint
+  l1FeeWei: bigint
+  amount: bigint
+  recipient: Address
+  l1Token: Address
+}
 
 /**
  * Proves a withdrawal against a finalized state root and pays it out on L1, in one portal call. With
  * `wait`, it first waits (polling, reporting progress) until the covering root is past its challenge window.
  */
 export async function proveAndFinalizeWithdrawal(
-  clients: { l1WalletClient: AnyWalletClient; l1PublicClient: AnyPublicClient; l2PublicClient: AnyPublicClient },
+  clients: {
+    l1WalletClient: AnyWalletClient
+    l1PublicClient: AnyPublicClient
+    l2PublicClient: AnyPublicClient
+  },
   parameters: {
     portal: Address
     withdrawalIndex: bigint
@@ -33,7 +45,10 @@ export async function proveAndFinalizeWithdrawal(
     const status = await getWithdrawalStatus(clients.l2PublicClient, parameters.withdrawalIndex)
     parameters.onProgress?.(status)
     if (status.status === 'finalized') {
-      throw new L2kitError('WITHDRAWAL_ALREADY_FINALIZED', `withdrawal ${parameters.withdrawalIndex} was already paid out on L1`)
+      throw new L2kitError(
+        'WITHDRAWAL_ALREADY_FINALIZED',
+        `withdrawal ${parameters.withdrawalIndex} was already paid out on L1`,
+      )
     }
     if (status.status === 'ready-to-finalize') {
       const { proof } = status
@@ -53,16 +68,29 @@ export async function proveAndFinalizeWithdrawal(
         account: clients.l1WalletClient.account,
       })
       const receipt = await clients.l1PublicClient.waitForTransactionReceipt({ hash })
-      if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `finalizeWithdrawal ${hash} reverted`)
-      return { l1TxHash: hash, l1GasUsed: receipt.gasUsed, l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice, amount, recipient: w.recipient, l1Token: w.l1Token }
+      if (receipt.status !== 'success')
+        throw new L2kitError('L1_TX_REVERTED', `finalizeWithdrawal ${hash} reverted`)
+      return {
+        l1TxHash: hash,
+        l1GasUsed: receipt.gasUsed,
+        l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice,
+        amount,
+        recipient: w.recipient,
+        l1Token: w.l1Token,
+      }
     }
     if (!parameters.wait) {
-      throw new L2kitError('WITHDRAWAL_NOT_READY', `withdrawal ${parameters.withdrawalIndex} is not final yet (${status.status})`, {
-        kind: 'temporary',
-        details: { status: status.status },
-      })
+      throw new L2kitError(
+        'WITHDRAWAL_NOT_READY',
+        `withdrawal ${parameters.withdrawalIndex} is not final yet (${status.status})`,
+        {
+          kind: 'temporary',
+          details: { status: status.status },
+        },
+      )
     }
-    if (Date.now() > deadline) throw new L2kitError('TIMEOUT', `withdrawal ${parameters.withdrawalIndex} did not become final in time`)
+    if (Date.now() > deadline)
+      throw new L2kitError('TIMEOUT', `withdrawal ${parameters.withdrawalIndex} did not become final in time`)
     await new Promise((r) => setTimeout(r, parameters.pollIntervalMs ?? 1_000))
   }
 }

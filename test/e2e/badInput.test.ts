@@ -2,7 +2,7 @@
  * Hostile and malformed input over the L2 JSON-RPC: each gets a typed error with a stable code and a clear
  * message, and nothing in the state changes.
  */
-import { encodeFunctionData, erc20Abi, parseEther, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, type Hex, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
@@ -21,7 +21,11 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
     key = devnet.accounts[0]?.privateKey as Hex
     chainId = Number(devnet.chain.chainId)
     rpc = async (method, params) => {
-      const res = await fetch(devnet.l2Rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+      const res = await fetch(devnet.l2Rpc, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      })
       return (await res.json()) as RpcReply
     }
   })
@@ -31,14 +35,27 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
 
   async function snapshot() {
     const me = privateKeyToAccount(key).address
-    const [balance, nonce] = await Promise.all([rpc('eth_getBalance', [me, 'latest']), rpc('eth_getTransactionCount', [me, 'latest'])])
+    const [balance, nonce] = await Promise.all([
+      rpc('eth_getBalance', [me, 'latest']),
+      rpc('eth_getTransactionCount', [me, 'latest']),
+    ])
     return { balance: balance.result, nonce: nonce.result, root: devnet.node.sequencer.state.stateRoot() }
   }
 
   async function sign(tx: Record<string, unknown>, signingChainId = chainId): Promise<Hex> {
     const account = privateKeyToAccount(key)
-    const nonce = Number(BigInt((await rpc('eth_getTransactionCount', [account.address, 'latest'])).result as string))
-    return account.signTransaction({ type: 'eip1559', chainId: signingChainId, nonce, gas: 21_000n, maxFeePerGas: 2_000_000n, maxPriorityFeePerGas: 0n, ...tx } as Parameters<typeof account.signTransaction>[0])
+    const nonce = Number(
+      BigInt((await rpc('eth_getTransactionCount', [account.address, 'latest'])).result as string),
+    )
+    return account.signTransaction({
+      type: 'eip1559',
+      chainId: signingChainId,
+      nonce,
+      gas: 21_000n,
+      maxFeePerGas: 2_000_000n,
+      maxPriorityFeePerGas: 0n,
+      ...tx,
+    } as Parameters<typeof account.signTransaction>[0])
   }
 
   async function expectRejected(raw: unknown, code: string) {
@@ -60,7 +77,10 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
   })
 
   it('rejects a transaction signed for another chain', async () => {
-    await expectRejected(await sign({ to: '0x000000000000000000000000000000000000dEaD', value: 1000n }, 1), 'WRONG_CHAIN_ID')
+    await expectRejected(
+      await sign({ to: '0x000000000000000000000000000000000000dEaD', value: 1000n }, 1),
+      'WRONG_CHAIN_ID',
+    )
   })
 
   it('rejects a replayed transaction and a nonce from the future', async () => {
@@ -68,21 +88,43 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
     expect((await rpc('eth_sendRawTransaction', [raw])).result).toMatch(/^0x/)
     await expectRejected(raw, 'NONCE_TOO_LOW')
     const account = privateKeyToAccount(key)
-    const future = await account.signTransaction({ type: 'eip1559', chainId, nonce: 999, gas: 21_000n, maxFeePerGas: 2_000_000n, maxPriorityFeePerGas: 0n, to: '0x000000000000000000000000000000000000dEaD', value: 1n })
+    const future = await account.signTransaction({
+      type: 'eip1559',
+      chainId,
+      nonce: 999,
+      gas: 21_000n,
+      maxFeePerGas: 2_000_000n,
+      maxPriorityFeePerGas: 0n,
+      to: '0x000000000000000000000000000000000000dEaD',
+      value: 1n,
+    })
     await expectRejected(future, 'NONCE_TOO_HIGH')
   })
 
   it('rejects spending more than the balance', async () => {
-    await expectRejected(await sign({ to: '0x000000000000000000000000000000000000dEaD', value: parseEther('1000000') }), 'INSUFFICIENT_BALANCE')
+    await expectRejected(
+      await sign({ to: '0x000000000000000000000000000000000000dEaD', value: parseEther('1000000') }),
+      'INSUFFICIENT_BALANCE',
+    )
   })
 
   it('rejects a transfer of a token that is not bridged', async () => {
-    const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: ['0x000000000000000000000000000000000000dEaD', 1n] })
-    await expectRejected(await sign({ to: '0x4200000000000000000000000000000000001005', data, gas: 52_000n }), 'UNKNOWN_TOKEN')
+    const data = encodeFunctionData({
+      abi: erc20Abi,
+      functionName: 'transfer',
+      args: ['0x000000000000000000000000000000000000dEaD', 1n],
+    })
+    await expectRejected(
+      await sign({ to: '0x4200000000000000000000000000000000001005', data, gas: 52_000n }),
+      'UNKNOWN_TOKEN',
+    )
   })
 
   it('rejects an amount that does not fit the packed format', async () => {
-    await expectRejected(await sign({ to: '0x000000000000000000000000000000000000dEaD', value: 10n ** 21n + 1n }), 'AMOUNT_NOT_PACKABLE')
+    await expectRejected(
+      await sign({ to: '0x000000000000000000000000000000000000dEaD', value: 10n ** 21n + 1n }),
+      'AMOUNT_NOT_PACKABLE',
+    )
   })
 
   it('rejects malformed transaction bytes', async () => {
@@ -92,7 +134,10 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
 
   it('rejects contract deployment and calls to arbitrary contracts', async () => {
     await expectRejected(await sign({ data: '0x6080604052', gas: 100_000n }), 'CONTRACT_CREATION_UNSUPPORTED')
-    await expectRejected(await sign({ to: '0x000000000000000000000000000000000000dEaD', data: '0x12345678', gas: 100_000n }), 'UNSUPPORTED_CALL')
+    await expectRejected(
+      await sign({ to: '0x000000000000000000000000000000000000dEaD', data: '0x12345678', gas: 100_000n }),
+      'UNSUPPORTED_CALL',
+    )
   })
 
   it('answers an unsupported method with method-not-found', async () => {
@@ -105,7 +150,12 @@ describe('L2 JSON-RPC rejects bad input without changing state', () => {
     const res = await fetch(devnet.l2Rpc, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [`0x${'00'.repeat(2_000_000)}`] }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'eth_sendRawTransaction',
+        params: [`0x${'00'.repeat(2_000_000)}`],
+      }),
     })
     expect(res.status).toBe(413)
   })

@@ -2,7 +2,7 @@
  * Batch data paths: the batcher picks calldata when live prices make it cheaper, derivation rebuilds the
  * same state from calldata, and a malformed batch on L1 is skipped with a logged reason, never a crash.
  */
-import { encodeFunctionData, parseEther, type Hex } from 'viem'
+import { encodeFunctionData, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rollupAbi } from '../../src/generated/contracts.ts'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
@@ -13,7 +13,11 @@ describe('batch data on L1', () => {
 
   beforeAll(async () => {
     // A near-zero execution base fee makes a blob's fixed 131,072 blob gas the dearer way to post a small batch.
-    devnet = await testDevnet({ devAccounts: 2, anvilArgs: ['--base-fee', '1'], batcher: { dataMode: 'auto', intervalMs: 200, maxBatchAgeMs: 3_600_000, targetBatchBytes: 10_000_000 } })
+    devnet = await testDevnet({
+      devAccounts: 2,
+      anvilArgs: ['--base-fee', '1'],
+      batcher: { dataMode: 'auto', intervalMs: 200, maxBatchAgeMs: 3_600_000, targetBatchBytes: 10_000_000 },
+    })
   })
   afterAll(async () => {
     await devnet?.stop()
@@ -23,10 +27,14 @@ describe('batch data on L1', () => {
     const verifier = devnet.node.verifier
     if (!verifier) throw new Error('no verifier')
     const head = devnet.node.sequencer.head
-    await until(async () => {
-      await verifier.sync()
-      return verifier.safeHead.number >= head.number
-    }, 30_000, 'verifier to reach the sequencer head')
+    await until(
+      async () => {
+        await verifier.sync()
+        return verifier.safeHead.number >= head.number
+      },
+      30_000,
+      'verifier to reach the sequencer head',
+    )
     expect(verifier.derivedBlock(head.number)?.stateRoot).toBe(head.stateRoot)
     return verifier
   }
@@ -55,13 +63,21 @@ describe('batch data on L1', () => {
     // The operator key is the registered batcher: post garbage through the node's own tx manager.
     await devnet.node.txManager.send({
       to: devnet.contracts.rollup,
-      data: encodeFunctionData({ abi: rollupAbi, functionName: 'appendBatchCalldata', args: [next, 1, deposits, '0x01deadbeefcafe'] }),
+      data: encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'appendBatchCalldata',
+        args: [next, 1, deposits, '0x01deadbeefcafe'],
+      }),
     })
     const garbageIndex = BigInt(devnet.node.store.listBatches().length)
-    await until(async () => {
-      await verifier.sync()
-      return verifier.batches[Number(garbageIndex)]
-    }, 30_000, 'the garbage batch to be seen')
+    await until(
+      async () => {
+        await verifier.sync()
+        return verifier.batches[Number(garbageIndex)]
+      },
+      30_000,
+      'the garbage batch to be seen',
+    )
     const record = verifier.batches[Number(garbageIndex)]
     expect(record?.valid).toBe(false)
     expect(record?.reason).toMatch(/INVALID_BATCH|decod|decompress/i)

@@ -1,5 +1,5 @@
 /** Shared setup for end-to-end tests: a devnet on free ports, viem clients for its users. */
-import { http, type Hex, createPublicClient, createWalletClient } from 'viem'
+import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { silentLogger } from '../../src/node/logger.ts'
 import { type Devnet, type DevnetOptions, startDevnet } from '../../src/optimistic/devnet.ts'
@@ -29,11 +29,19 @@ export function clientsFor(devnet: Devnet, privateKey: Hex) {
     l2Public: createPublicClient({ chain, transport: http(devnet.l2Rpc) }),
     l2Wallet: createWalletClient({ account, chain, transport: http(devnet.l2Rpc) }),
     l1Public: devnet.l1.publicClient,
-    l1Wallet: createWalletClient({ account, chain: devnet.l1.publicClient.chain, transport: http(devnet.l1Rpc) }),
+    l1Wallet: createWalletClient({
+      account,
+      chain: devnet.l1.publicClient.chain,
+      transport: http(devnet.l1Rpc),
+    }),
   }
 }
 
-export async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()

@@ -2,7 +2,7 @@
  * The whole optimistic rollup on a real anvil: deposit ETH and an ERC-20 → L2 transfers from ordinary viem
  * wallets → a blob batch on L1 → an independent verifier derives the same root → a withdrawal finalized on L1.
  */
-import { encodeFunctionData, erc20Abi, parseEther, type Hex } from 'viem'
+import { erc20Abi, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
 import { depositErc20 } from '../../src/sdk/depositErc20.ts'
@@ -20,7 +20,10 @@ describe('optimistic rollup end to end (blob batches)', () => {
   let devnet: Devnet
 
   beforeAll(async () => {
-    devnet = await testDevnet({ devAccounts: 0, batcher: { dataMode: 'blob', intervalMs: 200, maxBatchAgeMs: 3_600_000, targetBatchBytes: 10_000_000 } })
+    devnet = await testDevnet({
+      devAccounts: 0,
+      batcher: { dataMode: 'blob', intervalMs: 200, maxBatchAgeMs: 3_600_000, targetBatchBytes: 10_000_000 },
+    })
   })
   afterAll(async () => {
     await devnet?.stop()
@@ -31,31 +34,62 @@ describe('optimistic rollup end to end (blob batches)', () => {
     const bob = clientsFor(devnet, '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba')
     // Fund alice on L1 from a dev account, then deposit through the portal.
     const funder = clientsFor(devnet, '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-    await funder.l1Public.waitForTransactionReceipt({ hash: await funder.l1Wallet.sendTransaction({ to: alice.account.address, value: parseEther('20') }) })
     await funder.l1Public.waitForTransactionReceipt({
-      hash: await funder.l1Wallet.writeContract({ address: devnet.contracts.devToken as Hex, abi: erc20Abi, functionName: 'transfer', args: [alice.account.address, parseEther('500')] }),
+      hash: await funder.l1Wallet.sendTransaction({ to: alice.account.address, value: parseEther('20') }),
+    })
+    await funder.l1Public.waitForTransactionReceipt({
+      hash: await funder.l1Wallet.writeContract({
+        address: devnet.contracts.devToken as Hex,
+        abi: erc20Abi,
+        functionName: 'transfer',
+        args: [alice.account.address, parseEther('500')],
+      }),
     })
     const l1 = { walletClient: alice.l1Wallet, publicClient: alice.l1Public }
     const ethDep = await depositEth(l1, { portal: devnet.contracts.portal, amount: parseEther('5') })
-    const tokDep = await depositErc20(l1, { portal: devnet.contracts.portal, token: devnet.contracts.devToken as Hex, amount: parseEther('300') })
+    const tokDep = await depositErc20(l1, {
+      portal: devnet.contracts.portal,
+      token: devnet.contracts.devToken as Hex,
+      amount: parseEther('300'),
+    })
     expect(tokDep.depositIndex).toBe(ethDep.depositIndex + 1n)
-    await until(async () => (await getL2Balance(alice.l2Public, { address: alice.account.address, l2Token: L2_DEV }).catch(() => 0n)) === parseEther('300'), 30_000, 'deposits on L2')
+    await until(
+      async () =>
+        (await getL2Balance(alice.l2Public, { address: alice.account.address, l2Token: L2_DEV }).catch(
+          () => 0n,
+        )) === parseEther('300'),
+      30_000,
+      'deposits on L2',
+    )
     expect(await getL2Balance(alice.l2Public, { address: alice.account.address })).toBe(parseEther('5'))
-    expect(await alice.l2Public.readContract({ address: L2_DEV, abi: erc20Abi, functionName: 'symbol' })).toBe('DEV')
-    expect(await alice.l2Public.readContract({ address: L2_DEV, abi: erc20Abi, functionName: 'decimals' })).toBe(18)
+    expect(
+      await alice.l2Public.readContract({ address: L2_DEV, abi: erc20Abi, functionName: 'symbol' }),
+    ).toBe('DEV')
+    expect(
+      await alice.l2Public.readContract({ address: L2_DEV, abi: erc20Abi, functionName: 'decimals' }),
+    ).toBe(18)
 
     // Plain wallet calls: ETH transfer and ERC-20 transfer(to, amount), unchanged.
     const h1 = await alice.l2Wallet.sendTransaction({ to: bob.account.address, value: parseEther('1.25') })
     const r1 = await alice.l2Public.waitForTransactionReceipt({ hash: h1, pollingInterval: 50 })
     expect(r1.status).toBe('success')
-    const h2 = await alice.l2Wallet.writeContract({ address: L2_DEV, abi: erc20Abi, functionName: 'transfer', args: [bob.account.address, parseEther('42')] })
+    const h2 = await alice.l2Wallet.writeContract({
+      address: L2_DEV,
+      abi: erc20Abi,
+      functionName: 'transfer',
+      args: [bob.account.address, parseEther('42')],
+    })
     const r2 = await alice.l2Public.waitForTransactionReceipt({ hash: h2, pollingInterval: 50 })
     expect(r2.logs).toHaveLength(1)
     const h3 = await bob.l2Wallet.sendTransaction({ to: alice.account.address, value: parseEther('0.25') })
     await bob.l2Public.waitForTransactionReceipt({ hash: h3, pollingInterval: 50 })
-    expect(await getL2Balance(bob.l2Public, { address: bob.account.address, l2Token: L2_DEV })).toBe(parseEther('42'))
+    expect(await getL2Balance(bob.l2Public, { address: bob.account.address, l2Token: L2_DEV })).toBe(
+      parseEther('42'),
+    )
     const fee = r1.gasUsed * r1.effectiveGasPrice
-    expect(await getL2Balance(alice.l2Public, { address: alice.account.address })).toBe(parseEther('5') - parseEther('1.25') - fee - r2.gasUsed * r2.effectiveGasPrice + parseEther('0.25'))
+    expect(await getL2Balance(alice.l2Public, { address: alice.account.address })).toBe(
+      parseEther('5') - parseEther('1.25') - fee - r2.gasUsed * r2.effectiveGasPrice + parseEther('0.25'),
+    )
 
     // Batch to L1 as a blob; the verifier rebuilds the same blocks from L1 alone.
     await devnet.node.sequencer.sealNow()
@@ -66,15 +100,22 @@ describe('optimistic rollup end to end (blob batches)', () => {
     const head = devnet.node.sequencer.head
     const verifier = devnet.node.verifier
     if (!verifier) throw new Error('no verifier')
-    await until(async () => {
-      await verifier.sync()
-      return verifier.safeHead.number >= head.number
-    }, 30_000, 'verifier to derive the batch')
+    await until(
+      async () => {
+        await verifier.sync()
+        return verifier.safeHead.number >= head.number
+      },
+      30_000,
+      'verifier to derive the batch',
+    )
     expect(verifier.derivedBlock(head.number)?.stateRoot).toBe(head.stateRoot)
     expect(verifier.derivedBlock(head.number)?.hash).toBe(head.hash)
 
     // Withdraw 2 ETH from L2 back to L1 after the challenge window.
-    const w = await initiateWithdrawal({ walletClient: alice.l2Wallet, publicClient: alice.l2Public }, { amount: parseEther('2') })
+    const w = await initiateWithdrawal(
+      { walletClient: alice.l2Wallet, publicClient: alice.l2Public },
+      { amount: parseEther('2') },
+    )
     expect((await getWithdrawalStatus(alice.l2Public, w.withdrawalIndex)).status).toBe('waiting-for-proposal')
     await devnet.node.sequencer.sealNow()
     await devnet.node.batcher.postPending(true)
@@ -82,7 +123,14 @@ describe('optimistic rollup end to end (blob batches)', () => {
     const statuses = new Set<string>()
     const fin = await proveAndFinalizeWithdrawal(
       { l1WalletClient: alice.l1Wallet, l1PublicClient: alice.l1Public, l2PublicClient: alice.l2Public },
-      { portal: devnet.contracts.portal, withdrawalIndex: w.withdrawalIndex, wait: true, pollIntervalMs: 200, timeoutMs: 60_000, onProgress: (s) => statuses.add(s.status) },
+      {
+        portal: devnet.contracts.portal,
+        withdrawalIndex: w.withdrawalIndex,
+        wait: true,
+        pollIntervalMs: 200,
+        timeoutMs: 60_000,
+        onProgress: (s) => statuses.add(s.status),
+      },
     )
     const l1After = await alice.l1Public.getBalance({ address: alice.account.address })
     expect(l1After).toBe(l1Before + parseEther('2') - fin.l1FeeWei)
@@ -95,7 +143,9 @@ describe('optimistic rollup end to end (blob batches)', () => {
       ),
     ).rejects.toThrow()
 
-    const status = (await devnet.node.status()) as { verifier: { agreesWithAllProposals: boolean; proposalsChecked: number } }
+    const status = (await devnet.node.status()) as {
+      verifier: { agreesWithAllProposals: boolean; proposalsChecked: number }
+    }
     expect(status.verifier.agreesWithAllProposals).toBe(true)
     expect(status.verifier.proposalsChecked).toBeGreaterThan(0)
   }, 180_000)
