@@ -2,9 +2,22 @@
  * Derivation: rebuilds the L2 chain from L1 alone (the portal's deposits and tokens, the rollup's batches and
  * proposals), and says for every proposed state root whether it is the one L1 data implies.
  * Run twice in a devnet: inside the operator's node (the proposer proposes what it derived) and as an
- * independent verifier with its own L1 client and state. On an L1 reorg it rebuilds from the logs that remain.
+ * independent verifier with its own L1 client and state.
+ *
+ * L1 reorgs: the log follower finds the common ancestor of the old and the new chain; derivation then restores
+ * the newest checkpoint at or before it (or genesis), re-applies the kept logs after that checkpoint, and goes on
+ * with the logs of the new chain. The result is exactly what a node that never saw the old branch derives. The
+ * callbacks (`onDeposit`, `onToken`) fire once per log delivered by L1, never for the replay of kept logs.
  */
-import { bytesToHex, decodeEventLog, decodeFunctionData, hexToBytes, keccak256 } from 'viem'
+import {
+  type AbiEvent,
+  bytesToHex,
+  decodeEventLog,
+  decodeFunctionData,
+  hexToBytes,
+  keccak256,
+  toEventSelector,
+} from 'viem'
 import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
 import { L2kitError, isL2kitError } from '../core/errors.ts'
@@ -44,6 +57,11 @@ export type DerivedBatchRecord = {
   withdrawalCount: bigint
   l1TxHash: Hex
   l1BlockNumber: bigint
+  /** Hash of the L1 block that carried the batch: what a reorg check compares against the canonical chain. */
+  l1BlockHash: Hex
+  /** The Rollup's record of the data (keccak of the versioned hashes, or of the calldata). */
+  dataHash: Hex
+  depositCountAfter: bigint
   isBlob: boolean
   blobHashes: Hex[]
   txCount: number
@@ -59,6 +77,8 @@ export type ProposalRecord = {
   /** L1 timestamp of the block that carried the proposal. */
   proposedAt: number
   l1TxHash: Hex
+  l1BlockNumber: bigint
+  l1BlockHash: Hex
   deleted: boolean
   /** The root derivation computed for that batch; undefined until that batch is derived. */
   derivedRoot?: Hex
@@ -72,10 +92,63 @@ export type DerivationModules = {
   logger: Logger
   beaconUrl?: string
   pollingIntervalMs?: number
-  /** Called for each deposit / token as it is first derived (the sequencer node stores them for inclusion). */
-  onDeposit?: (d: Deposit) => void | Promise<void>
-  onToken?: (t: TokenInfo) => void | Promise<void>
+  /**
+   * Called for each deposit / token log L1 delivers (the sequencer node stores them for inclusion), with the L1
+   * block that carried it. After a reorg the logs of the new chain are delivered again, so a deposit index can
+   * come twice (with the same or, if the reorg changed it, different contents).
+   */
+  onDeposit?: (d: Deposit, l1: L1Position) => void | Promise<void>
+  onToken?: (t: TokenInfo, l1: L1Position) => void | Promise<void>
+  /** Called after derivation rebuilt itself for an L1 reorg (before the new chain's logs are delivered). */
+  onReorg?: (e: DerivationReorg) => void | Promise<void>
+  /** Called after every processed L1 range: everything up to `blockNumber` has been applied. */
+  onL1Progress?: (l1: L1Position) => void | Promise<void>
+  /** L1 blocks between checkpoints of the derived state (a reorg replays from the newest one before it). */
+  checkpointIntervalBlocks?: number
 }
+
+/** Where on L1 something happened. */
+export type L1Position = { blockNumber: bigint; blockHash: Hex }
+
+export type DerivationReorg = {
+  /** Newest L1 block of the old view that is still canonical. */
+  commonAncestor: bigint
+  /** The last L1 block derivation had processed on the old chain. */
+  previousBlock: bigint
+  /** Logs of the old chain that were undone. */
+  droppedLogs: number
+  /** Batches, proposals and deposits derived before the reorg and undone by it (the new chain may bring them back). */
+  droppedBatches: bigint[]
+  droppedProposals: bigint[]
+  droppedDeposits: bigint[]
+}
+
+/** Everything derived up to one L1 block, to restore after a reorg instead of re-deriving from genesis. */
+type Checkpoint = {
+  l1Block: bigint
+  logCount: number
+  state: ReturnType<L2State['snapshot']>
+  tokenCount: number
+  depositCount: number
+  head: DerivedBlock
+  batchCount: number
+  proposals: ProposalRecord[]
+  finalizedWithdrawals: bigint[]
+}
+
+/** How many checkpoints are kept: with the interval, how deep a reorg can be undone without a full replay. */
+const MAX_CHECKPOINTS = 8
+const DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 64
+
+const eventTopic = (abi: readonly { type: string; name?: string }[], name: string): Hex =>
+  toEventSelector(abi.find((x) => x.type === 'event' && x.name === name) as AbiEvent)
+
+/** First topics of the events whose first indexed argument a reorg report lists. */
+const TOPIC = {
+  depositQueued: eventTopic(portalAbi, 'DepositQueued'),
+  batchAppended: eventTopic(rollupAbi, 'BatchAppended'),
+  stateRootProposed: eventTopic(rollupAbi, 'StateRootProposed'),
+} as const
 
 const followedEvents = [...portalAbi, ...rollupAbi].filter(
   (x): x is Extract<(typeof portalAbi)[number] | (typeof rollupAbi)[number], { type: 'event' }> => x.type === 'event',
@@ -91,11 +164,23 @@ export class Derivation {
   #batches: DerivedBatchRecord[] = []
   #proposals: ProposalRecord[] = []
   readonly #blocks = new Map<bigint, DerivedBlock>()
-  /** Every log consumed, so a reorg can rebuild from what remains canonical. */
+  /** Every log consumed (small), so a reorg deeper than every checkpoint can still replay from genesis. */
   #logs: L1Log[] = []
-  readonly #dataCache = new Map<Hex, Uint8Array>()
-  readonly #blockTimes = new Map<bigint, number>()
+  /** Newest last; each taken at the end of an L1 range. */
+  #checkpoints: Checkpoint[] = []
+  /** Kept logs still to re-apply after a reorg (set while a rebuild is unfinished, e.g. an RPC failed). */
+  #rebuild: { from: Checkpoint | undefined; logs: L1Log[] } | undefined
+  /** Batch data by `txHash:dataHash` (a tx hash commits to its calldata and blob hashes). */
+  readonly #dataCache = new Map<string, Uint8Array>()
+  /** L1 block timestamps by block hash (a number names different blocks on different branches). */
+  readonly #blockTimes = new Map<Hex, number>()
   #follower: LogFollower<typeof followedEvents> | undefined
+  /** A reorg whose rebuild has not finished: told to `onReorg` once it has. */
+  #pendingReorg: DerivationReorg | undefined
+  /** True while kept logs are re-applied: the callbacks already saw them. */
+  #replaying = false
+  /** Last L1 block whose logs are all applied. */
+  #l1Position: L1Position | undefined
   /** Withdrawal indices paid out on L1 (Portal `WithdrawalFinalized`). */
   readonly finalizedWithdrawals = new Set<bigint>()
 
@@ -114,7 +199,14 @@ export class Derivation {
     this.#blocks.clear()
     this.finalizedWithdrawals.clear()
     const g = genesisBlock(this.#m.chain.genesisTimestamp, rootHex(this.#state.stateRoot()))
-    this.#head = { number: 0n, hash: g.hash, timestamp: g.timestamp, stateRoot: g.stateRoot, txHashes: [], depositCountAfter: 0n }
+    this.#head = {
+      number: 0n,
+      hash: g.hash,
+      timestamp: g.timestamp,
+      stateRoot: g.stateRoot,
+      txHashes: [],
+      depositCountAfter: 0n,
+    }
     this.#blocks.set(0n, this.#head)
   }
 
@@ -131,7 +223,7 @@ export class Derivation {
         publicClient: this.#m.publicClient,
         logger: this.#log,
         handler: {
-          onLogs: async (logs) => {
+          onLogs: async (logs, range) => {
             for (const l of logs) {
               await this.processLog({
                 address: l.address,
@@ -143,8 +235,10 @@ export class Derivation {
                 logIndex: l.logIndex,
               })
             }
+            await this.#finishRebuild()
+            await this.l1Processed({ blockNumber: range.toBlock, blockHash: range.toBlockHash })
           },
-          onReorg: (e) => this.reorg(e.commonAncestor),
+          onReorg: (e) => this.reorg(e.commonAncestor, e.previousCursor.blockNumber),
           onError: (err) => this.#log.error({ err: String(err) }, 'derivation stopped on an L1 error'),
         },
       },
@@ -169,6 +263,11 @@ export class Derivation {
 
   get safeHead(): DerivedBlock {
     return this.#head
+  }
+
+  /** Last L1 block whose logs derivation has applied (undefined before the first range). */
+  get l1Position(): L1Position | undefined {
+    return this.#l1Position
   }
 
   get tokens(): readonly TokenInfo[] {
@@ -205,21 +304,152 @@ export class Derivation {
 
   /** Consumes the next canonical L1 log (in L1 order). */
   async processLog(log: L1Log): Promise<void> {
+    await this.#finishRebuild()
     // The follower re-delivers a whole range when a handler throws (e.g. a blob not served yet): skip what
     // was already applied, so delivery is idempotent.
     const last = this.#logs[this.#logs.length - 1]
-    if (last && (log.blockNumber < last.blockNumber || (log.blockNumber === last.blockNumber && log.logIndex <= last.logIndex))) return
+    if (
+      last &&
+      (log.blockNumber < last.blockNumber ||
+        (log.blockNumber === last.blockNumber && log.logIndex <= last.logIndex))
+    )
+      return
     await this.#apply(log)
     this.#logs.push(log)
   }
 
-  /** L1 reorged: keep the logs up to `commonAncestor` and rebuild everything from them. */
-  async reorg(commonAncestor: bigint): Promise<void> {
-    const kept = this.#logs.filter((l) => l.blockNumber <= commonAncestor)
-    this.#log.warn({ commonAncestor: commonAncestor.toString(), dropped: this.#logs.length - kept.length }, 'L1 reorg: re-deriving')
-    this.#logs = []
-    this.#reset()
-    for (const l of kept) await this.processLog(l)
+  /**
+   * Everything up to L1 block `l1` is applied (the follower calls it after each range): takes a checkpoint
+   * every `checkpointIntervalBlocks` and tells `onL1Progress`.
+   */
+  async l1Processed(l1: L1Position): Promise<void> {
+    await this.#finishRebuild()
+    this.#l1Position = l1
+    const interval = BigInt(this.#m.checkpointIntervalBlocks ?? DEFAULT_CHECKPOINT_INTERVAL_BLOCKS)
+    const newest = this.#checkpoints[this.#checkpoints.length - 1]
+    const due = newest === undefined ? l1.blockNumber >= interval : l1.blockNumber >= newest.l1Block + interval
+    if (due && this.#logs.length > (newest?.logCount ?? 0)) this.#takeCheckpoint(l1.blockNumber)
+    await this.#m.onL1Progress?.(l1)
+  }
+
+  /**
+   * L1 reorged: undo everything derived from blocks after `commonAncestor` (restore the newest checkpoint at or
+   * before it, re-apply the kept logs after it), then tell `onReorg`. The new chain's logs come next.
+   */
+  async reorg(commonAncestor: bigint, previousBlock: bigint = commonAncestor): Promise<void> {
+    // Every log applied or still to re-apply (an unfinished earlier rebuild holds the full list).
+    const all = this.#rebuild ? this.#rebuild.logs : this.#logs
+    const gone = all.filter((l) => l.blockNumber > commonAncestor)
+    const indexed = (contract: Address, topic: Hex) =>
+      gone
+        .filter((l) => l.address.toLowerCase() === contract.toLowerCase() && l.topics[0] === topic)
+        .map((l) => BigInt(l.topics[1] ?? 0))
+    const { portal, rollup } = this.#m.contracts
+    const previous = this.#pendingReorg
+    const event: DerivationReorg = {
+      commonAncestor,
+      previousBlock: previous ? previous.previousBlock : previousBlock,
+      droppedLogs: gone.length + (previous?.droppedLogs ?? 0),
+      droppedBatches: [...(previous?.droppedBatches ?? []), ...indexed(rollup, TOPIC.batchAppended)],
+      droppedProposals: [...(previous?.droppedProposals ?? []), ...indexed(rollup, TOPIC.stateRootProposed)],
+      droppedDeposits: [...(previous?.droppedDeposits ?? []), ...indexed(portal, TOPIC.depositQueued)],
+    }
+    this.#checkpoints = this.#checkpoints.filter((c) => c.l1Block <= commonAncestor)
+    const from = this.#checkpoints[this.#checkpoints.length - 1]
+    this.#rebuild = { from, logs: all.filter((l) => l.blockNumber <= commonAncestor) }
+    this.#pendingReorg = event
+    if (this.#l1Position && this.#l1Position.blockNumber > commonAncestor) this.#l1Position = undefined
+    this.#log.warn(
+      {
+        commonAncestor: commonAncestor.toString(),
+        depth: (previousBlock - commonAncestor).toString(),
+        droppedLogs: gone.length,
+        droppedBatches: event.droppedBatches.map(String),
+        droppedProposals: event.droppedProposals.map(String),
+        droppedDeposits: event.droppedDeposits.map(String),
+        replayFrom: from ? `checkpoint at L1 block ${from.l1Block}` : 'genesis',
+      },
+      'L1 reorg: re-deriving from the new canonical chain',
+    )
+    await this.#finishRebuild()
+  }
+
+  /**
+   * Restores the rebuild's starting point, re-applies its kept logs, then tells `onReorg`. If anything throws
+   * (an RPC failure) the rebuild stays pending and runs again before the next log is applied.
+   */
+  async #finishRebuild(): Promise<void> {
+    const r = this.#rebuild
+    if (r === undefined) return
+    this.#restore(r.from)
+    this.#replaying = true
+    try {
+      for (const l of r.logs.slice(r.from?.logCount ?? 0)) {
+        await this.#apply(l)
+        this.#logs.push(l)
+      }
+    } finally {
+      this.#replaying = false
+    }
+    this.#rebuild = undefined
+    this.#pruneCaches()
+    const event = this.#pendingReorg
+    this.#pendingReorg = undefined
+    if (event) await this.#m.onReorg?.(event)
+  }
+
+  #takeCheckpoint(l1Block: bigint): void {
+    this.#checkpoints.push({
+      l1Block,
+      logCount: this.#logs.length,
+      state: this.#state.snapshot(),
+      tokenCount: this.#tokens.length,
+      depositCount: this.#deposits.length,
+      head: this.#head,
+      batchCount: this.#batches.length,
+      proposals: this.#proposals.map((p) => ({ ...p })),
+      finalizedWithdrawals: [...this.finalizedWithdrawals],
+    })
+    if (this.#checkpoints.length > MAX_CHECKPOINTS) this.#checkpoints.shift()
+    this.#pruneCaches()
+  }
+
+  /** Back to a checkpoint (or genesis): the logs after it are forgotten, the caller re-applies what is kept. */
+  #restore(c: Checkpoint | undefined): void {
+    if (c === undefined) {
+      this.#reset()
+      this.#logs = []
+      return
+    }
+    this.#state = L2State.fromSnapshot({ chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee }, c.state)
+    this.#tokens.length = c.tokenCount
+    this.#deposits.length = c.depositCount
+    this.#head = c.head
+    for (const n of [...this.#blocks.keys()]) if (n > c.head.number) this.#blocks.delete(n)
+    this.#batches.length = c.batchCount
+    this.#proposals = c.proposals.map((p) => ({ ...p }))
+    this.finalizedWithdrawals.clear()
+    for (const w of c.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
+    this.#logs.length = c.logCount
+  }
+
+  /**
+   * Batch data and block times are needed again only for logs a reorg may replay: those after the oldest
+   * checkpoint (a reorg deeper than every checkpoint replays from genesis and fetches again).
+   */
+  #pruneCaches(): void {
+    const oldest = this.#checkpoints[0]
+    if (oldest === undefined) return
+    const needed = new Set<string>()
+    const neededBlocks = new Set<Hex>()
+    for (const l of this.#logs.slice(oldest.logCount)) {
+      needed.add(l.transactionHash.toLowerCase())
+      neededBlocks.add(l.blockHash)
+    }
+    for (const key of [...this.#dataCache.keys()]) {
+      if (!needed.has(key.slice(0, key.indexOf(':')))) this.#dataCache.delete(key)
+    }
+    for (const h of [...this.#blockTimes.keys()]) if (!neededBlocks.has(h)) this.#blockTimes.delete(h)
   }
 
   async #apply(log: L1Log): Promise<void> {
@@ -247,7 +477,7 @@ export class Derivation {
       }
       this.#tokens.push(token)
       this.#state.registerToken(token)
-      return this.#m.onToken?.(token)
+      if (!this.#replaying) await this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'DepositQueued') {
       const d: Deposit = {
         index: e.args.depositIndex,
@@ -257,7 +487,7 @@ export class Derivation {
         amount: e.args.amount,
       }
       this.#deposits.push(d)
-      return this.#m.onDeposit?.(d)
+      if (!this.#replaying) await this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'WithdrawalFinalized') {
       this.finalizedWithdrawals.add(e.args.withdrawalIndex)
     }
@@ -298,6 +528,9 @@ export class Derivation {
         withdrawalCount: BigInt(this.#state.withdrawals.length),
         l1TxHash: log.transactionHash,
         l1BlockNumber: log.blockNumber,
+        l1BlockHash: log.blockHash,
+        dataHash: a.dataHash,
+        depositCountAfter: a.depositCountAfter,
         isBlob: a.isBlob,
         blobHashes: [...a.blobHashes],
         txCount: result.valid ? result.txCount : 0,
@@ -317,8 +550,10 @@ export class Derivation {
         stateRoot: a.stateRoot,
         l2BlockNumber: a.l2BlockNumber,
         proposer: a.proposer,
-        proposedAt: await this.#blockTime(log.blockNumber),
+        proposedAt: await this.#blockTime(log.blockHash),
         l1TxHash: log.transactionHash,
+        l1BlockNumber: log.blockNumber,
+        l1BlockHash: log.blockHash,
         deleted: false,
       }
       this.#proposals[Number(a.proposalIndex)] = p
@@ -338,17 +573,19 @@ export class Derivation {
     else this.#log.error(fields, 'proposed state root is WRONG: it differs from what L1 data implies')
   }
 
-  async #blockTime(n: bigint): Promise<number> {
-    const cached = this.#blockTimes.get(n)
+  async #blockTime(hash: Hex): Promise<number> {
+    const cached = this.#blockTimes.get(hash)
     if (cached !== undefined) return cached
-    const b = await this.#m.publicClient.getBlock({ blockNumber: n })
-    this.#blockTimes.set(n, Number(b.timestamp))
+    const b = await this.#m.publicClient.getBlock({ blockHash: hash })
+    this.#blockTimes.set(hash, Number(b.timestamp))
     return Number(b.timestamp)
   }
 
   /** The batch's bytes, checked against what L1 recorded; undefined when they do not match. */
   async #fetchData(log: L1Log, isBlob: boolean, blobHashes: Hex[], dataHash: Hex): Promise<Uint8Array | undefined> {
-    const cached = this.#dataCache.get(log.transactionHash)
+    // Keyed by tx and data hash: one tx could append several batches with different blob counts.
+    const key = `${log.transactionHash.toLowerCase()}:${dataHash.toLowerCase()}`
+    const cached = this.#dataCache.get(key)
     if (cached) return cached
     let data: Uint8Array
     if (isBlob) {
@@ -377,7 +614,7 @@ export class Derivation {
       }
       if (keccak256(data) !== dataHash) return undefined
     }
-    this.#dataCache.set(log.transactionHash, data)
+    this.#dataCache.set(key, data)
     return data
   }
 
