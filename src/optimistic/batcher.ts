@@ -2,22 +2,35 @@
  * The batcher: takes sealed L2 blocks that are not on L1 yet, encodes and compresses them into one batch, and
  * posts it to the Rollup contract as blobs (EIP-4844) or calldata, whichever live prices make cheaper
  * (or as configured). Blob capacity caps a batch at 6 blobs; a bigger run of blocks is split.
+ *
+ * Its record of posted batches (ChainStore) is checked against the Rollup contract on the canonical L1 chain
+ * before every round (`reconcile`): batches an L1 reorg dropped are forgotten and their blocks posted again at
+ * once; batches L1 holds that carry our blocks but are missing from the record (a send that timed out, then
+ * mined) are adopted, so no block still on L1 is posted twice.
  */
-import { decodeEventLog, encodeFunctionData } from 'viem'
+import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import { encodeBatch } from '../core/batchCodec.ts'
 import { compressBatchData } from '../core/compression.ts'
 import { L2kitError, isL2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
 import type { Address, Batch, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
-import { MAX_BLOBS_PER_TX, blobCountForData, dataToBlobs, maxBlobDataBytes } from '../l1/blobs.ts'
+import {
+  MAX_BLOBS_PER_TX,
+  blobCountForData,
+  blobsToSidecars,
+  dataToBlobs,
+  maxBlobDataBytes,
+} from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
-import type { TxManager } from '../l1/txManager.ts'
+import { L1ErrorCode } from '../l1/errors.ts'
+import type { TxResult } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import type { L2Block } from './block.ts'
 import type { ChainStore, PostedBatch } from './chainStore.ts'
 import type { BatcherOptions, RollupContracts } from './config.ts'
 import { defaultBatcherOptions, validateBatcherOptions } from './config.ts'
+import type { L1TxSender } from './reorgAwareSender.ts'
 
 /** Gas of an `appendBatch` blob transaction (21k base + reading blobhash + one batch record), measured on anvil. */
 const APPEND_BLOB_EXEC_GAS = 121_000n
@@ -28,7 +41,8 @@ export type BatcherModules = {
   /** Live L2 state: account indices are permanent, so it answers "known at the batch start" with a bound. */
   state: () => L2State
   publicClient: L1PublicClient
-  txManager: TxManager
+  /** The operator account (a TxManager, or the node's ReorgAwareSender around it). */
+  txManager: L1TxSender
   contracts: RollupContracts
   logger: Logger
   now?: () => number
@@ -39,6 +53,26 @@ export type BatchPlan = {
   data: Uint8Array
   blocks: L2Block[]
   txCount: number
+}
+
+/** What `reconcile` changed in the batcher's record. */
+export type Reconciliation = {
+  /** Batches the canonical chain no longer holds: forgotten, their blocks are posted again. */
+  dropped: PostedBatch[]
+  /** Batches of ours L1 holds that the record lacked. */
+  adopted: PostedBatch[]
+  /** Our earlier transactions are still pending in the L1 pool: nothing is posted until they settle. */
+  waiting: boolean
+}
+
+/** A batch as the Rollup contract stores it (`getBatch`). */
+type OnChainBatch = {
+  dataHash: Hex
+  firstL2Block: bigint
+  l2BlockCount: number
+  depositCountAfter: bigint
+  isBlob: boolean
+  l1Block: bigint
 }
 
 export type DataChoice = {
@@ -58,6 +92,14 @@ export class Batcher {
   #stopped = true
   /** Set once a blob tx was refused by L1 (e.g. pre-Cancun chain): calldata from then on. */
   #blobsUnavailable = false
+  /** Rounds (reconcile + posting) run one at a time, whoever calls. */
+  #lock: Promise<unknown> = Promise.resolve()
+  /** Blocks up to this one were posted once and dropped by an L1 reorg: post them again without waiting. */
+  #repostThrough = 0n
+  /** Canonical batch indices below this were already looked at for adoption. */
+  #checkedCount = 0n
+  /** First L2 block of a batch L1 refused for its deposit count (logged loudly once). */
+  #depositAlarm: bigint | undefined
 
   constructor(options: Partial<BatcherOptions>, modules: BatcherModules) {
     this.options = validateBatcherOptions({ ...defaultBatcherOptions, ...options })
@@ -92,17 +134,182 @@ export class Batcher {
   }
 
   /**
-   * Posts every waiting block, in as many batches as blob capacity needs. With `force` it posts even a small
-   * young batch (the demo and tests use it); otherwise size or age decides.
+   * Reconciles the record with L1, then posts every waiting block, in as many batches as blob capacity needs.
+   * With `force` it posts even a small young batch (the demo and tests use it); otherwise size or age decides
+   * (blocks an L1 reorg un-posted go at once). Concurrent calls run one after the other.
    */
-  async postPending(force = false): Promise<PostedBatch[]> {
-    const posted: PostedBatch[] = []
-    for (;;) {
-      const plan = this.planBatch(force)
-      if (!plan) return posted
-      posted.push(await this.postBatch(plan))
-      force = true
+  postPending(force = false): Promise<PostedBatch[]> {
+    return this.#exclusive(async () => {
+      const r = await this.#reconcile()
+      const posted: PostedBatch[] = []
+      if (r.waiting) return posted
+      for (;;) {
+        const plan = this.planBatch(force)
+        if (!plan) return posted
+        posted.push(await this.postBatch(plan))
+        force = true
+      }
+    })
+  }
+
+  /**
+   * Checks the record of posted batches against the Rollup contract on the canonical chain (read at one L1
+   * block): forgets the batches L1 no longer holds (an L1 reorg dropped them) so their blocks are posted again,
+   * and adopts batches L1 holds that carry exactly our next blocks but are missing from the record.
+   */
+  reconcile(): Promise<Reconciliation> {
+    return this.#exclusive(() => this.#reconcile())
+  }
+
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(task, task)
+    this.#lock = run.catch(() => undefined)
+    return run
+  }
+
+  async #reconcile(): Promise<Reconciliation> {
+    const result: Reconciliation = { dropped: [], adopted: [], waiting: false }
+    const client = this.#m.publicClient
+    const store = this.#m.store
+    const blockNumber = await client.getBlockNumber({ cacheTime: 0 })
+    const count = await client.readContract({
+      address: this.#m.contracts.rollup,
+      abi: rollupAbi,
+      functionName: 'batchCount',
+      blockNumber,
+    })
+    // A reorg drops a suffix of our batches (they are appended in nonce order): walk back to the newest match.
+    let last = store.lastBatch()
+    let firstGone: bigint | undefined
+    while (last !== undefined) {
+      if (last.batchIndex < count) {
+        const onChain = await this.#onChainBatch(last.batchIndex, blockNumber)
+        if (sameBatch(last, onChain)) {
+          if (onChain.l1Block !== last.l1BlockNumber) {
+            // The same transaction, mined again in another block of the new chain.
+            const { l1BlockHash: _stale, ...rest } = last
+            await store.putBatch({ ...rest, l1BlockNumber: onChain.l1Block })
+          }
+          break
+        }
+      }
+      firstGone = last.batchIndex
+      last = store.batchBefore(last.batchIndex)
     }
+    if (firstGone !== undefined) {
+      const address = this.#m.txManager.address
+      const [mined, pending] = await Promise.all([
+        client.getTransactionCount({ address, blockNumber }),
+        client.getTransactionCount({ address, blockTag: 'pending' }),
+      ])
+      if (pending > mined) {
+        // On a live chain a reorged-out transaction returns to the pool and may be mined again: posting its
+        // blocks now could put them on L1 twice. Wait until the pool is empty of ours.
+        this.#log.warn(
+          { firstGone: firstGone.toString(), minedNonce: mined, pendingNonce: pending },
+          'batches dropped by an L1 reorg, but transactions of ours are still pending: waiting before reposting',
+        )
+        result.waiting = true
+        return result
+      }
+      result.dropped = await store.removeBatchesFrom(firstGone)
+      this.#m.txManager.resetNonce()
+      if (this.#checkedCount > firstGone) this.#checkedCount = firstGone
+      for (const b of result.dropped) {
+        const end = b.firstBlock + BigInt(b.blockCount) - 1n
+        if (end > this.#repostThrough) this.#repostThrough = end
+        this.#log.warn(
+          {
+            batchIndex: b.batchIndex.toString(),
+            blocks: `${b.firstBlock}..${end}`,
+            l1Tx: b.l1TxHash,
+            l1Block: b.l1BlockNumber.toString(),
+          },
+          'batch dropped by an L1 reorg: its blocks will be posted again',
+        )
+      }
+    }
+    // Batches L1 holds beyond our record: ours if they carry exactly the next blocks we would post.
+    const lastIndex = store.lastBatch()?.batchIndex ?? -1n
+    for (let i = lastIndex + 1n > this.#checkedCount ? lastIndex + 1n : this.#checkedCount; i < count; i++) {
+      const onChain = await this.#onChainBatch(i, blockNumber)
+      const adopted = await this.#adopt(i, onChain)
+      if (adopted) result.adopted.push(adopted)
+    }
+    if (count > this.#checkedCount) this.#checkedCount = count
+    return result
+  }
+
+  async #onChainBatch(batchIndex: bigint, blockNumber: bigint): Promise<OnChainBatch> {
+    const b = await this.#m.publicClient.readContract({
+      address: this.#m.contracts.rollup,
+      abi: rollupAbi,
+      functionName: 'getBatch',
+      args: [batchIndex],
+      blockNumber,
+    })
+    return {
+      dataHash: b.dataHash,
+      firstL2Block: BigInt(b.firstL2Block),
+      l2BlockCount: Number(b.l2BlockCount),
+      depositCountAfter: BigInt(b.depositCountAfter),
+      isBlob: b.isBlob,
+      l1Block: BigInt(b.l1Block),
+    }
+  }
+
+  /** Records canonical batch `batchIndex` as ours if its data is exactly the encoding of our next blocks. */
+  async #adopt(batchIndex: bigint, onChain: OnChainBatch): Promise<PostedBatch | undefined> {
+    const from = this.nextBlockToPost()
+    if (onChain.firstL2Block !== from || onChain.l2BlockCount < 1) return undefined
+    const blocks: L2Block[] = []
+    for (let n = from; n < from + BigInt(onChain.l2BlockCount); n++) {
+      const b = this.#m.store.getBlock(n)
+      if (!b) return undefined
+      blocks.push(b)
+    }
+    const plan = this.#encode(blocks)
+    if ((blocks[blocks.length - 1] as L2Block).depositCountAfter !== onChain.depositCountAfter) return undefined
+    const blobHashes = onChain.isBlob
+      ? blobsToSidecars(dataToBlobs(plan.data, { maxBlobs: MAX_BLOBS_PER_TX })).versionedHashes
+      : []
+    const dataHash = onChain.isBlob ? hashOfBlobHashes(blobHashes) : keccak256(plan.data)
+    if (dataHash !== onChain.dataHash) return undefined
+    const [event] = await this.#m.publicClient.getContractEvents({
+      address: this.#m.contracts.rollup,
+      abi: rollupAbi,
+      eventName: 'BatchAppended',
+      args: { batchIndex },
+      fromBlock: onChain.l1Block,
+      toBlock: onChain.l1Block,
+      strict: true,
+    })
+    if (!event) return undefined
+    const receipt = await this.#m.publicClient.getTransactionReceipt({ hash: event.transactionHash })
+    const blobGasUsed = receipt.blobGasUsed ?? 0n
+    const posted: PostedBatch = {
+      batchIndex,
+      firstBlock: from,
+      blockCount: blocks.length,
+      depositCountAfter: onChain.depositCountAfter,
+      l1TxHash: event.transactionHash,
+      l1BlockNumber: event.blockNumber,
+      l1BlockHash: event.blockHash,
+      dataHash,
+      isBlob: onChain.isBlob,
+      blobHashes: [...blobHashes],
+      dataBytes: plan.data.length,
+      txCount: plan.txCount,
+      l1GasUsed: receipt.gasUsed,
+      blobGasUsed,
+      l1FeeWei: receipt.gasUsed * receipt.effectiveGasPrice + blobGasUsed * (receipt.blobGasPrice ?? 0n),
+    }
+    await this.#m.store.putBatch(posted)
+    this.#log.warn(
+      { batchIndex: batchIndex.toString(), blocks: `${from}..${from + BigInt(blocks.length) - 1n}`, l1Tx: posted.l1TxHash },
+      'adopted a batch of ours that L1 holds but the record lacked (e.g. a send that timed out, then mined)',
+    )
+    return posted
   }
 
   /** Chooses the blocks of the next batch and encodes them; undefined when there is nothing (worth) posting. */
@@ -131,7 +338,8 @@ export class Batcher {
     const oldest = blocks[0] as L2Block
     const ageMs = this.#now() - oldest.timestamp * 1000
     const bigEnough = plan.data.length >= this.options.targetBatchBytes || plan.blocks.length < blocks.length
-    if (!force && !bigEnough && ageMs < this.options.maxBatchAgeMs) return undefined
+    const reposting = from <= this.#repostThrough
+    if (!force && !reposting && !bigEnough && ageMs < this.options.maxBatchAgeMs) return undefined
     return plan
   }
 
@@ -191,35 +399,60 @@ export class Batcher {
 
   async postBatch(plan: BatchPlan, forceMode?: 'blob' | 'calldata'): Promise<PostedBatch> {
     const choice: DataChoice = forceMode ? { mode: forceMode, reason: 'forced' } : await this.chooseDataMode(plan)
-    const { firstL2Block, count, deposits } = header(plan)
-    let result: Awaited<ReturnType<TxManager['send']>>
+    const { firstL2Block, deposits } = header(plan)
+    let result: TxResult
     const startedAt = performance.now()
+    try {
+      result = await this.#send(plan, choice)
+    } catch (err) {
+      if (isBlobUnsupported(err) && choice.mode === 'blob') {
+        this.#blobsUnavailable = true
+        this.#log.warn({ err: errText(err) }, 'L1 refused a blob transaction; falling back to calldata')
+        return this.postBatch(plan, 'calldata')
+      }
+      this.#alarmOnDeposits(err, firstL2Block, deposits)
+      throw err
+    }
+    return this.#record(plan, choice, result, startedAt)
+  }
+
+  async #send(plan: BatchPlan, choice: DataChoice): Promise<TxResult> {
+    const { firstL2Block, count, deposits } = header(plan)
     if (choice.mode === 'blob') {
       const blobs = dataToBlobs(plan.data, { maxBlobs: this.options.maxBlobsPerTx })
-      try {
-        result = await this.#m.txManager.send({
-          to: this.#m.contracts.rollup,
-          data: encodeFunctionData({ abi: rollupAbi, functionName: 'appendBatch', args: [firstL2Block, count, deposits, blobs.length] }),
-          blobs,
-          abi: rollupAbi,
-          label: 'appendBatch',
-        })
-      } catch (err) {
-        if (isBlobUnsupported(err)) {
-          this.#blobsUnavailable = true
-          this.#log.warn({ err: errText(err) }, 'L1 refused a blob transaction; falling back to calldata')
-          return this.postBatch(plan, 'calldata')
-        }
-        throw err
-      }
-    } else {
-      result = await this.#m.txManager.send({
+      return this.#m.txManager.send({
         to: this.#m.contracts.rollup,
-        data: this.#calldataCall(plan),
+        data: encodeFunctionData({ abi: rollupAbi, functionName: 'appendBatch', args: [firstL2Block, count, deposits, blobs.length] }),
+        blobs,
         abi: rollupAbi,
-        label: 'appendBatchCalldata',
+        label: 'appendBatch',
       })
     }
+    return this.#m.txManager.send({
+      to: this.#m.contracts.rollup,
+      data: this.#calldataCall(plan),
+      abi: rollupAbi,
+      label: 'appendBatchCalldata',
+    })
+  }
+
+  /**
+   * L1 refuses a batch whose deposit count is above the portal's: the sequencer included a deposit L1 no longer
+   * has (an L1 reorg dropped it after inclusion, possible with depositConfirmations 0). Say so loudly, once.
+   */
+  #alarmOnDeposits(err: unknown, firstL2Block: bigint, deposits: bigint): void {
+    if (!isL2kitError(err) || err.code !== L1ErrorCode.txReverted || !/DepositCountTooHigh/.test(err.message)) return
+    if (this.#depositAlarm === firstL2Block) return
+    this.#depositAlarm = firstL2Block
+    this.#log.error(
+      { firstL2Block: firstL2Block.toString(), depositCountAfter: deposits.toString(), reason: err.message },
+      'L1 refuses these L2 blocks: they include deposits the portal no longer has (reorged away after the ' +
+        'sequencer included them). The sequencer chain has diverged from L1; batching stops until L1 has that many deposits',
+    )
+  }
+
+  async #record(plan: BatchPlan, choice: DataChoice, result: TxResult, startedAt: number): Promise<PostedBatch> {
+    const { firstL2Block, count, deposits } = header(plan)
     const event = result.receipt.logs
       .filter((l) => l.address.toLowerCase() === this.#m.contracts.rollup.toLowerCase())
       .map((l) => {
@@ -240,6 +473,8 @@ export class Batcher {
       depositCountAfter: deposits,
       l1TxHash: result.txHash,
       l1BlockNumber: result.receipt.blockNumber,
+      l1BlockHash: result.receipt.blockHash,
+      dataHash: event.args.dataHash,
       isBlob: event.args.isBlob,
       blobHashes: [...event.args.blobHashes],
       dataBytes: plan.data.length,
@@ -266,6 +501,23 @@ export class Batcher {
     )
     return posted
   }
+}
+
+/** Whether our record and the contract's describe the same batch (same blocks, same data). */
+function sameBatch(mine: PostedBatch, onChain: OnChainBatch): boolean {
+  const dataHash = mine.dataHash ?? (mine.isBlob ? hashOfBlobHashes(mine.blobHashes) : undefined)
+  return (
+    onChain.firstL2Block === mine.firstBlock &&
+    onChain.l2BlockCount === mine.blockCount &&
+    onChain.depositCountAfter === mine.depositCountAfter &&
+    onChain.isBlob === mine.isBlob &&
+    (dataHash === undefined || dataHash.toLowerCase() === onChain.dataHash.toLowerCase())
+  )
+}
+
+/** The Rollup's `dataHash` of a blob batch: keccak256 of the packed versioned hashes. */
+function hashOfBlobHashes(hashes: readonly Hex[]): Hex {
+  return keccak256(hashes.length === 0 ? '0x' : (`0x${hashes.map((h) => h.slice(2)).join('')}` as Hex))
 }
 
 function header(plan: BatchPlan): { firstL2Block: bigint; count: number; deposits: bigint } {

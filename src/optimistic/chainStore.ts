@@ -22,6 +22,10 @@ export type PostedBatch = {
   depositCountAfter: bigint
   l1TxHash: Hex
   l1BlockNumber: bigint
+  /** Hash of the L1 block that included it (absent in records written before reorg tracking). */
+  l1BlockHash?: Hex
+  /** What the Rollup recorded: keccak of the versioned hashes (blobs) or of the data (calldata). */
+  dataHash?: Hex
   isBlob: boolean
   blobHashes: Hex[]
   dataBytes: number
@@ -126,6 +130,18 @@ export class ChainStore {
     })
   }
 
+  /**
+   * Forgets deposits `fromIndex` and after (an L1 reorg dropped them before the sequencer included any): the
+   * sequencer includes only stored deposits, so it can no longer include them. Returns how many were removed.
+   */
+  async removeDepositsFrom(fromIndex: bigint): Promise<number> {
+    return this.#store.transaction(() => {
+      const keys = [...this.#deposits.getKeys({ start: fromIndex })]
+      for (const k of keys) void this.#deposits.remove(k)
+      return keys.length
+    })
+  }
+
   getDeposit(index: bigint): Deposit | undefined {
     return this.#deposits.get(index)
   }
@@ -155,6 +171,29 @@ export class ChainStore {
 
   lastBatch(): PostedBatch | undefined {
     return this.#batches.last()?.value
+  }
+
+  getBatch(batchIndex: bigint): PostedBatch | undefined {
+    return this.#batches.get(batchIndex)
+  }
+
+  /** The newest posted batch with an index below `batchIndex` (indices of others' batches are skipped). */
+  batchBefore(batchIndex: bigint): PostedBatch | undefined {
+    if (batchIndex === 0n) return undefined
+    for (const e of this.#batches.getRange({ start: batchIndex - 1n, reverse: true, limit: 1 })) return e.value
+    return undefined
+  }
+
+  /**
+   * Forgets the posted batches `fromIndex` and after, atomically (an L1 reorg dropped them: the batcher posts
+   * their blocks again). Returns the removed records, oldest first.
+   */
+  async removeBatchesFrom(fromIndex: bigint): Promise<PostedBatch[]> {
+    return this.#store.transaction(() => {
+      const removed = [...this.#batches.getRange({ start: fromIndex })].map((e) => e.value)
+      for (const b of removed) void this.#batches.remove(b.batchIndex)
+      return removed
+    })
   }
 
   async close(): Promise<void> {
