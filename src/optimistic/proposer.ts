@@ -2,16 +2,21 @@
  * The proposer: posts, with a bond, the state root that its own derivation pipeline computed from L1 data for
  * the newest derived batch. It proposes only what it derived, never what the sequencer says, so an honest
  * proposer is honest even if the sequencer is not.
+ *
+ * L1 reorgs: derivation can lag the canonical chain either way (our proposal mined but not read back yet, or a
+ * reorg not noticed yet), so before proposing it asks L1 itself: is the block that carried the derived batch
+ * still canonical, and does a live proposal already cover that batch? A proposal a reorg dropped is simply made
+ * again once derivation has re-derived the batch on the new chain.
  */
 import { decodeEventLog, encodeFunctionData } from 'viem'
 import { isL2kitError } from '../core/errors.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
-import type { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
-import type { Derivation } from './derivation.ts'
+import type { DerivedBatchRecord, Derivation } from './derivation.ts'
+import type { L1TxSender } from './reorgAwareSender.ts'
 
 export type ProposalPosted = {
   proposalIndex: bigint
@@ -23,19 +28,28 @@ export type ProposalPosted = {
   l1FeeWei: bigint
 }
 
+export type ProposerModules = {
+  publicClient: L1PublicClient
+  /** The operator account (a TxManager, or the node's ReorgAwareSender around it). */
+  txManager: L1TxSender
+  contracts: RollupContracts
+  derivation: Derivation
+  logger: Logger
+}
+
 export class Proposer {
   readonly options: ProposerOptions
-  readonly #m: { publicClient: L1PublicClient; txManager: TxManager; contracts: RollupContracts; derivation: Derivation; logger: Logger }
+  readonly #m: ProposerModules
   readonly #log: Logger
   #timer: NodeJS.Timeout | undefined
   #running: Promise<unknown> | undefined
   #stopped = true
+  /** Proposals this proposer made that are on the canonical chain as far as it knows (pruned after reorgs). */
   readonly posted: ProposalPosted[] = []
+  /** Set by `onL1Reorg`: `posted` is checked against L1 before the next proposal. */
+  #reorged = false
 
-  constructor(
-    options: Partial<ProposerOptions>,
-    modules: { publicClient: L1PublicClient; txManager: TxManager; contracts: RollupContracts; derivation: Derivation; logger: Logger },
-  ) {
+  constructor(options: Partial<ProposerOptions>, modules: ProposerModules) {
     this.options = { ...defaultProposerOptions, ...options }
     this.#m = modules
     this.#log = modules.logger.child({ component: 'proposer' })
@@ -61,15 +75,19 @@ export class Proposer {
     await this.#running
   }
 
-  /** Proposes the root after the newest derived batch if no live proposal covers it yet. */
+  /** The node's derivation saw an L1 reorg: re-check our proposals against L1 before proposing again. */
+  onL1Reorg(): void {
+    this.#reorged = true
+  }
+
+  /** Proposes the root after the newest derived batch if no live proposal on the canonical chain covers it. */
   async proposeLatest(): Promise<ProposalPosted | undefined> {
+    if (this.#reorged) await this.#prunePosted()
     const latest = this.#m.derivation.latestBatch()
     if (!latest) return undefined
     const lastProposed = this.#m.derivation.latestLiveProposal()
     if (lastProposed && lastProposed.batchIndex >= latest.batchIndex) return undefined
-    // Our own proposal may be mined before derivation has read its event back from L1.
-    const mine = this.posted[this.posted.length - 1]
-    if (mine && mine.batchIndex >= latest.batchIndex && !this.#m.derivation.proposals[Number(mine.proposalIndex)]?.deleted) return undefined
+    if (!(await this.#canonicalAndUncovered(latest))) return undefined
     const { rollup } = this.#m.contracts
     const bond = await this.#m.publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
     const result = await this.#m.txManager.send({
@@ -104,5 +122,66 @@ export class Proposer {
       }
     }
     return undefined
+  }
+
+  /**
+   * Asks L1 (at one block) whether `batch` is what derivation says and still needs a proposal: the L1 block that
+   * carried it must be canonical (else derivation has not caught up with a reorg yet: it will re-derive), and
+   * no live proposal may cover it already (ours may be mined before derivation reads it back).
+   */
+  async #canonicalAndUncovered(batch: DerivedBatchRecord): Promise<boolean> {
+    const client = this.#m.publicClient
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    const carrier = await client.getBlock({ blockNumber: batch.l1BlockNumber }).catch(() => undefined)
+    if (batch.l1BlockNumber > head || carrier?.hash !== batch.l1BlockHash) {
+      this.#log.info(
+        { batchIndex: batch.batchIndex.toString(), l1Block: batch.l1BlockNumber.toString() },
+        'the derived batch is no longer on the canonical L1 chain: waiting for derivation to follow the reorg',
+      )
+      return false
+    }
+    const rollup = this.#m.contracts.rollup
+    const [exists, index] = await client.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'lastLiveProposal',
+      blockNumber: head,
+    })
+    if (!exists) return true
+    const live = await client.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'getProposal',
+      args: [index],
+      blockNumber: head,
+    })
+    return BigInt(live.batchIndex) < batch.batchIndex
+  }
+
+  /** Drops from `posted` the proposals the canonical chain no longer holds (an L1 reorg removed them). */
+  async #prunePosted(): Promise<void> {
+    const client = this.#m.publicClient
+    const rollup = this.#m.contracts.rollup
+    const count = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalCount' })
+    for (let i = this.posted.length - 1; i >= 0; i--) {
+      const p = this.posted[i] as ProposalPosted
+      let onChain: { stateRoot: string; batchIndex: bigint; proposer: string } | undefined
+      if (p.proposalIndex < count) {
+        const r = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'getProposal', args: [p.proposalIndex] })
+        onChain = { stateRoot: r.stateRoot, batchIndex: BigInt(r.batchIndex), proposer: r.proposer }
+      }
+      const same =
+        onChain !== undefined &&
+        onChain.stateRoot.toLowerCase() === p.stateRoot.toLowerCase() &&
+        onChain.batchIndex === p.batchIndex &&
+        onChain.proposer.toLowerCase() === this.#m.txManager.address.toLowerCase()
+      if (same) break
+      this.posted.splice(i, 1)
+      this.#log.warn(
+        { proposalIndex: p.proposalIndex.toString(), batchIndex: p.batchIndex.toString(), l1Tx: p.l1TxHash },
+        'proposal dropped by an L1 reorg: it will be made again once its batch is re-derived',
+      )
+    }
+    this.#reorged = false
   }
 }
