@@ -1,11 +1,19 @@
 /**
  * The optimistic rollup node: sequencer + batcher + proposer + its own derivation, an independent verifier,
  * and the L2 JSON-RPC server, wired together with one L1 account (the rollup's batcher/proposer).
+ *
+ * L1 reorgs: the node's derivation notices them and rebuilds itself; the node then makes the L1 account read its
+ * nonce again, lets the batcher re-post what was dropped and the proposer re-check its proposals, and reconciles
+ * the deposits it stored for the sequencer. Deposits reach the sequencer only once they are
+ * `sequencer.depositConfirmations` L1 blocks deep. With 0 (the devnet default) a deposit the sequencer already
+ * included can be reorged away: the sequencer cannot take it back, so its chain then diverges from what L1
+ * implies. The node logs that as an error (and counts it in `l1_reorged_included_deposits_total`); the proposer
+ * still proposes only what L1 data implies, so L1 stays safe. Use confirmations deeper than the reorgs you expect.
  */
 import { join } from 'node:path'
 import { L2kitError } from '../core/errors.ts'
-import type { Hex } from '../core/types.ts'
-import { rollupAbi } from '../generated/contracts.ts'
+import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { createL1Clients } from '../l1/clients.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
 import { TxManager } from '../l1/txManager.ts'
@@ -15,8 +23,9 @@ import { RpcServer } from '../node/rpcServer.ts'
 import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
 import type { OptimisticNodeOptions } from './config.ts'
-import { Derivation } from './derivation.ts'
+import { Derivation, type DerivationReorg, type L1Position } from './derivation.ts'
 import { Proposer } from './proposer.ts'
+import { ReorgAwareSender } from './reorgAwareSender.ts'
 import { createRpcMethods } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 
@@ -40,6 +49,11 @@ export class OptimisticNode {
   #started = false
   readonly metrics: Metrics = createMetrics({ collectProcessMetrics: true })
   #gaugeTimer: NodeJS.Timeout | undefined
+  #sender!: ReorgAwareSender
+  /** Deposits seen on L1 but not yet `depositConfirmations` deep, by index. */
+  #unconfirmedDeposits: { deposit: Deposit; l1BlockNumber: bigint }[] = []
+  #reorgs!: ReturnType<Metrics['counter']>
+  #reorgedIncludedDeposits!: ReturnType<Metrics['counter']>
 
   constructor(options: OptimisticNodeOptions, modules: { logger: Logger }) {
     this.options = options
@@ -56,6 +70,12 @@ export class OptimisticNode {
     this.sequencer = new Sequencer(o.sequencer, { chain: o.chain, store: this.store, logger: this.log })
     this.#l1 = await createL1Clients({ rpcUrl: o.l1RpcUrl, privateKey: o.operatorKey })
     this.txManager = new TxManager({}, { publicClient: this.#l1.publicClient, account: this.#l1.account, logger: this.log })
+    this.#sender = new ReorgAwareSender({ txManager: this.txManager, publicClient: this.#l1.publicClient, logger: this.log })
+    this.#reorgs = this.metrics.counter('l1_reorgs_total', 'L1 reorgs the node followed')
+    this.#reorgedIncludedDeposits = this.metrics.counter(
+      'l1_reorged_included_deposits_total',
+      'deposits the sequencer had included that an L1 reorg removed or changed (the sequencer chain diverged)',
+    )
     this.#challengeWindow = await this.#l1.publicClient.readContract({
       address: o.contracts.rollup,
       abi: rollupAbi,
@@ -68,13 +88,10 @@ export class OptimisticNode {
       publicClient: this.#l1.publicClient,
       logger: this.log.child({ component: 'derivation' }),
       pollingIntervalMs: o.sequencer.l1PollIntervalMs,
-      onToken: async (t) => {
-        await this.store.putToken(t)
-        this.sequencer.registerToken(t)
-      },
-      onDeposit: async (d) => {
-        await this.store.putDeposits([d])
-      },
+      onToken: (t) => this.#onToken(t),
+      onDeposit: (d, l1) => this.#onDeposit(d, l1),
+      onL1Progress: (l1) => this.#releaseDeposits(l1),
+      onReorg: (e) => this.#onL1Reorg(e),
     })
     await this.derivation.start()
     if (o.verifier) {
@@ -93,14 +110,14 @@ export class OptimisticNode {
       store: this.store,
       state: () => this.sequencer.state,
       publicClient: this.#l1.publicClient,
-      txManager: this.txManager,
+      txManager: this.#sender,
       contracts: o.contracts,
       logger: this.log,
     })
     await this.batcher.start()
     this.proposer = new Proposer(o.proposer, {
       publicClient: this.#l1.publicClient,
-      txManager: this.txManager,
+      txManager: this.#sender,
       contracts: o.contracts,
       derivation: this.derivation,
       logger: this.log,
@@ -135,6 +152,107 @@ export class OptimisticNode {
     this.rpcUrl = await this.rpc.start()
     this.#started = true
     this.log.info({ rpc: this.rpcUrl, chainId: o.chain.chainId.toString() }, 'optimistic rollup node started')
+  }
+
+  async #onToken(t: TokenInfo): Promise<void> {
+    const known = this.store.listTokens().find((x) => x.index === t.index)
+    if (known && known.l1Address.toLowerCase() !== t.l1Address.toLowerCase()) {
+      this.log.error(
+        { tokenIndex: t.index, registered: known.l1Address, nowOnL1: t.l1Address },
+        'an L1 reorg registered a different token at an index the sequencer already uses: its L2 token ' +
+          'metadata (and withdrawals of it) now differ from L1',
+      )
+      return
+    }
+    await this.store.putToken(t)
+    this.sequencer.registerToken(t)
+  }
+
+  /** A deposit log from L1: stored for the sequencer now (0 confirmations) or once deep enough. */
+  async #onDeposit(d: Deposit, l1: L1Position): Promise<void> {
+    const stored = this.store.getDeposit(d.index)
+    if (stored !== undefined) {
+      // Delivered again after a reorg.
+      if (sameDeposit(stored, d)) return
+      if (d.index < this.sequencer.state.depositCount) {
+        this.#reorgedIncludedDeposits.inc()
+        this.log.error(
+          { depositIndex: d.index.toString(), included: describeDeposit(stored), nowOnL1: describeDeposit(d) },
+          'an L1 reorg CHANGED a deposit the sequencer already included: the sequencer chain has diverged from L1 ' +
+            '(derivation and the proposer follow L1; raise sequencer.depositConfirmations)',
+        )
+        return
+      }
+      this.log.warn({ depositIndex: d.index.toString() }, 'an L1 reorg changed a deposit not yet included: storing the new one')
+      await this.store.putDeposits([d])
+      return
+    }
+    if (this.options.sequencer.depositConfirmations === 0) {
+      await this.store.putDeposits([d])
+      return
+    }
+    this.#unconfirmedDeposits = this.#unconfirmedDeposits.filter((x) => x.deposit.index !== d.index)
+    this.#unconfirmedDeposits.push({ deposit: d, l1BlockNumber: l1.blockNumber })
+    this.#unconfirmedDeposits.sort((a, b) => (a.deposit.index < b.deposit.index ? -1 : 1))
+  }
+
+  /** Stores, in queue order, the waiting deposits that are now `depositConfirmations` L1 blocks deep. */
+  async #releaseDeposits(l1: L1Position): Promise<void> {
+    const confirmations = BigInt(this.options.sequencer.depositConfirmations)
+    const ready: Deposit[] = []
+    let next = this.store.depositCount()
+    for (const x of this.#unconfirmedDeposits) {
+      if (x.deposit.index !== next || x.l1BlockNumber + confirmations > l1.blockNumber) break
+      ready.push(x.deposit)
+      next++
+    }
+    if (ready.length === 0) return
+    await this.store.putDeposits(ready)
+    this.#unconfirmedDeposits = this.#unconfirmedDeposits.slice(ready.length)
+  }
+
+  /** The node's derivation rebuilt itself for an L1 reorg: bring the other parts to the new chain. */
+  async #onL1Reorg(e: DerivationReorg): Promise<void> {
+    this.#reorgs.inc()
+    this.#sender?.resetNonce()
+    this.proposer?.onL1Reorg()
+    // Re-post dropped batches now rather than at the next tick (rounds are serialized inside the batcher).
+    void this.batcher
+      ?.postPending()
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'batch re-posting after an L1 reorg failed; will retry'))
+    this.#unconfirmedDeposits = this.#unconfirmedDeposits.filter((x) => x.l1BlockNumber <= e.commonAncestor)
+    // Stored deposits after those derivation kept are forgotten unless the sequencer included them: the new
+    // chain's logs come next and store again the ones it still has.
+    const kept = BigInt(this.derivation.deposits.length)
+    const included = this.sequencer.state.depositCount
+    const from = kept > included ? kept : included
+    if (this.store.depositCount() > from) {
+      const removed = await this.store.removeDepositsFrom(from)
+      this.log.warn(
+        { fromIndex: from.toString(), removed },
+        'forgot deposits from reorged L1 blocks that the sequencer had not included (stored again if still on L1)',
+      )
+    }
+    if (included > kept) {
+      const onL1 = await this.#l1.publicClient.readContract({
+        address: this.options.contracts.portal,
+        abi: portalAbi,
+        functionName: 'depositCount',
+      })
+      if (included > onL1) {
+        this.#reorgedIncludedDeposits.inc(Number(included - onL1))
+        this.log.error(
+          { included: included.toString(), depositsOnL1: onL1.toString(), lost: `${onL1}..${included - 1n}` },
+          'an L1 reorg REMOVED deposits the sequencer already included: the sequencer chain has diverged from L1 ' +
+            '(batches of those blocks revert until L1 has that many deposits; raise sequencer.depositConfirmations)',
+        )
+      } else {
+        this.log.warn(
+          { deposits: `${kept}..${included - 1n}` },
+          'deposits the sequencer already included were in reorged L1 blocks: checking them as the new chain is read',
+        )
+      }
+    }
   }
 
   /** Stops in reverse order; the sequencer last so every acknowledged transaction is sealed or logged. */
@@ -286,6 +404,20 @@ export class OptimisticNode {
       finalized: this.derivation.finalizedWithdrawals.has(w.index),
     }
   }
+}
+
+function sameDeposit(a: Deposit, b: Deposit): boolean {
+  return (
+    a.index === b.index &&
+    a.from.toLowerCase() === b.from.toLowerCase() &&
+    a.to.toLowerCase() === b.to.toLowerCase() &&
+    a.tokenIndex === b.tokenIndex &&
+    a.amount === b.amount
+  )
+}
+
+function describeDeposit(d: Deposit) {
+  return { from: d.from, to: d.to, tokenIndex: d.tokenIndex, amount: d.amount.toString() }
 }
 
 export type { Hex }
