@@ -2,47 +2,22 @@
  * SIGKILL the node process right after it acknowledged transactions: after a restart on the same data dir,
  * every acknowledged transaction is still there, exactly once, and the state is the replay of them.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { http, createPublicClient, createWalletClient, keccak256, parseEther, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, type Hex, http, keccak256, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_L2_BASE_FEE, DEFAULT_L2_CHAIN_ID } from '../../src/optimistic/config.ts'
-import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, findFreePort, startAnvil } from '../../src/l1/anvil.ts'
-import { depositEth } from '../../src/sdk/depositEth.ts'
 import { loadAccounts, makeTransfers } from '../../bench/loadgen.ts'
+import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, findFreePort, startAnvil } from '../../src/l1/anvil.ts'
+import { DEFAULT_L2_BASE_FEE, DEFAULT_L2_CHAIN_ID } from '../../src/optimistic/config.ts'
+import { depositEth } from '../../src/sdk/depositEth.ts'
 import { until } from './helpers.ts'
+import { killNodeProcess, type NodeProcess, startNodeProcess } from './nodeProcess.ts'
 
-const BIN = join(import.meta.dirname, '../../bin/l2kit.js')
-
-function startNode(l1Rpc: string, dataDir: string, port: number): Promise<{ child: ChildProcess; info: { l2Rpc: string; contracts: { portal: Hex } } }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'up', '--l1-rpc', l1Rpc, '--private-key', ANVIL_DEV_ACCOUNTS[0]?.privateKey as string, '--data-dir', dataDir, '--port', String(port), '--json', '--log-level', 'warn', '--block-time-ms', '200'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${stderr.slice(-2000)}`)), 60_000)
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) {
-        clearTimeout(timer)
-        resolve({ child, info: JSON.parse(line) })
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`node exited with ${code}: ${stderr.slice(-2000)}`))
-    })
-  })
+function startNode(l1Rpc: string, dataDir: string, port: number): Promise<NodeProcess> {
+  return startNodeProcess({ l1Rpc, dataDir, port, blockTimeMs: 200 })
 }
 
 describe('sequencer crash safety', () => {
@@ -69,15 +44,37 @@ describe('sequencer crash safety', () => {
     // Fund the users on L1, then deposit to L2.
     const funderKey = ANVIL_DEV_ACCOUNTS[1]?.privateKey as Hex
     const l1Public = createPublicClient({ transport: http(anvil.rpcUrl) })
-    const chain = { id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } }
-    const funder = createWalletClient({ account: privateKeyToAccount(funderKey), chain, transport: http(anvil.rpcUrl) })
+    const chain = {
+      id: anvil.chainId,
+      name: 'anvil',
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [anvil.rpcUrl] } },
+    }
+    const funder = createWalletClient({
+      account: privateKeyToAccount(funderKey),
+      chain,
+      transport: http(anvil.rpcUrl),
+    })
     for (const u of users) {
-      await depositEth({ walletClient: funder, publicClient: l1Public }, { portal: first.info.contracts.portal, amount: parseEther('10'), to: u.address })
+      await depositEth(
+        { walletClient: funder, publicClient: l1Public },
+        { portal: first.info.contracts.portal, amount: parseEther('10'), to: u.address },
+      )
     }
     const l2 = createPublicClient({ transport: http(l2Rpc) })
-    await until(async () => (await l2.getBalance({ address: users[3]?.address as Hex })) > 0n, 30_000, 'deposits on L2')
+    await until(
+      async () => (await l2.getBalance({ address: users[3]?.address as Hex })) > 0n,
+      30_000,
+      'deposits on L2',
+    )
 
-    const raws = makeTransfers({ accounts: users, count: 400, chainId: DEFAULT_L2_CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, tokenShare: 0 })
+    const raws = makeTransfers({
+      accounts: users,
+      count: 400,
+      chainId: DEFAULT_L2_CHAIN_ID,
+      baseFee: DEFAULT_L2_BASE_FEE,
+      tokenShare: 0,
+    })
     // raws[i] is sent by users[i % 4] with nonce floor(i / 4).
     const hashes = raws.map((r) => keccak256(r))
     const acked = new Set<Hex>()
@@ -93,7 +90,7 @@ describe('sequencer crash safety', () => {
     })
     await until(() => acked.size >= 150, 30_000, '150 acknowledged transactions')
     killed = true
-    child.kill('SIGKILL')
+    await killNodeProcess(first)
     await Promise.all(loops)
 
     const second = await startNode(anvil.rpcUrl, dataDir, port)
@@ -130,9 +127,16 @@ describe('sequencer crash safety', () => {
       chainId: DEFAULT_L2_CHAIN_ID,
       baseFee: DEFAULT_L2_BASE_FEE,
       tokenShare: 0,
-      nonces: new Map([[users[0]?.address as string, BigInt(await l2b.getTransactionCount({ address: users[0]?.address as Hex }))]]),
+      nonces: new Map([
+        [
+          users[0]?.address as string,
+          BigInt(await l2b.getTransactionCount({ address: users[0]?.address as Hex })),
+        ],
+      ]),
     })
-    await expect(l2b.request({ method: 'eth_sendRawTransaction', params: [next[0] as Hex] })).resolves.toMatch(/^0x/)
+    await expect(
+      l2b.request({ method: 'eth_sendRawTransaction', params: [next[0] as Hex] }),
+    ).resolves.toMatch(/^0x/)
     child.kill('SIGTERM')
   }, 240_000)
 })
