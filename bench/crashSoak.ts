@@ -316,6 +316,9 @@ export async function runCrashSoak(partial: Partial<CrashSoakOptions> = {}): Pro
       const ackTimes: number[] = []
       let rejected = 0
       let stop = false
+      let killedAt = Number.POSITIVE_INFINITY
+      const earlyStops: string[] = []
+      const loadStarted = performance.now()
       const loops = users.map(async (_u, s) => {
         let nonce = BigInt(nonces[s] as Hex)
         for (let i = 0; i < o.maxTxsPerSenderPerRound && !stop; i++) {
@@ -331,6 +334,10 @@ export async function runCrashSoak(partial: Partial<CrashSoakOptions> = {}): Pro
             ackTimes.push(performance.now())
             nonce++
           } catch (err) {
+            const at = performance.now()
+            if (at < killedAt && !(err instanceof RpcError)) {
+              earlyStops.push(`sender ${s} at ${Math.round(at - loadStarted)} ms: ${(err as Error).message}`)
+            }
             if (err instanceof RpcError) {
               rejected++
               problem(
@@ -342,8 +349,8 @@ export async function runCrashSoak(partial: Partial<CrashSoakOptions> = {}): Pro
         }
       })
       const killAfterMs = Math.round(o.minKillDelayMs + rand() * (o.maxKillDelayMs - o.minKillDelayMs))
-      const loadStarted = performance.now()
       await sleep(killAfterMs)
+      killedAt = performance.now()
       await killNodeProcess(node as NodeProcess)
       stop = true
       await Promise.all(loops)
@@ -352,7 +359,12 @@ export async function runCrashSoak(partial: Partial<CrashSoakOptions> = {}): Pro
       for (let i = 0, prev = loadStarted; i < ackTimes.length; prev = ackTimes[i] as number, i++) {
         maxAckGapMs = Math.max(maxAckGapMs, (ackTimes[i] as number) - prev)
       }
-      maxAckGapMs = Math.round(ackTimes.length === 0 ? killAfterMs : maxAckGapMs)
+      // The stretch from the last acknowledgement to the kill counts too (a node that stopped answering).
+      maxAckGapMs = Math.round(
+        Math.max(maxAckGapMs, killedAt - (ackTimes[ackTimes.length - 1] ?? loadStarted)),
+      )
+      if (earlyStops.length > 0)
+        problem(`round ${round}: connections failed before the kill: ${earlyStops.slice(0, 3).join('; ')}`)
       rpc.close()
 
       // ---- restart on the same data dir (sometimes killing it once more while it replays) ----
@@ -424,7 +436,7 @@ export async function runCrashSoak(partial: Partial<CrashSoakOptions> = {}): Pro
     }
 
     // ---- the end: a clean replay from scratch, and the independent verifier over the whole chain ----
-    if (node && node.child.exitCode === null) {
+    if (node && node.child.exitCode === null && node.child.signalCode === null) {
       const rpc = rpcClient(node.info.l2Rpc)
       const fresh = new L2State({ chainId, baseFee })
       for (const d of deposits) fresh.applyDeposit(d)
@@ -721,6 +733,7 @@ export function summarizeCrashSoak(r: CrashSoakReport): string {
     `rejected ${r.rejected}`,
     `blocks ${r.blocks}`,
     `restart ${(r.restartMs.mean / 1000).toFixed(1)} s mean / ${(r.restartMs.max / 1000).toFixed(1)} s max`,
+    `longest wait for an acknowledgement ${r.maxAckGapMs} ms`,
     `clean replay root ${r.finalReplayRootOk ? 'ok' : 'MISMATCH'}`,
     `verifier ${r.verifier.caughtUp && r.verifier.safeHeadHashMatches ? 'derived the same chain from L1' : 'DID NOT derive the same chain'}`,
     `problems ${r.problems.length}`,

@@ -38,7 +38,10 @@ describe('crash safety under load', () => {
     expect(report.duplicated, context).toBe(0)
     expect(report.rejected, context).toBe(0)
     for (const r of report.rounds) {
-      expect(r.replayRootOk && r.balancesOk && r.conserved && r.verifierAgrees, `round ${r.round}\n${context}`).toBe(true)
+      expect(
+        r.replayRootOk && r.balancesOk && r.conserved && r.verifierAgrees,
+        `round ${r.round}\n${context}`,
+      ).toBe(true)
     }
     // The kills came at different moments, not at one fixed point of the load.
     expect(new Set(report.rounds.map((r) => r.killAfterMs)).size, context).toBe(ROUNDS)

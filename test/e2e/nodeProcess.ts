@@ -39,6 +39,8 @@ export type StartNodeOptions = {
   blockTimeMs?: number
   logLevel?: string
   extraArgs?: readonly string[]
+  /** Flags for the Node.js runtime itself (e.g. `--cpu-prof`), placed before the script. */
+  runtimeArgs?: readonly string[]
   /** Give up when the ready line has not come after this long (ms). */
   timeoutMs?: number
 }
@@ -57,6 +59,7 @@ export type LaunchedNode = {
 export function launchNodeProcess(o: StartNodeOptions): LaunchedNode {
   const started = performance.now()
   const args = [
+    ...(o.runtimeArgs ?? []),
     BIN,
     'up',
     '--l1-rpc',
