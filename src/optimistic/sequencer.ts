@@ -279,6 +279,9 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
 
   /** Applies deposits stored since the open block started, while it has no transactions yet. */
   async #includeNewDeposits(): Promise<void> {
+    // A block cut at the gas limit may still be writing its seal, which records the open block's deposit
+    // count as it was then; recording a newer count before that write lands would be overwritten by it.
+    await this.#persisting
     if (this.#open.txs.length > 0) return
     const available = this.#store.depositCount()
     if (available <= this.#open.depositCountAfter) return

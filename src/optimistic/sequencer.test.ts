@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseEther } from 'viem'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadAccounts, makeTransfers } from '../../bench/loadgen.ts'
+import type { Deposit } from '../core/types.ts'
+import { silentLogger } from '../node/logger.ts'
+import { ChainStore } from './chainStore.ts'
+import { Sequencer } from './sequencer.ts'
+
+const chain = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function open(dir: string, blockGasLimit = 100_000n) {
+  const store = await ChainStore.open(dir)
+  // A long block time: blocks are cut only by the gas limit or sealNow() in these tests.
+  const seq = new Sequencer(
+    { blockTimeMs: 60_000, blockGasLimit },
+    { chain, store, logger: silentLogger, recoveryThreads: 1 },
+  )
+  await seq.start()
+  return { store, seq }
+}
+
+describe('Sequencer', () => {
+  it('cuts a block when the next transaction would pass the gas limit, and replays to the same root after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir)
+    const users = loadAccounts(3, 'seq-')
+    const first = await open(dir)
+    const deposits: Deposit[] = users.map((u, i) => ({
+      index: BigInt(i),
+      from: u.address,
+      to: u.address,
+      tokenIndex: 0,
+      amount: parseEther('1'),
+    }))
+    await first.store.putDeposits(deposits)
+    await first.seq.sealNow()
+    const raws = makeTransfers({
+      accounts: users,
+      count: 10,
+      chainId: chain.chainId,
+      baseFee: chain.baseFee,
+      tokenShare: 0,
+    })
+    for (const raw of raws) await first.seq.submitRawTransaction(raw)
+    // 100k gas fits four 21k transfers: the ten transfers filled two blocks and left two open.
+    await first.seq.stop()
+    expect(first.seq.head.number).toBe(3n)
+    expect(first.seq.head.txs).toHaveLength(4)
+    const root = first.seq.state.stateRoot()
+    const nonces = users.map((u) => first.seq.state.getNonce(u.address))
+    await first.store.close()
+
+    const second = await open(dir)
+    expect(second.seq.state.stateRoot()).toBe(root)
+    expect(users.map((u) => second.seq.state.getNonce(u.address))).toEqual(nonces)
+    expect(second.seq.pendingBlockNumber).toBe(4n)
+    // Acknowledged but unsealed transactions are still pending, then sealed.
+    const sealed = await second.seq.sealNow()
+    expect(sealed?.txs).toHaveLength(2)
+    await second.seq.stop()
+    await second.store.close()
+  })
+
+  it('refuses a transaction whose nonce was already used, and leaves the state as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir)
+    const users = loadAccounts(2, 'seq2-')
+    const { store, seq } = await open(dir)
+    await store.putDeposits(
+      users.map((u, i) => ({
+        index: BigInt(i),
+        from: u.address,
+        to: u.address,
+        tokenIndex: 0,
+        amount: parseEther('1'),
+      })),
+    )
+    await seq.sealNow()
+    const [raw] = makeTransfers({
+      accounts: users,
+      count: 1,
+      chainId: chain.chainId,
+      baseFee: chain.baseFee,
+      tokenShare: 0,
+    })
+    await seq.submitRawTransaction(raw as `0x${string}`)
+    const root = seq.state.stateRoot()
+    await expect(seq.submitRawTransaction(raw as `0x${string}`)).rejects.toMatchObject({
+      code: 'NONCE_TOO_LOW',
+    })
+    expect(seq.state.stateRoot()).toBe(root)
+    await seq.stop()
+    await store.close()
+  })
+})
