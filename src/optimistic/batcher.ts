@@ -11,15 +11,15 @@
 import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import { encodeBatch } from '../core/batchCodec.ts'
 import { compressBatchData } from '../core/compression.ts'
-import { L2kitError, isL2kitError } from '../core/errors.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
 import type { Address, Batch, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import {
-  MAX_BLOBS_PER_TX,
   blobCountForData,
   blobsToSidecars,
   dataToBlobs,
+  MAX_BLOBS_PER_TX,
   maxBlobDataBytes,
 } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
@@ -269,7 +269,8 @@ export class Batcher {
       blocks.push(b)
     }
     const plan = this.#encode(blocks)
-    if ((blocks[blocks.length - 1] as L2Block).depositCountAfter !== onChain.depositCountAfter) return undefined
+    if ((blocks[blocks.length - 1] as L2Block).depositCountAfter !== onChain.depositCountAfter)
+      return undefined
     const blobHashes = onChain.isBlob
       ? blobsToSidecars(dataToBlobs(plan.data, { maxBlobs: MAX_BLOBS_PER_TX })).versionedHashes
       : []
@@ -306,7 +307,11 @@ export class Batcher {
     }
     await this.#m.store.putBatch(posted)
     this.#log.warn(
-      { batchIndex: batchIndex.toString(), blocks: `${from}..${from + BigInt(blocks.length) - 1n}`, l1Tx: posted.l1TxHash },
+      {
+        batchIndex: batchIndex.toString(),
+        blocks: `${from}..${from + BigInt(blocks.length) - 1n}`,
+        l1Tx: posted.l1TxHash,
+      },
       'adopted a batch of ours that L1 holds but the record lacked (e.g. a send that timed out, then mined)',
     )
     return posted
@@ -331,9 +336,13 @@ export class Batcher {
       plan = this.#encode(plan.blocks.slice(0, Math.ceil(plan.blocks.length / 2)))
     }
     if (plan.data.length > capacity) {
-      throw new L2kitError('BATCH_TOO_LARGE', `a single L2 block compresses to ${plan.data.length} bytes, over the ${capacity}-byte limit`, {
-        kind: 'critical',
-      })
+      throw new L2kitError(
+        'BATCH_TOO_LARGE',
+        `a single L2 block compresses to ${plan.data.length} bytes, over the ${capacity}-byte limit`,
+        {
+          kind: 'critical',
+        },
+      )
     }
     const oldest = blocks[0] as L2Block
     const ageMs = this.#now() - oldest.timestamp * 1000
@@ -349,7 +358,11 @@ export class Batcher {
     const known = first.accountCountBefore
     const batch: Batch = {
       firstBlockNumber: first.number,
-      blocks: blocks.map((b) => ({ timestamp: b.timestamp, depositCountAfter: b.depositCountAfter, txs: b.txs.map((t) => t.tx) })),
+      blocks: blocks.map((b) => ({
+        timestamp: b.timestamp,
+        depositCountAfter: b.depositCountAfter,
+        txs: b.txs.map((t) => t.tx),
+      })),
     }
     const raw = encodeBatch(batch, {
       indexOf: (a: Address) => {
@@ -357,7 +370,12 @@ export class Batcher {
         return i !== undefined && i < known ? i : undefined
       },
     })
-    return { batch, data: compressBatchData(raw), blocks, txCount: blocks.reduce((s, b) => s + b.txs.length, 0) }
+    return {
+      batch,
+      data: compressBatchData(raw),
+      blocks,
+      txCount: blocks.reduce((s, b) => s + b.txs.length, 0),
+    }
   }
 
   /** Prices both ways of posting `dataBytes` with live L1 fees. */
@@ -398,7 +416,9 @@ export class Batcher {
   }
 
   async postBatch(plan: BatchPlan, forceMode?: 'blob' | 'calldata'): Promise<PostedBatch> {
-    const choice: DataChoice = forceMode ? { mode: forceMode, reason: 'forced' } : await this.chooseDataMode(plan)
+    const choice: DataChoice = forceMode
+      ? { mode: forceMode, reason: 'forced' }
+      : await this.chooseDataMode(plan)
     const { firstL2Block, deposits } = header(plan)
     let result: TxResult
     const startedAt = performance.now()
@@ -422,7 +442,11 @@ export class Batcher {
       const blobs = dataToBlobs(plan.data, { maxBlobs: this.options.maxBlobsPerTx })
       return this.#m.txManager.send({
         to: this.#m.contracts.rollup,
-        data: encodeFunctionData({ abi: rollupAbi, functionName: 'appendBatch', args: [firstL2Block, count, deposits, blobs.length] }),
+        data: encodeFunctionData({
+          abi: rollupAbi,
+          functionName: 'appendBatch',
+          args: [firstL2Block, count, deposits, blobs.length],
+        }),
         blobs,
         abi: rollupAbi,
         label: 'appendBatch',
@@ -441,7 +465,8 @@ export class Batcher {
    * has (an L1 reorg dropped it after inclusion, possible with depositConfirmations 0). Say so loudly, once.
    */
   #alarmOnDeposits(err: unknown, firstL2Block: bigint, deposits: bigint): void {
-    if (!isL2kitError(err) || err.code !== L1ErrorCode.txReverted || !/DepositCountTooHigh/.test(err.message)) return
+    if (!isL2kitError(err) || err.code !== L1ErrorCode.txReverted || !/DepositCountTooHigh/.test(err.message))
+      return
     if (this.#depositAlarm === firstL2Block) return
     this.#depositAlarm = firstL2Block
     this.#log.error(
@@ -451,7 +476,12 @@ export class Batcher {
     )
   }
 
-  async #record(plan: BatchPlan, choice: DataChoice, result: TxResult, startedAt: number): Promise<PostedBatch> {
+  async #record(
+    plan: BatchPlan,
+    choice: DataChoice,
+    result: TxResult,
+    startedAt: number,
+  ): Promise<PostedBatch> {
     const { firstL2Block, count, deposits } = header(plan)
     const event = result.receipt.logs
       .filter((l) => l.address.toLowerCase() === this.#m.contracts.rollup.toLowerCase())
@@ -464,7 +494,9 @@ export class Batcher {
       })
       .find((e) => e?.eventName === 'BatchAppended')
     if (!event || event.eventName !== 'BatchAppended') {
-      throw new L2kitError('L1_EVENT_MISSING', 'appendBatch succeeded but emitted no BatchAppended event', { kind: 'critical' })
+      throw new L2kitError('L1_EVENT_MISSING', 'appendBatch succeeded but emitted no BatchAppended event', {
+        kind: 'critical',
+      })
     }
     const posted: PostedBatch = {
       batchIndex: event.args.batchIndex,
@@ -522,12 +554,19 @@ function hashOfBlobHashes(hashes: readonly Hex[]): Hex {
 
 function header(plan: BatchPlan): { firstL2Block: bigint; count: number; deposits: bigint } {
   const last = plan.blocks[plan.blocks.length - 1] as L2Block
-  return { firstL2Block: plan.batch.firstBlockNumber, count: plan.blocks.length, deposits: last.depositCountAfter }
+  return {
+    firstL2Block: plan.batch.firstBlockNumber,
+    count: plan.blocks.length,
+    deposits: last.depositCountAfter,
+  }
 }
 
 function isBlobUnsupported(err: unknown): boolean {
   const text = errText(err).toLowerCase()
-  return /blob|4844|type 3|unsupported transaction type|invalid transaction type/.test(text) && !/underpriced|fee/.test(text)
+  return (
+    /blob|4844|type 3|unsupported transaction type|invalid transaction type/.test(text) &&
+    !/underpriced|fee/.test(text)
+  )
 }
 
 function errText(err: unknown): string {

@@ -4,7 +4,7 @@
  * the batcher's posted batches. The in-memory L2 state is a cache of this, rebuilt by replay at start.
  */
 import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
-import { type Store, type StoreDb, openStore } from '../node/store.ts'
+import { openStore, type Store, type StoreDb } from '../node/store.ts'
 import type { L2Block } from './block.ts'
 
 /** An acknowledged transaction of the open block; kept until its block is sealed. */
@@ -180,7 +180,8 @@ export class ChainStore {
   /** The newest posted batch with an index below `batchIndex` (indices of others' batches are skipped). */
   batchBefore(batchIndex: bigint): PostedBatch | undefined {
     if (batchIndex === 0n) return undefined
-    for (const e of this.#batches.getRange({ start: batchIndex - 1n, reverse: true, limit: 1 })) return e.value
+    for (const e of this.#batches.getRange({ start: batchIndex - 1n, reverse: true, limit: 1 }))
+      return e.value
     return undefined
   }
 

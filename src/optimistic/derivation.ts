@@ -19,8 +19,8 @@ import {
   toEventSelector,
 } from 'viem'
 import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
-import { L2kitError, isL2kitError } from '../core/errors.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
@@ -138,7 +138,7 @@ type Checkpoint = {
 
 /** How many checkpoints are kept: with the interval, how deep a reorg can be undone without a full replay. */
 const MAX_CHECKPOINTS = 8
-const DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 64
+const DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 32
 
 const eventTopic = (abi: readonly { type: string; name?: string }[], name: string): Hex =>
   toEventSelector(abi.find((x) => x.type === 'event' && x.name === name) as AbiEvent)
@@ -151,7 +151,8 @@ const TOPIC = {
 } as const
 
 const followedEvents = [...portalAbi, ...rollupAbi].filter(
-  (x): x is Extract<(typeof portalAbi)[number] | (typeof rollupAbi)[number], { type: 'event' }> => x.type === 'event',
+  (x): x is Extract<(typeof portalAbi)[number] | (typeof rollupAbi)[number], { type: 'event' }> =>
+    x.type === 'event',
 )
 
 export class Derivation {
@@ -235,7 +236,6 @@ export class Derivation {
                 logIndex: l.logIndex,
               })
             }
-            await this.#finishRebuild()
             await this.l1Processed({ blockNumber: range.toBlock, blockHash: range.toBlockHash })
           },
           onReorg: (e) => this.reorg(e.commonAncestor, e.previousCursor.blockNumber),
@@ -253,6 +253,8 @@ export class Derivation {
 
   /** Processes everything L1 has now (tests and the demo call it instead of waiting for the next poll). */
   async sync(): Promise<void> {
+    // A poll already running may have read the L1 head before our caller's last transaction: run one more.
+    await this.#follower?.poll()
     await this.#follower?.poll()
   }
 
@@ -327,7 +329,8 @@ export class Derivation {
     this.#l1Position = l1
     const interval = BigInt(this.#m.checkpointIntervalBlocks ?? DEFAULT_CHECKPOINT_INTERVAL_BLOCKS)
     const newest = this.#checkpoints[this.#checkpoints.length - 1]
-    const due = newest === undefined ? l1.blockNumber >= interval : l1.blockNumber >= newest.l1Block + interval
+    const due =
+      newest === undefined ? l1.blockNumber >= interval : l1.blockNumber >= newest.l1Block + interval
     if (due && this.#logs.length > (newest?.logCount ?? 0)) this.#takeCheckpoint(l1.blockNumber)
     await this.#m.onL1Progress?.(l1)
   }
@@ -421,7 +424,10 @@ export class Derivation {
       this.#logs = []
       return
     }
-    this.#state = L2State.fromSnapshot({ chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee }, c.state)
+    this.#state = L2State.fromSnapshot(
+      { chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee },
+      c.state,
+    )
     this.#tokens.length = c.tokenCount
     this.#deposits.length = c.depositCount
     this.#head = c.head
@@ -477,7 +483,8 @@ export class Derivation {
       }
       this.#tokens.push(token)
       this.#state.registerToken(token)
-      if (!this.#replaying) await this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+      if (!this.#replaying)
+        await this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'DepositQueued') {
       const d: Deposit = {
         index: e.args.depositIndex,
@@ -487,7 +494,8 @@ export class Derivation {
         amount: e.args.amount,
       }
       this.#deposits.push(d)
-      if (!this.#replaying) await this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+      if (!this.#replaying)
+        await this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'WithdrawalFinalized') {
       this.finalizedWithdrawals.add(e.args.withdrawalIndex)
     }
@@ -502,19 +510,35 @@ export class Derivation {
     }
     if (e.eventName === 'BatchAppended') {
       const a = e.args
-      const header = { batchIndex: a.batchIndex, firstL2Block: a.firstL2Block, l2BlockCount: Number(a.l2BlockCount), depositCountAfter: a.depositCountAfter }
+      const header = {
+        batchIndex: a.batchIndex,
+        firstL2Block: a.firstL2Block,
+        l2BlockCount: Number(a.l2BlockCount),
+        depositCountAfter: a.depositCountAfter,
+      }
       const data = await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
       const before = this.#head
       const result =
         data === undefined
           ? ({ valid: false, reason: 'batch data does not match the hash recorded on L1' } as const)
-          : deriveBatch(this.#state, data, header, { chainId: this.#m.chain.chainId, deposits: this.#deposits, parent: before })
+          : deriveBatch(this.#state, data, header, {
+              chainId: this.#m.chain.chainId,
+              deposits: this.#deposits,
+              parent: before,
+            })
       if (result.valid) {
         for (const b of result.blocks) this.#blocks.set(b.number, b)
         this.#head = result.blocks[result.blocks.length - 1] ?? before
-        for (const s of result.skippedTxs) this.#log.warn({ batchIndex: a.batchIndex.toString(), ...s }, 'skipped an invalid transaction in a batch')
+        for (const s of result.skippedTxs)
+          this.#log.warn(
+            { batchIndex: a.batchIndex.toString(), ...s },
+            'skipped an invalid transaction in a batch',
+          )
       } else {
-        this.#log.warn({ batchIndex: a.batchIndex.toString(), l1Tx: log.transactionHash, reason: result.reason }, 'ignored an invalid batch')
+        this.#log.warn(
+          { batchIndex: a.batchIndex.toString(), l1Tx: log.transactionHash, reason: result.reason },
+          'ignored an invalid batch',
+        )
       }
       const record: DerivedBatchRecord = {
         batchIndex: a.batchIndex,
@@ -538,7 +562,13 @@ export class Derivation {
       }
       this.#batches[Number(a.batchIndex)] = record
       this.#log.info(
-        { batchIndex: a.batchIndex.toString(), valid: record.valid, safeHead: record.l2BlockNumber.toString(), txs: record.txCount, stateRoot: record.stateRoot },
+        {
+          batchIndex: a.batchIndex.toString(),
+          valid: record.valid,
+          safeHead: record.l2BlockNumber.toString(),
+          txs: record.txCount,
+          stateRoot: record.stateRoot,
+        },
         'batch derived',
       )
       for (const p of this.#proposals) if (p.batchIndex === a.batchIndex) this.#judge(p)
@@ -568,7 +598,12 @@ export class Derivation {
     if (!b) return
     p.derivedRoot = b.stateRoot
     p.agrees = b.stateRoot.toLowerCase() === p.stateRoot.toLowerCase() && b.l2BlockNumber === p.l2BlockNumber
-    const fields = { proposalIndex: p.proposalIndex.toString(), batchIndex: p.batchIndex.toString(), proposed: p.stateRoot, derived: b.stateRoot }
+    const fields = {
+      proposalIndex: p.proposalIndex.toString(),
+      batchIndex: p.batchIndex.toString(),
+      proposed: p.stateRoot,
+      derived: b.stateRoot,
+    }
     if (p.agrees) this.#log.info(fields, 'proposed state root matches derivation')
     else this.#log.error(fields, 'proposed state root is WRONG: it differs from what L1 data implies')
   }
@@ -582,14 +617,23 @@ export class Derivation {
   }
 
   /** The batch's bytes, checked against what L1 recorded; undefined when they do not match. */
-  async #fetchData(log: L1Log, isBlob: boolean, blobHashes: Hex[], dataHash: Hex): Promise<Uint8Array | undefined> {
+  async #fetchData(
+    log: L1Log,
+    isBlob: boolean,
+    blobHashes: Hex[],
+    dataHash: Hex,
+  ): Promise<Uint8Array | undefined> {
     // Keyed by tx and data hash: one tx could append several batches with different blob counts.
     const key = `${log.transactionHash.toLowerCase()}:${dataHash.toLowerCase()}`
     const cached = this.#dataCache.get(key)
     if (cached) return cached
     let data: Uint8Array
     if (isBlob) {
-      if (keccak256(blobHashes.length ? (`0x${blobHashes.map((h) => h.slice(2)).join('')}` as Hex) : '0x') !== dataHash) return undefined
+      if (
+        keccak256(blobHashes.length ? (`0x${blobHashes.map((h) => h.slice(2)).join('')}` as Hex) : '0x') !==
+        dataHash
+      )
+        return undefined
       const blobs = await readBlobs(this.#m.publicClient, {
         txHash: log.transactionHash,
         versionedHashes: blobHashes,
@@ -610,7 +654,11 @@ export class Derivation {
         data = hexToBytes(call.args[3])
       } catch {
         // The batch came through another contract's call; its data is not in this tx's top-level input.
-        throw new L2kitError('BATCH_DATA_UNAVAILABLE', `cannot find calldata batch in L1 tx ${log.transactionHash}`, { kind: 'temporary' })
+        throw new L2kitError(
+          'BATCH_DATA_UNAVAILABLE',
+          `cannot find calldata batch in L1 tx ${log.transactionHash}`,
+          { kind: 'temporary' },
+        )
       }
       if (keccak256(data) !== dataHash) return undefined
     }
@@ -622,7 +670,9 @@ export class Derivation {
    * Proof that withdrawal `index` is in the state root of the newest proposal covering it; what
    * `Portal.finalizeWithdrawal` takes. Undefined while no proposal covers it yet.
    */
-  withdrawalProof(index: bigint): { proposal: ProposalRecord; accountsRoot: Hex; siblings: Hex[]; withdrawalHash: Hex } | undefined {
+  withdrawalProof(
+    index: bigint,
+  ): { proposal: ProposalRecord; accountsRoot: Hex; siblings: Hex[]; withdrawalHash: Hex } | undefined {
     for (let i = this.#proposals.length - 1; i >= 0; i--) {
       const p = this.#proposals[i]
       if (!p || p.deleted || !p.agrees) continue
@@ -634,7 +684,12 @@ export class Derivation {
         tree.set(k, hexToBytes(withdrawalHash(this.#state.withdrawals[k] as Withdrawal)))
       }
       const siblings = tree.proof(Number(index)).map((x) => bytesToHex(x))
-      return { proposal: p, accountsRoot: b.accountsRoot, siblings, withdrawalHash: withdrawalHash(this.#state.withdrawals[Number(index)] as Withdrawal) }
+      return {
+        proposal: p,
+        accountsRoot: b.accountsRoot,
+        siblings,
+        withdrawalHash: withdrawalHash(this.#state.withdrawals[Number(index)] as Withdrawal),
+      }
     }
     return undefined
   }
@@ -643,4 +698,3 @@ export class Derivation {
 function rootHex(r: unknown): Hex {
   return typeof r === 'string' ? (r as Hex) : bytesToHex(r as Uint8Array)
 }
-

@@ -14,11 +14,11 @@ import { join } from 'node:path'
 import { L2kitError } from '../core/errors.ts'
 import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
-import { createL1Clients } from '../l1/clients.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
+import { createL1Clients } from '../l1/clients.ts'
 import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
-import { type Metrics, createMetrics } from '../node/metrics.ts'
+import { createMetrics, type Metrics } from '../node/metrics.ts'
 import { RpcServer } from '../node/rpcServer.ts'
 import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
@@ -69,8 +69,15 @@ export class OptimisticNode {
     this.store = await ChainStore.open(join(o.dataDir, 'chain'))
     this.sequencer = new Sequencer(o.sequencer, { chain: o.chain, store: this.store, logger: this.log })
     this.#l1 = await createL1Clients({ rpcUrl: o.l1RpcUrl, privateKey: o.operatorKey })
-    this.txManager = new TxManager({}, { publicClient: this.#l1.publicClient, account: this.#l1.account, logger: this.log })
-    this.#sender = new ReorgAwareSender({ txManager: this.txManager, publicClient: this.#l1.publicClient, logger: this.log })
+    this.txManager = new TxManager(
+      {},
+      { publicClient: this.#l1.publicClient, account: this.#l1.account, logger: this.log },
+    )
+    this.#sender = new ReorgAwareSender({
+      txManager: this.txManager,
+      publicClient: this.#l1.publicClient,
+      logger: this.log,
+    })
     this.#reorgs = this.metrics.counter('l1_reorgs_total', 'L1 reorgs the node followed')
     this.#reorgedIncludedDeposits = this.metrics.counter(
       'l1_reorged_included_deposits_total',
@@ -126,7 +133,11 @@ export class OptimisticNode {
     this.#wireMetrics()
     this.rpc = new RpcServer(
       { host: o.rpc.host, port: o.rpc.port },
-      { logger: this.log.child({ component: 'rpc' }), metrics: this.metrics, healthCheck: () => ({ l2Head: this.sequencer.head.number.toString() }) },
+      {
+        logger: this.log.child({ component: 'rpc' }),
+        metrics: this.metrics,
+        healthCheck: () => ({ l2Head: this.sequencer.head.number.toString() }),
+      },
     )
     const methods = createRpcMethods({
       chain: o.chain,
@@ -177,13 +188,20 @@ export class OptimisticNode {
       if (d.index < this.sequencer.state.depositCount) {
         this.#reorgedIncludedDeposits.inc()
         this.log.error(
-          { depositIndex: d.index.toString(), included: describeDeposit(stored), nowOnL1: describeDeposit(d) },
+          {
+            depositIndex: d.index.toString(),
+            included: describeDeposit(stored),
+            nowOnL1: describeDeposit(d),
+          },
           'an L1 reorg CHANGED a deposit the sequencer already included: the sequencer chain has diverged from L1 ' +
             '(derivation and the proposer follow L1; raise sequencer.depositConfirmations)',
         )
         return
       }
-      this.log.warn({ depositIndex: d.index.toString() }, 'an L1 reorg changed a deposit not yet included: storing the new one')
+      this.log.warn(
+        { depositIndex: d.index.toString() },
+        'an L1 reorg changed a deposit not yet included: storing the new one',
+      )
       await this.store.putDeposits([d])
       return
     }
@@ -219,7 +237,9 @@ export class OptimisticNode {
     // Re-post dropped batches now rather than at the next tick (rounds are serialized inside the batcher).
     void this.batcher
       ?.postPending()
-      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'batch re-posting after an L1 reorg failed; will retry'))
+      .catch((err: unknown) =>
+        this.log.warn({ err: String(err) }, 'batch re-posting after an L1 reorg failed; will retry'),
+      )
     this.#unconfirmedDeposits = this.#unconfirmedDeposits.filter((x) => x.l1BlockNumber <= e.commonAncestor)
     // Stored deposits after those derivation kept are forgotten unless the sequencer included them: the new
     // chain's logs come next and store again the ones it still has.
@@ -286,11 +306,17 @@ export class OptimisticNode {
     })
     const head = m.gauge('l2_head_blocks', 'newest sealed L2 block')
     const safe = m.gauge('safe_head_blocks', 'newest L2 block derived from L1 data')
-    const verifierSafe = m.gauge('verifier_safe_head_blocks', 'newest L2 block the independent verifier derived')
+    const verifierSafe = m.gauge(
+      'verifier_safe_head_blocks',
+      'newest L2 block the independent verifier derived',
+    )
     const batches = m.gauge('batches_posted_batches', 'batches this node posted to L1')
     const batchBytes = m.gauge('batches_posted_bytes', 'bytes of batch data this node posted to L1')
     const l1Fees = m.gauge('batches_l1_fee_wei', 'L1 fees this node paid for batches')
-    const agree = m.gauge('verifier_agrees_ratio', '1 when the verifier agrees with every proposed root, else 0')
+    const agree = m.gauge(
+      'verifier_agrees_ratio',
+      '1 when the verifier agrees with every proposed root, else 0',
+    )
     const update = () => {
       head.set(Number(this.sequencer.head.number))
       safe.set(Number(this.derivation.safeHead.number))
@@ -363,8 +389,12 @@ export class OptimisticNode {
             sequencerHashAtSafeHead: this.store.getBlock(v.safeHead.number)?.hash ?? null,
             proposalsChecked: vProposals.filter((p) => p.agrees !== undefined).length,
             agreesWithAllProposals: vProposals.every((p) => p.agrees !== false),
-            disagreements: vProposals.filter((p) => p.agrees === false).map((p) => p.proposalIndex.toString()),
-            invalidBatches: v.batches.filter((b) => b && !b.valid).map((b) => ({ batchIndex: b.batchIndex.toString(), reason: b.reason })),
+            disagreements: vProposals
+              .filter((p) => p.agrees === false)
+              .map((p) => p.proposalIndex.toString()),
+            invalidBatches: v.batches
+              .filter((b) => b && !b.valid)
+              .map((b) => ({ batchIndex: b.batchIndex.toString(), reason: b.reason })),
           }
         : null,
       pendingWithdrawals,
@@ -384,16 +414,30 @@ export class OptimisticNode {
   async withdrawalProof(index: bigint) {
     const w = this.derivation.state.withdrawals[Number(index)]
     if (!w) {
-      throw new L2kitError('WITHDRAWAL_NOT_FOUND', `withdrawal ${index} is not in a batch derived from L1 yet`, { kind: 'temporary' })
+      throw new L2kitError(
+        'WITHDRAWAL_NOT_FOUND',
+        `withdrawal ${index} is not in a batch derived from L1 yet`,
+        { kind: 'temporary' },
+      )
     }
     const proof = this.derivation.withdrawalProof(index)
     if (!proof) {
-      throw new L2kitError('WITHDRAWAL_NOT_PROPOSED', `no state root covering withdrawal ${index} has been proposed yet`, { kind: 'temporary' })
+      throw new L2kitError(
+        'WITHDRAWAL_NOT_PROPOSED',
+        `no state root covering withdrawal ${index} has been proposed yet`,
+        { kind: 'temporary' },
+      )
     }
     const now = await this.#l1Now()
     const finalizesAt = proof.proposal.proposedAt + Number(this.#challengeWindow)
     return {
-      withdrawal: { index: w.index.toString(), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount: w.amount.toString() },
+      withdrawal: {
+        index: w.index.toString(),
+        sender: w.sender,
+        recipient: w.recipient,
+        l1Token: w.l1Token,
+        amount: w.amount.toString(),
+      },
       withdrawalHash: proof.withdrawalHash,
       proposalIndex: proof.proposal.proposalIndex.toString(),
       stateRoot: proof.proposal.stateRoot,

@@ -15,7 +15,7 @@ import type { L1PublicClient } from '../l1/clients.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
-import type { DerivedBatchRecord, Derivation } from './derivation.ts'
+import type { Derivation, DerivedBatchRecord } from './derivation.ts'
 import type { L1TxSender } from './reorgAwareSender.ts'
 
 export type ProposalPosted = {
@@ -61,7 +61,10 @@ export class Proposer {
       if (this.#running || this.#stopped) return
       this.#running = this.proposeLatest()
         .catch((err: unknown) =>
-          this.#log.warn({ err: isL2kitError(err) ? `${err.code}: ${err.message}` : String(err) }, 'proposal failed; will retry'),
+          this.#log.warn(
+            { err: isL2kitError(err) ? `${err.code}: ${err.message}` : String(err) },
+            'proposal failed; will retry',
+          ),
         )
         .finally(() => {
           this.#running = undefined
@@ -89,11 +92,19 @@ export class Proposer {
     if (lastProposed && lastProposed.batchIndex >= latest.batchIndex) return undefined
     if (!(await this.#canonicalAndUncovered(latest))) return undefined
     const { rollup } = this.#m.contracts
-    const bond = await this.#m.publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
+    const bond = await this.#m.publicClient.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'proposalBond',
+    })
     const result = await this.#m.txManager.send({
       to: rollup,
       value: bond,
-      data: encodeFunctionData({ abi: rollupAbi, functionName: 'propose', args: [latest.batchIndex, latest.stateRoot, latest.l2BlockNumber] }),
+      data: encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'propose',
+        args: [latest.batchIndex, latest.stateRoot, latest.l2BlockNumber],
+      }),
       abi: rollupAbi,
       label: 'propose',
     })
@@ -112,7 +123,13 @@ export class Proposer {
           }
           this.posted.push(p)
           this.#log.info(
-            { proposalIndex: p.proposalIndex.toString(), batchIndex: p.batchIndex.toString(), l2Block: p.l2BlockNumber.toString(), stateRoot: p.stateRoot, bondWei: bond.toString() },
+            {
+              proposalIndex: p.proposalIndex.toString(),
+              batchIndex: p.batchIndex.toString(),
+              l2Block: p.l2BlockNumber.toString(),
+              stateRoot: p.stateRoot,
+              bondWei: bond.toString(),
+            },
             'state root proposed',
           )
           return p
@@ -162,12 +179,21 @@ export class Proposer {
   async #prunePosted(): Promise<void> {
     const client = this.#m.publicClient
     const rollup = this.#m.contracts.rollup
-    const count = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalCount' })
+    const count = await client.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'proposalCount',
+    })
     for (let i = this.posted.length - 1; i >= 0; i--) {
       const p = this.posted[i] as ProposalPosted
       let onChain: { stateRoot: string; batchIndex: bigint; proposer: string } | undefined
       if (p.proposalIndex < count) {
-        const r = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'getProposal', args: [p.proposalIndex] })
+        const r = await client.readContract({
+          address: rollup,
+          abi: rollupAbi,
+          functionName: 'getProposal',
+          args: [p.proposalIndex],
+        })
         onChain = { stateRoot: r.stateRoot, batchIndex: BigInt(r.batchIndex), proposer: r.proposer }
       }
       const same =
