@@ -7,7 +7,7 @@
  */
 
 import { pino } from 'pino'
-import { createWalletClient, type Hex, http, parseEther } from 'viem'
+import { createWalletClient, encodeFunctionData, type Hex, http, parseEther, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rollupAbi } from '../../src/generated/contracts.ts'
@@ -335,6 +335,32 @@ describe('L1 reorgs: batches and proposals', () => {
       expect(logged(/proposal dropped by an L1 reorg/, since).length).toBe(2)
     })
   }
+
+  it('adopts a batch of its blocks that L1 holds but its record lacks, instead of posting them twice', async () => {
+    const since = lines.length
+    await l2Activity()
+    const plan = node().batcher.planBatch(true)
+    if (!plan) throw new Error('nothing to post')
+    const last = plan.blocks.at(-1)
+    // As if a send had timed out and mined later: the batch is on L1, the batcher never recorded it.
+    const sent = await node().txManager.send({
+      to: devnet.contracts.rollup,
+      data: encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'appendBatchCalldata',
+        args: [
+          plan.batch.firstBlockNumber,
+          plan.blocks.length,
+          last?.depositCountAfter ?? 0n,
+          toHex(plan.data),
+        ],
+      }),
+    })
+    expect(await node().batcher.postPending(true)).toEqual([])
+    expect(node().store.lastBatch()?.l1TxHash).toBe(sent.txHash)
+    expect(logged(/adopted a batch of ours/, since).length).toBe(1)
+    await expectConverged()
+  })
 
   it('reports loudly a deposit the sequencer included and a reorg removed (depositConfirmations 0)', async () => {
     const since = lines.length
