@@ -16,6 +16,7 @@ import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
 import { createL1Clients } from '../l1/clients.ts'
+import { getKzg } from '../l1/kzg.ts'
 import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import { createMetrics, type Metrics } from '../node/metrics.ts'
@@ -89,6 +90,8 @@ export class OptimisticNode {
       functionName: 'challengeWindow',
     })
     await this.sequencer.start()
+    // Load the KZG trusted setup now (~2 s, synchronous) rather than stall the first blob batch or blob read.
+    getKzg()
     this.derivation = new Derivation({
       chain: o.chain,
       contracts: o.contracts,
