@@ -266,6 +266,14 @@ describe('batch codec v2 (provable)', () => {
     const o = txRowOffset(h, 1) - V2_PAYLOAD_PREFIX_BYTES
     bad[o + 2] = 0
     expect(codeOf(() => decodeBatchV2(bad, st))).toBe('INVALID_BATCH')
+    // ... and so is the single row, given its profile.
+    const badRow = payloadOf(bad).slice(txRowOffset(h, 1), txRowOffset(h, 1) + V2_ROW_BYTES)
+    const profile = decodeProfileV2(
+      payloadOf(bad).slice(profileOffset(h, 1), profileOffset(h, 1) + V2_PROFILE_BYTES),
+    )
+    expect(profile.kind).toBe('withdrawEth')
+    const rowCtx = { addressAt: st.addressAt, newAddressAt: () => addressOf(99) }
+    expect(codeOf(() => decodeTxRowV2(badRow, profile, rowCtx))).toBe('INVALID_BATCH')
   })
 
   it('refuses to encode batches it cannot represent', () => {
@@ -406,6 +414,32 @@ describe('batch codec v2 (provable)', () => {
         }
         accepted++
         expect(bytesToHex(encodeBatchV2(decoded, st))).toBe(bytesToHex(m))
+      }
+    }
+    expect(accepted).toBeGreaterThan(0)
+  })
+
+  it('every single-byte change of a small valid batch is re-encoded identically or INVALID_BATCH', () => {
+    const st = stateWith(50)
+    const batch = randomBatch(11, { blocks: 3, txsPerBlock: 4, known: 50 })
+    const data = encodeBatchV2(batch, st)
+    expect(decodeBatchHeaderV2(data).txCount).toBeGreaterThan(3)
+    let accepted = 0
+    for (let i = 0; i < data.length; i++) {
+      const orig = data[i] as number
+      for (const v of new Set([0, 1, 0xff, orig ^ 0x80, orig ^ 1])) {
+        if (v === orig) continue
+        const m = data.slice()
+        m[i] = v
+        let decoded: Batch
+        try {
+          decoded = decodeBatchV2(m, st)
+        } catch (error) {
+          expect(isL2kitError(error, 'INVALID_BATCH'), String(error)).toBe(true)
+          continue
+        }
+        accepted++
+        expect(bytesToHex(encodeBatchV2(decoded, st)), `byte ${i} = ${v}`).toBe(bytesToHex(m))
       }
     }
     expect(accepted).toBeGreaterThan(0)

@@ -48,7 +48,7 @@
  * - row j and the profile / new address it uses: j < firstTx; profile p and row firstTx_p: the row does not use
  *   p (same for new addresses);
  * - two records anywhere: two equal profiles (ignoring firstTx) or two equal new addresses;
- * - state: a known recipient index that is not an account at the start of the batch (as in v1).
+ * - state: a known recipient index that is not an account at the start of the batch (as in v1);
  * - state: a new address that a transfer uses is an account known at the start of the batch (membership
  *   proof; checked by the decoder only when `ctx.indexOf` is given, see `BatchDecodeContextV2`).
  *
