@@ -481,6 +481,18 @@ export function buildTxCases(): TxCase[] {
     recipient: bob.address,
     amount: 1n,
   })
+  run('skip: fee past 2^256 (32-byte RLP integers)', alice, eip1559(MAX_UINT256, MAX_UINT256 - 1n), {
+    kind: 'ethTransfer',
+    to: bob.address,
+    amount: 1n,
+  })
+  run(
+    'ethTransfer with the largest gas limit',
+    bob,
+    legacy(),
+    { kind: 'ethTransfer', to: alice.address, amount: 1n },
+    { gasLimit: (1n << 64n) - 1n },
+  )
   run('skip: recipient balance overflow', carol, eip1559(), {
     kind: 'tokenTransfer',
     tokenIndex: 2,
