@@ -25,6 +25,7 @@ import {
 import type { L1PublicClient } from '../l1/clients.ts'
 import { L1ErrorCode } from '../l1/errors.ts'
 import type { TxResult } from '../l1/txManager.ts'
+import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { L2Block } from './block.ts'
 import type { ChainStore, PostedBatch } from './chainStore.ts'
@@ -87,9 +88,7 @@ export class Batcher {
   readonly #m: BatcherModules
   readonly #log: Logger
   readonly #now: () => number
-  #timer: NodeJS.Timeout | undefined
-  #running: Promise<void> | undefined
-  #stopped = true
+  #loop: Poller | undefined
   /** Set once a blob tx was refused by L1 (e.g. pre-Cancun chain): calldata from then on. */
   #blobsUnavailable = false
   /** Rounds (reconcile + posting) run one at a time, whoever calls. */
@@ -109,22 +108,21 @@ export class Batcher {
   }
 
   async start(): Promise<void> {
-    this.#stopped = false
-    this.#timer = setInterval(() => {
-      if (this.#running || this.#stopped) return
-      this.#running = this.postPending()
-        .then(() => undefined)
-        .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'batch posting failed; will retry'))
-        .finally(() => {
-          this.#running = undefined
-        })
-    }, this.options.intervalMs)
+    // Failures are logged and retried with backoff by the poller; only a critical error stops the loop.
+    this.#loop = new Poller(
+      { name: 'batcher', intervalMs: this.options.intervalMs, runImmediately: false },
+      {
+        logger: this.#log,
+        step: async () => {
+          await this.postPending()
+        },
+      },
+    )
+    await this.#loop.start()
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
-    if (this.#timer) clearInterval(this.#timer)
-    await this.#running
+    await this.#loop?.stop()
   }
 
   /** First L2 block not yet covered by a posted batch. */

@@ -9,9 +9,9 @@
  * again once derivation has re-derived the batch on the new chain.
  */
 import { decodeEventLog, encodeFunctionData } from 'viem'
-import { isL2kitError } from '../core/errors.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
@@ -41,9 +41,7 @@ export class Proposer {
   readonly options: ProposerOptions
   readonly #m: ProposerModules
   readonly #log: Logger
-  #timer: NodeJS.Timeout | undefined
-  #running: Promise<unknown> | undefined
-  #stopped = true
+  #loop: Poller | undefined
   /** Proposals this proposer made that are on the canonical chain as far as it knows (pruned after reorgs). */
   readonly posted: ProposalPosted[] = []
   /** Set by `onL1Reorg`: `posted` is checked against L1 before the next proposal. */
@@ -56,26 +54,21 @@ export class Proposer {
   }
 
   async start(): Promise<void> {
-    this.#stopped = false
-    this.#timer = setInterval(() => {
-      if (this.#running || this.#stopped) return
-      this.#running = this.proposeLatest()
-        .catch((err: unknown) =>
-          this.#log.warn(
-            { err: isL2kitError(err) ? `${err.code}: ${err.message}` : String(err) },
-            'proposal failed; will retry',
-          ),
-        )
-        .finally(() => {
-          this.#running = undefined
-        })
-    }, this.options.intervalMs)
+    // Failures are logged and retried with backoff by the poller; only a critical error stops the loop.
+    this.#loop = new Poller(
+      { name: 'proposer', intervalMs: this.options.intervalMs, runImmediately: false },
+      {
+        logger: this.#log,
+        step: async () => {
+          await this.proposeLatest()
+        },
+      },
+    )
+    await this.#loop.start()
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
-    if (this.#timer) clearInterval(this.#timer)
-    await this.#running
+    await this.#loop?.stop()
   }
 
   /** The node's derivation saw an L1 reorg: re-check our proposals against L1 before proposing again. */
