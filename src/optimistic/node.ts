@@ -467,4 +467,3 @@ function describeDeposit(d: Deposit) {
   return { from: d.from, to: d.to, tokenIndex: d.tokenIndex, amount: d.amount.toString() }
 }
 
-export type { Hex }
