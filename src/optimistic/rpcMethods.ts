@@ -253,7 +253,9 @@ export function createRpcMethods(deps: {
 
   function findTx(hash: Hex): { t: BlockTx; block?: L2Block; index?: number } | undefined {
     const loc = store.getTxLocation(hash)
-    if (loc) {
+    // A seal becomes readable in the store a moment before the sequencer moves its head: until then the tx is
+    // still shown as pending, so no answer names a block beyond eth_blockNumber.
+    if (loc && loc.blockNumber <= sequencer.head.number) {
       const block = store.getBlock(loc.blockNumber)
       const t = block?.txs[loc.index]
       if (block && t) return { t, block, index: loc.index }
