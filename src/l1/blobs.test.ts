@@ -6,6 +6,7 @@ import {
   BYTES_PER_BLOB,
   blobCountForData,
   blobsToData,
+  blobsToPayload,
   blobsToSidecars,
   commitmentToVersionedHash,
   DATA_BYTES_PER_BLOB,
@@ -103,6 +104,23 @@ describe('blob encoding', () => {
     expectCode(() => blobsToData([blobs[0]!, new Uint8Array(BYTES_PER_BLOB)]), 'INVALID_BLOB_DATA')
     expectCode(() => blobsToData([blobs[0]!.subarray(1)]), 'INVALID_BLOB_DATA')
     expectCode(() => blobsToData([]), 'INVALID_BLOB_DATA')
+  })
+})
+
+describe('blobsToPayload (lenient, provable view)', () => {
+  it('is the low 31 bytes of every element: the length prefix and data first, byte 0 ignored', () => {
+    const data = pseudoRandom(40_000, 7)
+    const blobs = dataToBlobs(data)
+    const tampered = blobs.map((b) => b.slice())
+    tampered[0]![32 * 5] = 0x2a // byte 0 of element 5: strict decoding rejects it, the payload ignores it
+    for (const set of [blobs, tampered]) {
+      const payload = blobsToPayload(set)
+      expect(payload).toHaveLength(set.length * DATA_BYTES_PER_BLOB)
+      expect(new DataView(payload.buffer).getUint32(0, false)).toBe(data.length)
+      expect(sameBytes(payload.subarray(4, 4 + data.length), data)).toBe(true)
+    }
+    expectCode(() => blobsToData(tampered), 'INVALID_BLOB_DATA')
+    expectCode(() => blobsToPayload([blobs[0]!.subarray(1)]), 'INVALID_BLOB_DATA')
   })
 })
 

@@ -115,6 +115,27 @@ export function blobsToData(blobs: readonly Uint8Array[]): Uint8Array {
   return payload.slice(BLOB_LENGTH_PREFIX_BYTES, end)
 }
 
+/**
+ * The protocol's view of blobs for provable data (docs/fraud-proofs.md): the low 31 bytes of every field element,
+ * concatenated; byte 0 of each element is ignored, so there is nothing to be non-canonical and every blob has a
+ * payload. The caller reads the `uint32` length prefix and applies its own rules (`dataFromBlobPayload`).
+ */
+export function blobsToPayload(blobs: readonly Uint8Array[]): Uint8Array {
+  const payload = new Uint8Array(blobs.length * DATA_BYTES_PER_BLOB)
+  let write = 0
+  blobs.forEach((blob, b) => {
+    if (blob.length !== BYTES_PER_BLOB) {
+      throw invalid(`blob ${b} has ${blob.length} bytes, expected ${BYTES_PER_BLOB}`, { blobIndex: b })
+    }
+    for (let fe = 0; fe < FIELD_ELEMENTS_PER_BLOB; fe++) {
+      const offset = fe * BYTES_PER_FIELD_ELEMENT
+      payload.set(blob.subarray(offset + 1, offset + BYTES_PER_FIELD_ELEMENT), write)
+      write += DATA_BYTES_PER_FIELD_ELEMENT
+    }
+  })
+  return payload
+}
+
 /** EIP-4844 versioned hash: `0x01 ‖ sha256(commitment)[1:]`. */
 export function commitmentToVersionedHash(commitment: Uint8Array): Hex {
   const hash = createHash('sha256').update(commitment).digest()
