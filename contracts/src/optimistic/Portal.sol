@@ -49,7 +49,8 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     IRollup public rollup;
 
     uint256 private _depositCount;
-    bytes32 private _queueHash;
+    /// @dev Rolling queue hash after each deposit (`depositHashAt`); the fraud-proof game opens deposits with it.
+    mapping(uint256 depositIndex => bytes32) private _depositHashes;
     uint16 private _tokenCount;
     mapping(address l1Token => uint16) private _tokenIndexOf;
     mapping(uint16 tokenIndex => address) private _tokenAt;
@@ -110,6 +111,8 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     error EthTransferFailed(address recipient, uint256 amount);
     /// @notice `tokenAt` with an index that is not registered.
     error UnknownTokenIndex(uint16 tokenIndex);
+    /// @notice `depositHashAt` with an index that was not queued yet.
+    error UnknownDeposit(uint256 depositIndex, uint256 depositCount);
 
     constructor() {
         deployer = msg.sender;
@@ -223,7 +226,18 @@ contract Portal is IPortal, ReentrancyGuardTransient {
 
     /// @notice Rolling hash of every deposit so far (zero before the first).
     function queueHash() external view returns (bytes32) {
-        return _queueHash;
+        uint256 count = _depositCount;
+        return count == 0 ? bytes32(0) : _depositHashes[count - 1];
+    }
+
+    /// @notice Rolling queue hash right after deposit `depositIndex`:
+    ///         `keccak256(abi.encode(depositHashAt(i - 1) (zero for i = 0), i, from, to, tokenIndex, amount))`, so
+    ///         deposit `i`'s content is provable on L1 from `depositHashAt(i - 1)` and `depositHashAt(i)`.
+    ///         Reverts `UnknownDeposit` unless `depositIndex < depositCount()`.
+    function depositHashAt(uint256 depositIndex) external view returns (bytes32) {
+        uint256 count = _depositCount;
+        if (depositIndex >= count) revert UnknownDeposit(depositIndex, count);
+        return _depositHashes[depositIndex];
     }
 
     /// @notice Token index of `l1Token` (1..255), 0 if it was never deposited.
@@ -259,11 +273,12 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return keccak256(abi.encode(w.index, w.sender, w.recipient, w.l1Token, w.amount));
     }
 
-    /// @dev Appends a deposit to the queue and extends the rolling hash.
+    /// @dev Appends a deposit to the queue and extends the rolling hash (stored per deposit).
     function _enqueue(address to, uint16 tokenIndex, uint256 amount) private returns (uint256 depositIndex) {
         depositIndex = _depositCount;
-        bytes32 next = keccak256(abi.encode(_queueHash, depositIndex, msg.sender, to, tokenIndex, amount));
-        _queueHash = next;
+        bytes32 previous = depositIndex == 0 ? bytes32(0) : _depositHashes[depositIndex - 1];
+        bytes32 next = keccak256(abi.encode(previous, depositIndex, msg.sender, to, tokenIndex, amount));
+        _depositHashes[depositIndex] = next;
         _depositCount = depositIndex + 1;
         emit DepositQueued(depositIndex, msg.sender, to, tokenIndex, amount, next);
     }

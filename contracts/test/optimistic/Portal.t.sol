@@ -93,6 +93,48 @@ contract PortalTest is OptimisticFixture {
         assertEq(portal.queueHash(), second);
     }
 
+    function test_depositHashAtReturnsTheQueueHashAfterEachDeposit() public {
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, 0, 0));
+        portal.depositHashAt(0);
+
+        vm.prank(alice);
+        portal.depositETH{value: 3}(bob);
+        vm.startPrank(bob);
+        token.approve(address(portal), 7);
+        portal.depositERC20(address(token), alice, 7);
+        vm.stopPrank();
+        vm.prank(alice);
+        portal.depositETH{value: 11}(alice);
+
+        bytes32 h0 = nextQueueHash(bytes32(0), 0, alice, bob, 0, 3);
+        bytes32 h1 = nextQueueHash(h0, 1, bob, alice, 1, 7);
+        bytes32 h2 = nextQueueHash(h1, 2, alice, alice, 0, 11);
+        assertEq(portal.depositHashAt(0), h0, "deposit 0");
+        assertEq(portal.depositHashAt(1), h1, "deposit 1");
+        assertEq(portal.depositHashAt(2), h2, "deposit 2");
+        assertEq(portal.queueHash(), h2, "queue hash is the newest deposit hash");
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, 3, 3));
+        portal.depositHashAt(3);
+    }
+
+    /// Every stored hash chains from the previous one: deposit i's content is provable from hashes i-1 and i.
+    function testFuzz_depositHashAtChains(uint8 count, uint96 seed) public {
+        count = uint8(bound(count, 1, 12));
+        bytes32 previous;
+        for (uint256 i = 0; i < count; i++) {
+            uint256 amount = uint256(keccak256(abi.encode(seed, i))) % 1 ether + 1;
+            address to = i % 2 == 0 ? bob : alice;
+            vm.prank(alice);
+            portal.depositETH{value: amount}(to);
+            bytes32 expected = nextQueueHash(previous, i, alice, to, 0, amount);
+            assertEq(portal.depositHashAt(i), expected, "chained hash");
+            previous = expected;
+        }
+        for (uint256 i = 1; i < count; i++) {
+            assertTrue(portal.depositHashAt(i) != portal.depositHashAt(i - 1), "distinct");
+        }
+    }
+
     function test_depositETHRejectsZeroAmountAndZeroRecipient() public {
         vm.prank(alice);
         vm.expectRevert(Portal.ZeroAmount.selector);
