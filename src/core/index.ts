@@ -1,7 +1,9 @@
 /** l2kit core: pure protocol logic shared by every L2 family (no I/O, no clocks). */
+export * from './addressTree.ts'
 export * from './amount.ts'
 export * from './batchCodec.ts'
 export * from './bytes.ts'
+export * from './commitment.ts'
 export * from './compression.ts'
 export * from './constants.ts'
 export * from './errors.ts'

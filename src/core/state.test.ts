@@ -1,7 +1,9 @@
 // biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { concat, encodePacked, type Hex as ViemHex, keccak256 as viemKeccak } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { bytesToAddress, hexToBytes } from './bytes.ts'
+import { AddressTree, emptyAddressesRoot, verifyAddressProof } from './addressTree.ts'
+import { bytesToAddress, bytesToHex, hexToBytes } from './bytes.ts'
+import { stateCommitment } from './commitment.ts'
 import { GAS, L2_FEE_VAULT_ADDRESS } from './constants.ts'
 import { isL2kitError, type L2kitError } from './errors.ts'
 import { keccak256, keccakHasher } from './hash.ts'
@@ -759,5 +761,197 @@ describe('tokens and helpers', () => {
       viemKeccak(encodePacked(['address', 'uint64', 'bytes32'], [alice, 7n, balancesRoot])),
     )
     expect(balancesRootOf(new Map())).toBe(balancesRootOf(new Map([[3, 0n]])))
+  })
+})
+
+/** The address tree the state should hold: every account's address → its index, built independently. */
+function expectedAddressesRoot(state: L2State): string {
+  const tree = new AddressTree()
+  for (let i = 0; i < state.accountCount; i++) tree.set(state.addressAt(i)!, i)
+  return tree.root()
+}
+
+const word = (value: bigint): Uint8Array => hexToBytes(`0x${value.toString(16).padStart(64, '0')}`)
+
+describe('fraud-proof commitment data', () => {
+  it('puts the fee vault at leaf 1 of the address tree at genesis, with the spec genesis header', () => {
+    const state = new L2State({ chainId: 901n, baseFee: BASE_FEE })
+    const root = state.addressesRoot()
+    expect(root).not.toBe(emptyAddressesRoot())
+    const proof = state.addressProof(L2_FEE_VAULT_ADDRESS)
+    expect(proof.leaf).toBe(1n)
+    expect(verifyAddressProof(root, L2_FEE_VAULT_ADDRESS, 1n, proof.siblings)).toBe(true)
+    const header = state.stateHeader(0n)
+    expect(header).toEqual({
+      accountsRoot: state.accountsRoot(),
+      withdrawalsRoot: state.withdrawalsRoot(),
+      addressesRoot: root,
+      accountCount: 1n,
+      withdrawalCount: 0n,
+      depositCount: 0n,
+      blockNumber: 0n,
+      tokenCount: 0,
+    })
+    expect(stateCommitment(header)).toMatch(/^0x[0-9a-f]{64}$/)
+  })
+
+  it('adds every new account to the address tree (deposits, transfers, imports) and proves absent ones', () => {
+    const state = fundedState()
+    expect(state.addressesRoot()).toBe(expectedAddressesRoot(state))
+    const before = state.addressesRoot()
+    // Transfers between existing accounts leave the tree alone.
+    state.applyTx(tx({ kind: 'ethTransfer', to: bob, amount: 1n }, 0n), alice)
+    state.applyTx(tx({ kind: 'withdrawEth', recipient: carol, amount: 1n }, 1n), alice)
+    expect(state.addressesRoot()).toBe(before)
+    expect(state.addressProof(carol).leaf).toBe(0n) // a withdrawal recipient on L1 gets no L2 account
+    state.applyTx(tx({ kind: 'tokenTransfer', tokenIndex: 1, to: carol, amount: 1n }, 2n), alice)
+    state.applyDeposit({ index: 3n, from: alice, to: addr('dave'), tokenIndex: 0, amount: 0n })
+    expect(state.addressesRoot()).not.toBe(before)
+    expect(state.addressesRoot()).toBe(expectedAddressesRoot(state))
+    const root = state.addressesRoot()
+    for (const [i, who] of [L2_FEE_VAULT_ADDRESS, alice, bob, carol, addr('dave')].entries()) {
+      const proof = state.addressProof(who.toUpperCase().replace('0X', '0x'))
+      expect(proof.leaf).toBe(BigInt(i) + 1n)
+      expect(verifyAddressProof(root, who, proof.leaf, proof.siblings)).toBe(true)
+    }
+    const absent = state.addressProof(addr('erin'))
+    expect(absent.leaf).toBe(0n)
+    expect(verifyAddressProof(root, addr('erin'), 0n, absent.siblings)).toBe(true)
+    expect(() => state.addressProof('0x1234')).toThrow(/not an address/)
+
+    const restored = L2State.fromSnapshot({ chainId: 901n, baseFee: BASE_FEE }, state.snapshot())
+    expect(restored.addressesRoot()).toBe(root)
+    const copy = state.clone()
+    copy.applyTx(tx({ kind: 'ethTransfer', to: addr('frank'), amount: 1n }, 3n), alice)
+    expect(copy.addressesRoot()).toBe(expectedAddressesRoot(copy))
+    expect(state.addressesRoot()).toBe(root)
+    expect(state.indexOf(addr('frank'))).toBeUndefined()
+  })
+
+  it('tracks tokenCount as the largest token index of any applied deposit, credited or not', () => {
+    const state = new L2State({ chainId: 901n, baseFee: BASE_FEE })
+    const info = { name: 'T', symbol: 'T', decimals: 18 }
+    for (const index of [1, 2, 3])
+      state.registerToken({
+        ...info,
+        index,
+        l1Address: addr(`token ${index}`),
+        l2Address: l2TokenAddress(index),
+      })
+    expect(state.tokenCount).toBe(0)
+    state.applyDeposit({ index: 0n, from: alice, to: alice, tokenIndex: 0, amount: ETHER })
+    expect(state.tokenCount).toBe(0)
+    state.applyDeposit({ index: 1n, from: alice, to: alice, tokenIndex: 2, amount: 0n }) // zero still counts
+    expect(state.tokenCount).toBe(2)
+    state.applyDeposit({ index: 2n, from: alice, to: alice, tokenIndex: 1, amount: 5n })
+    expect(state.tokenCount).toBe(2)
+    // A deposit consumed without crediting (balance overflow) was still applied.
+    state.applyDeposit({ index: 3n, from: alice, to: alice, tokenIndex: 3, amount: (1n << 256n) - 1n })
+    const overflow = state.applyDeposit({ index: 4n, from: alice, to: alice, tokenIndex: 3, amount: 1n })
+    expect(overflow.credited).toBe(false)
+    expect(state.tokenCount).toBe(3)
+    expect(state.stateHeader(7n).tokenCount).toBe(3)
+    expect(state.snapshot().tokenCount).toBe(3)
+    expect(L2State.fromSnapshot({ chainId: 901n, baseFee: BASE_FEE }, state.snapshot()).tokenCount).toBe(3)
+    expect(state.clone().tokenCount).toBe(3)
+    expect(() =>
+      L2State.fromSnapshot({ chainId: 901n, baseFee: BASE_FEE }, { ...state.snapshot(), tokenCount: 4 }),
+    ).toThrow(/tokenCount/)
+  })
+
+  it('rejects a transaction naming a registered token none of which has been deposited yet (UNKNOWN_TOKEN)', () => {
+    const state = fundedState()
+    state.registerToken({
+      index: 2,
+      l1Address: addr('second token'),
+      l2Address: l2TokenAddress(2),
+      name: 'Two',
+      symbol: 'TWO',
+      decimals: 6,
+    })
+    expect(state.tokenCount).toBe(1)
+    const transfer = tx({ kind: 'tokenTransfer', tokenIndex: 2, to: bob, amount: 0n }, 0n)
+    const error = expectRejected(state, () => state.applyTx(transfer, alice), 'UNKNOWN_TOKEN')
+    expect(error.message).toMatch(/registered but no deposit/)
+    expect(error.details).toMatchObject({ tokenIndex: 2, tokenCount: 1, registeredTokens: 2 })
+    const withdrawal = tx({ kind: 'withdrawToken', tokenIndex: 2, recipient: bob, amount: 0n }, 0n)
+    expectRejected(state, () => state.applyTx(withdrawal, alice), 'UNKNOWN_TOKEN')
+    // The same check position as before: a nonce error still wins over the token.
+    expectRejected(state, () => state.applyTx({ ...transfer, nonce: 5n }, alice), 'NONCE_TOO_HIGH')
+    state.applyDeposit({ index: 3n, from: bob, to: bob, tokenIndex: 2, amount: 10n })
+    state.applyTx(transfer, alice) // a zero-amount transfer of a now-known token
+    expect(state.getNonce(alice)).toBe(1n)
+  })
+
+  it('gives account, balance and withdrawal-slot witnesses that verify, without changing the state', () => {
+    const state = fundedState()
+    state.applyTx(tx({ kind: 'withdrawToken', tokenIndex: 1, recipient: carol, amount: 3n }, 0n), alice)
+    state.applyTx(tx({ kind: 'ethTransfer', to: carol, amount: 1n }, 1n), alice) // dirty: roots not computed
+    const snapshotBefore = JSON.stringify(state.snapshot())
+    const copy = state.clone()
+    const accountsRoot = hexToBytes(copy.accountsRoot())
+    const withdrawalsRoot = hexToBytes(copy.withdrawalsRoot())
+    const hasher = keccakHasher
+    for (let i = 0; i <= state.accountCount; i++) {
+      const w = state.accountWitness(i)
+      expect(w.siblings).toHaveLength(32)
+      const leaf =
+        i < state.accountCount
+          ? hexToBytes(accountLeafHash(w.owner, w.nonce, w.balancesRoot))
+          : new Uint8Array(32)
+      expect(
+        SparseMerkleTree.verifyProof(
+          hasher,
+          32,
+          accountsRoot,
+          leaf,
+          i,
+          w.siblings.map((h) => hexToBytes(h)),
+        ),
+      ).toBe(true)
+      if (i === state.accountCount)
+        expect(w).toMatchObject({ owner: ZERO_ADDRESS, nonce: 0n, index: BigInt(i) })
+      else expect(w).toMatchObject({ owner: state.addressAt(i), nonce: state.getNonce(state.addressAt(i)!) })
+      expect(w.balancesRoot).toBe(state.balancesRoot(i))
+      for (const token of [0, 1, 5]) {
+        const b = state.balanceWitness(i, token)
+        expect(b.siblings).toHaveLength(8)
+        expect(b.amount).toBe(i < state.accountCount ? state.getBalance(state.addressAt(i)!, token) : 0n)
+        expect(
+          SparseMerkleTree.verifyProof(
+            hasher,
+            8,
+            hexToBytes(w.balancesRoot),
+            word(b.amount),
+            token,
+            b.siblings.map((h) => hexToBytes(h)),
+          ),
+        ).toBe(true)
+      }
+    }
+    expect(state.balanceWitness(1, 1).amount).toBe(1000n * ETHER - 3n)
+    expect(() => state.balanceWitness(1, 256)).toThrow(/balances tree/)
+    expect(() => state.accountWitness(2 ** 32)).toThrow(/accounts tree/)
+    // The next withdrawal slot is empty; the used slot holds the withdrawal's hash.
+    const next = state.withdrawalSlotSiblings()
+    const verifyW = (leaf: Uint8Array, index: number, siblings: string[]) =>
+      SparseMerkleTree.verifyProof(
+        hasher,
+        32,
+        withdrawalsRoot,
+        leaf,
+        index,
+        siblings.map((h) => hexToBytes(h)),
+      )
+    expect(verifyW(new Uint8Array(32), 1, next)).toBe(true)
+    expect(
+      verifyW(hexToBytes(withdrawalHash(state.withdrawals[0]!)), 0, state.withdrawalSlotSiblings(0)),
+    ).toBe(true)
+    expect(verifyW(new Uint8Array(32), 0, state.withdrawalSlotSiblings(0))).toBe(false)
+    // Reading witnesses changed nothing a caller can see.
+    expect(JSON.stringify(state.snapshot())).toBe(snapshotBefore)
+    expect(state.stateRoot()).toBe(copy.stateRoot())
+    expect(state.takeDirty().accounts).toEqual([0, 1, 2, 3])
+    expect(bytesToHex(accountsRoot)).toBe(state.accountsRoot())
   })
 })

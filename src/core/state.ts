@@ -5,21 +5,25 @@
  *
  * Execution never hashes: `applyTx` / `applyDeposit` only move numbers in Maps and mark accounts dirty. Roots are
  * computed on demand and incrementally (only dirty accounts are rehashed, then one sparse-tree flush), so a block
- * of thousands of transactions costs one root computation, not one per transaction.
+ * of thousands of transactions costs one root computation, not one per transaction. The address tree of the
+ * fraud-proof commitment (src/core/addressTree.ts) follows the same rule: creating an account links one trie path
+ * (no hashing), and its ~160 hashes run when `addressesRoot()` is asked; transfers between existing accounts never
+ * touch it.
  *
  * Addresses are stored and returned in lowercase (core's canonical form); inputs may use any case.
  * Only the Merkle node hash is pluggable (`StateConfig.hasher`); the leaf encodings and `stateRoot` are keccak256
  * as the spec defines them (the ZK family will define its own leaves if it needs different ones).
  */
+import { type AddressProof, AddressTree } from './addressTree.ts'
 import { isPackable, packAmount } from './amount.ts'
 import { bytesToHex, hexToBytes, isAddress, writeBigintBE } from './bytes.ts'
+import type { StateHeader } from './commitment.ts'
 import {
   ACCOUNTS_TREE_DEPTH,
   BALANCES_TREE_DEPTH,
   ETH_TOKEN_INDEX,
   GAS,
   L2_FEE_VAULT_ADDRESS,
-  L2_TOKEN_ADDRESS_PREFIX,
   MAX_TOKENS,
   WITHDRAWALS_TREE_DEPTH,
 } from './constants.ts'
@@ -96,6 +100,27 @@ export type AccountProof = {
   stateRoot: Hex
 }
 
+/**
+ * An account leaf's preimage and its accounts-tree siblings, shaped as `TxExecutor.AccountWitness` (viem-encodable).
+ * For an unused index (a new account's slot): zero owner, nonce 0, the empty balances root, and the siblings that
+ * prove the slot empty.
+ */
+export type AccountWitness = {
+  index: bigint
+  owner: Address
+  nonce: bigint
+  balancesRoot: Hex
+  /** Accounts-tree siblings, bottom-up (32). */
+  siblings: Hex[]
+}
+
+/** One balance and its balances-tree siblings, shaped as `TxExecutor.BalanceWitness` (viem-encodable). */
+export type BalanceWitness = {
+  amount: bigint
+  /** Balances-tree siblings, bottom-up (8). */
+  siblings: Hex[]
+}
+
 /** What changed since the last `takeDirty()`: write these to the store. Indices ascending. */
 export type StateChanges = {
   accounts: number[]
@@ -125,6 +150,8 @@ export type WithdrawalSnapshot = {
 export type StateSnapshot = {
   version: 1
   depositCount: string
+  /** The largest token index of any deposit applied (`L2State.tokenCount`). */
+  tokenCount: number
   tokens: TokenInfo[]
   /** By account index; `accounts[0]` is the fee vault. */
   accounts: AccountSnapshot[]
@@ -320,9 +347,13 @@ export class L2State {
   private readonly tokensByL2Address: Map<string, TokenInfo>
   private readonly withdrawalList: Withdrawal[]
   private deposits: bigint
+  /** Largest token index of any applied deposit: a transaction may name tokens 1..depositedTokens only. */
+  private depositedTokens: number
 
   private readonly accountsTree: SparseMerkleTree
   private readonly withdrawalsTree: SparseMerkleTree
+  /** address → index + 1 for every account, hashed lazily (docs/fraud-proofs.md, `addressesRoot`). */
+  private readonly addressTree: AddressTree
   /** Accounts whose leaf must be recomputed before the next root. */
   private readonly rootDirtyAccounts: Set<number>
   /** Withdrawals [0, withdrawalsInTree) are in the withdrawals tree. */
@@ -352,8 +383,10 @@ export class L2State {
     this.tokensByL2Address = new Map()
     this.withdrawalList = []
     this.deposits = 0n
+    this.depositedTokens = 0
     this.accountsTree = new SparseMerkleTree(ACCOUNTS_TREE_DEPTH, this.hasher)
     this.withdrawalsTree = new SparseMerkleTree(WITHDRAWALS_TREE_DEPTH, this.hasher)
+    this.addressTree = new AddressTree(this.hasher)
     this.rootDirtyAccounts = new Set()
     this.withdrawalsInTree = 0
     this.persistDirtyAccounts = new Set()
@@ -373,6 +406,15 @@ export class L2State {
   /** Deposits applied so far (= index of the next deposit). */
   get depositCount(): bigint {
     return this.deposits
+  }
+
+  /**
+   * The largest token index of any deposit applied so far (0 at genesis): the state header's `tokenCount`.
+   * Transactions may name tokens 1..tokenCount; a registered token whose first deposit is not applied yet is
+   * unknown to them (the fraud proof can only see deposits, not the L1 registry).
+   */
+  get tokenCount(): number {
+    return this.depositedTokens
   }
 
   /** Registered tokens in index order (`tokens[i - 1].index === i`). */
@@ -497,6 +539,8 @@ export class L2State {
     account ??= this.createAccount(to as Address)
     if (credited && d.amount !== 0n) this.setBalance(account, d.tokenIndex, balance + d.amount)
     this.deposits++
+    // Every applied deposit counts, credited or not (docs/fraud-proofs.md: tokenCount = max(tokenCount, tokenIndex)).
+    if (d.tokenIndex > this.depositedTokens) this.depositedTokens = d.tokenIndex
     return { accountIndex: account.index, newAccount, credited }
   }
 
@@ -571,7 +615,7 @@ export class L2State {
         break
       case 'tokenTransfer':
         tokenIndex = op.tokenIndex
-        this.checkToken(tokenIndex, false)
+        this.checkTxToken(tokenIndex)
         to = checkAddress(op.to, 'transfer recipient')
         break
       case 'withdrawEth':
@@ -579,7 +623,7 @@ export class L2State {
         break
       case 'withdrawToken':
         tokenIndex = op.tokenIndex
-        this.checkToken(tokenIndex, false)
+        this.checkTxToken(tokenIndex)
         to = checkAddress(op.recipient, 'withdrawal recipient')
         break
     }
@@ -695,6 +739,22 @@ export class L2State {
     }
   }
 
+  /**
+   * Throws `UNKNOWN_TOKEN` unless a transaction may name `tokenIndex`: 1..tokenCount (a deposit of it was applied).
+   */
+  private checkTxToken(tokenIndex: number): void {
+    if (Number.isInteger(tokenIndex) && tokenIndex >= 1 && tokenIndex <= this.depositedTokens) return
+    const registered = Number.isInteger(tokenIndex) && tokenIndex >= 1 && tokenIndex <= this.tokenList.length
+    const message = registered
+      ? `token index ${tokenIndex} is registered but no deposit of it has reached L2 yet (tokens usable so far: ${this.depositedTokens === 0 ? 'none' : `1..${this.depositedTokens}`})`
+      : `token index ${tokenIndex} is not a bridged token (${this.tokenList.length === 0 ? 'none registered yet' : `registered: 1..${this.tokenList.length}`})`
+    throw invalid('UNKNOWN_TOKEN', message, {
+      tokenIndex,
+      tokenCount: this.depositedTokens,
+      registeredTokens: this.tokenList.length,
+    })
+  }
+
   private createAccount(address: Address): Account {
     const index = this.accountList.length
     if (index >= MAX_TREE_ENTRIES) {
@@ -705,6 +765,7 @@ export class L2State {
     const account: Account = { index, address, nonce: 0n, balances: new Map(), balancesRoot: undefined }
     this.accountList.push(account)
     this.accountsByAddress.set(address, account)
+    this.addressTree.set(address, index)
     this.markDirty(account)
     return account
   }
@@ -734,6 +795,36 @@ export class L2State {
 
   withdrawalsRoot(): Hex {
     return bytesToHex(this.withdrawalsRootBytes())
+  }
+
+  /** Root of the address tree (depth 160, address → account index + 1). */
+  addressesRoot(): Hex {
+    return this.addressTree.root()
+  }
+
+  /**
+   * The fraud-proof state header (docs/fraud-proofs.md) of this state after L2 block `blockNumber` (the state does
+   * not track blocks; the caller knows which block it closed last). `stateCommitment(header)` is the trace leaf.
+   */
+  stateHeader(blockNumber: bigint): StateHeader {
+    return {
+      accountsRoot: this.accountsRoot(),
+      withdrawalsRoot: this.withdrawalsRoot(),
+      addressesRoot: this.addressesRoot(),
+      accountCount: BigInt(this.accountList.length),
+      withdrawalCount: BigInt(this.withdrawalList.length),
+      depositCount: this.deposits,
+      blockNumber,
+      tokenCount: this.depositedTokens,
+    }
+  }
+
+  /**
+   * Address-tree proof of `address` against `addressesRoot()`: membership (`leaf = index + 1`) when it has an
+   * account, non-membership (`leaf = 0`) otherwise. Throws `INVALID_ADDRESS`.
+   */
+  addressProof(address: string): AddressProof {
+    return this.addressTree.proof(checkAddress(address, 'address'))
   }
 
   /** The accounts-tree leaf of account `index` (zero for an unused index). */
@@ -800,6 +891,71 @@ export class L2State {
       withdrawalsRoot: bytesToHex(withdrawalsRoot),
       stateRoot: stateRootOf(accountsRoot, withdrawalsRoot),
     }
+  }
+
+  /**
+   * Account `index`'s leaf preimage and 32 siblings against `accountsRoot()`, for any index in [0, 2^32): an
+   * unused index (e.g. `accountCount`, where a new account goes) yields the zero preimage and its empty slot's
+   * siblings. Throws `UNKNOWN_ACCOUNT` outside the tree.
+   */
+  accountWitness(index: number): AccountWitness {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= MAX_TREE_ENTRIES) {
+      throw invalid('UNKNOWN_ACCOUNT', `account index ${index} is outside the accounts tree [0, 2^32)`, {
+        accountIndex: index,
+      })
+    }
+    this.flushAccounts()
+    const account = this.accountList[index]
+    return {
+      index: BigInt(index),
+      owner: account?.address ?? ZERO_ADDRESS,
+      nonce: account?.nonce ?? 0n,
+      balancesRoot: this.balancesRoot(index),
+      siblings: this.accountsTree.proof(index).map(bytesToHex),
+    }
+  }
+
+  /**
+   * Balance of token `tokenIndex` (0 = ETH) of account `accountIndex` and its 8 siblings against the account's
+   * balances root (`balancesRoot(accountIndex)`); an unused account index gives 0 and the empty tree's siblings.
+   */
+  balanceWitness(accountIndex: number, tokenIndex: number): BalanceWitness {
+    if (!Number.isInteger(tokenIndex) || tokenIndex < 0 || tokenIndex > MAX_TOKENS) {
+      throw invalid(
+        'UNKNOWN_TOKEN',
+        `token index ${tokenIndex} is outside the balances tree [0, ${MAX_TOKENS}]`,
+        {
+          tokenIndex,
+        },
+      )
+    }
+    const balances = this.accountList[accountIndex]?.balances ?? new Map<number, bigint>()
+    // A throwaway depth-8 tree: at most 256 leaves, so rebuilding it costs less than keeping one per account.
+    const tree = new SparseMerkleTree(BALANCES_TREE_DEPTH, this.hasher)
+    for (const [token, amount] of balances) {
+      const leaf = new Uint8Array(32)
+      writeBigintBE(leaf, 0, amount, 32)
+      tree.set(token, leaf)
+    }
+    return { amount: balances.get(tokenIndex) ?? 0n, siblings: tree.proof(tokenIndex).map(bytesToHex) }
+  }
+
+  /**
+   * Siblings (32, bottom-up) of withdrawal slot `index` against `withdrawalsRoot()`, used or not; the default,
+   * `withdrawals.length`, is the empty slot the next withdrawal fills.
+   */
+  withdrawalSlotSiblings(index: number = this.withdrawalList.length): Hex[] {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= MAX_TREE_ENTRIES) {
+      throw invalid(
+        'UNKNOWN_WITHDRAWAL',
+        `withdrawal index ${index} is outside the withdrawals tree [0, 2^32)`,
+        {
+          withdrawalIndex: index,
+        },
+      )
+    }
+    this.flushWithdrawals()
+    return this.withdrawalsTree.proof(index).map(bytesToHex)
   }
 
   private balancesRootOf(account: Account): Uint8Array {
@@ -972,6 +1128,7 @@ export class L2State {
     return {
       version: 1,
       depositCount: this.deposits.toString(),
+      tokenCount: this.depositedTokens,
       tokens: this.tokenList.map((t) => ({ ...t })),
       accounts: this.accountList.map((_, i) => this.exportAccount(i)),
       withdrawals: this.withdrawalList.map((_, i) => this.exportWithdrawal(i)),
@@ -992,16 +1149,29 @@ export class L2State {
     for (const [index, account] of snapshot.accounts.entries()) state.importAccount(index, account)
     for (const w of snapshot.withdrawals) state.importWithdrawal(w)
     state.deposits = parseUint(snapshot.depositCount, 'depositCount', MAX_UINT64)
+    const tokenCount = snapshot.tokenCount
+    // Deposits need a registered token, so tokenCount never exceeds the registry.
+    if (!Number.isInteger(tokenCount) || tokenCount < 0 || tokenCount > state.tokenList.length) {
+      throw invalid(
+        'INVALID_SNAPSHOT',
+        `tokenCount must be an integer in 0..${state.tokenList.length} (the registered tokens), got ${String(tokenCount)}`,
+        {},
+      )
+    }
+    state.depositedTokens = tokenCount
     state.persistDirtyAccounts.clear()
     state.persistedTokens = state.tokenList.length
     return state
   }
 
   /**
-   * An independent deep copy (for speculative execution). Cost: O(accounts + tree nodes) — every account object
-   * and balance Map is copied and both trees' slabs are memcpy'd; about 1 µs per account plus ~100 bytes per tree
-   * node, so fine for thousands of accounts, noticeable (100s of ms) at millions. Frozen withdrawals and token
-   * records are shared.
+   * An independent deep copy, for speculative execution and for a fraud-proof prover that replays a batch up to
+   * one row and then reads witnesses (`accountWitness`, `balanceWitness`, `withdrawalSlotSiblings`,
+   * `addressProof`, `stateHeader`) without disturbing the original. Cost: O(accounts + tree nodes) — every
+   * account object and balance Map is copied and the accounts and withdrawals trees' slabs are memcpy'd; about
+   * 1 µs per account plus ~100 bytes per tree node, so fine for thousands of accounts, noticeable (100s of ms) at
+   * millions (a prover should clone once per batch and replay rows forward, not clone per row). The address tree
+   * is shared in O(1) (its nodes are immutable); frozen withdrawals and token records are shared.
    */
   clone(): L2State {
     const copy = Object.create(L2State.prototype) as L2State
@@ -1024,8 +1194,10 @@ export class L2State {
       tokensByL2Address: new Map(this.tokensByL2Address),
       withdrawalList: this.withdrawalList.slice(),
       deposits: this.deposits,
+      depositedTokens: this.depositedTokens,
       accountsTree: this.accountsTree.clone(),
       withdrawalsTree: this.withdrawalsTree.clone(),
+      addressTree: this.addressTree.clone(),
       rootDirtyAccounts: new Set(this.rootDirtyAccounts),
       withdrawalsInTree: this.withdrawalsInTree,
       persistDirtyAccounts: new Set(this.persistDirtyAccounts),
