@@ -143,6 +143,24 @@ library TxExecutor {
     /// @notice `withdrawalSiblings` do not prove slot `withdrawalCount` empty.
     error WithdrawalWitnessMismatch(uint256 index);
 
+    /// @notice What `executeFrom` did. On a skip the roots are the input roots and nothing was created (even when
+    ///         `newAccount` says the recipient witness was a new account).
+    /// @param recipientReached a transfer got past every sender check, so the recipient witness decided the
+    ///        outcome (new or existing account, `BalanceOverflow`, `AccountsFull`): the caller must bind
+    ///        `newAccount` / `recipientIndex` to the address tree (`StepVerifier` does).
+    /// @param newAccount the recipient witness is a new account at `ctx.accountCount` (created iff applied).
+    /// @param recipientIndex the recipient witness's account index.
+    /// @param withdrawn a withdrawal leaf was appended at `ctx.withdrawalCount`.
+    struct Outcome {
+        Skip skip;
+        bytes32 accountsRoot;
+        bytes32 withdrawalsRoot;
+        bool recipientReached;
+        bool newAccount;
+        uint256 recipientIndex;
+        bool withdrawn;
+    }
+
     /// @dev Values carried between the steps (keeps the stack shallow).
     struct Run {
         address from;
@@ -152,6 +170,9 @@ library TxExecutor {
         bool coverable;
         bytes32 accountsRoot;
         bytes32 withdrawalsRoot;
+        bool recipientReached;
+        bool newAccount;
+        uint256 recipientIndex;
     }
 
     /// @notice Applies `t` to the state `preStateRoot` and returns the post-state root, or the pre-state root and
@@ -163,22 +184,48 @@ library TxExecutor {
     {
         bytes32 witnessed = keccak256(abi.encodePacked(w.accountsRoot, w.withdrawalsRoot));
         if (witnessed != preStateRoot) revert StateRootMismatch(preStateRoot, witnessed);
-        Run memory run;
-        run.accountsRoot = w.accountsRoot;
-        run.withdrawalsRoot = w.withdrawalsRoot;
-        run.from = L2TxLib.sender(t, ctx.chainId);
-        if (run.from == address(0)) return (preStateRoot, Skip.InvalidSignature);
+        address from = L2TxLib.sender(t, ctx.chainId);
+        if (from == address(0)) return (preStateRoot, Skip.InvalidSignature);
+        Outcome memory o = executeFrom(w.accountsRoot, w.withdrawalsRoot, t, from, ctx, w);
+        if (o.skip != Skip.None) return (preStateRoot, o.skip);
+        return (keccak256(abi.encodePacked(o.accountsRoot, o.withdrawalsRoot)), Skip.None);
+    }
 
-        skip = _applySender(t, ctx, w, run);
-        if (skip != Skip.None) return (preStateRoot, skip);
-        if (t.kind == L2TxLib.KIND_ETH_TRANSFER || t.kind == L2TxLib.KIND_TOKEN_TRANSFER) {
-            skip = _applyRecipient(t, ctx, w, run);
-        } else {
-            skip = _applyWithdrawal(t, ctx, w, run);
+    /// @notice Applies `t`, already known to be signed by `from` (non-zero), to the roots `accountsRoot`,
+    ///         `withdrawalsRoot`. `w.accountsRoot` and `w.withdrawalsRoot` are ignored (the caller vouches for the
+    ///         roots). Reverts when a witness is wrong.
+    function executeFrom(
+        bytes32 accountsRoot,
+        bytes32 withdrawalsRoot,
+        L2TxLib.Tx memory t,
+        address from,
+        Context memory ctx,
+        Witness memory w
+    ) internal pure returns (Outcome memory o) {
+        Run memory run;
+        run.accountsRoot = accountsRoot;
+        run.withdrawalsRoot = withdrawalsRoot;
+        run.from = from;
+        o.accountsRoot = accountsRoot;
+        o.withdrawalsRoot = withdrawalsRoot;
+
+        Skip skip = _applySender(t, ctx, w, run);
+        if (skip == Skip.None) {
+            if (t.kind == L2TxLib.KIND_ETH_TRANSFER || t.kind == L2TxLib.KIND_TOKEN_TRANSFER) {
+                skip = _applyRecipient(t, ctx, w, run);
+                o.recipientReached = run.recipientReached;
+                o.newAccount = run.newAccount;
+                o.recipientIndex = run.recipientIndex;
+            } else {
+                skip = _applyWithdrawal(t, ctx, w, run);
+            }
         }
-        if (skip != Skip.None) return (preStateRoot, skip);
+        o.skip = skip;
+        if (skip != Skip.None) return o;
         if (run.fee != 0) _applyFee(w, run);
-        postStateRoot = keccak256(abi.encodePacked(run.accountsRoot, run.withdrawalsRoot));
+        o.accountsRoot = run.accountsRoot;
+        o.withdrawalsRoot = run.withdrawalsRoot;
+        o.withdrawn = t.kind == L2TxLib.KIND_WITHDRAW_ETH || t.kind == L2TxLib.KIND_WITHDRAW_TOKEN;
     }
 
     /// @notice Fixed L2 gas of an operation kind.
@@ -213,7 +260,7 @@ library TxExecutor {
         AccountWitness memory s = w.sender;
         if (s.owner != run.from) revert SenderMismatch(run.from, s.owner);
         if (s.index >= ctx.accountCount) revert AccountIndexOutOfRange(ROLE_SENDER, s.index, ctx.accountCount);
-        if (_root32(accountLeaf(s.owner, s.nonce, s.balancesRoot), s.index, s.siblings) != run.accountsRoot) {
+        if (root32(accountLeaf(s.owner, s.nonce, s.balancesRoot), s.index, s.siblings) != run.accountsRoot) {
             revert AccountWitnessMismatch(ROLE_SENDER);
         }
         skip = _checkTx(t, ctx, s.nonce, run);
@@ -251,20 +298,20 @@ library TxExecutor {
     function _debitSender(L2TxLib.Tx memory t, Witness memory w, Run memory run) private pure returns (Skip) {
         AccountWitness memory s = w.sender;
         uint256 ethBalance = w.senderEth.amount;
-        if (_balanceRoot(ethBalance, 0, w.senderEth.siblings) != s.balancesRoot) {
+        if (balanceRoot(ethBalance, 0, w.senderEth.siblings) != s.balancesRoot) {
             revert BalanceWitnessMismatch(BALANCE_SENDER_ETH);
         }
         if (!run.coverable || ethBalance < run.ethNeeded) return Skip.InsufficientBalance;
-        bytes32 balancesRoot = _balanceRoot(ethBalance - run.ethNeeded, 0, w.senderEth.siblings);
+        bytes32 balancesRoot = balanceRoot(ethBalance - run.ethNeeded, 0, w.senderEth.siblings);
         if (run.token != 0) {
             uint256 tokenBalance = w.senderToken.amount;
-            if (_balanceRoot(tokenBalance, run.token, w.senderToken.siblings) != balancesRoot) {
+            if (balanceRoot(tokenBalance, run.token, w.senderToken.siblings) != balancesRoot) {
                 revert BalanceWitnessMismatch(BALANCE_SENDER_TOKEN);
             }
             if (tokenBalance < t.amount) return Skip.InsufficientTokenBalance;
-            balancesRoot = _balanceRoot(tokenBalance - t.amount, run.token, w.senderToken.siblings);
+            balancesRoot = balanceRoot(tokenBalance - t.amount, run.token, w.senderToken.siblings);
         }
-        run.accountsRoot = _root32(accountLeaf(s.owner, s.nonce + 1, balancesRoot), s.index, s.siblings);
+        run.accountsRoot = root32(accountLeaf(s.owner, s.nonce + 1, balancesRoot), s.index, s.siblings);
         return Skip.None;
     }
 
@@ -276,6 +323,9 @@ library TxExecutor {
     {
         AccountWitness memory r = w.recipient;
         bool isNew = r.index == ctx.accountCount;
+        run.recipientReached = true;
+        run.newAccount = isNew;
+        run.recipientIndex = r.index;
         address owner = r.owner;
         uint64 nonce = r.nonce;
         bytes32 balancesRoot = r.balancesRoot;
@@ -288,16 +338,16 @@ library TxExecutor {
             if (owner != t.to) revert RecipientMismatch(t.to, owner);
             leaf = accountLeaf(owner, nonce, balancesRoot);
         }
-        if (_root32(leaf, r.index, r.siblings) != run.accountsRoot) revert AccountWitnessMismatch(ROLE_RECIPIENT);
+        if (root32(leaf, r.index, r.siblings) != run.accountsRoot) revert AccountWitnessMismatch(ROLE_RECIPIENT);
         uint256 balance = w.recipientBalance.amount;
-        if (_balanceRoot(balance, run.token, w.recipientBalance.siblings) != balancesRoot) {
+        if (balanceRoot(balance, run.token, w.recipientBalance.siblings) != balancesRoot) {
             revert BalanceWitnessMismatch(BALANCE_RECIPIENT);
         }
         // Self-transfers cannot overflow: the amount was just debited from this very balance.
         (bool ok, uint256 credited) = _add(balance, t.amount);
         if (!ok) return Skip.BalanceOverflow;
-        balancesRoot = _balanceRoot(credited, run.token, w.recipientBalance.siblings);
-        run.accountsRoot = _root32(accountLeaf(owner, nonce, balancesRoot), r.index, r.siblings);
+        balancesRoot = balanceRoot(credited, run.token, w.recipientBalance.siblings);
+        run.accountsRoot = root32(accountLeaf(owner, nonce, balancesRoot), r.index, r.siblings);
         return Skip.None;
     }
 
@@ -309,10 +359,10 @@ library TxExecutor {
     {
         uint256 k = ctx.withdrawalCount;
         if (k >= MAX_TREE_ENTRIES) return Skip.WithdrawalsFull;
-        if (_root32(bytes32(0), k, w.withdrawalSiblings) != run.withdrawalsRoot) revert WithdrawalWitnessMismatch(k);
+        if (root32(bytes32(0), k, w.withdrawalSiblings) != run.withdrawalsRoot) revert WithdrawalWitnessMismatch(k);
         address l1Token = run.token == 0 ? address(0) : ctx.l1Token;
         bytes32 leaf = keccak256(abi.encode(k, run.from, t.to, l1Token, t.amount));
-        run.withdrawalsRoot = _root32(leaf, k, w.withdrawalSiblings);
+        run.withdrawalsRoot = root32(leaf, k, w.withdrawalSiblings);
         return Skip.None;
     }
 
@@ -320,16 +370,16 @@ library TxExecutor {
     function _applyFee(Witness memory w, Run memory run) private pure {
         AccountWitness memory v = w.vault;
         if (v.index != 0 || v.owner != FEE_VAULT) revert FeeVaultMismatch(v.index, v.owner);
-        if (_root32(accountLeaf(v.owner, v.nonce, v.balancesRoot), 0, v.siblings) != run.accountsRoot) {
+        if (root32(accountLeaf(v.owner, v.nonce, v.balancesRoot), 0, v.siblings) != run.accountsRoot) {
             revert AccountWitnessMismatch(ROLE_VAULT);
         }
         uint256 balance = w.vaultEth.amount;
-        if (_balanceRoot(balance, 0, w.vaultEth.siblings) != v.balancesRoot) {
+        if (balanceRoot(balance, 0, w.vaultEth.siblings) != v.balancesRoot) {
             revert BalanceWitnessMismatch(BALANCE_VAULT);
         }
         // Checked: the vault cannot hold more than all ETH ever deposited.
-        bytes32 balancesRoot = _balanceRoot(balance + run.fee, 0, w.vaultEth.siblings);
-        run.accountsRoot = _root32(accountLeaf(v.owner, v.nonce, balancesRoot), 0, v.siblings);
+        bytes32 balancesRoot = balanceRoot(balance + run.fee, 0, w.vaultEth.siblings);
+        run.accountsRoot = root32(accountLeaf(v.owner, v.nonce, balancesRoot), 0, v.siblings);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -360,7 +410,7 @@ library TxExecutor {
     }
 
     /// @dev Root of a depth-32 tree with `leaf` at `index`.
-    function _root32(bytes32 leaf, uint256 index, bytes32[32] memory siblings) private pure returns (bytes32 root) {
+    function root32(bytes32 leaf, uint256 index, bytes32[32] memory siblings) internal pure returns (bytes32 root) {
         assembly ("memory-safe") {
             root := leaf
             for { let i := 0 } lt(i, 32) { i := add(i, 1) } {
@@ -373,8 +423,8 @@ library TxExecutor {
     }
 
     /// @dev Root of a depth-8 balances tree with `amount` at leaf `token`.
-    function _balanceRoot(uint256 amount, uint256 token, bytes32[8] memory siblings)
-        private
+    function balanceRoot(uint256 amount, uint256 token, bytes32[8] memory siblings)
+        internal
         pure
         returns (bytes32 root)
     {

@@ -108,6 +108,35 @@ contract TxExecutorTest is Test {
         }
     }
 
+    /// @dev `executeFrom` (the StepVerifier entry) gives the same roots and says what it created.
+    function test_executeFromReportsRootsAndCreations() public pure {
+        uint256 created;
+        uint256 withdrawn;
+        for (uint256 i = 0; i < TxVectors.COUNT; i++) {
+            TxVectors.TxVector memory v = TxVectors.get(i);
+            if (v.skip == uint256(TxExecutor.Skip.InvalidSignature)) continue;
+            TxExecutor.Outcome memory o =
+                TxExecutor.executeFrom(v.w.accountsRoot, v.w.withdrawalsRoot, v.tx, v.sender, v.ctx, v.w);
+            assertEq(uint256(o.skip), v.skip, v.name);
+            bytes32 root = keccak256(abi.encodePacked(o.accountsRoot, o.withdrawalsRoot));
+            assertEq(root, v.postStateRoot, v.name);
+            bool transfer = v.tx.kind == L2TxLib.KIND_ETH_TRANSFER || v.tx.kind == L2TxLib.KIND_TOKEN_TRANSFER;
+            assertEq(o.withdrawn, v.skip == 0 && !transfer, v.name);
+            if (o.recipientReached) {
+                assertTrue(transfer, v.name);
+                assertEq(o.recipientIndex, v.w.recipient.index, v.name);
+                assertEq(o.newAccount, v.w.recipient.index == v.ctx.accountCount, v.name);
+            } else {
+                assertTrue(!transfer || v.skip != 0, v.name);
+            }
+            if (v.skip == 0 && o.newAccount) created++;
+            if (o.withdrawn) withdrawn++;
+            if (v.skip != 0) assertEq(o.withdrawalsRoot, v.w.withdrawalsRoot, v.name);
+        }
+        assertGt(created, 0, "a vector creates an account");
+        assertGt(withdrawn, 1, "vectors withdraw");
+    }
+
     // ------------------------------------------------------------------------------------- library pieces
 
     function test_emptyBalancesRoot() public pure {

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title AddressTree
+/// @notice Roots of l2kit's address index tree (docs/fraud-proofs.md, "State commitment"): a sparse Merkle tree of
+///         depth 160 keyed by the address itself (`key = uint160(address)`), leaf = `bytes32(accountIndex + 1)`
+///         (big-endian) or 0 for an address without an account. Same convention as every l2kit tree:
+///         `node = keccak256(left ‖ right)`, siblings bottom-up, at level `i` the running node is the right child
+///         when bit `i` of the key is 1 (bit 0 = least significant bit of the address).
+/// @dev The key has exactly 160 bits, so no index range check is needed (unlike `SparseMerkle`). Hashing runs in
+///      the scratch space (0x00..0x40), four levels per loop iteration: ~130 gas per level, ~20k per root (computeRoots: ~36k for two).
+library AddressTree {
+    /// @notice Depth of the tree (bits of an address).
+    uint256 internal constant DEPTH = 160;
+
+    /// @notice Root of the tree in which `leaf` sits at `key`, given the 160 `siblings` bottom-up.
+    function computeRoot(address key, bytes32 leaf, bytes32[160] memory siblings) internal pure returns (bytes32 root) {
+        assembly ("memory-safe") {
+            root := leaf
+            let k := and(key, 0xffffffffffffffffffffffffffffffffffffffff)
+            let end := add(siblings, 5120) // 160 * 32
+            for { let p := siblings } lt(p, end) { p := add(p, 0x80) } {
+                let r := and(k, 1)
+                mstore(shl(5, r), root)
+                mstore(shl(5, iszero(r)), mload(p))
+                root := keccak256(0x00, 0x40)
+                r := and(shr(1, k), 1)
+                mstore(shl(5, r), root)
+                mstore(shl(5, iszero(r)), mload(add(p, 0x20)))
+                root := keccak256(0x00, 0x40)
+                r := and(shr(2, k), 1)
+                mstore(shl(5, r), root)
+                mstore(shl(5, iszero(r)), mload(add(p, 0x40)))
+                root := keccak256(0x00, 0x40)
+                r := and(shr(3, k), 1)
+                mstore(shl(5, r), root)
+                mstore(shl(5, iszero(r)), mload(add(p, 0x60)))
+                root := keccak256(0x00, 0x40)
+                k := shr(4, k)
+            }
+        }
+    }
+
+    /// @notice The roots with `leafBefore` and with `leafAfter` at `key` (same siblings): verifying a leaf and
+    ///         writing a new one in one pass over the siblings.
+    function computeRoots(address key, bytes32 leafBefore, bytes32 leafAfter, bytes32[160] memory siblings)
+        internal
+        pure
+        returns (bytes32 rootBefore, bytes32 rootAfter)
+    {
+        assembly ("memory-safe") {
+            rootBefore := leafBefore
+            rootAfter := leafAfter
+            let k := and(key, 0xffffffffffffffffffffffffffffffffffffffff)
+            let end := add(siblings, 5120)
+            for { let p := siblings } lt(p, end) { p := add(p, 0x20) } {
+                let nodeAt := shl(5, and(k, 1))
+                mstore(xor(nodeAt, 0x20), mload(p)) // the sibling stays in place for the second hash
+                mstore(nodeAt, rootBefore)
+                rootBefore := keccak256(0x00, 0x40)
+                mstore(nodeAt, rootAfter)
+                rootAfter := keccak256(0x00, 0x40)
+                k := shr(1, k)
+            }
+        }
+    }
+}
