@@ -8,8 +8,10 @@ pragma solidity ^0.8.24;
 ///      ω the primitive 4096th root of unity of the BLS12-381 scalar field, the domain in bit-reversed order.
 ///      Payload layout (ARCHITECTURE.md, "Batches and L1 data"): payload = uint32 big-endian data length ‖ data,
 ///      cut into 31-byte chunks; global field element `g = blob·4096 + i` carries payload bytes [31g, 31g + 31) in
-///      its bytes 1..31, byte 0 is zero. Every check reverts on failure; nothing here returns "false", so too little
-///      gas for the precompile can only make a proof fail, never make a wrong opening pass.
+///      its bytes 1..31. Byte 0 of every element is ignored (docs/fraud-proofs.md: payload bytes are the low 31
+///      bytes), so every blob has a payload and nothing about it can make a read fail. Every check reverts on
+///      failure; nothing here returns "false", so too little gas for the precompile can only make a proof fail,
+///      never make a wrong opening pass.
 library BlobData {
     /// @notice A byte string (commitment, proof, packed list) has the wrong length.
     error BadLength(uint256 actual, uint256 expected);
@@ -19,8 +21,6 @@ library BlobData {
     error CommitmentMismatch(bytes32 versionedHash);
     /// @notice The precompile rejected the opening: wrong value for this index, or a proof that is not valid.
     error InvalidOpening(bytes32 versionedHash, uint256 index, bytes32 value);
-    /// @notice A proven field element has a non-zero byte 0, so the blob is not in l2kit's encoding.
-    error NonCanonicalFieldElement(uint256 blobIndex, uint256 index, bytes32 value);
     /// @notice A zero-length byte range was requested.
     error EmptyRange();
     /// @notice The byte range does not lie inside the payload capacity of the given blobs.
@@ -42,7 +42,7 @@ library BlobData {
     /// @notice Order of the BLS12-381 scalar field.
     uint256 internal constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
     uint256 internal constant FIELD_ELEMENTS_PER_BLOB = 4096;
-    /// @notice Payload bytes per field element (bytes 1..31).
+    /// @notice Payload bytes per field element (bytes 1..31; byte 0 is ignored).
     uint256 internal constant DATA_BYTES_PER_FIELD_ELEMENT = 31;
     /// @notice Payload bytes per blob (126,976).
     uint256 internal constant DATA_BYTES_PER_BLOB = 126_976;
@@ -140,9 +140,8 @@ library BlobData {
     /// @notice Payload bytes [byteOffset, byteOffset + length) of the blobs with `versionedHashes` (one L1
     ///         transaction's blobs, in order), proven by the openings of the field elements that cover them.
     /// @dev Cost: one precompile call (~51k gas) per covering field element, i.e. ⌈length / 31⌉ or one more.
-    ///      Reverts `NonCanonicalFieldElement` when a proven element has a non-zero byte 0 (such blobs are not valid
-    ///      l2kit batch data; derivation rejects them the same way). Bytes past the data length are the zero padding
-    ///      of the last blob; callers that care compare with the length prefix (`readDataLength`).
+    ///      Byte 0 of each element is ignored (whatever it holds). Bytes past the data length are whatever the blob
+    ///      holds there; callers that care compare with the length prefix (`readDataLength`).
     function readPayload(
         bytes32[] calldata versionedHashes,
         uint256 byteOffset,
@@ -165,15 +164,14 @@ library BlobData {
         }
     }
 
-    /// @notice The data length (the payload's uint32 prefix) of the blobs whose first versioned hash is
-    ///         `firstVersionedHash`, proven by the opening of field element 0 of the first blob.
+    /// @notice The data length (the payload's uint32 prefix, bytes 1..4 of field element 0; byte 0 is ignored) of the
+    ///         blobs whose first versioned hash is `firstVersionedHash`, proven by the opening of that element.
     function readDataLength(bytes32 firstVersionedHash, bytes32 value, bytes calldata commitment, bytes calldata proof)
         internal
         view
         returns (uint256 length)
     {
         verifyFieldElement(firstVersionedHash, 0, value, commitment, proof);
-        if (uint256(value) >> 248 != 0) revert NonCanonicalFieldElement(0, 0, value);
         length = (uint256(value) >> 216) & 0xffffffff;
     }
 
@@ -199,7 +197,8 @@ library BlobData {
         }
     }
 
-    /// @dev Verifies the `k`-th covering opening (global element `first + k`) and returns its canonical value.
+    /// @dev Verifies the `k`-th covering opening (global element `first + k`) and returns its value (the caller
+    ///      drops byte 0).
     function _verifyCovering(
         bytes32[] calldata versionedHashes,
         RangeProof calldata rangeProof,
@@ -217,7 +216,6 @@ library BlobData {
             rangeProof.commitments[c:c + COMMITMENT_BYTES],
             rangeProof.proofs[k * PROOF_BYTES:(k + 1) * PROOF_BYTES]
         );
-        if (uint256(value) >> 248 != 0) revert NonCanonicalFieldElement(blob, index, value);
     }
 
     /// @dev `0x01 ‖ sha256(commitment)[1:]` (commitment is 48 bytes, checked by the caller).

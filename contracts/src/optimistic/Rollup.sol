@@ -3,16 +3,22 @@ pragma solidity ^0.8.24;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
+import {BlobData} from "../common/BlobData.sol";
+import {DataSource} from "./DataSource.sol";
 import {IPortal} from "./IPortal.sol";
 import {IRollup} from "./IRollup.sol";
+import {StateCommitment} from "./StateCommitment.sol";
 
 /// @title Rollup
 /// @notice L1 record of l2kit's optimistic rollup: the batcher appends batches of L2 blocks (data in blobs or in
-///         calldata, committed by hash), and anyone with a bond proposes the L2 state root after a batch. A proposal
-///         is final `challengeWindow` seconds after it was made unless it was deleted (the fraud-proof game, a later
-///         issue, deletes through `_deleteFrom`); then the portal pays withdrawals against it and its bond returns.
-/// @dev Protocol: ARCHITECTURE.md. Batches are not checked for continuity here: derivation ignores invalid batches
-///      whole, so the L1 record must accept them rather than wedge the chain.
+///         calldata, committed by hash), and anyone with a bond proposes the state after the next batch together
+///         with the batch's trace (the state commitment after each row). A proposal is final `challengeWindow`
+///         seconds after it was made unless a challenge deleted it; then the portal pays withdrawals against it and
+///         its bond returns. Challenges are non-interactive: one transaction proves the trace's bounds, its step
+///         count or one step wrong (docs/fraud-proofs.md, the normative spec).
+/// @dev Batches are not checked for continuity here: derivation ignores invalid batches whole, so the L1 record
+///      must accept them rather than wedge the chain. Challenge payouts are pulled (`withdrawPayout`), so a
+///      proposer that refuses ETH cannot make a losing challenge revert.
 contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice A batch of consecutive L2 blocks as committed on L1.
     /// @param dataHash keccak256 of the batch data (calldata path) or of the concatenated blob versioned hashes.
@@ -32,17 +38,26 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         uint64 appendedAt;
     }
 
-    /// @notice A proposed L2 state root: the state after deriving every batch up to and including `batchIndex`.
-    /// @param stateRoot The proposed state root.
-    /// @param batchIndex Last batch the state covers.
-    /// @param l2BlockNumber Last L2 block the state covers.
-    /// @param proposer Account that posted the proposal and its bond.
-    /// @param proposedAt L1 timestamp of the proposal; final at `proposedAt + challengeWindow`.
+    /// @notice A proposal: the L2 state after deriving every batch up to and including `batchIndex`, with the trace
+    ///         of that batch (the state commitment after each of its rows, docs/fraud-proofs.md "Trace").
+    /// @param stateRoot `keccak256(accountsRoot ‖ withdrawalsRoot)` of the end state; withdrawals prove against it.
+    /// @param commitment `StateCommitment.commitment(end)`, the trace's last leaf.
+    /// @param traceHash keccak256 of the trace blobs' versioned hashes (blob trace) or of the trace bytes (calldata).
+    /// @param batchIndex The batch the proposal covers (its live parent's batch + 1, or 0).
+    /// @param l2BlockNumber `end.blockNumber`, the last L2 block covered.
     /// @param bond Wei locked with the proposal.
+    /// @param proposer Account that posted the proposal and its bond.
+    /// @param proposedAt L1 timestamp of the proposal; final at `proposedAt + challengeWindow` unless deleted.
     /// @param deleted Whether the proposal was deleted (it never finalizes).
-    /// @param bondClaimed Whether the bond was paid back.
+    /// @param bondClaimed Whether the bond was paid back (or slashed).
+    /// @param traceIsBlob Whether the trace is in blobs (`propose`) or was given as calldata (`proposeCalldata`).
+    /// @param slashed Whether a challenge proved this proposal wrong (its bond was split and burnt).
+    /// @param stepCount Number of steps of the trace (leaves L0..L_stepCount): the batch's row count, or 0 for an
+    ///        invalid batch.
     struct Proposal {
         bytes32 stateRoot;
+        bytes32 commitment;
+        bytes32 traceHash;
         uint64 batchIndex;
         uint64 l2BlockNumber;
         uint128 bond;
@@ -50,10 +65,39 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         uint64 proposedAt;
         bool deleted;
         bool bondClaimed;
+        bool traceIsBlob;
+        bool slashed;
+        uint64 stepCount;
     }
 
     /// @notice Most blobs one L1 transaction can carry.
     uint256 public constant MAX_BLOBS_PER_BATCH = 6;
+    /// @notice Batch data v3: version byte.
+    uint8 public constant BATCH_VERSION = 3;
+    /// @notice Batch data v3: header bytes (version, firstBlockNumber, rowCount, 14 zero bytes).
+    uint256 public constant HEADER_BYTES = 27;
+    /// @notice Batch data v3: bytes per row (4 field elements of payload).
+    uint256 public constant ROW_BYTES = 124;
+    /// @notice Batch data v3: row type of a block end.
+    uint8 public constant ROW_TYPE_BLOCK_END = 2;
+    /// @notice Bytes per trace leaf (one state commitment).
+    uint256 public constant LEAF_BYTES = 32;
+    /// @notice Where the burnt half of a slashed bond goes.
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+
+    /// @notice Challenge kind 1: the blob trace's length prefix, first leaf or last leaf.
+    uint8 public constant KIND_TRACE_BOUNDS = 1;
+    /// @notice Challenge kind 2: the proposal's step count against the batch's header and last row.
+    uint8 public constant KIND_STEP_COUNT = 2;
+    /// @notice Challenge kind 3: one step re-executed on L1.
+    uint8 public constant KIND_STEP = 3;
+
+    /// @notice `challengeTraceBounds` bound: the trace's length prefix must be `32·(stepCount + 1)`.
+    uint8 public constant BOUND_LENGTH = 0;
+    /// @notice `challengeTraceBounds` bound: leaf 0 must be the parent's commitment (genesis for the first).
+    uint8 public constant BOUND_FIRST_LEAF = 1;
+    /// @notice `challengeTraceBounds` bound: leaf `stepCount` must be the proposal's commitment.
+    uint8 public constant BOUND_LAST_LEAF = 2;
 
     /// @notice The portal whose deposit queue batches consume.
     IPortal public immutable portal;
@@ -63,17 +107,27 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint256 public immutable challengeWindow;
     /// @notice Exact wei each proposal must lock.
     uint256 public immutable proposalBond;
-    /// @notice State root of L2 genesis (block 0), the pre-state of the first batch.
+    /// @notice Exact wei each challenge must lock.
+    uint256 public immutable challengeBond;
+    /// @notice State root of L2 genesis (block 0).
     bytes32 public immutable genesisStateRoot;
+    /// @notice State commitment of L2 genesis: leaf 0 of the first proposal's trace.
+    bytes32 public immutable genesisCommitment;
+    /// @notice L2 chain id (signatures of re-executed transactions are bound to it).
+    uint256 public immutable l2ChainId;
+    /// @notice L2 base fee per gas that re-executed transactions pay.
+    uint256 public immutable l2BaseFee;
 
     Batch[] private _batches;
     Proposal[] private _proposals;
     /// @dev Index + 1 of the newest undeleted proposal; 0 when there is none.
     uint256 private _lastLivePlusOne;
-    /// @dev For proposal `i`, the value `_lastLivePlusOne` had when `i` was proposed, stored as the distance
-    ///      `i - value` so the usual case (the previous proposal, value == i) costs no storage write. `_deleteFrom`
-    ///      uses it to find the newest proposal that survives a deletion.
+    /// @dev For proposal `i`, the value `_lastLivePlusOne` had when `i` was proposed (its parent + 1, 0 = genesis),
+    ///      stored as the distance `i - value` so the usual case (the previous proposal, value == i) costs no storage
+    ///      write. `_deleteFrom` uses it to find the newest proposal that survives a deletion.
     mapping(uint256 proposalIndex => uint256) private _previousLiveDistance;
+    /// @notice Wei owed to each account by settled challenges, paid by `withdrawPayout`.
+    mapping(address account => uint256) public payouts;
 
     /// @notice The batcher appended batch `batchIndex`. `blobHashes` lists the versioned hashes of its blobs
     ///         (empty for calldata batches, whose data is the input of the appending transaction).
@@ -86,19 +140,50 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         bytes32 dataHash,
         bytes32[] blobHashes
     );
-    /// @notice A state root was proposed for the state after batch `batchIndex`.
+    /// @notice Proposal `proposalIndex` claims the state after batch `batchIndex`. A challenger reads the trace from
+    ///         `traceBlobHashes` (blob trace: the versioned hashes of the proposing transaction's blobs, leaf s at
+    ///         payload offset 4 + 32s) or from the proposing transaction's input (calldata trace, empty list).
     event StateRootProposed(
         uint256 indexed proposalIndex,
         uint256 indexed batchIndex,
+        address indexed proposer,
         bytes32 stateRoot,
+        bytes32 commitment,
         uint64 l2BlockNumber,
-        address indexed proposer
+        uint64 stepCount,
+        bool traceIsBlob,
+        bytes32 traceHash,
+        bytes32[] traceBlobHashes
     );
     /// @notice Proposals `fromProposalIndex` up to (excluding) `toProposalIndex` are deleted (some may have been
     ///         already); they will never finalize.
     event ProposalsDeleted(uint256 indexed fromProposalIndex, uint256 toProposalIndex);
-    /// @notice The bond of a finalized proposal was paid back to its proposer.
+    /// @notice The bond of a finalized (or deleted, unslashed) proposal was paid back to its proposer.
     event BondClaimed(uint256 indexed proposalIndex, address indexed proposer, uint256 amount);
+    /// @notice A challenge proved proposal `proposalIndex` wrong: it and every later proposal are deleted;
+    ///         `challengerPayout` (the challenge bond + half the proposal bond) is owed to the challenger, `burnt` went
+    ///         to `BURN_ADDRESS`. `step`: kind 1 the bound (0 length, 1 first leaf, 2 last leaf), kind 2 the step
+    ///         count the batch proves, kind 3 the step.
+    event ChallengeWon(
+        uint256 indexed proposalIndex,
+        uint8 indexed kind,
+        address indexed challenger,
+        uint64 step,
+        uint256 challengerPayout,
+        uint256 burnt
+    );
+    /// @notice A challenge's evidence showed proposal `proposalIndex` right: the challenge bond (`proposerPayout`) is
+    ///         owed to the proposer. `step` as in `ChallengeWon`.
+    event ChallengeLost(
+        uint256 indexed proposalIndex,
+        uint8 indexed kind,
+        address indexed challenger,
+        uint64 step,
+        address proposer,
+        uint256 proposerPayout
+    );
+    /// @notice `account` withdrew what challenges owed it.
+    event PayoutWithdrawn(address indexed account, uint256 amount);
 
     /// @notice A constructor address argument is zero.
     error ZeroAddress();
@@ -116,26 +201,52 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error EmptyBatch();
     /// @notice The batch consumes deposits the portal has not queued yet.
     error DepositCountTooHigh(uint64 depositCountAfter, uint256 portalDepositCount);
-    /// @notice `msg.value` is not exactly the proposal bond.
+    /// @notice `msg.value` is not exactly the required bond (proposal or challenge).
     error IncorrectBond(uint256 sent, uint256 required);
     /// @notice No batch with this index.
     error UnknownBatch(uint256 batchIndex);
-    /// @notice The proposal does not move past the newest undeleted proposal's batch.
-    error BatchIndexNotIncreasing(uint256 batchIndex, uint256 lastProposedBatchIndex);
-    /// @notice A proposal of the zero state root.
-    error ZeroStateRoot();
+    /// @notice The batch's recorded data hash is not the one the proposer expected (an L1 reorg moved batches).
+    error BatchDataHashMismatch(uint256 batchIndex, bytes32 recorded, bytes32 expected);
+    /// @notice A proposal must name the batch after its live parent's (0 when there is no live proposal).
+    error UnexpectedBatchIndex(uint256 batchIndex, uint256 expected);
+    /// @notice A blob trace of `stepCount + 1` leaves does not fit in `traceBlobCount` blobs.
+    error TraceExceedsBlobs(uint256 stepCount, uint256 traceBlobCount);
+    /// @notice A calldata trace whose length is zero or not a multiple of 32.
+    error InvalidTraceLength(uint256 length);
+    /// @notice A calldata trace whose leaf 0 is not the parent's commitment.
+    error TraceStartMismatch(bytes32 expected, bytes32 actual);
+    /// @notice A calldata trace whose last leaf is not the commitment of the proposed end state.
+    error TraceEndMismatch(bytes32 expected, bytes32 actual);
     /// @notice No proposal with this index.
     error UnknownProposal(uint256 proposalIndex);
     /// @notice The proposal is unknown, deleted, or still inside its challenge window.
     error ProposalNotFinalized(uint256 proposalIndex);
     /// @notice The proposal is already deleted.
     error ProposalAlreadyDeleted(uint256 proposalIndex);
-    /// @notice The proposal is final and can no longer be deleted.
+    /// @notice The proposal is final (its challenge window is over) and can no longer be challenged or deleted.
     error ProposalAlreadyFinal(uint256 proposalIndex);
     /// @notice The bond of this proposal was already paid back.
     error BondAlreadyClaimed(uint256 proposalIndex);
+    /// @notice The bond of this proposal was slashed by a winning challenge.
+    error BondSlashed(uint256 proposalIndex);
     /// @notice Sending the bond to the proposer failed.
     error BondTransferFailed(address proposer, uint256 amount);
+    /// @notice `challengeTraceBounds` on a calldata trace: its bounds were checked when it was proposed.
+    error TraceBoundsCheckedAtProposal(uint256 proposalIndex);
+    /// @notice `challengeTraceBounds` with a bound other than 0, 1, 2.
+    error InvalidTraceBound(uint8 bound);
+    /// @notice The parent state header does not hash to the parent's commitment (genesis for the first proposal).
+    error ParentHeaderMismatch(bytes32 expected, bytes32 actual);
+    /// @notice `challengeStep` with a step outside `1..stepCount`.
+    error InvalidStep(uint256 step, uint256 stepCount);
+    /// @notice The pre-state header does not hash to trace leaf `step − 1`.
+    error PreStateMismatch(bytes32 leaf, bytes32 actual);
+    /// @notice Sending the burnt half of a slashed bond to `BURN_ADDRESS` failed.
+    error BurnFailed(uint256 amount);
+    /// @notice `withdrawPayout` with nothing owed.
+    error NothingToWithdraw(address account);
+    /// @notice Sending a payout failed.
+    error PayoutTransferFailed(address account, uint256 amount);
 
     modifier onlyBatcher() {
         if (msg.sender != batcher) revert NotBatcher(msg.sender);
@@ -146,13 +257,19 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param batcher_ The account allowed to append batches.
     /// @param challengeWindowSeconds Seconds until a proposal is final.
     /// @param proposalBond_ Exact wei each proposal locks.
-    /// @param genesisStateRoot_ State root of L2 block 0.
+    /// @param challengeBond_ Exact wei each challenge locks.
+    /// @param genesis State header of L2 block 0 (leaf 0 of the first trace).
+    /// @param l2ChainId_ L2 chain id.
+    /// @param l2BaseFee_ L2 base fee per gas.
     constructor(
         address portal_,
         address batcher_,
         uint256 challengeWindowSeconds,
         uint256 proposalBond_,
-        bytes32 genesisStateRoot_
+        uint256 challengeBond_,
+        StateCommitment.StateHeader memory genesis,
+        uint256 l2ChainId_,
+        uint256 l2BaseFee_
     ) {
         if (portal_ == address(0) || batcher_ == address(0)) revert ZeroAddress();
         if (proposalBond_ > type(uint128).max) revert BondTooLarge(proposalBond_);
@@ -160,7 +277,11 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         batcher = batcher_;
         challengeWindow = challengeWindowSeconds;
         proposalBond = proposalBond_;
-        genesisStateRoot = genesisStateRoot_;
+        challengeBond = challengeBond_;
+        genesisStateRoot = StateCommitment.stateRoot(genesis);
+        genesisCommitment = StateCommitment.commitment(genesis);
+        l2ChainId = l2ChainId_;
+        l2BaseFee = l2BaseFee_;
     }
 
     // ----------------------------------------------------------------- batches
@@ -177,13 +298,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         onlyBatcher
         returns (uint256 batchIndex)
     {
-        if (blobCount == 0 || blobCount > MAX_BLOBS_PER_BATCH) revert InvalidBlobCount(blobCount);
-        bytes32[] memory blobHashes = new bytes32[](blobCount);
-        for (uint256 i = 0; i < blobCount; i++) {
-            bytes32 versionedHash = blobhash(i);
-            if (versionedHash == bytes32(0)) revert MissingBlob(i);
-            blobHashes[i] = versionedHash;
-        }
+        bytes32[] memory blobHashes = _blobHashes(blobCount);
         bytes32 dataHash = keccak256(abi.encodePacked(blobHashes));
         return _append(firstL2Block, l2BlockCount, depositCountAfter, true, dataHash, blobHashes);
     }
@@ -193,7 +308,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param firstL2Block Number of the batch's first L2 block.
     /// @param l2BlockCount Number of L2 blocks in the batch.
     /// @param depositCountAfter Deposits applied after the batch's last block; at most `portal.depositCount()`.
-    /// @param data The batch data (`0x01 ‖ brotli(raw)`).
+    /// @param data The batch data.
     /// @return batchIndex Index of the new batch.
     function appendBatchCalldata(
         uint64 firstL2Block,
@@ -207,50 +322,76 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
 
     // --------------------------------------------------------------- proposals
 
-    /// @notice Proposes `stateRoot` as the L2 state after batch `batchIndex` (L2 block `l2BlockNumber`), locking
-    ///         exactly `proposalBond` wei. Batch indices of undeleted proposals strictly increase.
-    /// @param batchIndex Last batch covered; an existing batch after the newest undeleted proposal's batch.
-    /// @param stateRoot The proposed state root.
-    /// @param l2BlockNumber Last L2 block covered.
+    /// @notice Proposes `end` as the L2 state after batch `batchIndex`, with the batch's trace (leaves L0..L_stepCount,
+    ///         32 bytes each) in the first `traceBlobCount` blobs of this transaction (payload = uint32 length ‖
+    ///         leaves). Locks exactly `proposalBond`. The trace's bounds are not checked here: `challengeTraceBounds`.
+    /// @param batchIndex The live parent's batch index + 1 (0 when there is no live proposal).
+    /// @param expectedBatchDataHash The batch's recorded data hash (binds the proposal to the batch it was computed
+    ///        for, so a reorg that moved batches makes it revert instead of landing on another batch).
+    /// @param end The state after the batch.
+    /// @param stepCount Number of steps: the batch's row count if it is valid, else 0.
+    /// @param traceBlobCount Number of blobs carrying the trace, 1..6.
     /// @return proposalIndex Index of the new proposal.
-    function propose(uint256 batchIndex, bytes32 stateRoot, uint64 l2BlockNumber)
-        external
-        payable
-        returns (uint256 proposalIndex)
-    {
-        if (msg.value != proposalBond) revert IncorrectBond(msg.value, proposalBond);
-        if (batchIndex >= _batches.length) revert UnknownBatch(batchIndex);
-        if (stateRoot == bytes32(0)) revert ZeroStateRoot();
-        uint256 lastLivePlusOne = _lastLivePlusOne;
-        if (lastLivePlusOne != 0) {
-            uint256 lastBatchIndex = _proposals[lastLivePlusOne - 1].batchIndex;
-            if (batchIndex <= lastBatchIndex) revert BatchIndexNotIncreasing(batchIndex, lastBatchIndex);
+    function propose(
+        uint256 batchIndex,
+        bytes32 expectedBatchDataHash,
+        StateCommitment.StateHeader calldata end,
+        uint64 stepCount,
+        uint8 traceBlobCount
+    ) external payable returns (uint256 proposalIndex) {
+        uint256 lastLivePlusOne = _checkProposal(batchIndex, expectedBatchDataHash);
+        bytes32[] memory traceBlobHashes = _blobHashes(traceBlobCount);
+        uint256 traceBytes = BlobData.LENGTH_PREFIX_BYTES + LEAF_BYTES * (uint256(stepCount) + 1);
+        if (traceBytes > uint256(traceBlobCount) * BlobData.DATA_BYTES_PER_BLOB) {
+            revert TraceExceedsBlobs(stepCount, traceBlobCount);
         }
-
-        proposalIndex = _proposals.length;
-        _proposals.push(
-            Proposal({
-                stateRoot: stateRoot,
-                // forge-lint: disable-next-line(unsafe-typecast) batchIndex < batchCount, far below 2^64
-                batchIndex: uint64(batchIndex),
-                l2BlockNumber: l2BlockNumber,
-                bond: uint128(msg.value), // == proposalBond, checked to fit in the constructor
-                proposer: msg.sender,
-                proposedAt: uint64(block.timestamp),
-                deleted: false,
-                bondClaimed: false
-            })
+        return _store(
+            batchIndex,
+            lastLivePlusOne,
+            end,
+            StateCommitment.commitment(end),
+            stepCount,
+            keccak256(abi.encodePacked(traceBlobHashes)),
+            traceBlobHashes
         );
-        if (lastLivePlusOne != proposalIndex) _previousLiveDistance[proposalIndex] = proposalIndex - lastLivePlusOne;
-        _lastLivePlusOne = proposalIndex + 1;
-        emit StateRootProposed(proposalIndex, batchIndex, stateRoot, l2BlockNumber, msg.sender);
     }
 
-    /// @notice Pays the bond of finalized proposal `proposalIndex` back to its proposer, once; anyone may call.
+    /// @notice Proposes `end` as the L2 state after batch `batchIndex` with the trace as calldata, checked at once:
+    ///         `trace.length == 32·(stepCount + 1)`, leaf 0 = the parent's commitment (genesis for the first
+    ///         proposal), last leaf = `commitment(end)`. Locks exactly `proposalBond`.
+    /// @param batchIndex The live parent's batch index + 1 (0 when there is no live proposal).
+    /// @param expectedBatchDataHash The batch's recorded data hash.
+    /// @param end The state after the batch.
+    /// @param trace Leaves L0..L_stepCount, 32 bytes each; `stepCount = trace.length / 32 − 1`.
+    /// @return proposalIndex Index of the new proposal.
+    function proposeCalldata(
+        uint256 batchIndex,
+        bytes32 expectedBatchDataHash,
+        StateCommitment.StateHeader calldata end,
+        bytes calldata trace
+    ) external payable returns (uint256 proposalIndex) {
+        uint256 lastLivePlusOne = _checkProposal(batchIndex, expectedBatchDataHash);
+        uint256 length = trace.length;
+        if (length == 0 || length % LEAF_BYTES != 0) revert InvalidTraceLength(length);
+        bytes32 first = bytes32(trace[0:LEAF_BYTES]);
+        bytes32 parent = _commitmentOfPlusOne(lastLivePlusOne);
+        if (first != parent) revert TraceStartMismatch(parent, first);
+        bytes32 last = bytes32(trace[length - LEAF_BYTES:length]);
+        bytes32 commitment = StateCommitment.commitment(end);
+        if (last != commitment) revert TraceEndMismatch(commitment, last);
+        // forge-lint: disable-next-line(unsafe-typecast) calldata is far shorter than 32·2^64 bytes
+        uint64 stepCount = uint64(length / LEAF_BYTES - 1);
+        return _store(batchIndex, lastLivePlusOne, end, commitment, stepCount, keccak256(trace), new bytes32[](0));
+    }
+
+    /// @notice Pays back the bond of proposal `proposalIndex` to its proposer, once, when it is finalized or was
+    ///         deleted without being slashed itself (a later proposal deleted with a wrong ancestor); anyone may call.
     /// @param proposalIndex The proposal.
     function claimBond(uint256 proposalIndex) external nonReentrant {
-        if (!isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
+        if (proposalIndex >= _proposals.length) revert ProposalNotFinalized(proposalIndex);
         Proposal storage proposal = _proposals[proposalIndex];
+        if (!proposal.deleted && !isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
+        if (proposal.slashed) revert BondSlashed(proposalIndex);
         if (proposal.bondClaimed) revert BondAlreadyClaimed(proposalIndex);
         proposal.bondClaimed = true;
         address proposer = proposal.proposer;
@@ -258,6 +399,79 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         emit BondClaimed(proposalIndex, proposer, amount);
         (bool ok,) = proposer.call{value: amount}("");
         if (!ok) revert BondTransferFailed(proposer, amount);
+    }
+
+    // -------------------------------------------------------------- challenges
+
+    /// @notice Challenge kind 1 (blob traces only): proves the trace's length prefix ≠ `32·(stepCount + 1)`
+    ///         (`bound` 0, `proof` opens payload bytes [0, 4)), leaf 0 ≠ the parent's commitment (`bound` 1, `proof`
+    ///         opens data bytes [0, 32)), or leaf `stepCount` ≠ the proposal's commitment (`bound` 2, data bytes
+    ///         [32·stepCount, +32)). Wins if the opened value is wrong, loses (bond to the proposer) if it is right.
+    ///         Exactly `challengeBond`, inside the window, proposal not deleted.
+    /// @param proposalIndex The challenged proposal.
+    /// @param bound Which bound: `BOUND_LENGTH`, `BOUND_FIRST_LEAF` or `BOUND_LAST_LEAF`.
+    /// @param proof The trace's versioned hashes and the openings of the range.
+    /// @return won Whether the challenge won.
+    function challengeTraceBounds(uint256 proposalIndex, uint8 bound, DataSource.DataProof calldata proof)
+        external
+        payable
+        nonReentrant
+        returns (bool won)
+    {
+        Proposal storage proposal = _openChallenge(proposalIndex);
+        if (!proposal.traceIsBlob) revert TraceBoundsCheckedAtProposal(proposalIndex);
+        bytes32 traceHash = proposal.traceHash;
+        uint256 stepCount = proposal.stepCount;
+        if (bound == BOUND_LENGTH) {
+            won = DataSource.dataLength(traceHash, true, proof) != LEAF_BYTES * (stepCount + 1);
+        } else if (bound == BOUND_FIRST_LEAF) {
+            bytes32 leaf = bytes32(DataSource.read(traceHash, true, 0, LEAF_BYTES, proof));
+            won = leaf != _commitmentOfPlusOne(_previousLivePlusOne(proposalIndex));
+        } else if (bound == BOUND_LAST_LEAF) {
+            bytes32 leaf = bytes32(DataSource.read(traceHash, true, LEAF_BYTES * stepCount, LEAF_BYTES, proof));
+            won = leaf != proposal.commitment;
+        } else {
+            revert InvalidTraceBound(bound);
+        }
+        _settle(proposalIndex, KIND_TRACE_BOUNDS, bound, won);
+    }
+
+    /// @notice Challenge kind 2: from the batch's header (data bytes [0, 27) and the data length, one opening for a
+    ///         blob batch) and, when the header is valid, its last row, computes the step count the batch proves
+    ///         (its row count if valid, else 0: docs/fraud-proofs.md "Validity") and wins iff it differs from the
+    ///         proposal's. Exactly `challengeBond`, inside the window, proposal not deleted.
+    /// @param proposalIndex The challenged proposal.
+    /// @param parent Preimage of the parent's commitment (the genesis header for the first proposal): its
+    ///        `blockNumber + 1` must be the batch's `firstBlockNumber`.
+    /// @param batchProof The batch data: blob → its versioned hashes and the openings of payload bytes [0, 31);
+    ///        calldata → the whole data.
+    /// @param lastRowRange Blob batches with a valid header: openings of the last row (data bytes
+    ///        [27 + 124·(R − 1), +124)); ignored otherwise (may be empty).
+    /// @return won Whether the challenge won.
+    function challengeStepCount(
+        uint256 proposalIndex,
+        StateCommitment.StateHeader calldata parent,
+        DataSource.DataProof calldata batchProof,
+        BlobData.RangeProof calldata lastRowRange
+    ) external payable nonReentrant returns (bool won) {
+        Proposal storage proposal = _openChallenge(proposalIndex);
+        bytes32 expectedParent = _commitmentOfPlusOne(_previousLivePlusOne(proposalIndex));
+        bytes32 supplied = StateCommitment.commitment(parent);
+        if (supplied != expectedParent) revert ParentHeaderMismatch(expectedParent, supplied);
+        uint64 proven = _provenStepCount(proposal.batchIndex, parent.blockNumber, batchProof, lastRowRange);
+        won = proven != proposal.stepCount;
+        _settle(proposalIndex, KIND_STEP_COUNT, proven, won);
+    }
+
+    /// @notice Pays `msg.sender` what settled challenges owe it (challenge wins, and challenge bonds lost to it as
+    ///         a proposer).
+    function withdrawPayout() external nonReentrant {
+        uint256 amount = payouts[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        payouts[msg.sender] = 0;
+        emit PayoutWithdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert PayoutTransferFailed(msg.sender, amount);
     }
 
     // ------------------------------------------------------------------- views
@@ -282,6 +496,21 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     function getProposal(uint256 proposalIndex) external view returns (Proposal memory) {
         if (proposalIndex >= _proposals.length) revert UnknownProposal(proposalIndex);
         return _proposals[proposalIndex];
+    }
+
+    /// @notice Leaf 0 of proposal `proposalIndex`'s trace: the commitment of the proposal it followed (its parent),
+    ///         or `genesisCommitment` for a proposal made with no live proposal before it.
+    function parentCommitment(uint256 proposalIndex) external view returns (bytes32) {
+        if (proposalIndex >= _proposals.length) revert UnknownProposal(proposalIndex);
+        return _commitmentOfPlusOne(_previousLivePlusOne(proposalIndex));
+    }
+
+    /// @notice What the next proposal must follow: the batch index it must name and the commitment its trace must
+    ///         start from (the newest live proposal's, or genesis).
+    function nextProposalParent() external view returns (uint256 batchIndex, bytes32 commitment) {
+        uint256 plusOne = _lastLivePlusOne;
+        batchIndex = plusOne == 0 ? 0 : uint256(_proposals[plusOne - 1].batchIndex) + 1;
+        commitment = _commitmentOfPlusOne(plusOne);
     }
 
     /// @notice Whether proposal `proposalIndex` exists, is not deleted and its challenge window has passed.
@@ -342,14 +571,173 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         emit BatchAppended(batchIndex, firstL2Block, l2BlockCount, depositCountAfter, isBlob, dataHash, blobHashes);
     }
 
-    /// @dev Index + 1 of the newest undeleted proposal at the time `proposalIndex` was made (0 = none).
+    /// @dev Versioned hashes of this transaction's first `blobCount` blobs (1..6, each present).
+    function _blobHashes(uint256 blobCount) private view returns (bytes32[] memory hashes) {
+        if (blobCount == 0 || blobCount > MAX_BLOBS_PER_BATCH) revert InvalidBlobCount(blobCount);
+        hashes = new bytes32[](blobCount);
+        for (uint256 i = 0; i < blobCount; i++) {
+            bytes32 versionedHash = blobhash(i);
+            if (versionedHash == bytes32(0)) revert MissingBlob(i);
+            hashes[i] = versionedHash;
+        }
+    }
+
+    /// @dev Checks the bond and the batch a new proposal names; returns `_lastLivePlusOne` (its parent + 1).
+    function _checkProposal(uint256 batchIndex, bytes32 expectedBatchDataHash)
+        private
+        view
+        returns (uint256 lastLivePlusOne)
+    {
+        if (msg.value != proposalBond) revert IncorrectBond(msg.value, proposalBond);
+        if (batchIndex >= _batches.length) revert UnknownBatch(batchIndex);
+        bytes32 recorded = _batches[batchIndex].dataHash;
+        if (recorded != expectedBatchDataHash) {
+            revert BatchDataHashMismatch(batchIndex, recorded, expectedBatchDataHash);
+        }
+        lastLivePlusOne = _lastLivePlusOne;
+        uint256 expected = lastLivePlusOne == 0 ? 0 : uint256(_proposals[lastLivePlusOne - 1].batchIndex) + 1;
+        if (batchIndex != expected) revert UnexpectedBatchIndex(batchIndex, expected);
+    }
+
+    function _store(
+        uint256 batchIndex,
+        uint256 lastLivePlusOne,
+        StateCommitment.StateHeader calldata end,
+        bytes32 commitment,
+        uint64 stepCount,
+        bytes32 traceHash,
+        bytes32[] memory traceBlobHashes
+    ) private returns (uint256 proposalIndex) {
+        proposalIndex = _proposals.length;
+        bytes32 stateRoot = StateCommitment.stateRoot(end);
+        _proposals.push(
+            Proposal({
+                stateRoot: stateRoot,
+                commitment: commitment,
+                traceHash: traceHash,
+                // forge-lint: disable-next-line(unsafe-typecast) batchIndex < batchCount, far below 2^64
+                batchIndex: uint64(batchIndex),
+                l2BlockNumber: end.blockNumber,
+                bond: uint128(msg.value), // == proposalBond, checked to fit in the constructor
+                proposer: msg.sender,
+                proposedAt: uint64(block.timestamp),
+                deleted: false,
+                bondClaimed: false,
+                traceIsBlob: traceBlobHashes.length != 0,
+                slashed: false,
+                stepCount: stepCount
+            })
+        );
+        if (lastLivePlusOne != proposalIndex) _previousLiveDistance[proposalIndex] = proposalIndex - lastLivePlusOne;
+        _lastLivePlusOne = proposalIndex + 1;
+        emit StateRootProposed(
+            proposalIndex,
+            batchIndex,
+            msg.sender,
+            stateRoot,
+            commitment,
+            end.blockNumber,
+            stepCount,
+            traceBlobHashes.length != 0,
+            traceHash,
+            traceBlobHashes
+        );
+    }
+
+    /// @dev Index + 1 of the newest undeleted proposal at the time `proposalIndex` was made (0 = none): its parent.
     function _previousLivePlusOne(uint256 proposalIndex) private view returns (uint256) {
         return proposalIndex - _previousLiveDistance[proposalIndex];
     }
 
-    /// @dev Hook for the fraud-proof game: deletes proposal `proposalIndex` and every later one, so none of them
-    ///      ever finalizes, and makes the newest proposal before it (if any) the one new proposals must follow.
-    ///      Bonds of deleted proposals stay in the contract for the game to distribute.
+    /// @dev Commitment of proposal `plusOne − 1`, or the genesis commitment for 0.
+    function _commitmentOfPlusOne(uint256 plusOne) private view returns (bytes32) {
+        return plusOne == 0 ? genesisCommitment : _proposals[plusOne - 1].commitment;
+    }
+
+    /// @dev Checks the challenge bond and that proposal `proposalIndex` can still be challenged.
+    function _openChallenge(uint256 proposalIndex) private view returns (Proposal storage proposal) {
+        if (msg.value != challengeBond) revert IncorrectBond(msg.value, challengeBond);
+        if (proposalIndex >= _proposals.length) revert UnknownProposal(proposalIndex);
+        proposal = _proposals[proposalIndex];
+        if (proposal.deleted) revert ProposalAlreadyDeleted(proposalIndex);
+        if (block.timestamp >= uint256(proposal.proposedAt) + challengeWindow) {
+            revert ProposalAlreadyFinal(proposalIndex);
+        }
+    }
+
+    /// @dev Outcome of a challenge. Won: the proposal is slashed (half its bond + the challenge bond owed to the
+    ///      challenger, the rest burnt) and it and every later proposal are deleted. Lost: the challenge bond is
+    ///      owed to the proposer.
+    function _settle(uint256 proposalIndex, uint8 kind, uint64 step, bool won) private {
+        Proposal storage proposal = _proposals[proposalIndex];
+        if (won) {
+            uint256 bond = proposal.bond;
+            uint256 reward = bond / 2;
+            uint256 burnt = bond - reward;
+            proposal.slashed = true;
+            proposal.bondClaimed = true;
+            _deleteFrom(proposalIndex);
+            uint256 challengerPayout = reward + msg.value;
+            payouts[msg.sender] += challengerPayout;
+            emit ChallengeWon(proposalIndex, kind, msg.sender, step, challengerPayout, burnt);
+            if (burnt != 0) {
+                (bool ok,) = BURN_ADDRESS.call{value: burnt}("");
+                if (!ok) revert BurnFailed(burnt);
+            }
+        } else {
+            address proposer = proposal.proposer;
+            payouts[proposer] += msg.value;
+            emit ChallengeLost(proposalIndex, kind, msg.sender, step, proposer, msg.value);
+        }
+    }
+
+    /// @dev The step count batch `batchIndex` proves given the pre-state's block number: its row count if it is
+    ///      valid (docs/fraud-proofs.md "Validity"), else 0.
+    function _provenStepCount(
+        uint256 batchIndex,
+        uint64 preBlockNumber,
+        DataSource.DataProof calldata batchProof,
+        BlobData.RangeProof calldata lastRowRange
+    ) internal view returns (uint64) {
+        Batch storage batch = _batches[batchIndex];
+        bool isBlob = batch.isBlob;
+        (uint256 dataLength, bytes memory head) = DataSource.readHead(batch.dataHash, isBlob, HEADER_BYTES, batchProof);
+        if (dataLength < HEADER_BYTES) return 0;
+        uint256 word;
+        assembly ("memory-safe") {
+            word := mload(add(head, 0x20))
+        }
+        // word = version (1) ‖ firstBlockNumber (8) ‖ rowCount (4) ‖ 14 zero bytes ‖ 5 bytes past the header.
+        if (word >> 248 != BATCH_VERSION) return 0;
+        if ((word >> 40) & type(uint112).max != 0) return 0;
+        uint256 rowCount = (word >> 152) & type(uint32).max;
+        if (rowCount == 0 || dataLength != HEADER_BYTES + ROW_BYTES * rowCount) return 0;
+        if (isBlob && dataLength + BlobData.LENGTH_PREFIX_BYTES
+                > batchProof.versionedHashes.length * BlobData.DATA_BYTES_PER_BLOB) return 0;
+        if ((word >> 184) & type(uint64).max != uint256(preBlockNumber) + 1) return 0;
+        uint256 lastRow = HEADER_BYTES + ROW_BYTES * (rowCount - 1);
+        bytes memory row = isBlob
+            ? DataSource.readBlob(batchProof.versionedHashes, lastRow, ROW_BYTES, lastRowRange)
+            : DataSource.readCalldata(batchProof.data, lastRow, ROW_BYTES);
+        if (!_isBlockEnd(row)) return 0;
+        // forge-lint: disable-next-line(unsafe-typecast) rowCount < 2^32
+        return uint64(rowCount);
+    }
+
+    /// @dev Whether the 124-byte `row` is a well-formed block end: type 2, u64 timestamp, bytes 9..124 zero.
+    function _isBlockEnd(bytes memory row) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let p := add(row, 0x20)
+            let w0 := mload(p)
+            ok := and(eq(shr(248, w0), 2), iszero(and(w0, sub(shl(184, 1), 1))))
+            ok := and(ok, iszero(or(mload(add(p, 0x20)), mload(add(p, 0x40)))))
+            ok := and(ok, iszero(shr(32, mload(add(p, 0x60)))))
+        }
+    }
+
+    /// @dev Deletes proposal `proposalIndex` and every later one, so none of them ever finalizes, and makes the
+    ///      newest proposal before it (if any) the one new proposals must follow. Bonds of deleted proposals stay in
+    ///      the contract: the challenged one's is distributed by `_settle`, the others are reclaimable (`claimBond`).
     function _deleteFrom(uint256 proposalIndex) internal {
         uint256 count = _proposals.length;
         if (proposalIndex >= count) revert UnknownProposal(proposalIndex);

@@ -49,7 +49,8 @@ contract BlobDataHarness {
 ///      plus a 1-element non-canonical blob) and fails when this block differs from what it computes; on a change,
 ///      paste the block its diff prints. RANGE_A: payload bytes [40, 140) = elements 1..4 of blob 0; RANGE_B:
 ///      payload bytes [126956, 126996) = element 4095 of blob 0 and element 0 of blob 1; E0: element 0 of blob 0
-///      (the length prefix); NC: element 0 = 0x01 00 00 00 2a 00.. of a blob that is not in l2kit's encoding;
+///      (the length prefix); NC: element 0 = 0x01 00 00 00 2a 00.. of a blob whose byte 0 is non-zero (ignored:
+///      its payload starts 00 00 00 2a, data length 42);
 ///      Z_i: the evaluation point of element i.
 abstract contract BlobDataVectors {
     // BEGIN GENERATED VECTORS
@@ -212,7 +213,7 @@ contract BlobDataTest is Test, BlobDataVectors {
             harness.verify(VH0, 1 + k, word(RANGE_A_VALUES, k), C0, slice(RANGE_A_PROOFS, 48 * k, 48));
         }
         harness.verify(VH1, 0, word(RANGE_B_VALUES, 1), C1, slice(RANGE_B_PROOFS, 48, 48));
-        // The library only checks openings; canonical encoding is readPayload's business.
+        // A non-zero byte 0 is a valid field element like any other.
         harness.verify(NC_VH, 0, NC_VALUE, NC_C, NC_PROOF);
     }
 
@@ -270,10 +271,10 @@ contract BlobDataTest is Test, BlobDataVectors {
 
     // --------------------------------------------------------- payload reads
 
-    function test_readsTheDataLengthPrefix() public {
+    function test_readsTheDataLengthPrefix() public view {
         assertEq(harness.dataLength(VH0, E0_VALUE, C0, E0_PROOF), DATA_LENGTH);
-        vm.expectRevert(abi.encodeWithSelector(BlobData.NonCanonicalFieldElement.selector, 0, 0, NC_VALUE));
-        harness.dataLength(NC_VH, NC_VALUE, NC_C, NC_PROOF);
+        // Byte 0 (0x01 here) is ignored: the prefix is bytes 1..4.
+        assertEq(harness.dataLength(NC_VH, NC_VALUE, NC_C, NC_PROOF), 42);
     }
 
     function test_readsARangeInsideOneBlob() public {
@@ -350,9 +351,18 @@ contract BlobDataTest is Test, BlobDataVectors {
         harness.read(hashes(VH1, VH0), RANGE_A_OFFSET, RANGE_A_LENGTH, rangeA());
     }
 
-    function test_readRevertsOnANonCanonicalFieldElement() public {
+    /// The payload is the low 31 bytes of each element: a non-zero byte 0 is dropped, never read, never rejected.
+    function test_readIgnoresByteZeroOfEveryFieldElement() public view {
         BlobData.RangeProof memory p = BlobData.RangeProof(NC_C, words(abi.encode(NC_VALUE), 0, 1), NC_PROOF);
-        vm.expectRevert(abi.encodeWithSelector(BlobData.NonCanonicalFieldElement.selector, 0, 0, NC_VALUE));
-        harness.read(hashes(NC_VH), 0, 4, p);
+        (bytes memory data,) = harness.read(hashes(NC_VH), 0, 31, p);
+        bytes memory expected = new bytes(31);
+        expected[3] = 0x2a;
+        assertEq(keccak256(data), keccak256(expected), "bytes 1..31 of the element");
+        (data,) = harness.read(hashes(NC_VH), 0, 4, p);
+        assertEq(keccak256(data), keccak256(hex"0000002a"), "length prefix");
+        // The opening itself is still checked: the value with byte 0 cleared is another value, and fails.
+        p.values[0] = NC_VALUE & bytes32(type(uint256).max >> 8);
+        (bool ok,) = address(harness).staticcall(abi.encodeCall(harness.read, (hashes(NC_VH), 0, 4, p)));
+        assertFalse(ok, "a different byte 0 is a different field element");
     }
 }

@@ -3,16 +3,19 @@ pragma solidity ^0.8.24;
 
 import {DevToken} from "../../src/common/DevToken.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
 
 /// @notice Deployed Portal + Rollup (with the deletion hook exposed) + a dev token, and helpers that build
-///         withdrawal trees, propose their state roots and let them finalize.
+///         withdrawal trees, propose states holding them (calldata traces) and let them finalize.
 abstract contract OptimisticFixture is Test {
     uint256 internal constant WINDOW = 1 hours;
     uint256 internal constant BOND = 1 ether;
-    bytes32 internal constant GENESIS = keccak256("genesis");
+    uint256 internal constant CHALLENGE_BOND = 0.25 ether;
+    uint256 internal constant L2_CHAIN_ID = 901;
+    uint256 internal constant L2_BASE_FEE = 1 gwei;
     bytes32 internal constant ACCOUNTS_ROOT = keccak256("accounts root");
 
     Portal internal portal;
@@ -33,7 +36,9 @@ abstract contract OptimisticFixture is Test {
         holders[1] = bob;
         vm.startPrank(deployer);
         portal = new Portal();
-        rollup = new RollupHarness(address(portal), batcher, WINDOW, BOND, GENESIS);
+        rollup = new RollupHarness(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE
+        );
         portal.initialize(address(rollup));
         token = new DevToken("Dev Token", "DEV", 18, holders, 1_000_000 ether);
         vm.stopPrank();
@@ -42,13 +47,58 @@ abstract contract OptimisticFixture is Test {
         vm.deal(proposer, 100 ether);
     }
 
+    /// @dev A genesis header (fee vault account, address tree with one leaf; the roots are stand-ins).
+    function genesisHeader() internal pure returns (StateCommitment.StateHeader memory) {
+        return StateCommitment.StateHeader({
+            accountsRoot: keccak256("genesis accounts"),
+            withdrawalsRoot: keccak256("genesis withdrawals"),
+            addressesRoot: keccak256("genesis addresses"),
+            accountCount: 1,
+            withdrawalCount: 0,
+            depositCount: 0,
+            blockNumber: 0,
+            tokenCount: 0
+        });
+    }
+
+    /// @dev A header with the given roots at L2 block `blockNumber` (other fields stand-ins).
+    function header(bytes32 accountsRoot, bytes32 withdrawalsRoot, uint64 blockNumber)
+        internal
+        pure
+        returns (StateCommitment.StateHeader memory)
+    {
+        return StateCommitment.StateHeader({
+            accountsRoot: accountsRoot,
+            withdrawalsRoot: withdrawalsRoot,
+            addressesRoot: keccak256("addresses"),
+            accountCount: 3,
+            withdrawalCount: 1,
+            depositCount: 0,
+            blockNumber: blockNumber,
+            tokenCount: 1
+        });
+    }
+
+    function commitment(StateCommitment.StateHeader memory h) internal pure returns (bytes32) {
+        return StateCommitment.commitment(h);
+    }
+
     function withdrawalHash(Portal.Withdrawal memory w) internal pure returns (bytes32) {
         return keccak256(abi.encode(w.index, w.sender, w.recipient, w.l1Token, w.amount));
     }
 
     function stateRootOf(Portal.Withdrawal[] memory ws) internal pure returns (bytes32) {
+        return StateCommitment.stateRoot(headerOf(ws, 1));
+    }
+
+    /// @dev A state at L2 block `blockNumber` whose withdrawals tree holds `ws`.
+    function headerOf(Portal.Withdrawal[] memory ws, uint64 blockNumber)
+        internal
+        pure
+        returns (StateCommitment.StateHeader memory)
+    {
         (uint256[] memory indices, bytes32[] memory leaves) = leavesOf(ws);
-        return keccak256(abi.encodePacked(ACCOUNTS_ROOT, MerkleTree.root(32, indices, leaves)));
+        return header(ACCOUNTS_ROOT, MerkleTree.root(32, indices, leaves), blockNumber);
     }
 
     function proofOf(Portal.Withdrawal[] memory ws, uint256 k) internal pure returns (bytes32[32] memory) {
@@ -75,11 +125,21 @@ abstract contract OptimisticFixture is Test {
         return rollup.appendBatchCalldata(1, 1, deposits, hex"01");
     }
 
-    /// @dev Appends a batch and proposes `stateRoot` after it; returns the proposal index.
-    function proposeRoot(bytes32 stateRoot) internal returns (uint256 proposalIndex) {
-        uint256 batchIndex = appendCalldataBatch();
+    /// @dev Proposes `end` for the next batch (appended if it does not exist yet) with the one-step calldata trace
+    ///      [parent, commitment(end)]; returns the proposal index.
+    function proposeHeader(StateCommitment.StateHeader memory end) internal returns (uint256 proposalIndex) {
+        (uint256 batchIndex, bytes32 parent) = rollup.nextProposalParent();
+        while (rollup.batchCount() <= batchIndex) appendCalldataBatch();
+        bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
         vm.prank(proposer);
-        return rollup.propose{value: BOND}(batchIndex, stateRoot, 1);
+        return rollup.proposeCalldata{value: BOND}(
+            batchIndex, dataHash, end, abi.encodePacked(parent, StateCommitment.commitment(end))
+        );
+    }
+
+    /// @dev Proposes a state holding withdrawals `ws` (see `headerOf`) after the next batch.
+    function proposeWithdrawals(Portal.Withdrawal[] memory ws) internal returns (uint256 proposalIndex) {
+        return proposeHeader(headerOf(ws, 1));
     }
 
     function passWindow() internal {

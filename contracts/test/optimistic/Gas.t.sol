@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {DevToken} from "../../src/common/DevToken.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {OptimisticFixture} from "./Fixture.sol";
 
 /// @notice Gas of each typical call, measured alone in its own test so storage starts cold as in a real transaction
@@ -34,7 +35,7 @@ contract GasTest is OptimisticFixture {
         Portal.Withdrawal[] memory list = ws;
         proof0 = proofOf(list, 0);
         proof1 = proofOf(list, 1);
-        proposal = proposeRoot(stateRootOf(list));
+        proposal = proposeWithdrawals(list);
         appendCalldataBatch();
         passWindow();
     }
@@ -97,11 +98,30 @@ contract GasTest is OptimisticFixture {
         report("appendBatchCalldata (1 KiB, execution only)", g);
     }
 
-    function test_gas_propose() public {
+    function test_gas_proposeBlobTrace() public {
+        setBlobHashes();
+        StateCommitment.StateHeader memory end = header(keccak256("next"), keccak256("w"), 20);
+        bytes32 dataHash = rollup.getBatch(1).dataHash;
         vm.prank(proposer);
         uint256 g = gasleft();
-        rollup.propose{value: BOND}(1, keccak256("next"), 20);
-        report("propose", g);
+        rollup.propose{value: BOND}(1, dataHash, end, 500, 1);
+        report("propose (blob trace, 1 blob)", g);
+    }
+
+    function test_gas_proposeCalldataTrace() public {
+        StateCommitment.StateHeader memory end = header(keccak256("next"), keccak256("w"), 20);
+        bytes32 dataHash = rollup.getBatch(1).dataHash;
+        bytes memory trace = new bytes(32 * 101);
+        bytes32 first = rollup.getProposal(proposal).commitment;
+        bytes32 last = commitment(end);
+        assembly ("memory-safe") {
+            mstore(add(trace, 0x20), first)
+            mstore(add(trace, add(0x20, mul(32, 100))), last)
+        }
+        vm.prank(proposer);
+        uint256 g = gasleft();
+        rollup.proposeCalldata{value: BOND}(1, dataHash, end, trace);
+        report("proposeCalldata (100 steps, execution only)", g);
     }
 
     function test_gas_finalizeWithdrawalETH() public {

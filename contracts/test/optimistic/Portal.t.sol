@@ -371,7 +371,7 @@ contract PortalTest is OptimisticFixture {
         ws[0] = ethWithdrawal(0, bob, 1 ether);
         ws[1] = Portal.Withdrawal({index: 1, sender: alice, recipient: bob, l1Token: address(token), amount: 250 ether});
         ws[2] = ethWithdrawal(7, third, 2 ether);
-        proposalIndex = proposeRoot(stateRootOf(ws));
+        proposalIndex = proposeWithdrawals(ws);
         passWindow();
     }
 
@@ -409,7 +409,7 @@ contract PortalTest is OptimisticFixture {
         fundPortal();
         (uint256 p, Portal.Withdrawal[] memory ws) = finalizedWithdrawals(bob);
         portal.finalizeWithdrawal(p, ws[2], ACCOUNTS_ROOT, proofOf(ws, 2));
-        uint256 later = proposeRoot(stateRootOf(ws));
+        uint256 later = proposeWithdrawals(ws);
         passWindow();
         vm.expectRevert(abi.encodeWithSelector(Portal.WithdrawalAlreadyFinalized.selector, withdrawalHash(ws[2])));
         portal.finalizeWithdrawal(later, ws[2], ACCOUNTS_ROOT, proofOf(ws, 2));
@@ -419,7 +419,7 @@ contract PortalTest is OptimisticFixture {
         fundPortal();
         Portal.Withdrawal[] memory ws = new Portal.Withdrawal[](1);
         ws[0] = ethWithdrawal(0, bob, 1 ether);
-        uint256 p = proposeRoot(stateRootOf(ws));
+        uint256 p = proposeWithdrawals(ws);
         vm.warp(block.timestamp + WINDOW - 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, p));
         portal.finalizeWithdrawal(p, ws[0], ACCOUNTS_ROOT, proofOf(ws, 0));
@@ -432,7 +432,7 @@ contract PortalTest is OptimisticFixture {
         fundPortal();
         Portal.Withdrawal[] memory ws = new Portal.Withdrawal[](1);
         ws[0] = ethWithdrawal(0, bob, 1 ether);
-        uint256 p = proposeRoot(stateRootOf(ws));
+        uint256 p = proposeWithdrawals(ws);
         rollup.deleteFrom(p);
         passWindow();
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, p));
@@ -481,7 +481,7 @@ contract PortalTest is OptimisticFixture {
         fundPortal();
         Portal.Withdrawal[] memory ws = new Portal.Withdrawal[](1);
         ws[0] = Portal.Withdrawal({index: 0, sender: alice, recipient: bob, l1Token: address(0xbeef), amount: 1});
-        uint256 p = proposeRoot(stateRootOf(ws));
+        uint256 p = proposeWithdrawals(ws);
         passWindow();
         vm.expectRevert(abi.encodeWithSelector(Portal.UnknownToken.selector, address(0xbeef)));
         portal.finalizeWithdrawal(p, ws[0], ACCOUNTS_ROOT, proofOf(ws, 0));
@@ -493,7 +493,7 @@ contract PortalTest is OptimisticFixture {
         Portal.Withdrawal[] memory ws = new Portal.Withdrawal[](2);
         ws[0] = ethWithdrawal(0, bob, 6 ether);
         ws[1] = ethWithdrawal(1, bob, 6 ether);
-        uint256 p = proposeRoot(stateRootOf(ws));
+        uint256 p = proposeWithdrawals(ws);
         passWindow();
         portal.finalizeWithdrawal(p, ws[0], ACCOUNTS_ROOT, proofOf(ws, 0));
         vm.expectRevert(abi.encodeWithSelector(Portal.WithdrawalExceedsDeposits.selector, address(0), 6 ether, 4 ether));

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {Rollup} from "../../src/optimistic/Rollup.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {EthRejecter, RollupHarness} from "../utils/Mocks.sol";
 import {OptimisticFixture} from "./Fixture.sol";
 
@@ -19,9 +20,14 @@ contract RollupTest is OptimisticFixture {
     event StateRootProposed(
         uint256 indexed proposalIndex,
         uint256 indexed batchIndex,
+        address indexed proposer,
         bytes32 stateRoot,
+        bytes32 commitment,
         uint64 l2BlockNumber,
-        address indexed proposer
+        uint64 stepCount,
+        bool traceIsBlob,
+        bytes32 traceHash,
+        bytes32[] traceBlobHashes
     );
     event ProposalsDeleted(uint256 indexed fromProposalIndex, uint256 toProposalIndex);
     event BondClaimed(uint256 indexed proposalIndex, address indexed proposer, uint256 amount);
@@ -40,9 +46,22 @@ contract RollupTest is OptimisticFixture {
         }
     }
 
-    function propose(uint256 batchIndex, bytes32 stateRoot) internal returns (uint256) {
+    /// A state named by `tag` at L2 block 1.
+    function endOf(bytes32 tag) internal pure returns (StateCommitment.StateHeader memory) {
+        return header(tag, keccak256(abi.encode(tag)), 1);
+    }
+
+    function traceOf(bytes32 parent, StateCommitment.StateHeader memory end) internal pure returns (bytes memory) {
+        return abi.encodePacked(parent, commitment(end));
+    }
+
+    /// Proposes `endOf(tag)` for `batchIndex` with a one-step calldata trace from the live parent.
+    function propose(uint256 batchIndex, bytes32 tag) internal returns (uint256) {
+        (, bytes32 parent) = rollup.nextProposalParent();
+        StateCommitment.StateHeader memory end = endOf(tag);
+        bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
         vm.prank(proposer);
-        return rollup.propose{value: BOND}(batchIndex, stateRoot, 1);
+        return rollup.proposeCalldata{value: BOND}(batchIndex, dataHash, end, traceOf(parent, end));
     }
 
     function appendBatches(uint256 count) internal {
@@ -58,19 +77,27 @@ contract RollupTest is OptimisticFixture {
         assertEq(rollup.batcher(), batcher);
         assertEq(rollup.challengeWindow(), WINDOW);
         assertEq(rollup.proposalBond(), BOND);
-        assertEq(rollup.genesisStateRoot(), GENESIS);
+        assertEq(rollup.challengeBond(), CHALLENGE_BOND);
+        assertEq(rollup.genesisStateRoot(), StateCommitment.stateRoot(genesisHeader()));
+        assertEq(rollup.genesisCommitment(), commitment(genesisHeader()));
+        assertEq(rollup.l2ChainId(), L2_CHAIN_ID);
+        assertEq(rollup.l2BaseFee(), L2_BASE_FEE);
         assertEq(rollup.batchCount(), 0);
         assertEq(rollup.proposalCount(), 0);
+        (uint256 nextBatch, bytes32 parent) = rollup.nextProposalParent();
+        assertEq(nextBatch, 0);
+        assertEq(parent, commitment(genesisHeader()));
     }
 
     function test_constructorRejectsZeroAddressesAndHugeBonds() public {
+        StateCommitment.StateHeader memory g = genesisHeader();
         vm.expectRevert(Rollup.ZeroAddress.selector);
-        new Rollup(address(0), batcher, WINDOW, BOND, GENESIS);
+        new Rollup(address(0), batcher, WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
         vm.expectRevert(Rollup.ZeroAddress.selector);
-        new Rollup(address(portal), address(0), WINDOW, BOND, GENESIS);
+        new Rollup(address(portal), address(0), WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
         uint256 huge = uint256(type(uint128).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondTooLarge.selector, huge));
-        new Rollup(address(portal), batcher, WINDOW, huge, GENESIS);
+        new Rollup(address(portal), batcher, WINDOW, huge, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
     }
 
     // ----------------------------------------------------------- blob batches
@@ -186,49 +213,192 @@ contract RollupTest is OptimisticFixture {
 
     // -------------------------------------------------------------- proposals
 
-    function test_proposeRecordsTheProposal() public {
-        appendBatches(2);
-        bytes32 root = keccak256("root");
+    function test_proposeCalldataRecordsTheProposal() public {
+        appendBatches(1);
+        StateCommitment.StateHeader memory end = header(keccak256("a"), keccak256("w"), 42);
+        bytes32 g = commitment(genesisHeader());
+        bytes memory trace = abi.encodePacked(g, keccak256("leaf 1"), keccak256("leaf 2"), commitment(end));
+        bytes32 dataHash = rollup.getBatch(0).dataHash;
         vm.expectEmit(address(rollup));
-        emit StateRootProposed(0, 1, root, 42, proposer);
+        emit StateRootProposed(
+            0,
+            0,
+            proposer,
+            StateCommitment.stateRoot(end),
+            commitment(end),
+            42,
+            3,
+            false,
+            keccak256(trace),
+            new bytes32[](0)
+        );
         vm.prank(proposer);
-        uint256 index = rollup.propose{value: BOND}(1, root, 42);
+        uint256 index = rollup.proposeCalldata{value: BOND}(0, dataHash, end, trace);
 
         assertEq(index, 0);
         assertEq(rollup.proposalCount(), 1);
         assertEq(address(rollup).balance, BOND);
         Rollup.Proposal memory p = rollup.getProposal(0);
-        assertEq(p.stateRoot, root);
-        assertEq(p.batchIndex, 1);
+        assertEq(p.stateRoot, keccak256(abi.encodePacked(keccak256("a"), keccak256("w"))));
+        assertEq(p.commitment, commitment(end));
+        assertEq(p.traceHash, keccak256(trace));
+        assertFalse(p.traceIsBlob);
+        assertEq(p.stepCount, 3);
+        assertEq(p.batchIndex, 0);
         assertEq(p.l2BlockNumber, 42);
         assertEq(p.proposer, proposer);
         assertEq(p.proposedAt, block.timestamp);
         assertEq(p.bond, BOND);
         assertFalse(p.deleted);
         assertFalse(p.bondClaimed);
+        assertFalse(p.slashed);
         (bool exists, uint256 last) = rollup.lastLiveProposal();
         assertTrue(exists);
         assertEq(last, 0);
+        assertEq(rollup.parentCommitment(0), g);
+        (uint256 nextBatch, bytes32 parent) = rollup.nextProposalParent();
+        assertEq(nextBatch, 1);
+        assertEq(parent, commitment(end));
+    }
+
+    function test_proposeRecordsABlobTrace() public {
+        appendBatches(1);
+        bytes32[] memory hashes = versionedHashes(2);
+        vm.blobhashes(hashes);
+        StateCommitment.StateHeader memory end = endOf("blob");
+        bytes32 dataHash = rollup.getBatch(0).dataHash;
+        vm.expectEmit(address(rollup));
+        emit StateRootProposed(
+            0,
+            0,
+            proposer,
+            StateCommitment.stateRoot(end),
+            commitment(end),
+            1,
+            7,
+            true,
+            keccak256(abi.encodePacked(hashes)),
+            hashes
+        );
+        vm.prank(proposer);
+        rollup.propose{value: BOND}(0, dataHash, end, 7, 2);
+        Rollup.Proposal memory p = rollup.getProposal(0);
+        assertTrue(p.traceIsBlob);
+        assertEq(p.traceHash, keccak256(abi.encodePacked(hashes)));
+        assertEq(p.stepCount, 7);
+        assertEq(p.commitment, commitment(end));
     }
 
     function test_proposeRevertPaths() public {
         appendBatches(2);
+        StateCommitment.StateHeader memory end = endOf("r");
+        bytes32 h0 = rollup.getBatch(0).dataHash;
+        bytes32 h1 = rollup.getBatch(1).dataHash;
+        bytes32[] memory hashes = versionedHashes(6);
+        vm.blobhashes(hashes);
         vm.startPrank(proposer);
         vm.expectRevert(abi.encodeWithSelector(Rollup.IncorrectBond.selector, BOND - 1, BOND));
-        rollup.propose{value: BOND - 1}(0, keccak256("r"), 1);
+        rollup.propose{value: BOND - 1}(0, h0, end, 1, 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.IncorrectBond.selector, BOND + 1, BOND));
-        rollup.propose{value: BOND + 1}(0, keccak256("r"), 1);
+        rollup.propose{value: BOND + 1}(0, h0, end, 1, 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.UnknownBatch.selector, 2));
-        rollup.propose{value: BOND}(2, keccak256("r"), 1);
-        vm.expectRevert(Rollup.ZeroStateRoot.selector);
-        rollup.propose{value: BOND}(0, bytes32(0), 1);
+        rollup.propose{value: BOND}(2, h0, end, 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchDataHashMismatch.selector, 0, h0, bytes32(uint256(1))));
+        rollup.propose{value: BOND}(0, bytes32(uint256(1)), end, 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.UnexpectedBatchIndex.selector, 1, 0));
+        rollup.propose{value: BOND}(1, h1, end, 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidBlobCount.selector, 0));
+        rollup.propose{value: BOND}(0, h0, end, 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidBlobCount.selector, 7));
+        rollup.propose{value: BOND}(0, h0, end, 1, 7);
+        // One blob holds 126,976 payload bytes: 3967 steps (4 + 32·3968 = 126,980 bytes) do not fit, 3966 do.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TraceExceedsBlobs.selector, 3967, 1));
+        rollup.propose{value: BOND}(0, h0, end, 3967, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TraceExceedsBlobs.selector, type(uint64).max, 6));
+        rollup.propose{value: BOND}(0, h0, end, type(uint64).max, 6);
+        rollup.propose{value: BOND}(0, h0, end, 3966, 1);
 
-        rollup.propose{value: BOND}(1, keccak256("r"), 1);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchIndexNotIncreasing.selector, 1, 1));
-        rollup.propose{value: BOND}(1, keccak256("r"), 1);
-        vm.expectRevert(abi.encodeWithSelector(Rollup.BatchIndexNotIncreasing.selector, 0, 1));
-        rollup.propose{value: BOND}(0, keccak256("r"), 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.UnexpectedBatchIndex.selector, 0, 1));
+        rollup.propose{value: BOND}(0, h0, end, 1, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.UnexpectedBatchIndex.selector, 0, 1));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, traceOf(commitment(end), end));
         vm.stopPrank();
+
+        vm.blobhashes(new bytes32[](0));
+        vm.prank(proposer);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.MissingBlob.selector, 0));
+        rollup.propose{value: BOND}(1, h1, end, 1, 1);
+    }
+
+    function test_proposeCalldataChecksTheTraceAtOnce() public {
+        appendBatches(1);
+        StateCommitment.StateHeader memory end = endOf("r");
+        bytes32 h0 = rollup.getBatch(0).dataHash;
+        bytes32 g = commitment(genesisHeader());
+        bytes32 c = commitment(end);
+        vm.startPrank(proposer);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidTraceLength.selector, 0));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, "");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidTraceLength.selector, 63));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, _cut(abi.encodePacked(g, c), 63));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidTraceLength.selector, 65));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, abi.encodePacked(g, c, hex"00"));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TraceStartMismatch.selector, g, c));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, abi.encodePacked(c, c));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TraceEndMismatch.selector, c, g));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, abi.encodePacked(g, g));
+        // A single leaf is the trace of an invalid batch (stepCount 0): it must equal both bounds.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TraceEndMismatch.selector, c, g));
+        rollup.proposeCalldata{value: BOND}(0, h0, end, abi.encodePacked(g));
+        rollup.proposeCalldata{value: BOND}(0, h0, genesisHeader(), abi.encodePacked(g));
+        vm.stopPrank();
+        assertEq(rollup.getProposal(0).stepCount, 0);
+    }
+
+    function _cut(bytes memory b, uint256 length) internal pure returns (bytes memory out) {
+        out = new bytes(length);
+        for (uint256 i = 0; i < length; i++) {
+            out[i] = b[i];
+        }
+    }
+
+    /// Trace length, leaf 0 and the last leaf are all checked: any trace of the right shape and bounds passes.
+    function testFuzz_proposeCalldataAcceptsExactlyWellBoundedTraces(uint8 steps, uint256 seed, uint8 corrupt) public {
+        appendBatches(1);
+        StateCommitment.StateHeader memory end = endOf(bytes32(seed));
+        bytes32 g = commitment(genesisHeader());
+        uint256 count = uint256(steps) % 40;
+        bytes memory trace = abi.encodePacked(g);
+        for (uint256 i = 1; i < count; i++) {
+            trace = bytes.concat(trace, keccak256(abi.encode(seed, i)));
+        }
+        if (count != 0) trace = bytes.concat(trace, commitment(end));
+        else end = genesisHeader();
+        uint256 mode = corrupt % 4;
+        bytes32 dataHash = rollup.getBatch(0).dataHash;
+        if (mode == 1 && count != 0) {
+            trace[0] = trace[0] ^ 0x01;
+            vm.expectRevert(abi.encodeWithSelector(Rollup.TraceStartMismatch.selector, g, bytes32(_word(trace, 0))));
+        } else if (mode == 2 && count != 0) {
+            trace[trace.length - 1] = trace[trace.length - 1] ^ 0x80;
+            vm.expectRevert(
+                abi.encodeWithSelector(Rollup.TraceEndMismatch.selector, commitment(end), _word(trace, trace.length - 32))
+            );
+        } else if (mode == 3) {
+            trace = bytes.concat(trace, bytes1(0x00));
+            vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidTraceLength.selector, trace.length));
+        } else {
+            mode = 0;
+        }
+        vm.prank(proposer);
+        rollup.proposeCalldata{value: BOND}(0, dataHash, end, trace);
+        if (mode == 0) assertEq(rollup.getProposal(0).stepCount, count);
+    }
+
+    function _word(bytes memory b, uint256 offset) internal pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := mload(add(add(b, 0x20), offset))
+        }
     }
 
     function test_getProposalRevertsForUnknownIndices() public {
@@ -251,7 +421,7 @@ contract RollupTest is OptimisticFixture {
         assertFalse(rollup.isFinalized(p));
         vm.warp(proposedAt + WINDOW);
         assertTrue(rollup.isFinalized(p));
-        assertEq(rollup.finalizedStateRoot(p), keccak256("root"));
+        assertEq(rollup.finalizedStateRoot(p), StateCommitment.stateRoot(endOf(keccak256("root"))));
         uint256 latest;
         (exists, latest) = rollup.latestFinalizedProposal();
         assertTrue(exists);
@@ -300,19 +470,30 @@ contract RollupTest is OptimisticFixture {
     function test_claimBondRevertsWhenTheProposerRefusesETH() public {
         appendBatches(1);
         EthRejecter rejecter = new EthRejecter();
-        rejecter.propose{value: BOND}(rollup, 0, keccak256("root"));
+        StateCommitment.StateHeader memory end = endOf("root");
+        rejecter.propose{value: BOND}(
+            rollup, 0, rollup.getBatch(0).dataHash, end, traceOf(commitment(genesisHeader()), end)
+        );
         passWindow();
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondTransferFailed.selector, address(rejecter), BOND));
         rollup.claimBond(0);
         assertFalse(rollup.getProposal(0).bondClaimed);
     }
 
-    function test_claimBondRevertsForDeletedAndUnknownProposals() public {
-        appendBatches(1);
+    /// A proposal deleted without being slashed (here by the hook; in the game: a later proposal deleted with a
+    /// wrong ancestor) gets its bond back at once; unknown and live, unfinalized proposals do not.
+    function test_claimBondPaysBackDeletedProposalsAndRefusesUnknownOnes() public {
+        appendBatches(2);
         uint256 p = propose(0, keccak256("root"));
+        uint256 q = propose(1, keccak256("next"));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, q));
+        rollup.claimBond(q);
         rollup.deleteFrom(p);
-        passWindow();
-        vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, p));
+        uint256 before = proposer.balance;
+        rollup.claimBond(q);
+        rollup.claimBond(p);
+        assertEq(proposer.balance, before + 2 * BOND);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BondAlreadyClaimed.selector, p));
         rollup.claimBond(p);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, 9));
         rollup.claimBond(9);
@@ -323,8 +504,8 @@ contract RollupTest is OptimisticFixture {
     function test_deleteFromDeletesTheSuffixAndReopensItsBatches() public {
         appendBatches(5);
         propose(0, keccak256("p0"));
-        propose(2, keccak256("p1"));
-        propose(3, keccak256("p2"));
+        propose(1, keccak256("p1"));
+        propose(2, keccak256("p2"));
 
         vm.expectEmit(address(rollup));
         emit ProposalsDeleted(1, 3);
@@ -337,10 +518,15 @@ contract RollupTest is OptimisticFixture {
         assertTrue(exists);
         assertEq(last, 0);
 
-        // the next proposal follows proposal 0 again, so batch 1 is open
+        // the next proposal follows proposal 0 again, so batch 1 is open (and its trace starts from p0)
+        (uint256 nextBatch, bytes32 parent) = rollup.nextProposalParent();
+        assertEq(nextBatch, 1);
+        assertEq(parent, rollup.getProposal(0).commitment);
         uint256 p3 = propose(1, keccak256("p3"));
         assertEq(p3, 3);
-        uint256 p4 = propose(4, keccak256("p4"));
+        assertEq(rollup.parentCommitment(p3), rollup.getProposal(0).commitment);
+        uint256 p4 = propose(2, keccak256("p4"));
+        assertEq(rollup.parentCommitment(p4), rollup.getProposal(p3).commitment);
 
         // deleting p4 goes back to p3; deleting p3 goes back to p0 (skipping the deleted 1 and 2)
         rollup.deleteFrom(p4);
@@ -405,9 +591,11 @@ contract RollupTest is OptimisticFixture {
 
             uint8 op = ops[step];
             if (op % 3 != 0 || !hasLive) {
-                uint256 next = hasLive ? rollup.getProposal(last).batchIndex + 1 : op % 4;
+                uint256 next = hasLive ? rollup.getProposal(last).batchIndex + 1 : 0;
                 if (next >= 30) continue;
-                propose(next, keccak256(abi.encode(step)));
+                bytes32 expectedParent = hasLive ? rollup.getProposal(last).commitment : rollup.genesisCommitment();
+                uint256 made = propose(next, keccak256(abi.encode(step)));
+                assertEq(rollup.parentCommitment(made), expectedParent, "parent");
                 count++;
             } else {
                 // delete a random undeleted proposal

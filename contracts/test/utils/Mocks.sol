@@ -3,8 +3,12 @@ pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
+import {BlobData} from "../../src/common/BlobData.sol";
+import {DataSource} from "../../src/optimistic/DataSource.sol";
+
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {Rollup} from "../../src/optimistic/Rollup.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 
 /// @notice ERC-20 that burns `feeBps` of every transfer, so the receiver gets less than `amount`.
 contract FeeOnTransferToken is ERC20 {
@@ -115,12 +119,29 @@ contract MockRollup {
 
 /// @notice Exposes the fraud-proof hook so tests can delete proposals.
 contract RollupHarness is Rollup {
-    constructor(address portal_, address batcher_, uint256 window, uint256 bond, bytes32 genesis)
-        Rollup(portal_, batcher_, window, bond, genesis)
-    {}
+    constructor(
+        address portal_,
+        address batcher_,
+        uint256 window,
+        uint256 bond,
+        uint256 challengeBond_,
+        StateCommitment.StateHeader memory genesis,
+        uint256 chainId,
+        uint256 baseFee
+    ) Rollup(portal_, batcher_, window, bond, challengeBond_, genesis, chainId, baseFee) {}
 
     function deleteFrom(uint256 proposalIndex) external {
         _deleteFrom(proposalIndex);
+    }
+
+    /// @dev The step count challenge kind 2 computes for batch `batchIndex` (no bond, no proposal needed).
+    function provenStepCount(
+        uint256 batchIndex,
+        uint64 preBlockNumber,
+        DataSource.DataProof calldata proof,
+        BlobData.RangeProof calldata lastRowRange
+    ) external view returns (uint64) {
+        return _provenStepCount(batchIndex, preBlockNumber, proof, lastRowRange);
     }
 }
 
@@ -130,8 +151,28 @@ contract EthRejecter {
         revert("no ETH");
     }
 
-    function propose(Rollup rollup, uint256 batchIndex, bytes32 stateRoot) external payable {
-        rollup.propose{value: msg.value}(batchIndex, stateRoot, 0);
+    function propose(
+        Rollup rollup,
+        uint256 batchIndex,
+        bytes32 dataHash,
+        StateCommitment.StateHeader calldata end,
+        bytes calldata trace
+    ) external payable {
+        rollup.proposeCalldata{value: msg.value}(batchIndex, dataHash, end, trace);
+    }
+
+    function challengeStepCount(
+        Rollup rollup,
+        uint256 proposalIndex,
+        StateCommitment.StateHeader calldata parent,
+        DataSource.DataProof calldata proof
+    ) external payable {
+        BlobData.RangeProof memory none;
+        rollup.challengeStepCount{value: msg.value}(proposalIndex, parent, proof, none);
+    }
+
+    function withdrawPayout(Rollup rollup) external {
+        rollup.withdrawPayout();
     }
 }
 
