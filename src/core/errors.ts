@@ -41,3 +41,19 @@ export class L2kitError extends Error {
 export function isL2kitError(value: unknown, code?: string): value is L2kitError {
   return value instanceof L2kitError && (code === undefined || value.code === code)
 }
+
+/**
+ * Codes of transactions the sequencer refuses because one row of batch format v3 could not hold them
+ * (docs/fraud-proofs.md, "Batch data v3"): every accepted transaction must be re-executable on L1 from its row.
+ * Thrown by `decodeRawTransaction` (via `checkRowLimits` in src/core/l2tx.ts) with a message that says the limit
+ * and how to stay within it. (`AMOUNT_NOT_PACKABLE`, the fourth row limit, predates them: src/core/amount.ts.)
+ */
+export const RowLimitCode = {
+  /** nonce >= 2^40: the row's nonce field is 5 bytes. */
+  nonceTooLarge: 'NONCE_TOO_LARGE',
+  /** gasLimit >= 2^32: the row's gas limit field is 4 bytes. */
+  gasLimitTooLarge: 'GAS_LIMIT_TOO_LARGE',
+  /** gasPrice / maxFeePerGas / maxPriorityFeePerGas not of the packed form m * 10^e, m < 2^64 (any fee < 2^64 is). */
+  feeNotPackable: 'FEE_NOT_PACKABLE',
+} as const
+export type RowLimitCode = (typeof RowLimitCode)[keyof typeof RowLimitCode]

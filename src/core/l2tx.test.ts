@@ -7,8 +7,12 @@ import { L2_BRIDGE_ADDRESS } from './constants.ts'
 import { isL2kitError } from './errors.ts'
 import { keccak256 } from './hash.ts'
 import {
+  checkRowLimits,
   decodeRawTransaction,
+  decodeRawTransactionUnrecovered,
   encodeRawTransaction,
+  MAX_ROW_GAS_LIMIT,
+  MAX_ROW_NONCE,
   operationToCall,
   recoverSender,
   signingHash,
@@ -138,7 +142,8 @@ describe('decodeRawTransaction / encodeRawTransaction against viem-signed transa
     ]
     for (const c of cases) {
       const raw = await signOp(ops[0] as L2Operation, c.type === 'legacy' ? 'legacy' : 'eip1559', 1, c)
-      const d = decodeRawTransaction(raw, { chainId: CHAIN_ID })
+      // Beyond the row limits (tested below): the codec itself still round-trips them exactly.
+      const d = decodeRawTransaction(raw, { chainId: CHAIN_ID, rowLimits: false })
       expect(bytesToHex(encodeRawTransaction(d.tx, CHAIN_ID))).toBe(raw)
       expect(d.sender).toBe(SENDER)
     }
@@ -149,6 +154,96 @@ describe('decodeRawTransaction / encodeRawTransaction against viem-signed transa
       expect(d.sender).toBe(SENDER)
       expect(bytesToHex(encodeRawTransaction(d.tx, bigChain))).toBe(raw)
     }
+  })
+})
+
+describe('row limits: only transactions a v3 batch row can hold are accepted', () => {
+  const decodeCode = (raw: Hex): string | undefined =>
+    code(() => decodeRawTransaction(raw, { chainId: CHAIN_ID }))
+
+  it('accepts nonces below 2^40 and rejects 2^40 with NONCE_TOO_LARGE (both tx types)', async () => {
+    expect(MAX_ROW_NONCE).toBe(2n ** 40n - 1n)
+    for (const type of ['legacy', 'eip1559'] as const) {
+      const ok = await signOp(ops[0] as L2Operation, type, 2 ** 40 - 1)
+      expect(decodeRawTransaction(ok, { chainId: CHAIN_ID }).tx.nonce).toBe(2n ** 40n - 1n)
+      const tooLarge = await signOp(ops[0] as L2Operation, type, 2 ** 40)
+      expect(decodeCode(tooLarge)).toBe('NONCE_TOO_LARGE')
+      expect(code(() => decodeRawTransactionUnrecovered(tooLarge, { chainId: CHAIN_ID }))).toBe(
+        'NONCE_TOO_LARGE',
+      )
+      expect(decodeRawTransaction(tooLarge, { chainId: CHAIN_ID, rowLimits: false }).tx.nonce).toBe(2n ** 40n)
+    }
+  })
+
+  it('accepts gas limits below 2^32 and rejects 2^32 with GAS_LIMIT_TOO_LARGE (both tx types)', async () => {
+    expect(MAX_ROW_GAS_LIMIT).toBe(2n ** 32n - 1n)
+    for (const type of ['legacy', 'eip1559'] as const) {
+      const ok = await signOp(ops[2] as L2Operation, type, 1, { gas: 2n ** 32n - 1n })
+      expect(decodeRawTransaction(ok, { chainId: CHAIN_ID }).tx.gasLimit).toBe(2n ** 32n - 1n)
+      expect(decodeCode(await signOp(ops[2] as L2Operation, type, 1, { gas: 2n ** 32n }))).toBe(
+        'GAS_LIMIT_TOO_LARGE',
+      )
+      expect(decodeCode(await signOp(ops[2] as L2Operation, type, 1, { gas: 2n ** 64n - 1n }))).toBe(
+        'GAS_LIMIT_TOO_LARGE',
+      )
+    }
+  })
+
+  it('rejects each fee field that is not a packed amount with FEE_NOT_PACKABLE, naming the field', async () => {
+    const unpackable = 2n ** 64n + 1n // 20 significant digits, no trailing zero
+    const packableHuge = 10n ** 30n // 1e30: huge but packable
+    const legacyOk = await signOp(ops[0] as L2Operation, 'legacy', 1, {
+      gasPrice: packableHuge,
+    } as Partial<TransactionSerializable>)
+    expect(decodeRawTransaction(legacyOk, { chainId: CHAIN_ID }).tx.fees).toEqual({
+      type: 'legacy',
+      gasPrice: packableHuge,
+    })
+    const edge = await signOp(ops[0] as L2Operation, 'eip1559', 1, {
+      maxFeePerGas: 2n ** 64n - 1n,
+      maxPriorityFeePerGas: 2n ** 64n - 1n,
+    })
+    expect(decodeCode(edge)).toBeUndefined()
+    const cases: [Partial<TransactionSerializable>, TxShape, string][] = [
+      [{ gasPrice: unpackable } as Partial<TransactionSerializable>, 'legacy', 'gasPrice'],
+      [{ maxFeePerGas: unpackable, maxPriorityFeePerGas: 0n }, 'eip1559', 'maxFeePerGas'],
+      [{ maxFeePerGas: packableHuge, maxPriorityFeePerGas: unpackable }, 'eip1559', 'maxPriorityFeePerGas'],
+    ]
+    for (const [overrides, type, field] of cases) {
+      const raw = await signOp(ops[0] as L2Operation, type, 1, overrides)
+      let caught: unknown
+      try {
+        decodeRawTransaction(raw, { chainId: CHAIN_ID })
+      } catch (error) {
+        caught = error
+      }
+      expect(isL2kitError(caught, 'FEE_NOT_PACKABLE')).toBe(true)
+      if (!isL2kitError(caught)) return
+      expect(caught.message).toContain(field)
+      expect(caught.message).toMatch(/m \* 10\^e with m < 2\^64/)
+      expect(caught.details).toMatchObject({
+        field,
+        value: unpackable.toString(),
+        suggestedBelow: '18446744073709551610',
+      })
+      expect(decodeRawTransaction(raw, { chainId: CHAIN_ID, rowLimits: false }).sender).toBe(SENDER)
+    }
+  })
+
+  it('checks an L2Tx directly, with messages that state the limit', () => {
+    const base: L2Tx = {
+      nonce: 0n,
+      gasLimit: 21_000n,
+      fees: { type: 'legacy', gasPrice: 1n },
+      op: ops[0] as L2Operation,
+      signature: { r: 1n, s: 1n, yParity: 0 },
+    }
+    expect(() => checkRowLimits(base)).not.toThrow()
+    expect(() => checkRowLimits({ ...base, nonce: 2n ** 40n })).toThrow(/below 2\^40/)
+    expect(() => checkRowLimits({ ...base, gasLimit: 2n ** 32n })).toThrow(/below 2\^32/)
+    expect(() =>
+      checkRowLimits({ ...base, fees: { type: 'legacy', gasPrice: 123456789012345678901n } }),
+    ).toThrow(/gasPrice 123456789012345678901 wei/)
   })
 })
 

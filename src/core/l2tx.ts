@@ -13,7 +13,7 @@
  * sustain well over 10k tx/s on one core.
  */
 
-import { packAmount } from './amount.ts'
+import { isPackable, nearestPackableAmounts, packAmount } from './amount.ts'
 import {
   bigintToBytes,
   bytesToAddress,
@@ -23,8 +23,8 @@ import {
   minimalByteLength,
   writeBigintBE,
 } from './bytes.ts'
-import { L2_BRIDGE_ADDRESS, L2_TOKEN_ADDRESS_PREFIX, MAX_TOKENS, SELECTORS } from './constants.ts'
-import { L2kitError } from './errors.ts'
+import { L2_BRIDGE_ADDRESS, L2_TOKEN_ADDRESS_PREFIX, SELECTORS } from './constants.ts'
+import { L2kitError, RowLimitCode } from './errors.ts'
 import { keccak256 } from './hash.ts'
 import { recoverAddressFromBytes, signatureProblem } from './signature.ts'
 import { l2TokenAddress } from './tokenAddress.ts'
@@ -34,7 +34,15 @@ import type { Address, Hex, L2Operation, L2Tx, Signature } from './types.ts'
 export const DEFAULT_MAX_TX_BYTES = 128 * 1024
 
 /** What decoding needs to know about the chain. */
-export type DecodeTxContext = { chainId: bigint; maxTxBytes?: number | undefined }
+export type DecodeTxContext = {
+  chainId: bigint
+  maxTxBytes?: number | undefined
+  /**
+   * Apply `checkRowLimits` (default true): what the sequencer must do. False only for tools that need
+   * transactions no batch row can hold, e.g. L1 executor vectors with 32-byte fees.
+   */
+  rowLimits?: boolean | undefined
+}
 
 /** A decoded transaction whose sender is not recovered yet. */
 export type UnrecoveredTransaction = {
@@ -378,6 +386,65 @@ export function operationToCall(op: L2Operation): { to: Address; value: bigint; 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Row limits
+
+/** Largest nonce a v3 batch row holds (a u40 field). */
+export const MAX_ROW_NONCE = (1n << 40n) - 1n
+/** Largest gas limit a v3 batch row holds (a u32 field). Every operation uses at most 70k gas. */
+export const MAX_ROW_GAS_LIMIT = (1n << 32n) - 1n
+
+function feeNotPackable(field: string, value: bigint): never {
+  const { below, above } = nearestPackableAmounts(value)
+  throw new L2kitError(
+    RowLimitCode.feeNotPackable,
+    `${field} ${value} wei cannot be written into a batch row: fees must be m * 10^e with m < 2^64 ` +
+      `(any fee below 2^64 wei, about 18.4 ETH per gas, qualifies). Round it, e.g. to ${below}` +
+      `${above === undefined ? '' : ` or ${above}`}.`,
+    {
+      details: {
+        field,
+        value: value.toString(),
+        suggestedBelow: below.toString(),
+        ...(above === undefined ? {} : { suggestedAbove: above.toString() }),
+      },
+    },
+  )
+}
+
+/**
+ * Throws unless the transaction fits one row of batch format v3 (docs/fraud-proofs.md): `NONCE_TOO_LARGE`
+ * (nonce >= 2^40), `GAS_LIMIT_TOO_LARGE` (gasLimit >= 2^32), `FEE_NOT_PACKABLE` (a fee that is not a packed
+ * amount, src/core/amount.ts). The amount's limit (`AMOUNT_NOT_PACKABLE`) is checked where the call is decoded.
+ * `decodeRawTransaction` applies it, so the sequencer never accepts a transaction a row cannot hold.
+ */
+export function checkRowLimits(tx: Pick<L2Tx, 'nonce' | 'gasLimit' | 'fees'>): void {
+  if (tx.nonce > MAX_ROW_NONCE) {
+    throw new L2kitError(
+      RowLimitCode.nonceTooLarge,
+      `nonce ${tx.nonce} is too large: this L2 accepts nonces below 2^40 (${MAX_ROW_NONCE + 1n}) so that every ` +
+        'transaction fits a batch row',
+      { details: { nonce: tx.nonce.toString(), max: MAX_ROW_NONCE.toString() } },
+    )
+  }
+  if (tx.gasLimit > MAX_ROW_GAS_LIMIT) {
+    throw new L2kitError(
+      RowLimitCode.gasLimitTooLarge,
+      `gas limit ${tx.gasLimit} is too large: this L2 accepts gas limits below 2^32 (${MAX_ROW_GAS_LIMIT + 1n}); ` +
+        'every supported operation uses at most 70000 gas',
+      { details: { gasLimit: tx.gasLimit.toString(), max: MAX_ROW_GAS_LIMIT.toString() } },
+    )
+  }
+  const fees = tx.fees
+  if (fees.type === 'legacy') {
+    if (!isPackable(fees.gasPrice)) feeNotPackable('gasPrice', fees.gasPrice)
+  } else {
+    if (!isPackable(fees.maxFeePerGas)) feeNotPackable('maxFeePerGas', fees.maxFeePerGas)
+    if (!isPackable(fees.maxPriorityFeePerGas))
+      feeNotPackable('maxPriorityFeePerGas', fees.maxPriorityFeePerGas)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
 function checkSizes(tx: L2Tx): void {
@@ -426,7 +493,7 @@ function checkSignature(sig: Signature): void {
  * Decodes and checks a wallet-signed raw transaction for this L2 and recovers its sender.
  * Errors (`L2kitError` codes): TX_TOO_LARGE, MALFORMED_TRANSACTION, UNSUPPORTED_TX_TYPE, WRONG_CHAIN_ID,
  * UNPROTECTED_TX, ACCESS_LIST_UNSUPPORTED, CONTRACT_CREATION_UNSUPPORTED, UNSUPPORTED_CALL, AMOUNT_NOT_PACKABLE,
- * INVALID_SIGNATURE. No state checks.
+ * NONCE_TOO_LARGE, GAS_LIMIT_TOO_LARGE, FEE_NOT_PACKABLE (`checkRowLimits`), INVALID_SIGNATURE. No state checks.
  */
 export function decodeRawTransaction(rawInput: Uint8Array | Hex, ctx: DecodeTxContext): DecodedTransaction {
   const d = decodeRawTransactionUnrecovered(rawInput, ctx)
@@ -449,8 +516,9 @@ export function decodeRawTransactionUnrecovered(
   const raw = toBytes(rawInput, ctx.maxTxBytes ?? DEFAULT_MAX_TX_BYTES)
   if (raw.length === 0) malformed('empty transaction')
   const first = raw[0] as number
-  if (first === 0x02) return decode1559(raw, ctx.chainId)
-  if (first >= 0xc0) return decodeLegacy(raw, ctx.chainId)
+  const rowLimits = ctx.rowLimits ?? true
+  if (first === 0x02) return decode1559(raw, ctx.chainId, rowLimits)
+  if (first >= 0xc0) return decodeLegacy(raw, ctx.chainId, rowLimits)
   if (first >= 0x80) malformed('not a transaction: an RLP string where a list or a type byte belongs')
   const names: Record<number, string> = {
     1: 'EIP-2930 access-list transactions (type 1)',
@@ -494,7 +562,7 @@ function wrongChain(got: bigint, expected: bigint): never {
   )
 }
 
-function decodeLegacy(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction {
+function decodeLegacy(raw: Uint8Array, chainId: bigint, rowLimits: boolean): UnrecoveredTransaction {
   const { items, start } = outerList(raw, 0)
   if (items.length !== 9) malformed(`a legacy transaction has 9 fields, got ${items.length}`)
   const it = items as [RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem, RlpItem]
@@ -520,6 +588,7 @@ function decodeLegacy(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction 
   const yParity = Number((v - 35n) & 1n) as 0 | 1
   if (txChainId !== chainId) wrongChain(txChainId, chainId)
   const op = classify(destination(raw, toItem), value, data)
+  if (rowLimits) checkRowLimits({ nonce, gasLimit, fees: { type: 'legacy', gasPrice } })
   const signature: Signature = { r, s, yParity }
   checkSignature(signature)
 
@@ -542,7 +611,7 @@ function decodeLegacy(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction 
   }
 }
 
-function decode1559(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction {
+function decode1559(raw: Uint8Array, chainId: bigint, rowLimits: boolean): UnrecoveredTransaction {
   const { items, start } = outerList(raw, 1)
   if (items.length !== 12) malformed(`an EIP-1559 transaction has 12 fields, got ${items.length}`)
   const it = items as [
@@ -583,6 +652,8 @@ function decode1559(raw: Uint8Array, chainId: bigint): UnrecoveredTransaction {
     throw new L2kitError('INVALID_SIGNATURE', `yParity must be 0 or 1, got ${yParityValue}`)
   const yParity = Number(yParityValue) as 0 | 1
   const op = classify(destination(raw, toItem), value, data)
+  if (rowLimits)
+    checkRowLimits({ nonce, gasLimit, fees: { type: 'eip1559', maxFeePerGas, maxPriorityFeePerGas } })
   const signature: Signature = { r, s, yParity }
   checkSignature(signature)
 
