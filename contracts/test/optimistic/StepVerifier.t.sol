@@ -57,6 +57,10 @@ contract StepVerifierHarness {
         return StepVerifier.executeRow(pre, row, ctx, witness);
     }
 
+    function decodeWitness(bytes memory witness) external pure returns (StepVerifier.StepWitness memory) {
+        return StepVerifier.decodeWitness(witness);
+    }
+
     /// @dev Gas of `executeRow` alone, measured in this fresh call frame (the test contract's own memory is large,
     ///      so measuring there would add its memory-expansion cost). Includes `abi.decode` of the witness.
     function executeRowGas(
@@ -865,6 +869,71 @@ contract StepVerifierTest is StepModel {
         (bool ok, L2TxLib.Tx memory d) = StepVerifier.decodeTxRow(_txRow(t));
         assertTrue(ok, "decodes");
         assertEq(keccak256(abi.encode(d)), keccak256(abi.encode(t)), "round trip");
+    }
+
+    // ============================================================================== witness decoding
+
+    /// @dev A pseudo-random encoded StepWitness: every word random, the narrow fields masked to their types.
+    function _randomWitness(uint256 seed) internal pure returns (bytes memory encoded) {
+        encoded = new bytes(StepVerifier.WITNESS_LENGTH);
+        for (uint256 k = 0; k < 504; k++) {
+            uint256 v = uint256(keccak256(abi.encode(seed, k)));
+            if (k == 3 || k == 57 || k == 102 || k == 500 || k == 501) v &= type(uint160).max;
+            if (k == 4 || k == 58 || k == 103) v &= type(uint64).max;
+            if (k == 502) v &= type(uint16).max;
+            assembly ("memory-safe") {
+                mstore(add(add(encoded, 0x20), shl(5, k)), v)
+            }
+        }
+    }
+
+    function testFuzz_decodeWitnessEqualsAbiDecode(uint256 seed) public view {
+        bytes memory encoded = _randomWitness(seed);
+        StepVerifier.StepWitness memory fast = harness.decodeWitness(encoded);
+        StepVerifier.StepWitness memory reference_ = abi.decode(encoded, (StepVerifier.StepWitness));
+        assertEq(keccak256(abi.encode(fast)), keccak256(encoded), "re-encodes to the input");
+        assertEq(keccak256(abi.encode(fast)), keccak256(abi.encode(reference_)), "same as abi.decode");
+        // Spot checks of fields in every part (the encoding is field by field in declaration order).
+        assertEq(fast.tx.vault.siblings[31], reference_.tx.vault.siblings[31]);
+        assertEq(fast.tx.withdrawalSiblings[0], reference_.tx.withdrawalSiblings[0]);
+        assertEq(fast.recipient.siblings[159], reference_.recipient.siblings[159]);
+        assertEq(fast.deposit.amount, reference_.deposit.amount);
+    }
+
+    function test_decodeWitnessLocalUseAndAllocation() public pure {
+        bytes memory encoded = _randomWitness(1);
+        StepVerifier.StepWitness memory w = StepVerifier.decodeWitness(encoded);
+        // Memory allocated afterwards must not overlap the decoded heads.
+        bytes memory later = new bytes(2048);
+        for (uint256 i = 0; i < later.length; i++) {
+            later[i] = 0xff;
+        }
+        assertEq(keccak256(abi.encode(w)), keccak256(encoded), "intact after later allocations");
+    }
+
+    function abiDecodeWitness(bytes memory encoded) external pure returns (StepVerifier.StepWitness memory) {
+        return abi.decode(encoded, (StepVerifier.StepWitness));
+    }
+
+    function test_revert_witnessNotCanonical() public view {
+        uint16[9] memory words = [uint16(3), 57, 102, 500, 501, 4, 58, 103, 502];
+        uint16[9] memory widths = [uint16(160), 160, 160, 160, 160, 64, 64, 64, 16];
+        for (uint256 i = 0; i < words.length; i++) {
+            bytes memory encoded = _randomWitness(i);
+            uint256 k = words[i];
+            uint256 bit = uint256(1) << widths[i];
+            assembly ("memory-safe") {
+                let p := add(add(encoded, 0x20), shl(5, k))
+                mstore(p, or(mload(p), bit))
+            }
+            (bool ok, bytes memory ret) =
+                address(harness).staticcall(abi.encodeCall(StepVerifierHarness.decodeWitness, (encoded)));
+            assertFalse(ok, "reverts");
+            assertEq(keccak256(ret), keccak256(abi.encodeWithSelector(StepVerifier.WitnessNotCanonical.selector)));
+            // abi.decode rejects the same encoding (without data).
+            (ok,) = address(this).staticcall(abi.encodeCall(this.abiDecodeWitness, (encoded)));
+            assertFalse(ok, "abi.decode reverts too");
+        }
     }
 
     // ============================================================================== wrong witnesses (tx rows)
