@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {DevToken} from "../../src/common/DevToken.sol";
 import {IPortal} from "../../src/optimistic/IPortal.sol";
 import {L2TxLib} from "../../src/optimistic/L2TxLib.sol";
+import {Portal} from "../../src/optimistic/Portal.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
 import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
@@ -564,6 +566,50 @@ contract StepVerifierTest is StepModel {
             row[positions[k]] = 0x01;
             _assertHeader(harness.executeRow(pre, row, _ctx(), ""), pre);
         }
+    }
+
+    /// @dev The real Portal: deposit hashes (`depositHashAt`) and the token registry (`tokenAt`) as StepVerifier
+    ///      reads them, through deposits of ETH and of a freshly registered ERC-20, then a token withdrawal.
+    function test_realPortal_depositsAndTokenWithdrawal() public {
+        Portal real = new Portal();
+        address depositor = address(0xDE90);
+        address[] memory holders = new address[](1);
+        holders[0] = depositor;
+        DevToken token = new DevToken("Dev Token", "DEV", 18, holders, 1_000 ether);
+        vm.deal(depositor, 10 ether);
+        vm.startPrank(depositor);
+        real.depositETH{value: 2 ether}(alice);
+        token.approve(address(real), 100 ether);
+        real.depositERC20(address(token), alice, 100 ether);
+        vm.stopPrank();
+
+        StepVerifier.StepContext memory ctx = _ctx();
+        ctx.portal = IPortal(address(real));
+        ctx.batchDepositCountAfter = 2;
+        Model memory m = _genesis();
+        StepVerifier.Deposit[2] memory ds = [
+            StepVerifier.Deposit({from: depositor, to: alice, tokenIndex: 0, amount: 2 ether}),
+            StepVerifier.Deposit({from: depositor, to: alice, tokenIndex: 1, amount: 100 ether})
+        ];
+        for (uint256 i = 0; i < 2; i++) {
+            (StepVerifier.StepWitness memory dw, Model memory next) = _depositWitness(m, ds[i]);
+            _assertHeader(harness.executeRow(_header(m), _depositRow(), ctx, abi.encode(dw)), _header(next));
+            m = next;
+        }
+        // A deposit the portal does not hold (wrong amount) is refused.
+        (StepVerifier.StepWitness memory bad,) = _depositWitness(_genesis(), ds[0]);
+        bad.deposit.amount = 3 ether;
+        vm.expectPartialRevert(StepVerifier.DepositMismatch.selector);
+        harness.executeRow(_header(_genesis()), _depositRow(), ctx, abi.encode(bad));
+
+        L2TxLib.Tx memory t = _tx(3, 1, address(0xE1), 40 ether, 0, true, ALICE_KEY);
+        (StepVerifier.StepWitness memory w, Model memory post, bool applied) =
+            _txWitness(m, t, alice, _fee(t), address(token));
+        assertTrue(applied);
+        _assertHeader(harness.executeRow(_header(m), _txRow(t), ctx, abi.encode(w)), _header(post));
+        // The leaf names the registered L1 token: with another token it would be another root.
+        (, Model memory other,) = _txWitness(m, t, alice, _fee(t), address(0xBAD));
+        assertTrue(_header(other).withdrawalsRoot != _header(post).withdrawalsRoot);
     }
 
     // ============================================================================== block end and other rows
