@@ -44,9 +44,8 @@ library DataSource {
         returns (bytes memory)
     {
         checkSource(recordedHash, isBlob, p);
-        return isBlob
-            ? readBlob(p.versionedHashes, dataOffset, length, p.range)
-            : readCalldata(p.data, dataOffset, length);
+        return
+            isBlob ? readBlob(p.versionedHashes, dataOffset, length, p.range) : readCalldata(p.data, dataOffset, length);
     }
 
     /// @notice The data length of the source with `recordedHash`: blob → the payload's uint32 length prefix (proven
@@ -110,7 +109,11 @@ library DataSource {
     }
 
     /// @notice `data[dataOffset : dataOffset + length]`; `ReadPastEnd` when it does not lie inside `data`.
-    function readCalldata(bytes calldata data, uint256 dataOffset, uint256 length) internal pure returns (bytes memory) {
+    function readCalldata(bytes calldata data, uint256 dataOffset, uint256 length)
+        internal
+        pure
+        returns (bytes memory)
+    {
         if (length == 0) revert EmptyRead();
         if (dataOffset > data.length || length > data.length - dataOffset) {
             revert ReadPastEnd(dataOffset, length, data.length);

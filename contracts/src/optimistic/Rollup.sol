@@ -8,6 +8,7 @@ import {DataSource} from "./DataSource.sol";
 import {IPortal} from "./IPortal.sol";
 import {IRollup} from "./IRollup.sol";
 import {StateCommitment} from "./StateCommitment.sol";
+import {StepVerifier} from "./StepVerifier.sol";
 
 /// @title Rollup
 /// @notice L1 record of l2kit's optimistic rollup: the batcher appends batches of L2 blocks (data in blobs or in
@@ -463,6 +464,35 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         _settle(proposalIndex, KIND_STEP_COUNT, proven, won);
     }
 
+    /// @notice Challenge kind 3: re-executes step `step` (row `step − 1` of the batch) on L1 from the pre-state
+    ///         `pre` (the preimage of trace leaf `step − 1`) with `witness` (`StepVerifier`) and wins iff the
+    ///         resulting commitment differs from trace leaf `step`. Exactly `challengeBond`, inside the window,
+    ///         proposal not deleted. A wrong witness, opening or preimage reverts (it costs nothing but gas).
+    /// @param proposalIndex The challenged proposal.
+    /// @param step The step, `1..stepCount`.
+    /// @param pre Preimage of leaf `step − 1`.
+    /// @param traceProof Leaves `step − 1` and `step`: data bytes [32·(step − 1), +64) of the trace (blob: its
+    ///        versioned hashes and the openings of payload [4 + 32·(step − 1), +64); calldata: the whole trace).
+    /// @param rowProof Row `step − 1`: data bytes [27 + 124·(step − 1), +124) of the batch (blob: versioned hashes
+    ///        and openings, exactly 4 field elements; calldata: the whole batch data).
+    /// @param witness `abi.encode(StepVerifier.StepWitness)` for the row (zero parts where the row does not reach).
+    /// @return won Whether the challenge won.
+    function challengeStep(
+        uint256 proposalIndex,
+        uint64 step,
+        StateCommitment.StateHeader calldata pre,
+        DataSource.DataProof calldata traceProof,
+        DataSource.DataProof calldata rowProof,
+        bytes calldata witness
+    ) external payable nonReentrant returns (bool won) {
+        Proposal storage proposal = _openChallenge(proposalIndex);
+        uint256 stepCount = proposal.stepCount;
+        if (step == 0 || step > stepCount) revert InvalidStep(step, stepCount);
+        bytes32 claimed = _claimedStep(proposal, step, pre, traceProof);
+        won = _executeStep(proposal.batchIndex, step, pre, rowProof, witness) != claimed;
+        _settle(proposalIndex, KIND_STEP, step, won);
+    }
+
     /// @notice Pays `msg.sender` what settled challenges owe it (challenge wins, and challenge bonds lost to it as
     ///         a proposer).
     function withdrawPayout() external nonReentrant {
@@ -691,6 +721,42 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Opens trace leaves `step − 1` and `step`, checks `pre` against the first, returns the second.
+    function _claimedStep(
+        Proposal storage proposal,
+        uint256 step,
+        StateCommitment.StateHeader calldata pre,
+        DataSource.DataProof calldata traceProof
+    ) private view returns (bytes32 claimed) {
+        bytes memory leaves = DataSource.read(
+            proposal.traceHash, proposal.traceIsBlob, LEAF_BYTES * (step - 1), 2 * LEAF_BYTES, traceProof
+        );
+        bytes32 before;
+        assembly ("memory-safe") {
+            before := mload(add(leaves, 0x20))
+            claimed := mload(add(leaves, 0x40))
+        }
+        bytes32 supplied = StateCommitment.commitment(pre);
+        if (supplied != before) revert PreStateMismatch(before, supplied);
+    }
+
+    /// @dev Commitment after row `step − 1` of batch `batchIndex` applied to `pre` (StepVerifier).
+    function _executeStep(
+        uint256 batchIndex,
+        uint256 step,
+        StateCommitment.StateHeader calldata pre,
+        DataSource.DataProof calldata rowProof,
+        bytes calldata witness
+    ) private view returns (bytes32) {
+        Batch storage batch = _batches[batchIndex];
+        bytes memory row =
+            DataSource.read(batch.dataHash, batch.isBlob, HEADER_BYTES + ROW_BYTES * (step - 1), ROW_BYTES, rowProof);
+        StepVerifier.StepContext memory ctx = StepVerifier.StepContext({
+            chainId: l2ChainId, baseFee: l2BaseFee, batchDepositCountAfter: batch.depositCountAfter, portal: portal
+        });
+        return StateCommitment.commitment(StepVerifier.executeRow(pre, row, ctx, witness));
+    }
+
     /// @dev The step count batch `batchIndex` proves given the pre-state's block number: its row count if it is
     ///      valid (docs/fraud-proofs.md "Validity"), else 0.
     function _provenStepCount(
@@ -712,8 +778,11 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if ((word >> 40) & type(uint112).max != 0) return 0;
         uint256 rowCount = (word >> 152) & type(uint32).max;
         if (rowCount == 0 || dataLength != HEADER_BYTES + ROW_BYTES * rowCount) return 0;
-        if (isBlob && dataLength + BlobData.LENGTH_PREFIX_BYTES
-                > batchProof.versionedHashes.length * BlobData.DATA_BYTES_PER_BLOB) return 0;
+        if (
+            isBlob
+                && dataLength + BlobData.LENGTH_PREFIX_BYTES
+                    > batchProof.versionedHashes.length * BlobData.DATA_BYTES_PER_BLOB
+        ) return 0;
         if ((word >> 184) & type(uint64).max != uint256(preBlockNumber) + 1) return 0;
         uint256 lastRow = HEADER_BYTES + ROW_BYTES * (rowCount - 1);
         bytes memory row = isBlob

@@ -6,9 +6,14 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {BlobData} from "../../src/common/BlobData.sol";
 import {DataSource} from "../../src/optimistic/DataSource.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
+import {L2TxLib} from "../../src/optimistic/L2TxLib.sol";
 import {Rollup} from "../../src/optimistic/Rollup.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
-import {EthRejecter} from "../utils/Mocks.sol";
+import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
+import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
+import {MerkleTree} from "../utils/MerkleTree.sol";
+import {EthRejecter, RollupHarness} from "../utils/Mocks.sol";
+import {StepModel, VmSigner} from "./StepVerifier.t.sol";
 import {ChallengeVectors} from "../vectors/ChallengeVectors.sol";
 import {OptimisticFixture} from "./Fixture.sol";
 
@@ -294,8 +299,12 @@ contract ChallengeTest is ChallengeBase {
         appendCalldataBatch();
         uint256 p = proposeBlobTrace(0, 2, endHeader(), T_BAD_LEN_VH0);
         // Leaves are right: bounds 1 and 2 lose.
-        assertFalse(challengeBound(p, 1, T_BAD_LEN_VH0, traceRange(T_BAD_LEN_C0, T_BAD_LEN_VALUES, T_BAD_LEN_PROOFS, 1)));
-        assertFalse(challengeBound(p, 2, T_BAD_LEN_VH0, traceRange(T_BAD_LEN_C0, T_BAD_LEN_VALUES, T_BAD_LEN_PROOFS, 2)));
+        assertFalse(
+            challengeBound(p, 1, T_BAD_LEN_VH0, traceRange(T_BAD_LEN_C0, T_BAD_LEN_VALUES, T_BAD_LEN_PROOFS, 1))
+        );
+        assertFalse(
+            challengeBound(p, 2, T_BAD_LEN_VH0, traceRange(T_BAD_LEN_C0, T_BAD_LEN_VALUES, T_BAD_LEN_PROOFS, 2))
+        );
         uint256 deadBefore = DEAD.balance;
         vm.expectEmit(address(rollup));
         emit ChallengeWon(p, 1, challenger, 0, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
@@ -358,7 +367,9 @@ contract ChallengeTest is ChallengeBase {
         // Another blob's versioned hashes: not this trace.
         bytes32 wrongHash = keccak256(abi.encodePacked(T_BAD_LEN_VH0));
         vm.expectRevert(
-            abi.encodeWithSelector(DataSource.SourceHashMismatch.selector, keccak256(abi.encodePacked(T_GOOD_VH0)), wrongHash)
+            abi.encodeWithSelector(
+                DataSource.SourceHashMismatch.selector, keccak256(abi.encodePacked(T_GOOD_VH0)), wrongHash
+            )
         );
         rollup.challengeTraceBounds{value: CHALLENGE_BOND}(p, 0, blobProof(one(T_BAD_LEN_VH0), r0));
         // A forged value for element 0 (claims length 128).
@@ -412,7 +423,7 @@ contract ChallengeTest is ChallengeBase {
     }
 
     function bValidLastRow() internal pure returns (BlobData.RangeProof memory) {
-        return rangeOf(B_VALID_C0, B_VALID_VALUES, B_VALID_PROOFS, 1, 4);
+        return rangeOf(B_VALID_C0, B_VALID_VALUES, B_VALID_PROOFS, 9, 4);
     }
 
     function test_stepCountOfAValidBlobBatch() public {
@@ -457,8 +468,7 @@ contract ChallengeTest is ChallengeBase {
         uint256 b = appendBlobBatch(two(B_TWO_VH0, B_TWO_VH1));
         DataSource.DataProof memory head =
             blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
-        BlobData.RangeProof memory lastRow =
-            rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
+        BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
         uint256 p = proposeSteps(b, 1024, endHeader());
         assertFalse(challengeCount(p, genesisHeader(), head, lastRow), "valid, 1024 rows");
 
@@ -734,14 +744,10 @@ contract ChallengeTest is ChallengeBase {
         uint256 b = appendData(data);
         EthRejecter rejecter = new EthRejecter();
         StateCommitment.StateHeader memory end = endHeader();
-        rejecter.propose{value: BOND}(
-            rollup, b, keccak256(data), end, traceFor(commitment(genesisHeader()), 1, end)
-        );
+        rejecter.propose{value: BOND}(rollup, b, keccak256(data), end, traceFor(commitment(genesisHeader()), 1, end));
         assertFalse(challengeCount(0, genesisHeader(), calldataProof(data), noRange()), "lost, credited");
         assertEq(rollup.payouts(address(rejecter)), CHALLENGE_BOND);
-        vm.expectRevert(
-            abi.encodeWithSelector(Rollup.PayoutTransferFailed.selector, address(rejecter), CHALLENGE_BOND)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Rollup.PayoutTransferFailed.selector, address(rejecter), CHALLENGE_BOND));
         rejecter.withdrawPayout(rollup);
         assertEq(rollup.payouts(address(rejecter)), CHALLENGE_BOND, "still owed");
     }
@@ -800,5 +806,299 @@ contract ChallengeTest is ChallengeBase {
         }
         uint256 owed = rollup.payouts(challenger) + rollup.payouts(proposer);
         assertEq(address(rollup).balance, bondsHeld + owed);
+    }
+}
+
+/// @notice Challenge kind 3 against states built by StepVerifier's test model (real trees, real signatures): honest
+///         traces survive every step, a wrong leaf loses the proposal, wrong evidence reverts. The rollup is
+///         redeployed with the model's genesis.
+contract ChallengeStepTest is ChallengeBase, StepModel {
+    VmSigner internal constant signer = VmSigner(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    struct Run {
+        bytes data;
+        bytes trace;
+        StateCommitment.StateHeader[] headers;
+        bytes[] witnesses;
+    }
+
+    uint256 internal aliceKey = uint256(keccak256("alice"));
+    address internal dave = makeAddr("dave");
+    address internal l1Recipient = makeAddr("l1 recipient");
+
+    function setUp() public override {
+        super.setUp();
+        vm.startPrank(deployer);
+        portal = new Portal();
+        rollup = new RollupHarness(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, _header(_genesis()), L2_CHAIN_ID, L2_BASE_FEE
+        );
+        portal.initialize(address(rollup));
+        vm.stopPrank();
+    }
+
+    function signedTx(uint8 kind, address to, uint256 amount, uint64 nonce)
+        internal
+        view
+        returns (L2TxLib.Tx memory t)
+    {
+        t.nonce = nonce;
+        t.gasLimit = 100_000;
+        t.feeType = L2TxLib.FEE_EIP1559;
+        t.maxFeePerGas = 3 gwei;
+        t.maxPriorityFeePerGas = 1 gwei; // base fee 1 gwei: 2 gwei paid
+        t.kind = kind;
+        t.to = to;
+        t.amount = amount;
+        (uint8 v, bytes32 r, bytes32 s) = signer.sign(aliceKey, L2TxLib.signingHash(t, L2_CHAIN_ID));
+        t.r = uint256(r);
+        t.s = uint256(s);
+        t.yParity = v - 27;
+        if (t.s > L2TxLib.SECP256K1_HALF_N) {
+            t.s = L2TxLib.SECP256K1_N - t.s;
+            t.yParity ^= 1;
+        }
+    }
+
+    /// Batch [deposit #0 (alice, 10 ether), alice → dave (new account) 1 ether, alice withdraws 2 ether to L1,
+    /// block end]: its data, honest headers L0..L4, witnesses and trace.
+    function txBatch() internal returns (Run memory run) {
+        vm.prank(alice);
+        portal.depositETH{value: 10 ether}(alice);
+        L2TxLib.Tx memory transfer = signedTx(L2TxLib.KIND_ETH_TRANSFER, dave, 1 ether, 0);
+        L2TxLib.Tx memory withdrawal = signedTx(L2TxLib.KIND_WITHDRAW_ETH, l1Recipient, 2 ether, 1);
+        run.data = bytes.concat(
+            abi.encodePacked(uint8(3), uint64(1), uint32(4), bytes14(0)),
+            _depositRow(),
+            _txRow(transfer),
+            _txRow(withdrawal),
+            _blockEndRow(1234)
+        );
+        run.headers = new StateCommitment.StateHeader[](5);
+        run.witnesses = new bytes[](5);
+        Model memory m = _genesis();
+        run.headers[0] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 10 ether}));
+        run.witnesses[1] = abi.encode(w);
+        run.headers[1] = _header(m);
+        bool applied;
+        (w, m, applied) = _txWitness(m, transfer, alice, TxExecutor.gasOf(transfer.kind) * 2 gwei, address(0));
+        assertTrue(applied, "transfer applies");
+        run.witnesses[2] = abi.encode(w);
+        run.headers[2] = _header(m);
+        (w, m, applied) = _txWitness(m, withdrawal, alice, TxExecutor.gasOf(withdrawal.kind) * 2 gwei, address(0));
+        assertTrue(applied, "withdrawal applies");
+        run.witnesses[3] = abi.encode(w);
+        run.headers[3] = _header(m);
+        m.blockNumber++;
+        run.headers[4] = _header(m);
+        run.trace = traceOfHeaders(run.headers);
+    }
+
+    function traceOfHeaders(StateCommitment.StateHeader[] memory hs) internal pure returns (bytes memory trace) {
+        for (uint256 i = 0; i < hs.length; i++) {
+            trace = bytes.concat(trace, StateCommitment.commitment(hs[i]));
+        }
+    }
+
+    function proposeTrace(uint256 batchIndex, StateCommitment.StateHeader memory end, bytes memory trace)
+        internal
+        returns (uint256)
+    {
+        bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
+        vm.prank(proposer);
+        return rollup.proposeCalldata{value: BOND}(batchIndex, dataHash, end, trace);
+    }
+
+    function appendWithDeposits(bytes memory data, uint64 depositCountAfter) internal returns (uint256) {
+        vm.prank(batcher);
+        return rollup.appendBatchCalldata(1, 1, depositCountAfter, data);
+    }
+
+    function challenge(
+        uint256 p,
+        uint64 step,
+        StateCommitment.StateHeader memory pre,
+        DataSource.DataProof memory traceProof,
+        DataSource.DataProof memory rowProof,
+        bytes memory witness
+    ) internal returns (bool won, uint256 gasUsed) {
+        vm.prank(challenger);
+        uint256 before = gasleft();
+        won = rollup.challengeStep{value: CHALLENGE_BOND}(p, step, pre, traceProof, rowProof, witness);
+        gasUsed = before - gasleft();
+    }
+
+    function test_anHonestTraceSurvivesEveryStepAndItsWithdrawalIsPaid() public {
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        uint256 p = proposeTrace(b, run.headers[4], run.trace);
+        string[5] memory labels = [
+            "",
+            "gas: challengeStep, deposit row (calldata batch + trace, lost)",
+            "gas: challengeStep, ETH transfer to a new account (calldata batch + trace, lost)",
+            "gas: challengeStep, ETH withdrawal (calldata batch + trace, lost)",
+            "gas: challengeStep, block end (calldata batch + trace, lost)"
+        ];
+        for (uint64 s = 1; s <= 4; s++) {
+            vm.expectEmit(address(rollup));
+            emit ChallengeLost(p, 3, challenger, s, proposer, CHALLENGE_BOND);
+            (bool won, uint256 gasUsed) =
+                challenge(p, s, run.headers[s - 1], calldataProof(run.trace), calldataProof(run.data), run.witnesses[s]);
+            assertFalse(won, "honest step");
+            emit log_named_uint(labels[s], gasUsed);
+        }
+        assertEq(rollup.payouts(proposer), 4 * CHALLENGE_BOND);
+        passWindow();
+        // The withdrawal the trace's step 3 made is paid against the surviving proposal.
+        Portal.Withdrawal memory w =
+            Portal.Withdrawal({index: 0, sender: alice, recipient: l1Recipient, l1Token: address(0), amount: 2 ether});
+        (uint256[] memory wi, bytes32[] memory wl) = (MerkleTree.one(uint256(0)), MerkleTree.one(withdrawalHash(w)));
+        assertEq(MerkleTree.root(32, wi, wl), run.headers[4].withdrawalsRoot, "model withdrawals root");
+        portal.finalizeWithdrawal(p, w, run.headers[4].accountsRoot, MerkleTree.proof32(0, wi, wl));
+        assertEq(l1Recipient.balance, 2 ether);
+    }
+
+    /// One wrong leaf (dave credited 2 ether instead of 1): step 2 proves it; the steps before it still lose.
+    function test_aWrongStepIsProvenAndTheProposalDeleted() public {
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        StateCommitment.StateHeader[] memory wrong = run.headers;
+        wrong[2].accountsRoot = keccak256("dave got 2 ether");
+        bytes memory trace = traceOfHeaders(wrong);
+        uint256 p = proposeTrace(b, wrong[4], trace);
+        (bool won,) = challenge(p, 1, wrong[0], calldataProof(trace), calldataProof(run.data), run.witnesses[1]);
+        assertFalse(won, "step 1 is right");
+        // Step 3 starts from the wrong leaf 2: its pre-state preimage is the wrong header, and the proposer's own
+        // leaf 3 does not follow from it either.
+        uint256 deadBefore = DEAD.balance;
+        vm.expectEmit(address(rollup));
+        emit ChallengeWon(p, 3, challenger, 2, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
+        uint256 gasUsed;
+        (won, gasUsed) = challenge(p, 2, wrong[1], calldataProof(trace), calldataProof(run.data), run.witnesses[2]);
+        assertTrue(won, "step 2 is wrong");
+        emit log_named_uint("gas: challengeStep, ETH transfer to a new account (calldata, won)", gasUsed);
+        assertEq(DEAD.balance - deadBefore, BOND - BOND / 2);
+        assertTrue(rollup.getProposal(p).deleted && rollup.getProposal(p).slashed);
+        // The honest proposal follows genesis again.
+        uint256 q = proposeTrace(b, run.headers[4], run.trace);
+        assertEq(rollup.parentCommitment(q), rollup.genesisCommitment());
+    }
+
+    function test_challengeStepRevertPaths() public {
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        uint256 p = proposeTrace(b, run.headers[4], run.trace);
+        DataSource.DataProof memory traceProof = calldataProof(run.trace);
+        DataSource.DataProof memory rowProof = calldataProof(run.data);
+        vm.startPrank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidStep.selector, 0, 4));
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 0, run.headers[0], traceProof, rowProof, "");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidStep.selector, 5, 4));
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 5, run.headers[4], traceProof, rowProof, "");
+        bytes32 leaf1 = StateCommitment.commitment(run.headers[1]);
+        bytes32 c0 = StateCommitment.commitment(run.headers[0]);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.PreStateMismatch.selector, leaf1, c0));
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 2, run.headers[0], traceProof, rowProof, run.witnesses[2]);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessLength.selector, 0));
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 2, run.headers[1], traceProof, rowProof, "");
+        vm.expectRevert(
+            abi.encodeWithSelector(DataSource.SourceHashMismatch.selector, keccak256(run.trace), keccak256(run.data))
+        );
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 2, run.headers[1], rowProof, rowProof, run.witnesses[2]);
+        vm.expectRevert(
+            abi.encodeWithSelector(DataSource.SourceHashMismatch.selector, keccak256(run.data), keccak256(run.trace))
+        );
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 2, run.headers[1], traceProof, traceProof, run.witnesses[2]);
+        // The witness of another step: wrong Merkle witnesses revert (StepVerifier's or TxExecutor's errors).
+        vm.expectRevert();
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 3, run.headers[2], traceProof, rowProof, run.witnesses[2]);
+        vm.stopPrank();
+        assertEq(rollup.payouts(proposer), 0, "malformed evidence costs nothing");
+        assertFalse(rollup.getProposal(p).deleted);
+    }
+
+    /// A step count past the batch's rows (kind 2's business) cannot be challenged at a row that does not exist.
+    function test_aStepPastTheBatchCannotBeRead() public {
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        StateCommitment.StateHeader[] memory hs = new StateCommitment.StateHeader[](6);
+        for (uint256 i = 0; i < 5; i++) {
+            hs[i] = run.headers[i];
+        }
+        hs[5] = run.headers[4];
+        bytes memory trace = traceOfHeaders(hs);
+        uint256 p = proposeTrace(b, hs[5], trace);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(DataSource.ReadPastEnd.selector, 27 + 124 * 4, 124, run.data.length));
+        rollup.challengeStep{value: CHALLENGE_BOND}(p, 5, hs[4], calldataProof(trace), calldataProof(run.data), "");
+        assertTrue(challengeCount(p, run.headers[0], calldataProof(run.data), noRange()), "kind 2 proves it");
+    }
+
+    function challengeCount(
+        uint256 proposalIndex,
+        StateCommitment.StateHeader memory parent,
+        DataSource.DataProof memory proof,
+        BlobData.RangeProof memory lastRow
+    ) internal returns (bool) {
+        vm.prank(challenger);
+        return rollup.challengeStepCount{value: CHALLENGE_BOND}(proposalIndex, parent, proof, lastRow);
+    }
+
+    // ----------------------------------------------- blob batch rows (real KZG)
+
+    /// B_VALID (blob): [block end 1000, deposit, block end 1001] after genesis; each row read with its 4 openings.
+    function blobRun() internal returns (Run memory run) {
+        vm.prank(alice);
+        portal.depositETH{value: 1 ether}(alice);
+        run.headers = new StateCommitment.StateHeader[](4);
+        run.witnesses = new bytes[](4);
+        Model memory m = _genesis();
+        run.headers[0] = _header(m);
+        m.blockNumber = 1;
+        run.headers[1] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 1 ether}));
+        run.witnesses[2] = abi.encode(w);
+        run.headers[2] = _header(m);
+        m.blockNumber = 2;
+        run.headers[3] = _header(m);
+        run.trace = traceOfHeaders(run.headers);
+    }
+
+    function blobRow(uint256 r) internal pure returns (DataSource.DataProof memory) {
+        return blobProof(one(B_VALID_VH0), rangeOf(B_VALID_C0, B_VALID_VALUES, B_VALID_PROOFS, 1 + 4 * r, 4));
+    }
+
+    function test_stepsOfABlobBatch() public {
+        Run memory run = blobRun();
+        vm.blobhashes(one(B_VALID_VH0));
+        vm.prank(batcher);
+        uint256 b = rollup.appendBatch(1, 2, 1, 1);
+        uint256 p = proposeTrace(b, run.headers[3], run.trace);
+        for (uint64 s = 1; s <= 3; s++) {
+            (bool won, uint256 gasUsed) =
+                challenge(p, s, run.headers[s - 1], calldataProof(run.trace), blobRow(s - 1), run.witnesses[s]);
+            assertFalse(won, "honest");
+            if (s == 2) emit log_named_uint("gas: challengeStep, deposit row from a blob (4 openings, lost)", gasUsed);
+        }
+        // Openings of another row: the precompile rejects them for this row's elements.
+        vm.prank(challenger);
+        vm.expectRevert();
+        rollup.challengeStep{value: CHALLENGE_BOND}(
+            p, 2, run.headers[1], calldataProof(run.trace), blobRow(0), run.witnesses[2]
+        );
+
+        // A proposal that skipped the deposit (leaf 2 = leaf 1): step 2 proves it wrong.
+        rollup.deleteFrom(p);
+        StateCommitment.StateHeader[] memory wrong = run.headers;
+        wrong[2] = run.headers[1];
+        wrong[3] = run.headers[1];
+        wrong[3].blockNumber = 2;
+        bytes memory trace = traceOfHeaders(wrong);
+        uint256 q = proposeTrace(b, wrong[3], trace);
+        (bool won2,) = challenge(q, 2, wrong[1], calldataProof(trace), blobRow(1), run.witnesses[2]);
+        assertTrue(won2, "skipped deposit");
     }
 }

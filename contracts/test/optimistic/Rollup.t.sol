@@ -382,7 +382,9 @@ contract RollupTest is OptimisticFixture {
         } else if (mode == 2 && count != 0) {
             trace[trace.length - 1] = trace[trace.length - 1] ^ 0x80;
             vm.expectRevert(
-                abi.encodeWithSelector(Rollup.TraceEndMismatch.selector, commitment(end), _word(trace, trace.length - 32))
+                abi.encodeWithSelector(
+                    Rollup.TraceEndMismatch.selector, commitment(end), _word(trace, trace.length - 32)
+                )
             );
         } else if (mode == 3) {
             trace = bytes.concat(trace, bytes1(0x00));
