@@ -225,6 +225,27 @@ describe('AddressTree', () => {
     for (const [copy, copyEntries] of snapshots) expect(copy.root()).toBe(naiveRoot(copyEntries))
   })
 
+  it('merges queued entries in order: the last set of an address wins, within a batch and across batches', () => {
+    const keys = randomAddresses(6, 4242n)
+    const tree = new AddressTree()
+    const entries = new Map<string, number>()
+    for (const [i, a] of keys.entries()) {
+      tree.set(a, i)
+      tree.set(a, i + 100) // overwrite inside the same (unmerged) batch
+      entries.set(a, i + 100)
+    }
+    const copy = tree.clone() // copies the queue: both merge the same entries separately
+    expect(tree.root()).toBe(naiveRoot(entries))
+    expect(copy.root()).toBe(tree.root())
+    copy.set(at(keys, 0), 7) // overwrite a merged (hashed, shared) leaf: the original must not see it
+    expect(copy.get(at(keys, 0))).toBe(7)
+    expect(tree.get(at(keys, 0))).toBe(100)
+    expect(tree.root()).toBe(naiveRoot(entries))
+    expect(copy.root()).toBe(naiveRoot(new Map([...entries, [at(keys, 0), 7]])))
+    expect(tree.size).toBe(6)
+    expect(copy.size).toBe(6)
+  })
+
   it('clones in O(1) without sharing later changes', () => {
     const tree = treeOf(new Map(EDGE_CASES.slice(0, 4).map((a, i) => [a, i])))
     const before = tree.root()

@@ -8,12 +8,14 @@
  * when bit `i` of the key is 1.
  *
  * Storage is a binary radix trie (branch nodes only where two keys part), not 160 levels of nodes: n accounts
- * cost ~2n small objects. Nodes are immutable once linked (inserts copy the path, ~log2(n) nodes), and each one
- * memoizes its subtree hash the first time it is asked for, so:
- * - `set` never hashes (the state machine stays hash-free); `root()` hashes only the nodes created since the
- *   previous `root()`, about 160 hashes per new key minus the upper levels new keys share;
- * - `clone()` is O(1): the two trees share every node (a memoized hash is a pure function of the node, so
- *   filling it in from either copy is harmless).
+ * cost ~2n small objects. `set` only queues the entry (the state machine's account creation stays O(1) and
+ * hash-free); the queue is merged into the trie when the tree is next read. Merged nodes are immutable (later
+ * merges copy the path, ~log2(n) nodes; nodes created within one merge are updated in place) and each memoizes
+ * its subtree hash the first time it is asked for, so:
+ * - `root()` hashes only the nodes created since the previous `root()`, about 160 hashes per new key minus the
+ *   upper levels new keys share;
+ * - `clone()` is O(1) plus the queue: the two trees share every node (a memoized hash is a pure function of the
+ *   node, so filling it in from either copy is harmless).
  */
 import { bytesToHex, hexToBytes, isAddress } from './bytes.ts'
 import { L2kitError } from './errors.ts'
@@ -35,16 +37,21 @@ export type AddressProof = {
 const MAX_ACCOUNT_INDEX = 2 ** 32 - 1
 const MAX_UINT256 = (1n << 256n) - 1n
 
+/** Identifies one merge of queued entries: nodes it created may be updated in place until it ends. */
+type MergeToken = object
+
 type TrieNode = {
   /** Height of the subtree this node is the root of: 0 for a leaf, 1..160 for a branch. */
   readonly height: number
   /** `key >> height` for every key below this node (a leaf's own key). */
   readonly prefix: bigint
-  /** Branch children (both non-empty); null for a leaf. Left = bit `height - 1` is 0. */
-  readonly left: TrieNode | null
-  readonly right: TrieNode | null
-  /** Leaf value `index + 1` (0 for a branch). */
-  readonly value: number
+  /** Branch children (both non-empty); null for a leaf. Left = bit `height - 1` is 0. Fixed after its merge. */
+  left: TrieNode | null
+  right: TrieNode | null
+  /** Leaf value `index + 1` (0 for a branch). Fixed after its merge. */
+  value: number
+  /** The merge that created the node; only that merge may change it (it is unhashed and unshared until then). */
+  readonly owner: MergeToken
   /**
    * Memo, filled in lazily: bytes [0, 32) = the subtree root at `height`; [32, 64) = the same subtree lifted to
    * `liftHeight` (a checkpoint on the way up its edge, see `lift`). Both are pure functions of the node.
@@ -54,12 +61,18 @@ type TrieNode = {
   liftHeight: number
 }
 
-function leafNode(key: bigint, value: number): TrieNode {
-  return { height: 0, prefix: key, left: null, right: null, value, memo: undefined, liftHeight: -1 }
+function leafNode(key: bigint, value: number, owner: MergeToken): TrieNode {
+  return { height: 0, prefix: key, left: null, right: null, value, owner, memo: undefined, liftHeight: -1 }
 }
 
-function branchNode(height: number, prefix: bigint, left: TrieNode, right: TrieNode): TrieNode {
-  return { height, prefix, left, right, value: 0, memo: undefined, liftHeight: -1 }
+function branchNode(
+  height: number,
+  prefix: bigint,
+  left: TrieNode,
+  right: TrieNode,
+  owner: MergeToken,
+): TrieNode {
+  return { height, prefix, left, right, value: 0, owner, memo: undefined, liftHeight: -1 }
 }
 
 /**
@@ -191,7 +204,11 @@ export class AddressTree {
   private readonly zerosHex: readonly Hex[]
   private readonly hashInto: HashInto
   private rootNode: TrieNode | null
+  /** Distinct keys in the trie (queued entries not counted). */
   private count: number
+  /** Entries `set` since the last merge, in order: addresses (validated) and leaf values `index + 1`. */
+  private queuedAddresses: string[]
+  private queuedValues: number[]
   /** 64-byte work area for lifting a hash up a compressed edge (never live across a recursive call). */
   private readonly scratch: Uint8Array
 
@@ -203,24 +220,32 @@ export class AddressTree {
     this.hashInto = hashIntoFor(hasher)
     this.rootNode = null
     this.count = 0
+    this.queuedAddresses = []
+    this.queuedValues = []
     this.scratch = new Uint8Array(64)
   }
 
   /** Number of addresses in the tree. */
   get size(): number {
+    this.merge()
     return this.count
   }
 
-  /** Maps `address` to account `index` (leaf `index + 1`). No hashing: that waits for `root()` / `proof()`. */
+  /**
+   * Maps `address` to account `index` (leaf `index + 1`). O(1): the entry is queued, and merged and hashed when
+   * the tree is next read. Throws `INVALID_ADDRESS` / `INVALID_ACCOUNT_INDEX` at once.
+   */
   set(address: string, index: number): void {
-    const key = addressKey(address)
+    if (!isAddress(address)) addressKey(address) // throws INVALID_ADDRESS; the key itself is computed at merge
     checkIndex(index)
-    this.rootNode = this.insert(this.rootNode, key, index + 1)
+    this.queuedAddresses.push(address)
+    this.queuedValues.push(index + 1)
   }
 
   /** The account index of `address`, or undefined when it has none. */
   get(address: string): number | undefined {
     const key = addressKey(address)
+    this.merge()
     let node = this.rootNode
     while (node !== null) {
       if (key >> BigInt(node.height) !== node.prefix) return undefined
@@ -237,6 +262,7 @@ export class AddressTree {
 
   /** The root as bytes (a copy). */
   rootBytes(): Uint8Array {
+    this.merge()
     const out = new Uint8Array(32)
     if (this.rootNode === null) out.set(this.zeros[ADDRESS_TREE_DEPTH] as Uint8Array)
     else this.lift(this.rootNode, ADDRESS_TREE_DEPTH, out, 0, true)
@@ -249,6 +275,7 @@ export class AddressTree {
    */
   proof(address: string): AddressProof {
     const key = addressKey(address)
+    this.merge()
     const siblings: Hex[] = this.zerosHex.slice(0, ADDRESS_TREE_DEPTH)
     const word = new Uint8Array(32)
     let node = this.rootNode
@@ -273,37 +300,68 @@ export class AddressTree {
     return { leaf: 0n, siblings }
   }
 
-  /** An independent copy in O(1): both trees share the (immutable) nodes. */
+  /** An independent copy: O(1) for the trie (both trees share its immutable nodes) plus a copy of the queue. */
   clone(): AddressTree {
     const copy = new AddressTree(this.hasher)
     copy.rootNode = this.rootNode
     copy.count = this.count
+    copy.queuedAddresses = this.queuedAddresses.slice()
+    copy.queuedValues = this.queuedValues.slice()
     return copy
   }
 
-  /** `node` with `key → value` inserted; copies the path, never mutates a linked node. */
-  private insert(node: TrieNode | null, key: bigint, value: number): TrieNode {
+  /** Inserts the queued entries, in order, under one fresh merge token. */
+  private merge(): void {
+    const addresses = this.queuedAddresses
+    if (addresses.length === 0) return
+    const values = this.queuedValues
+    const token: MergeToken = {}
+    let root = this.rootNode
+    for (let i = 0; i < addresses.length; i++) {
+      root = this.insert(root, BigInt(addresses[i] as string), values[i] as number, token)
+    }
+    this.rootNode = root
+    this.queuedAddresses = []
+    this.queuedValues = []
+  }
+
+  /**
+   * `node` with `key → value` inserted. Nodes of an earlier merge are never changed (they may be hashed or shared
+   * with a clone): their path is copied. Nodes of this merge (`owner === token`) are updated in place.
+   */
+  private insert(node: TrieNode | null, key: bigint, value: number, token: MergeToken): TrieNode {
     if (node === null) {
       this.count++
-      return leafNode(key, value)
+      return leafNode(key, value, token)
     }
     const diff = (key >> BigInt(node.height)) ^ node.prefix
     if (diff !== 0n) {
       // The new key parts from everything below `node` at level d: a new branch of height d + 1 holds both.
       const d = node.height + bitLength(diff) - 1
       this.count++
-      const leaf = leafNode(key, value)
+      const leaf = leafNode(key, value, token)
       const prefix = key >> BigInt(d + 1)
       return (key >> BigInt(d)) & 1n
-        ? branchNode(d + 1, prefix, node, leaf)
-        : branchNode(d + 1, prefix, leaf, node)
+        ? branchNode(d + 1, prefix, node, leaf, token)
+        : branchNode(d + 1, prefix, leaf, node, token)
     }
-    if (node.height === 0) return node.value === value ? node : leafNode(key, value)
+    if (node.height === 0) {
+      if (node.value === value) return node
+      if (node.owner !== token) return leafNode(key, value, token)
+      node.value = value
+      return node
+    }
     const left = node.left as TrieNode
     const right = node.right as TrieNode
-    return (key >> BigInt(node.height - 1)) & 1n
-      ? branchNode(node.height, node.prefix, left, this.insert(right, key, value))
-      : branchNode(node.height, node.prefix, this.insert(left, key, value), right)
+    const goRight = ((key >> BigInt(node.height - 1)) & 1n) === 1n
+    if (node.owner === token) {
+      if (goRight) node.right = this.insert(right, key, value, token)
+      else node.left = this.insert(left, key, value, token)
+      return node
+    }
+    return goRight
+      ? branchNode(node.height, node.prefix, left, this.insert(right, key, value, token), token)
+      : branchNode(node.height, node.prefix, this.insert(left, key, value, token), right, token)
   }
 
   /** The subtree root at `node.height` (`memo[0, 32)`), computed once per node. */
