@@ -458,3 +458,22 @@ library StepVerifier {
         });
     }
 }
+
+/// @title StepVerifierExecutor
+/// @notice `StepVerifier.executeRow` behind an external call, for a contract that cannot hold the library's code:
+///         the library inlines ~11 KB (StepVerifier, TxExecutor, L2TxLib, AddressTree), and `Rollup` with it inlined
+///         passes the EIP-170 runtime limit of 24,576 bytes. Stateless and permissionless; create it in the
+///         caller's constructor (`new StepVerifierExecutor()`: the code then rides in the caller's initcode, limit
+///         49,152, not in its runtime) or deploy it once and pass its address. Custom errors bubble up unchanged
+///         through a Solidity high-level call. Costs one call and one more copy of the witness (~10k gas).
+contract StepVerifierExecutor {
+    /// @notice See `StepVerifier.executeRow`.
+    function executeRow(
+        StateCommitment.StateHeader calldata pre,
+        bytes calldata row,
+        StepVerifier.StepContext calldata ctx,
+        bytes calldata witness
+    ) external view returns (StateCommitment.StateHeader memory) {
+        return StepVerifier.executeRow(pre, row, ctx, witness);
+    }
+}

@@ -6,7 +6,7 @@ import {IPortal} from "../../src/optimistic/IPortal.sol";
 import {L2TxLib} from "../../src/optimistic/L2TxLib.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
-import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
+import {StepVerifier, StepVerifierExecutor} from "../../src/optimistic/StepVerifier.sol";
 import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
 import {AddressTreeRef} from "../common/AddressTree.t.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
@@ -1274,6 +1274,25 @@ contract StepVerifierTest is StepModel {
         ctx.portal = IPortal(address(other));
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.DepositTokenOutOfRange.selector, 256));
         harness.executeRow(_header(m), _depositRow(), ctx, abi.encode(w));
+    }
+
+    // ============================================================================== external executor
+
+    /// @dev The deployable executor returns what the library returns, and its custom errors reach the caller.
+    function test_executorMatchesTheLibraryAndBubblesErrors() public {
+        StepVerifierExecutor executor = new StepVerifierExecutor();
+        Model memory m = _funded();
+        L2TxLib.Tx memory t = _tx(1, 1, dave, 5, 0, true, ALICE_KEY);
+        (StepVerifier.StepWitness memory w, Model memory post,) = _txWitness(m, t, alice, _fee(t), address(0));
+        StateCommitment.StateHeader memory pre = _header(m);
+        StepVerifier.StepContext memory ctx = _ctx();
+        _assertHeader(executor.executeRow(pre, _txRow(t), ctx, abi.encode(w)), _header(post));
+        Model memory b = _clone(m);
+        b.blockNumber++;
+        _assertHeader(executor.executeRow(pre, _blockEndRow(9), ctx, ""), _header(b));
+        w.tx.sender.index = 3;
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.SenderIndexMismatch.selector, 1, 3));
+        executor.executeRow(pre, _txRow(t), ctx, abi.encode(w));
     }
 
     // ============================================================================== gas
