@@ -8,7 +8,7 @@ pragma solidity ^0.8.24;
 ///         `node = keccak256(left ‖ right)`, siblings bottom-up, at level `i` the running node is the right child
 ///         when bit `i` of the key is 1 (bit 0 = least significant bit of the address).
 /// @dev The key has exactly 160 bits, so no index range check is needed (unlike `SparseMerkle`). Hashing runs in
-///      the scratch space (0x00..0x40), four levels per loop iteration: ~130 gas per level, ~20k per root (computeRoots: ~36k for two).
+///      the scratch space (0x00..0x40), four levels per loop iteration: ~120 gas per level, ~19k per root (computeRoots: ~36k for two).
 library AddressTree {
     /// @notice Depth of the tree (bits of an address).
     uint256 internal constant DEPTH = 160;
@@ -19,22 +19,23 @@ library AddressTree {
             root := leaf
             let k := and(key, 0xffffffffffffffffffffffffffffffffffffffff)
             let end := add(siblings, 5120) // 160 * 32
+            // At each level the running node goes to 0x20 when the key bit is 1 (right child), else to 0x00.
             for { let p := siblings } lt(p, end) { p := add(p, 0x80) } {
-                let r := and(k, 1)
-                mstore(shl(5, r), root)
-                mstore(shl(5, iszero(r)), mload(p))
+                let at := and(shl(5, k), 0x20)
+                mstore(at, root)
+                mstore(xor(at, 0x20), mload(p))
                 root := keccak256(0x00, 0x40)
-                r := and(shr(1, k), 1)
-                mstore(shl(5, r), root)
-                mstore(shl(5, iszero(r)), mload(add(p, 0x20)))
+                at := and(shl(4, k), 0x20)
+                mstore(at, root)
+                mstore(xor(at, 0x20), mload(add(p, 0x20)))
                 root := keccak256(0x00, 0x40)
-                r := and(shr(2, k), 1)
-                mstore(shl(5, r), root)
-                mstore(shl(5, iszero(r)), mload(add(p, 0x40)))
+                at := and(shl(3, k), 0x20)
+                mstore(at, root)
+                mstore(xor(at, 0x20), mload(add(p, 0x40)))
                 root := keccak256(0x00, 0x40)
-                r := and(shr(3, k), 1)
-                mstore(shl(5, r), root)
-                mstore(shl(5, iszero(r)), mload(add(p, 0x60)))
+                at := and(shl(2, k), 0x20)
+                mstore(at, root)
+                mstore(xor(at, 0x20), mload(add(p, 0x60)))
                 root := keccak256(0x00, 0x40)
                 k := shr(4, k)
             }

@@ -39,10 +39,11 @@ import {L2TxLib} from "./L2TxLib.sol";
 ///      and base fee (chain constants), `tokenCount` and the L1 address of the token (the Portal's registry),
 ///      `accountCount` and `withdrawalCount` before the transaction (the next free indices).
 ///
-///      Not provable from the state root (accounts are keyed by index, not address), so also the game's job:
-///      that a "new" recipient really has no account yet (the batch codec already says so: a recipient known at
-///      the start of the batch is written as its index, a new one as 20 bytes), and the `UNKNOWN_ACCOUNT` skip of
-///      a signer without an account (this library needs the sender's leaf and reverts without it).
+///      Not provable from the accounts root (accounts are keyed by index, not address), so the caller's job: that
+///      a "new" recipient really has no account yet, and the `UNKNOWN_ACCOUNT` skip of a signer without an account
+///      (this library needs the sender's leaf and reverts without it). `StepVerifier` does both with the address
+///      tree of the state header, through `executeFrom`, whose `Outcome` says which recipient witness decided
+///      the result (`recipientReached`, `newAccount`, `recipientIndex`).
 ///      A signature that is not canonical or recovers nobody gives `Skip.InvalidSignature`.
 ///
 ///      Gas is bounded: at most 3 accounts-tree paths (depth 32) verified and recomputed, 4 balances-tree paths
