@@ -11,6 +11,7 @@ import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
 import {AddressTreeRef} from "../common/AddressTree.t.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {Test} from "../utils/Test.sol";
+import {StepVectors} from "../vectors/StepVectors.sol";
 
 /// @dev The `sign` cheatcode (not declared in test/utils/Vm.sol).
 interface VmSigner {
@@ -1347,5 +1348,210 @@ contract StepVerifierTest is StepModel {
         _assertHeader(got, want);
         emit log_named_uint(name, used);
         assertLe(used, 250_000, name);
+    }
+
+    // ============================================================================== generated vectors (TypeScript)
+
+    /// @dev A mock portal holding the vectors' deposit queue and token registry (checked against their hashes).
+    function _vectorPortal() internal returns (MockStepPortal p) {
+        p = new MockStepPortal();
+        for (uint16 t = 1; t <= StepVectors.TOKEN_COUNT; t++) {
+            p.registerToken(StepVectors.tokenAt(t));
+        }
+        for (uint256 i = 0; i < StepVectors.DEPOSIT_COUNT; i++) {
+            StepVectors.Deposit memory d = StepVectors.depositAt(i);
+            p.enqueue(d.from, d.to, d.tokenIndex, d.amount);
+            assertEq(p.depositHashAt(i), StepVectors.depositHashAt(i), "vector deposit queue");
+        }
+    }
+
+    function _vectorCtx(StepVectors.StepVector memory v, address p)
+        internal
+        pure
+        returns (StepVerifier.StepContext memory)
+    {
+        return StepVerifier.StepContext(v.chainId, v.baseFee, v.batchDepositCountAfter, IPortal(p));
+    }
+
+    /// @notice Every case of test/vectors/StepVectors.sol (scripts/genStepVectors.ts, the TypeScript trace and
+    ///         witness builder): executeRow, with the TypeScript witness bytes, returns exactly the TypeScript post
+    ///         header, field by field; the same through StepVerifierExecutor. Logs the gas of each case.
+    function test_stepVectors_everyCaseReachesTheTypeScriptPostHeader() public {
+        MockStepPortal p = _vectorPortal();
+        StepVerifierExecutor executor = new StepVerifierExecutor();
+        bool[4] memory rowTypes;
+        uint256 noOps;
+        for (uint256 i = 0; i < StepVectors.COUNT; i++) {
+            StepVectors.StepVector memory v = StepVectors.get(i);
+            StepVerifier.StepContext memory ctx = _vectorCtx(v, address(p));
+            (StateCommitment.StateHeader memory post, uint256 used) =
+                harness.executeRowGas(v.pre, v.row, ctx, v.witness);
+            emit log_named_uint(string.concat(vm.toString(i), " ", v.name, " (", v.outcome, ")"), used);
+            _assertHeaderNamed(post, v.post, v.name);
+            assertEq(StateCommitment.commitment(post), v.postCommitment, v.name);
+            _assertHeaderNamed(executor.executeRow(v.pre, v.row, ctx, v.witness), v.post, v.name);
+            // The struct the vector carries decodes from its bytes (same layout as StepVerifier.StepWitness).
+            assertEq(keccak256(abi.encode(StepVerifier.decodeWitness(v.witness))), keccak256(v.witness), v.name);
+            uint8 rowType = uint8(v.row[0]);
+            rowTypes[rowType < 3 ? rowType : 3] = true;
+            if (StateCommitment.commitment(v.pre) == v.postCommitment) noOps++;
+        }
+        for (uint256 k = 0; k < 4; k++) {
+            assertTrue(rowTypes[k], "vectors cover tx, deposit, block-end and unknown rows");
+        }
+        assertGt(noOps, 10, "vectors cover no-ops");
+        assertGt(StepVectors.COUNT - noOps, 10, "vectors cover applied rows");
+    }
+
+    function _assertHeaderNamed(
+        StateCommitment.StateHeader memory got,
+        StateCommitment.StateHeader memory want,
+        string memory name
+    ) internal pure {
+        assertEq(got.accountsRoot, want.accountsRoot, string.concat(name, ": accountsRoot"));
+        assertEq(got.withdrawalsRoot, want.withdrawalsRoot, string.concat(name, ": withdrawalsRoot"));
+        assertEq(got.addressesRoot, want.addressesRoot, string.concat(name, ": addressesRoot"));
+        assertEq(got.accountCount, want.accountCount, string.concat(name, ": accountCount"));
+        assertEq(got.withdrawalCount, want.withdrawalCount, string.concat(name, ": withdrawalCount"));
+        assertEq(got.depositCount, want.depositCount, string.concat(name, ": depositCount"));
+        assertEq(got.blockNumber, want.blockNumber, string.concat(name, ": blockNumber"));
+        assertEq(got.tokenCount, want.tokenCount, string.concat(name, ": tokenCount"));
+    }
+
+    /// @dev executeRow with `witness`: (true, post commitment), or (false, 0) when it reverts.
+    function _tryVector(StepVectors.StepVector memory v, address p, bytes memory witness)
+        internal
+        view
+        returns (bool ok, bytes32 commitment)
+    {
+        try harness.executeRow(v.pre, v.row, _vectorCtx(v, p), witness) returns (
+            StateCommitment.StateHeader memory post
+        ) {
+            return (true, StateCommitment.commitment(post));
+        } catch {
+            return (false, 0);
+        }
+    }
+
+    /// @dev Flips one bit of the witness in place (flip again to restore): no allocation per tampered run.
+    function _flip(bytes memory witness, uint256 word, uint256 bit) internal pure {
+        uint256 mask = uint256(1) << bit;
+        assembly ("memory-safe") {
+            let ptr := add(add(witness, 0x20), shl(5, word))
+            mstore(ptr, xor(mload(ptr), mask))
+        }
+    }
+
+    /// @dev executeRow with one bit of the vector's witness flipped.
+    function _tryFlipped(StepVectors.StepVector memory v, address p, uint256 word, uint256 bit)
+        internal
+        view
+        returns (bool ok, bytes32 commitment)
+    {
+        _flip(v.witness, word, bit);
+        (ok, commitment) = _tryVector(v, p, v.witness);
+        _flip(v.witness, word, bit);
+    }
+
+    /// @notice Soundness: the result is a function of (pre, row, context) only. Changing one bit of any witness
+    ///         field (roots, indices, owners, nonces, balances, siblings, address leaves, the deposit) either
+    ///         reverts or leaves the result unchanged (a part the row does not reach); it never yields another
+    ///         post-state. Every case, one bit in each of 44 words covering every field kind.
+    function test_stepVectors_witnessTamperingRevertsOrChangesNothing() public {
+        MockStepPortal p = _vectorPortal();
+        uint16[44] memory words = [
+            uint16(0),
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            37,
+            38,
+            39,
+            46,
+            47,
+            48,
+            55,
+            56,
+            57,
+            58,
+            59,
+            60,
+            91,
+            92,
+            93,
+            101,
+            102,
+            103,
+            104,
+            105,
+            137,
+            138,
+            146,
+            177,
+            178,
+            179,
+            250,
+            338,
+            339,
+            340,
+            420,
+            499,
+            500,
+            501,
+            502,
+            503,
+            250
+        ];
+        uint256 reverted;
+        uint256 unchanged;
+        for (uint256 i = 0; i < StepVectors.COUNT; i++) {
+            StepVectors.StepVector memory v = StepVectors.get(i);
+            for (uint256 k = 0; k < words.length; k++) {
+                (bool ok, bytes32 c) = _tryFlipped(v, address(p), words[k], k % 3 == 0 ? 0 : 7);
+                if (ok) {
+                    assertEq(c, v.postCommitment, string.concat(v.name, ": tampered word ", vm.toString(words[k])));
+                    unchanged++;
+                } else {
+                    reverted++;
+                }
+            }
+        }
+        emit log_named_uint("tampered witnesses rejected", reverted);
+        emit log_named_uint("tampered witnesses ignored (part not reached)", unchanged);
+        assertGt(reverted, 200, "tampering is detected");
+        assertGt(unchanged, 200, "unreached parts are ignored");
+    }
+
+    /// @notice The same property, fuzzed over case, word and bit.
+    function testFuzz_stepVectors_witnessTampering(uint256 caseIndex, uint256 word, uint8 bit) public {
+        MockStepPortal p = _vectorPortal();
+        StepVectors.StepVector memory v = StepVectors.get(bound(caseIndex, 0, StepVectors.COUNT - 1));
+        (bool ok, bytes32 c) = _tryFlipped(v, address(p), bound(word, 0, 503), bit);
+        if (ok) assertEq(c, v.postCommitment, v.name);
+    }
+
+    /// @notice Spec: "witnesses a path does not reach may be zero". Rows that never read a witness (block ends,
+    ///         malformed or unknown rows, deposits past the batch's count, bad signatures) give the same result
+    ///         with an empty witness; rows that read one give the same result with every part they do not reach
+    ///         zeroed (tested part by part below on the TypeScript witnesses, which already zero them).
+    function test_stepVectors_emptyWitnessWhereNothingIsRead() public {
+        MockStepPortal p = _vectorPortal();
+        uint256 empty;
+        for (uint256 i = 0; i < StepVectors.COUNT; i++) {
+            StepVectors.StepVector memory v = StepVectors.get(i);
+            (bool ok, bytes32 c) = _tryVector(v, address(p), "");
+            if (ok) {
+                assertEq(c, v.postCommitment, v.name);
+                empty++;
+            } else {
+                // A row that needs the witness: only a tx row with a valid signature or a deposit that applies.
+                uint8 rowType = uint8(v.row[0]);
+                assertTrue(rowType == 0 || rowType == 1, v.name);
+            }
+        }
+        assertGt(empty, 10, "rows without witness");
     }
 }
