@@ -391,6 +391,36 @@ contract ChallengeTest is ChallengeBase {
         rollup.challengeTraceBounds{value: CHALLENGE_BOND}(q, 0, good);
     }
 
+    /// The length bound of the same (3-leaf) trace blob proves every step count but 2 wrong.
+    function testFuzz_lengthBoundWinsIffTheStepCountDiffers(uint64 steps) public {
+        steps = uint64(bound(steps, 0, 3966));
+        appendCalldataBatch();
+        uint256 p = proposeBlobTrace(0, steps, endHeader(), T_GOOD_VH0);
+        bool won = challengeBound(p, 0, T_GOOD_VH0, traceRange(T_GOOD_C0, T_GOOD_VALUES, T_GOOD_PROOFS, 0));
+        assertEq(won, steps != 2);
+        assertEq(rollup.getProposal(p).deleted, steps != 2);
+    }
+
+    /// Any change to an opened value, or to a proof byte, is malformed evidence: it reverts, nobody is paid.
+    function testFuzz_forgedTraceOpeningsRevert(uint8 bound_, uint256 which, uint256 delta, bool inProof) public {
+        appendCalldataBatch();
+        uint256 p = proposeBlobTrace(0, 2, endHeader(), T_BAD_LAST_VH0);
+        uint8 b = uint8(bound(bound_, 0, 2));
+        BlobData.RangeProof memory r = traceRange(T_BAD_LAST_C0, T_BAD_LAST_VALUES, T_BAD_LAST_PROOFS, b);
+        uint256 k = bound(which, 0, r.values.length - 1);
+        if (inProof) {
+            uint256 at = 48 * k + bound(delta, 0, 47);
+            r.proofs[at] = bytes1(uint8(r.proofs[at]) ^ uint8(bound(delta >> 8, 1, 255)));
+        } else {
+            r.values[k] = bytes32(uint256(r.values[k]) ^ bound(delta, 1, type(uint256).max));
+        }
+        vm.prank(challenger);
+        vm.expectRevert();
+        rollup.challengeTraceBounds{value: CHALLENGE_BOND}(p, b, blobProof(one(T_BAD_LAST_VH0), r));
+        assertFalse(rollup.getProposal(p).deleted);
+        assertEq(rollup.payouts(proposer) + rollup.payouts(challenger), 0);
+    }
+
     /// Challenges are open strictly before proposedAt + window; at that second the proposal is final.
     function test_challengeWindowEdges() public {
         appendCalldataBatch();
@@ -812,7 +842,7 @@ contract ChallengeTest is ChallengeBase {
 /// @notice Challenge kind 3 against states built by StepVerifier's test model (real trees, real signatures): honest
 ///         traces survive every step, a wrong leaf loses the proposal, wrong evidence reverts. The rollup is
 ///         redeployed with the model's genesis.
-contract ChallengeStepTest is ChallengeBase, StepModel {
+abstract contract ChallengeStepBase is ChallengeBase, StepModel {
     VmSigner internal constant signer = VmSigner(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     struct Run {
@@ -826,7 +856,7 @@ contract ChallengeStepTest is ChallengeBase, StepModel {
     address internal dave = makeAddr("dave");
     address internal l1Recipient = makeAddr("l1 recipient");
 
-    function setUp() public override {
+    function setUp() public virtual override {
         super.setUp();
         vm.startPrank(deployer);
         portal = new Portal();
@@ -865,6 +895,11 @@ contract ChallengeStepTest is ChallengeBase, StepModel {
     function txBatch() internal returns (Run memory run) {
         vm.prank(alice);
         portal.depositETH{value: 10 ether}(alice);
+        return txRun();
+    }
+
+    /// `txBatch` without the L1 deposit (for a test whose setUp made it).
+    function txRun() internal view returns (Run memory run) {
         L2TxLib.Tx memory transfer = signedTx(L2TxLib.KIND_ETH_TRANSFER, dave, 1 ether, 0);
         L2TxLib.Tx memory withdrawal = signedTx(L2TxLib.KIND_WITHDRAW_ETH, l1Recipient, 2 ether, 1);
         run.data = bytes.concat(
@@ -930,6 +965,38 @@ contract ChallengeStepTest is ChallengeBase, StepModel {
         gasUsed = before - gasleft();
     }
 
+    // ----------------------------------------------- blob batch rows (real KZG)
+
+    /// B_VALID (blob): [block end 1000, deposit, block end 1001] after genesis; each row read with its 4 openings.
+    function blobRun() internal returns (Run memory run) {
+        vm.prank(alice);
+        portal.depositETH{value: 1 ether}(alice);
+        return blobModel();
+    }
+
+    /// `blobRun` without the L1 deposit.
+    function blobModel() internal view returns (Run memory run) {
+        run.headers = new StateCommitment.StateHeader[](4);
+        run.witnesses = new bytes[](4);
+        Model memory m = _genesis();
+        run.headers[0] = _header(m);
+        m.blockNumber = 1;
+        run.headers[1] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 1 ether}));
+        run.witnesses[2] = abi.encode(w);
+        run.headers[2] = _header(m);
+        m.blockNumber = 2;
+        run.headers[3] = _header(m);
+        run.trace = traceOfHeaders(run.headers);
+    }
+
+    function blobRow(uint256 r) internal pure returns (DataSource.DataProof memory) {
+        return blobProof(one(B_VALID_VH0), rangeOf(B_VALID_C0, B_VALID_VALUES, B_VALID_PROOFS, 1 + 4 * r, 4));
+    }
+}
+
+contract ChallengeStepTest is ChallengeStepBase {
     function test_anHonestTraceSurvivesEveryStepAndItsWithdrawalIsPaid() public {
         Run memory run = txBatch();
         uint256 b = appendWithDeposits(run.data, 1);
@@ -1046,31 +1113,6 @@ contract ChallengeStepTest is ChallengeBase, StepModel {
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(proposalIndex, parent, proof, lastRow);
     }
 
-    // ----------------------------------------------- blob batch rows (real KZG)
-
-    /// B_VALID (blob): [block end 1000, deposit, block end 1001] after genesis; each row read with its 4 openings.
-    function blobRun() internal returns (Run memory run) {
-        vm.prank(alice);
-        portal.depositETH{value: 1 ether}(alice);
-        run.headers = new StateCommitment.StateHeader[](4);
-        run.witnesses = new bytes[](4);
-        Model memory m = _genesis();
-        run.headers[0] = _header(m);
-        m.blockNumber = 1;
-        run.headers[1] = _header(m);
-        StepVerifier.StepWitness memory w;
-        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 1 ether}));
-        run.witnesses[2] = abi.encode(w);
-        run.headers[2] = _header(m);
-        m.blockNumber = 2;
-        run.headers[3] = _header(m);
-        run.trace = traceOfHeaders(run.headers);
-    }
-
-    function blobRow(uint256 r) internal pure returns (DataSource.DataProof memory) {
-        return blobProof(one(B_VALID_VH0), rangeOf(B_VALID_C0, B_VALID_VALUES, B_VALID_PROOFS, 1 + 4 * r, 4));
-    }
-
     function test_stepsOfABlobBatch() public {
         Run memory run = blobRun();
         vm.blobhashes(one(B_VALID_VH0));
@@ -1100,5 +1142,176 @@ contract ChallengeStepTest is ChallengeBase, StepModel {
         uint256 q = proposeTrace(b, wrong[3], trace);
         (bool won2,) = challenge(q, 2, wrong[1], calldataProof(trace), blobRow(1), run.witnesses[2]);
         assertTrue(won2, "skipped deposit");
+    }
+}
+
+/// @notice Gas of each challenge kind, one challenge per test, the proposal made in setUp so the rollup's storage is
+///         cold as in a real transaction (`forge test --match-contract ChallengeGas -vv`). Execution gas of the
+///         call as the test sees it (no 21,000, no calldata).
+contract ChallengeGasKind1Test is ChallengeBase {
+    uint256 internal p;
+
+    function setUp() public override {
+        super.setUp();
+        appendCalldataBatch();
+        p = proposeBlobTrace(0, 2, endHeader(), T_BAD_LAST_VH0);
+    }
+
+    function measure(uint8 bound_, uint256 first, uint256 count, string memory label) internal {
+        DataSource.DataProof memory proof =
+            blobProof(one(T_BAD_LAST_VH0), rangeOf(T_BAD_LAST_C0, T_BAD_LAST_VALUES, T_BAD_LAST_PROOFS, first, count));
+        vm.prank(challenger);
+        uint256 g = gasleft();
+        rollup.challengeTraceBounds{value: CHALLENGE_BOND}(p, bound_, proof);
+        emit log_named_uint(label, g - gasleft());
+    }
+
+    function test_gas_kind1_length_lost() public {
+        measure(0, 0, 1, "gas: challengeTraceBounds length (1 opening, lost)");
+    }
+
+    function test_gas_kind1_firstLeaf_lost() public {
+        measure(1, 0, 2, "gas: challengeTraceBounds first leaf (2 openings, lost)");
+    }
+
+    function test_gas_kind1_lastLeaf_won() public {
+        measure(2, 2, 2, "gas: challengeTraceBounds last leaf (2 openings, won)");
+        assertTrue(rollup.getProposal(p).deleted);
+    }
+}
+
+/// @notice Kind 2 worst case: a 1024-row batch over two blobs, header opening + a last row straddling the blobs
+///         (5 openings).
+contract ChallengeGasKind2Test is ChallengeBase {
+    uint256 internal lost;
+
+    function setUp() public override {
+        super.setUp();
+        uint256 b = appendBlobBatch(two(B_TWO_VH0, B_TWO_VH1));
+        lost = proposeSteps(b, 1024, endHeader());
+    }
+
+    function measure(uint256 p, string memory label) internal returns (bool won) {
+        DataSource.DataProof memory head =
+            blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
+        BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
+        StateCommitment.StateHeader memory parent = genesisHeader();
+        vm.prank(challenger);
+        uint256 g = gasleft();
+        won = rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, head, lastRow);
+        emit log_named_uint(label, g - gasleft());
+    }
+
+    function test_gas_kind2_twoBlobs_lost() public {
+        assertFalse(measure(lost, "gas: challengeStepCount, 2 blobs, 5 openings (lost)"));
+    }
+}
+
+contract ChallengeGasKind2WonTest is ChallengeBase {
+    uint256 internal wrong;
+
+    function setUp() public override {
+        super.setUp();
+        uint256 b = appendBlobBatch(two(B_TWO_VH0, B_TWO_VH1));
+        wrong = proposeSteps(b, 1023, endHeader());
+    }
+
+    function test_gas_kind2_twoBlobs_won() public {
+        DataSource.DataProof memory head =
+            blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
+        BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
+        StateCommitment.StateHeader memory parent = genesisHeader();
+        vm.prank(challenger);
+        uint256 g = gasleft();
+        bool won = rollup.challengeStepCount{value: CHALLENGE_BOND}(wrong, parent, head, lastRow);
+        emit log_named_uint("gas: challengeStepCount, 2 blobs, 5 openings (won)", g - gasleft());
+        assertTrue(won);
+    }
+}
+
+/// @notice Kind 3 on the tx batch (calldata batch and trace): every row type, honest (lost).
+contract ChallengeGasKind3Test is ChallengeStepBase {
+    uint256 internal p;
+    uint256 internal dataLength;
+
+    function setUp() public override {
+        super.setUp();
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        p = proposeTrace(b, run.headers[4], run.trace);
+    }
+
+    function measure(uint64 s, string memory label) internal {
+        Run memory run = txRun();
+        (bool won, uint256 gasUsed) =
+            challenge(p, s, run.headers[s - 1], calldataProof(run.trace), calldataProof(run.data), run.witnesses[s]);
+        assertFalse(won);
+        emit log_named_uint(label, gasUsed);
+        emit log_named_uint("  calldata: witness bytes", run.witnesses[s].length);
+    }
+
+    function test_gas_kind3_deposit_newAccount() public {
+        measure(1, "gas: challengeStep, deposit creating an account (lost)");
+    }
+
+    function test_gas_kind3_ethTransfer_newAccount() public {
+        measure(2, "gas: challengeStep, ETH transfer to a new account (lost)");
+    }
+
+    function test_gas_kind3_ethWithdrawal() public {
+        measure(3, "gas: challengeStep, ETH withdrawal (lost)");
+    }
+
+    function test_gas_kind3_blockEnd() public {
+        measure(4, "gas: challengeStep, block end (lost)");
+    }
+}
+
+/// @notice Kind 3 won: the transfer step of a trace that credits the new account twice.
+contract ChallengeGasKind3WonTest is ChallengeStepBase {
+    uint256 internal p;
+
+    function wrongTrace(Run memory run) internal pure returns (StateCommitment.StateHeader[] memory wrong) {
+        wrong = run.headers;
+        wrong[2].accountsRoot = keccak256("dave got 2 ether");
+    }
+
+    function setUp() public override {
+        super.setUp();
+        Run memory run = txBatch();
+        uint256 b = appendWithDeposits(run.data, 1);
+        StateCommitment.StateHeader[] memory wrong = wrongTrace(run);
+        p = proposeTrace(b, wrong[4], traceOfHeaders(wrong));
+    }
+
+    function test_gas_kind3_ethTransfer_won() public {
+        Run memory run = txRun();
+        StateCommitment.StateHeader[] memory wrong = wrongTrace(run);
+        (bool won, uint256 gasUsed) =
+            challenge(p, 2, wrong[1], calldataProof(traceOfHeaders(wrong)), calldataProof(run.data), run.witnesses[2]);
+        assertTrue(won);
+        emit log_named_uint("gas: challengeStep, ETH transfer to a new account (won)", gasUsed);
+    }
+}
+
+/// @notice Kind 3 with the row read from a blob (4 openings): the deposit row of B_VALID.
+contract ChallengeGasKind3BlobTest is ChallengeStepBase {
+    uint256 internal p;
+
+    function setUp() public override {
+        super.setUp();
+        Run memory run = blobRun();
+        vm.blobhashes(one(B_VALID_VH0));
+        vm.prank(batcher);
+        uint256 b = rollup.appendBatch(1, 2, 1, 1);
+        p = proposeTrace(b, run.headers[3], run.trace);
+    }
+
+    function test_gas_kind3_blobRow_deposit() public {
+        Run memory run = blobModel();
+        (bool won, uint256 gasUsed) =
+            challenge(p, 2, run.headers[1], calldataProof(run.trace), blobRow(1), run.witnesses[2]);
+        assertFalse(won);
+        emit log_named_uint("gas: challengeStep, deposit row from a blob, 4 openings (lost)", gasUsed);
     }
 }

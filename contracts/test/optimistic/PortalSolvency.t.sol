@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {BlobData} from "../../src/common/BlobData.sol";
 import {DevToken} from "../../src/common/DevToken.sol";
+import {DataSource} from "../../src/optimistic/DataSource.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
+import {Rollup} from "../../src/optimistic/Rollup.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
-import {FeeOnTransferToken, MockRollup} from "../utils/Mocks.sol";
+import {FeeOnTransferToken, MockRollup, RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
 
 /// @notice Drives the portal with random deposits and with withdrawals "proven" against state roots that a
@@ -136,5 +140,359 @@ contract PortalSolvencyTest is Test {
         assertEq(portal.totalWithdrawn(address(0)), handler.ghostPaid(address(0)));
         assertEq(portal.totalWithdrawn(address(token)), handler.ghostPaid(address(token)));
         assertEq(portal.totalWithdrawn(address(feeToken)), handler.ghostPaid(address(feeToken)));
+    }
+}
+
+/// @notice The whole L1 side with a real Rollup: an honest L2 (deposits credit a ghost L2 balance, L2 withdrawals
+///         move it into honest withdrawal leaves), an honest proposer, an attacker proposing states with withdrawals
+///         that never happened, and a watcher that challenges every fraudulent proposal inside its window (kind 2:
+///         the attacker's traces claim a wrong step count, standing for any provable fraud).
+contract RollupSolvencyHandler is Test {
+    uint256 internal constant WINDOW = 1 hours;
+    uint256 internal constant BOND = 1 ether;
+    uint256 internal constant CHALLENGE_BOND = 0.25 ether;
+    uint256 internal constant MAX_WITHDRAWALS = 8;
+    bytes32 internal constant ACCOUNTS_ROOT = keccak256("accounts");
+
+    Portal public immutable portal;
+    RollupHarness public immutable rollup;
+    address public immutable batcher;
+
+    address internal constant HONEST = address(0xA0);
+    address internal constant ATTACKER = address(0xBAD);
+    address internal constant WATCHER = address(0xC0);
+    address[3] internal users = [address(0x1111), address(0x2222), address(0x3333)];
+
+    mapping(address user => uint256) public ghostL2Balance;
+    uint256 public ghostDeposited;
+    uint256 public ghostWithdrawnOnL2;
+    uint256 public ghostPaid;
+    uint256 public fakePaid;
+    uint256 public challengesWon;
+    uint256 public challengesLost;
+
+    Portal.Withdrawal[] internal honest;
+    Portal.Withdrawal[] internal fakes;
+    mapping(uint256 proposalIndex => StateCommitment.StateHeader) internal headers;
+    mapping(uint256 proposalIndex => bool) public isFake;
+    /// Honest withdrawals (a prefix of `honest`) in each proposal's state.
+    mapping(uint256 proposalIndex => uint256) internal included;
+    /// The fake withdrawal (index into `fakes` + 1) a fake proposal holds.
+    mapping(uint256 proposalIndex => uint256) internal fakeOf;
+
+    constructor(Portal portal_, RollupHarness rollup_, address batcher_) {
+        portal = portal_;
+        rollup = rollup_;
+        batcher = batcher_;
+    }
+
+    // ------------------------------------------------------------------ L2 side
+
+    function deposit(uint256 userSeed, uint256 amount) external {
+        address user = users[userSeed % 3];
+        amount = bound(amount, 1, 50 ether);
+        vm.deal(user, amount);
+        vm.prank(user);
+        portal.depositETH{value: amount}(user);
+        ghostL2Balance[user] += amount;
+        ghostDeposited += amount;
+    }
+
+    function l2Withdraw(uint256 userSeed, uint256 amount) external {
+        address user = users[userSeed % 3];
+        if (honest.length >= MAX_WITHDRAWALS || ghostL2Balance[user] == 0) return;
+        amount = bound(amount, 1, ghostL2Balance[user]);
+        ghostL2Balance[user] -= amount;
+        ghostWithdrawnOnL2 += amount;
+        honest.push(
+            Portal.Withdrawal({
+                index: honest.length, sender: user, recipient: user, l1Token: address(0), amount: amount
+            })
+        );
+    }
+
+    // ---------------------------------------------------------------- proposals
+
+    function proposeHonest() external {
+        challengeAll();
+        StateCommitment.StateHeader memory end = _stateWith(honest.length, 0, 0);
+        uint256 p = _propose(HONEST, end, 1);
+        included[p] = honest.length;
+    }
+
+    function proposeFake(uint256 amount) external {
+        uint256 available = address(portal).balance;
+        amount = bound(amount, 1, available * 2 + 1);
+        Portal.Withdrawal memory w = Portal.Withdrawal({
+            index: honest.length, sender: users[0], recipient: ATTACKER, l1Token: address(0), amount: amount
+        });
+        fakes.push(w);
+        StateCommitment.StateHeader memory end = _stateWith(honest.length, fakes.length, 0);
+        uint256 p = _propose(ATTACKER, end, 2);
+        isFake[p] = true;
+        fakeOf[p] = fakes.length;
+        included[p] = honest.length;
+    }
+
+    /// The watcher challenges every live fraudulent proposal still in its window (they must all lose), and now and
+    /// then a live honest one (it must survive).
+    function challengeAll() public {
+        uint256 count = rollup.proposalCount();
+        for (uint256 i = 0; i < count; i++) {
+            Rollup.Proposal memory p = rollup.getProposal(i);
+            if (p.deleted || rollup.isFinalized(i)) continue;
+            bool won = _challenge(i);
+            if (isFake[i]) {
+                assertTrue(won, "fraud proven");
+                challengesWon++;
+            } else {
+                assertFalse(won, "honest proposal survives");
+                challengesLost++;
+            }
+        }
+    }
+
+    function warp(uint256 seconds_) external {
+        challengeAll();
+        vm.warp(block.timestamp + bound(seconds_, 1, WINDOW));
+    }
+
+    // -------------------------------------------------------------- withdrawals
+
+    function finalizeHonest(uint256 seed) external {
+        (bool exists, uint256 p) = rollup.latestFinalizedProposal();
+        if (!exists || included[p] == 0) return;
+        uint256 k = seed % included[p];
+        Portal.Withdrawal memory w = honest[k];
+        if (portal.isWithdrawalFinalized(keccak256(abi.encode(w)))) return;
+        (uint256[] memory indices, bytes32[] memory leaves) = _leaves(included[p], 0);
+        portal.finalizeWithdrawal(p, w, ACCOUNTS_ROOT, MerkleTree.proof32(k, indices, leaves));
+        ghostPaid += w.amount;
+    }
+
+    /// Tries every fake withdrawal against the proposal that claimed it: never paid.
+    function finalizeFake(uint256 seed) external {
+        uint256 count = rollup.proposalCount();
+        if (count == 0) return;
+        uint256 p = seed % count;
+        if (!isFake[p]) return;
+        uint256 f = fakeOf[p];
+        (uint256[] memory indices, bytes32[] memory leaves) = _leaves(included[p], f);
+        Portal.Withdrawal memory w = fakes[f - 1];
+        try portal.finalizeWithdrawal(p, w, ACCOUNTS_ROOT, MerkleTree.proof32(w.index, indices, leaves)) {
+            fakePaid += w.amount;
+        } catch {}
+    }
+
+    function claimBond(uint256 seed) external {
+        uint256 count = rollup.proposalCount();
+        if (count == 0) return;
+        uint256 p = seed % count;
+        Rollup.Proposal memory proposal = rollup.getProposal(p);
+        if (proposal.bondClaimed || (!proposal.deleted && !rollup.isFinalized(p))) return;
+        rollup.claimBond(p);
+    }
+
+    function withdrawPayouts() external {
+        address[3] memory actors = [HONEST, ATTACKER, WATCHER];
+        for (uint256 i = 0; i < 3; i++) {
+            if (rollup.payouts(actors[i]) == 0) continue;
+            vm.prank(actors[i]);
+            rollup.withdrawPayout();
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function fakeProposalFinalized() external view returns (bool) {
+        uint256 count = rollup.proposalCount();
+        for (uint256 i = 0; i < count; i++) {
+            if (isFake[i] && rollup.isFinalized(i)) return true;
+        }
+        return false;
+    }
+
+    /// Bonds not yet paid back or slashed, plus payouts owed.
+    function rollupLiabilities() external view returns (uint256 total) {
+        uint256 count = rollup.proposalCount();
+        for (uint256 i = 0; i < count; i++) {
+            if (!rollup.getProposal(i).bondClaimed) total += BOND;
+        }
+        total += rollup.payouts(HONEST) + rollup.payouts(ATTACKER) + rollup.payouts(WATCHER);
+    }
+
+    function ghostStillOnL2() external view returns (uint256) {
+        return ghostL2Balance[users[0]] + ghostL2Balance[users[1]] + ghostL2Balance[users[2]];
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// Leaves: the first `honestCount` honest withdrawals, plus fake #`fake` (1-based; 0 = none).
+    function _leaves(uint256 honestCount, uint256 fake)
+        internal
+        view
+        returns (uint256[] memory indices, bytes32[] memory leaves)
+    {
+        uint256 n = honestCount + (fake == 0 ? 0 : 1);
+        indices = new uint256[](n);
+        leaves = new bytes32[](n);
+        for (uint256 k = 0; k < honestCount; k++) {
+            indices[k] = k;
+            leaves[k] = keccak256(abi.encode(honest[k]));
+        }
+        if (fake != 0) {
+            Portal.Withdrawal memory w = fakes[fake - 1];
+            indices[honestCount] = w.index;
+            leaves[honestCount] = keccak256(abi.encode(w));
+        }
+    }
+
+    function _stateWith(uint256 honestCount, uint256 fake, uint256)
+        internal
+        view
+        returns (StateCommitment.StateHeader memory h)
+    {
+        (uint256[] memory indices, bytes32[] memory leaves) = _leaves(honestCount, fake);
+        (uint256 batchIndex,) = rollup.nextProposalParent();
+        h.accountsRoot = ACCOUNTS_ROOT;
+        h.withdrawalsRoot = MerkleTree.root(32, indices, leaves);
+        h.addressesRoot = keccak256("addresses");
+        h.accountCount = 4;
+        h.withdrawalCount = uint64(indices.length);
+        // forge-lint: disable-next-line(unsafe-typecast) batch indices stay small
+        h.blockNumber = uint64(batchIndex + 1);
+    }
+
+    /// Batch i holds one block end and starts at block i + 1 (every state after batch i is at block i + 1).
+    function _batchData(uint256 batchIndex) internal pure returns (bytes memory) {
+        bytes memory row = new bytes(124);
+        row[0] = 0x02;
+        // forge-lint: disable-next-line(unsafe-typecast) batch indices stay small
+        return bytes.concat(abi.encodePacked(uint8(3), uint64(batchIndex + 1), uint32(1), bytes14(0)), row);
+    }
+
+    function _propose(address who, StateCommitment.StateHeader memory end, uint256 steps) internal returns (uint256 p) {
+        (uint256 batchIndex, bytes32 parent) = rollup.nextProposalParent();
+        for (uint256 next = rollup.batchCount(); next <= batchIndex; next++) {
+            bytes memory data = _batchData(next);
+            vm.prank(batcher);
+            rollup.appendBatchCalldata(1, 1, 0, data);
+        }
+        bytes memory trace = steps == 1
+            ? abi.encodePacked(parent, StateCommitment.commitment(end))
+            : abi.encodePacked(parent, keccak256("junk"), StateCommitment.commitment(end));
+        bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
+        vm.deal(who, BOND);
+        vm.prank(who);
+        p = rollup.proposeCalldata{value: BOND}(batchIndex, dataHash, end, trace);
+        headers[p] = end;
+    }
+
+    function _challenge(uint256 p) internal returns (bool) {
+        uint256 parentPlusOne;
+        {
+            bytes32 parentCommitment = rollup.parentCommitment(p);
+            parentPlusOne = parentCommitment == rollup.genesisCommitment() ? 0 : _findProposal(parentCommitment, p);
+        }
+        StateCommitment.StateHeader memory parent = parentPlusOne == 0 ? _genesis() : headers[parentPlusOne - 1];
+        uint256 batchIndex = rollup.getProposal(p).batchIndex;
+        BlobData.RangeProof memory none;
+        DataSource.DataProof memory proof;
+        proof.data = _batchData(batchIndex);
+        vm.deal(WATCHER, CHALLENGE_BOND);
+        vm.prank(WATCHER);
+        return rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, proof, none);
+    }
+
+    /// Index + 1 of the newest proposal before `before` with this commitment.
+    function _findProposal(bytes32 commitment, uint256 before) internal view returns (uint256) {
+        for (uint256 i = before; i > 0; i--) {
+            if (StateCommitment.commitment(headers[i - 1]) == commitment) return i;
+        }
+        revert("parent not found");
+    }
+
+    function _genesis() internal pure returns (StateCommitment.StateHeader memory g) {
+        g.accountsRoot = keccak256("genesis accounts");
+        g.accountCount = 1;
+    }
+}
+
+/// forge-config: default.invariant.fail-on-revert = true
+contract RollupSolvencyTest is Test {
+    Portal internal portal;
+    RollupHarness internal rollup;
+    RollupSolvencyHandler internal handler;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        portal = new Portal();
+        StateCommitment.StateHeader memory genesis;
+        genesis.accountsRoot = keccak256("genesis accounts");
+        genesis.accountCount = 1;
+        address batcher = address(0xBA7C);
+        rollup = new RollupHarness(address(portal), batcher, 1 hours, 1 ether, 0.25 ether, genesis, 901, 1 gwei);
+        portal.initialize(address(rollup));
+        handler = new RollupSolvencyHandler(portal, rollup, batcher);
+        targetContract(address(handler));
+    }
+
+    /// A fixed walk through every handler action: the fraud is proven, honest withdrawals are paid.
+    function test_handlerWalkPaysHonestWithdrawalsOnly() public {
+        handler.deposit(0, 10 ether);
+        handler.deposit(1, 3 ether);
+        handler.l2Withdraw(0, 4 ether);
+        handler.proposeFake(8 ether);
+        handler.proposeHonest(); // challenges the fake first
+        assertEq(handler.challengesWon(), 1, "fake proven");
+        handler.l2Withdraw(1, 1 ether);
+        handler.proposeHonest();
+        handler.warp(1 hours);
+        handler.warp(1 hours);
+        handler.finalizeHonest(0);
+        handler.finalizeHonest(1);
+        handler.finalizeFake(0);
+        for (uint256 i = 0; i < rollup.proposalCount(); i++) {
+            handler.claimBond(i);
+        }
+        handler.withdrawPayouts();
+        assertEq(handler.ghostPaid(), 5 ether, "both honest withdrawals");
+        assertEq(portal.totalWithdrawn(address(0)), 5 ether);
+        assertEq(handler.fakePaid(), 0);
+        assertGt(handler.challengesLost(), 0, "honest proposals were challenged too");
+        invariant_portalPaysAtMostWhatLeftL2();
+        invariant_rollupHoldsItsBondsAndPayouts();
+    }
+
+    /// Negative control: without the watcher, a fraudulent proposal finalizes and the fake withdrawal is paid —
+    /// exactly what the invariants would report.
+    function test_withoutAChallengeTheFraudWouldPay() public {
+        handler.deposit(0, 10 ether);
+        handler.proposeFake(6 ether);
+        vm.warp(block.timestamp + 1 hours);
+        assertTrue(handler.fakeProposalFinalized());
+        handler.finalizeFake(0);
+        assertEq(handler.fakePaid(), 6 ether);
+    }
+
+    /// The portal never pays out more than was deposited minus what is still on L2 (= what honest L2 users
+    /// withdrew), holds exactly the rest, and never pays a withdrawal that only a fraudulent proposal claimed.
+    function invariant_portalPaysAtMostWhatLeftL2() public view {
+        uint256 withdrawn = portal.totalWithdrawn(address(0));
+        assertEq(portal.totalDeposited(address(0)), handler.ghostDeposited(), "deposits");
+        assertLe(withdrawn, handler.ghostDeposited() - handler.ghostStillOnL2(), "paid <= deposited - still on L2");
+        assertLe(withdrawn, handler.ghostWithdrawnOnL2(), "paid <= withdrawn on L2");
+        assertEq(withdrawn, handler.ghostPaid(), "only honest withdrawals were paid");
+        assertEq(handler.fakePaid(), 0, "no fake withdrawal paid");
+        assertEq(address(portal).balance, portal.totalDeposited(address(0)) - withdrawn, "portal balance");
+    }
+
+    function invariant_noFraudulentProposalFinalizes() public view {
+        assertFalse(handler.fakeProposalFinalized());
+    }
+
+    /// The rollup holds exactly the bonds not yet returned or slashed plus the payouts it owes.
+    function invariant_rollupHoldsItsBondsAndPayouts() public view {
+        assertEq(address(rollup).balance, handler.rollupLiabilities());
     }
 }
