@@ -8,7 +8,7 @@ import {DataSource} from "./DataSource.sol";
 import {IPortal} from "./IPortal.sol";
 import {IRollup} from "./IRollup.sol";
 import {StateCommitment} from "./StateCommitment.sol";
-import {StepVerifier} from "./StepVerifier.sol";
+import {StepVerifier, StepVerifierExecutor} from "./StepVerifier.sol";
 
 /// @title Rollup
 /// @notice L1 record of l2kit's optimistic rollup: the batcher appends batches of L2 blocks (data in blobs or in
@@ -118,6 +118,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint256 public immutable l2ChainId;
     /// @notice L2 base fee per gas that re-executed transactions pay.
     uint256 public immutable l2BaseFee;
+    /// @notice Runs `StepVerifier.executeRow` for challenge kind 3: with the library inlined the Rollup would pass
+    ///         the EIP-170 runtime limit, so its code lives in this contract, created by the constructor.
+    StepVerifierExecutor public immutable stepExecutor;
 
     Batch[] private _batches;
     Proposal[] private _proposals;
@@ -281,6 +284,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         challengeBond = challengeBond_;
         genesisStateRoot = StateCommitment.stateRoot(genesis);
         genesisCommitment = StateCommitment.commitment(genesis);
+        stepExecutor = new StepVerifierExecutor();
         l2ChainId = l2ChainId_;
         l2BaseFee = l2BaseFee_;
     }
@@ -754,7 +758,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         StepVerifier.StepContext memory ctx = StepVerifier.StepContext({
             chainId: l2ChainId, baseFee: l2BaseFee, batchDepositCountAfter: batch.depositCountAfter, portal: portal
         });
-        return StateCommitment.commitment(StepVerifier.executeRow(pre, row, ctx, witness));
+        return StateCommitment.commitment(stepExecutor.executeRow(pre, row, ctx, witness));
     }
 
     /// @dev The step count batch `batchIndex` proves given the pre-state's block number: its row count if it is
