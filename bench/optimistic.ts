@@ -12,12 +12,14 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import {
   createPublicClient,
+  concatHex,
   createWalletClient,
   encodeFunctionData,
   erc20Abi,
   formatGwei,
   type Hex,
   http,
+  keccak256,
   parseEther,
   parseGwei,
 } from 'viem'
@@ -30,14 +32,14 @@ import { activeSignatureBackend } from '../src/core/signature.ts'
 import type { Address, Batch, Deposit, TokenInfo } from '../src/core/types.ts'
 import { rollupAbi } from '../src/generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../src/l1/anvil.ts'
-import { blobCountForData, dataToBlobs, maxBlobDataBytes } from '../src/l1/blobs.ts'
+import { blobCountForData, blobsToSidecars, dataToBlobs, maxBlobDataBytes } from '../src/l1/blobs.ts'
 import { createL1Clients } from '../src/l1/clients.ts'
 import { TxManager } from '../src/l1/txManager.ts'
 import type { Logger } from '../src/node/logger.ts'
 import type { L2Block } from '../src/optimistic/block.ts'
 import { ChainStore } from '../src/optimistic/chainStore.ts'
 import { DEFAULT_L2_BASE_FEE } from '../src/optimistic/config.ts'
-import { deployRollup } from '../src/optimistic/deploy.ts'
+import { deployRollup, genesisStateHeader } from '../src/optimistic/deploy.ts'
 import { startDevnet, waitFor } from '../src/optimistic/devnet.ts'
 import { Sequencer } from '../src/optimistic/sequencer.ts'
 import { defineL2Chain } from '../src/sdk/defineL2Chain.ts'
@@ -202,6 +204,7 @@ export async function runBench(
     batcher: l1.account.address,
     challengeWindowSeconds: 10n,
     proposalBond: parseEther('0.1'),
+    challengeBond: parseEther('0.05'),
     devToken: {
       holders: ANVIL_DEV_ACCOUNTS.slice(0, 3).map((a) => a.address),
       amountEach: parseEther('1000'),
@@ -236,14 +239,26 @@ export async function runBench(
     })
     calldataRuns.push({ txs: b.txs, gas: r.gasUsed })
   }
+  // The proposal of the first batch, with its trace (one 32-byte leaf per row) in a blob as the proposer posts it.
+  const firstBlob = blobBatches.find((x) => x.txs > 0) as { data: Uint8Array; txs: number }
+  const firstHashes = blobsToSidecars(dataToBlobs(firstBlob.data)).versionedHashes
+  const traceSteps = firstBlob.txs + 1
+  const traceBlobs = dataToBlobs(new Uint8Array(32 * (traceSteps + 1)))
   const prop = await tm.send({
     to: contracts.rollup,
     value: parseEther('0.1'),
     data: encodeFunctionData({
       abi: rollupAbi,
       functionName: 'propose',
-      args: [0n, `0x${'11'.repeat(32)}`, 1n],
+      args: [
+        0n,
+        keccak256(concatHex(firstHashes)),
+        genesisStateHeader({ chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 }),
+        BigInt(traceSteps),
+        traceBlobs.length,
+      ],
     }),
+    blobs: traceBlobs,
     label: 'propose',
   })
   const proposeGas = prop.gasUsed

@@ -17,6 +17,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import type { Logger } from '../node/logger.ts'
 import { startDevnet, waitFor } from '../optimistic/devnet.ts'
+import { FAULT_KINDS, parseFaultKind } from '../optimistic/faults.ts'
 import { defineL2Chain } from '../sdk/defineL2Chain.ts'
 import { depositErc20 } from '../sdk/depositErc20.ts'
 import { depositEth } from '../sdk/depositEth.ts'
@@ -24,12 +25,16 @@ import { getL2Balance } from '../sdk/getL2Balance.ts'
 import { initiateWithdrawal } from '../sdk/initiateWithdrawal.ts'
 import { proveAndFinalizeWithdrawal } from '../sdk/proveAndFinalizeWithdrawal.ts'
 import type { FlagSpec, ParsedArgs } from './args.ts'
-import { num } from './args.ts'
+import { num, str } from './args.ts'
 import { printJson, table } from './output.ts'
 
 export const demoFlags: FlagSpec = {
   'challenge-window': { type: 'string', description: 'challenge window for the demo, seconds', default: '5' },
   transfers: { type: 'string', description: 'number of L2 transfers', default: '24' },
+  attack: {
+    type: 'string',
+    description: `instead: show one attack being caught (${FAULT_KINDS.join(' | ')}); the window is then at least 30 s`,
+  },
 }
 
 const L2_DEV_TOKEN: Hex = '0x4200000000000000000000000000000000001001'
@@ -42,6 +47,17 @@ export async function runDemo(
   const json = args.values.json === true
   const say = (s: string) => {
     if (!json) process.stdout.write(`${s}\n`)
+  }
+  const attack = str(args.values.attack)
+  if (attack !== undefined) {
+    const { runAttackDemo } = await import('./attackDemo.ts')
+    const window = num(args.values['challenge-window'], 'challenge-window')
+    return runAttackDemo(
+      parseFaultKind(attack),
+      { json, challengeWindowSeconds: BigInt(Math.max(window ?? 30, 30)) },
+      logger,
+      onShutdown,
+    )
   }
   const nTransfers = Math.max(2, num(args.values.transfers, 'transfers') ?? 24)
   const window = BigInt(num(args.values['challenge-window'], 'challenge-window') ?? 5)

@@ -57,6 +57,14 @@ const commands: Record<string, Command> = {
       'scripted end-to-end run on a fresh devnet: deposit, transfer, blob batch, verify, withdraw, costs',
     flags: async () => (await import('./demo.ts')).demoFlags,
     run: async (args) => (await import('./demo.ts')).runDemo(args, loggerFor(args, 'l2kit'), onShutdown),
+    examples: ['l2kit demo', 'l2kit demo --attack wrong-balance', 'l2kit demo --attack garbage-batch --json'],
+  },
+  challenger: {
+    summary: 'follow L1, recompute every proposed state root from L1 data, and challenge wrong ones',
+    flags: async () => (await import('./challenger.ts')).challengerFlags,
+    run: async (args) =>
+      (await import('./challenger.ts')).runChallenger(args, loggerFor(args, 'challenger'), onShutdown),
+    examples: ['l2kit challenger --private-key 0x…', 'l2kit challenger --private-key 0x… --l2-rpc http://host:8547'],
   },
   deposit: {
     summary: 'deposit ETH or an ERC-20 from L1 to L2',

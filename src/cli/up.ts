@@ -1,10 +1,13 @@
 /** `l2kit up`: the whole devnet (embedded anvil by default), running until Ctrl-C / SIGTERM. */
 import { formatEther } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import type { Hex } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
 import type { BatchDataMode } from '../optimistic/config.ts'
+import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
+import { parseFaultKind } from '../optimistic/faults.ts'
 import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
 
@@ -39,11 +42,26 @@ export const upFlags: FlagSpec = {
     type: 'string',
     description: 'seconds between embedded-anvil blocks (default: one block per tx)',
   },
+  'challenger-key': {
+    type: 'string',
+    description: 'L1 key of the challenger this node runs (embedded L1: anvil account 9; external L1: none unless set)',
+  },
+  'no-challenger': { type: 'boolean', description: 'do not run a challenger in this node' },
+  fault: {
+    type: 'string',
+    description:
+      'TESTING ONLY: the proposer posts one wrong root of this kind: wrong-balance | skip-tx | bad-signature | forged-deposit | forged-withdrawal | garbage-batch',
+  },
   'dev-accounts': {
     type: 'string',
     description: 'dev accounts funded on L2 at start (embedded L1)',
     default: '5',
   },
+}
+
+/** The operator's address (the attacker of an injected fault): the given key's, or anvil account 0's. */
+function privateKeyToAddress(key: string | undefined): Hex {
+  return key ? privateKeyToAccount(key as Hex).address : (ANVIL_DEV_ACCOUNTS[0]?.address as Hex)
 }
 
 export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
@@ -58,6 +76,12 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
   if (privateKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
     throw new L2kitError('INVALID_ARGUMENTS', '--private-key must be 0x followed by 64 hex digits')
   }
+  const challengerKey = str(v['challenger-key'])
+  if (challengerKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(challengerKey)) {
+    throw new L2kitError('INVALID_ARGUMENTS', '--challenger-key must be 0x followed by 64 hex digits')
+  }
+  const faultName = str(v.fault)
+  const fault = faultName === undefined ? undefined : parseFaultKind(faultName)
   const dataDir = str(v['data-dir'])
   const l1BlockTime = num(v['l1-block-time'], 'l1-block-time')
   const devnet = await startDevnet(
@@ -73,6 +97,11 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       devAccounts: l1RpcUrl ? 0 : (num(v['dev-accounts'], 'dev-accounts') ?? 5),
       sequencer: { blockTimeMs: num(v['block-time-ms'], 'block-time-ms') ?? 250 },
       batcher: { dataMode: mode as BatchDataMode },
+      challenger: {
+        enabled: v['no-challenger'] !== true,
+        ...(challengerKey ? { privateKey: challengerKey as Hex } : {}),
+      },
+      ...(fault ? { proposer: { fault: { kind: fault, attacker: privateKeyToAddress(privateKey) } } } : {}),
     },
     { logger, onStep: quiet ? () => undefined : progress },
   )
@@ -90,6 +119,7 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
         : {}),
     },
     operator: devnet.operator,
+    challenger: devnet.node.challenger !== undefined,
     accounts: devnet.accounts,
   }
   return { devnet, summary }
@@ -121,6 +151,10 @@ export async function runUp(
             ] as [string, string][])
           : []),
         ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
+        [
+          'Challenger',
+          devnet.node.challenger ? 'on (checks every proposal against L1 data, challenges wrong ones)' : 'off',
+        ],
         ['Data dir', devnet.dataDir],
       ]),
       '',

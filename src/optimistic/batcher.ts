@@ -9,8 +9,7 @@
  * mined) are adopted, so no block still on L1 is posted twice.
  */
 import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
-import { encodeBatch } from '../core/batchCodec.ts'
-import { compressBatchData } from '../core/compression.ts'
+import { encodeBatchV3 } from '../core/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
 import type { Address, Batch, Hex } from '../core/types.ts'
@@ -28,6 +27,7 @@ import type { TxResult } from '../l1/txManager.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { L2Block } from './block.ts'
+import { corruptBatchData, type FaultKind } from './faults.ts'
 import type { ChainStore, PostedBatch } from './chainStore.ts'
 import type { BatcherOptions, RollupContracts } from './config.ts'
 import { defaultBatcherOptions, validateBatcherOptions } from './config.ts'
@@ -47,6 +47,8 @@ export type BatcherModules = {
   contracts: RollupContracts
   logger: Logger
   now?: () => number
+  /** Tests and demos only: corrupt the data of the next batch that can carry this fault (a colluding sequencer). */
+  fault?: FaultKind
 }
 
 export type BatchPlan = {
@@ -99,12 +101,27 @@ export class Batcher {
   #checkedCount = 0n
   /** First L2 block of a batch L1 refused for its deposit count (logged loudly once). */
   #depositAlarm: bigint | undefined
+  /** Fault still to inject into a posted batch. */
+  #fault: FaultKind | undefined
+  /** Uncorrupted data of batches we corrupted on purpose, by every data hash L1 may record for them. */
+  readonly #originals = new Map<Hex, Uint8Array>()
 
   constructor(options: Partial<BatcherOptions>, modules: BatcherModules) {
     this.options = validateBatcherOptions({ ...defaultBatcherOptions, ...options })
     this.#m = modules
     this.#log = modules.logger.child({ component: 'batcher' })
     this.#now = modules.now ?? Date.now
+    this.#fault = modules.fault
+  }
+
+  /** Arms a fault: the next posted batch that can carry it is corrupted (see faults.ts). */
+  injectFault(kind: FaultKind): void {
+    this.#fault = kind
+  }
+
+  /** The data we meant to post for a batch we corrupted on purpose (by its recorded data hash). */
+  originalData(dataHash: Hex): Uint8Array | undefined {
+    return this.#originals.get(dataHash.toLowerCase() as Hex)
   }
 
   async start(): Promise<void> {
@@ -352,8 +369,7 @@ export class Batcher {
 
   #encode(blocks: L2Block[]): BatchPlan {
     const first = blocks[0] as L2Block
-    const state = this.#m.state()
-    const known = first.accountCountBefore
+    const before = first.number <= 1n ? 0n : (this.#m.store.getBlock(first.number - 1n)?.depositCountAfter ?? 0n)
     const batch: Batch = {
       firstBlockNumber: first.number,
       blocks: blocks.map((b) => ({
@@ -362,15 +378,9 @@ export class Batcher {
         txs: b.txs.map((t) => t.tx),
       })),
     }
-    const raw = encodeBatch(batch, {
-      indexOf: (a: Address) => {
-        const i = state.indexOf(a) as number | undefined
-        return i !== undefined && i < known ? i : undefined
-      },
-    })
     return {
       batch,
-      data: compressBatchData(raw),
+      data: encodeBatchV3(batch, before),
       blocks,
       txCount: blocks.reduce((s, b) => s + b.txs.length, 0),
     }
@@ -414,6 +424,23 @@ export class Batcher {
   }
 
   async postBatch(plan: BatchPlan, forceMode?: 'blob' | 'calldata'): Promise<PostedBatch> {
+    if (this.#fault) {
+      const corrupted = corruptBatchData(this.#fault, plan.data)
+      if (corrupted) {
+        const blobHashes = blobsToSidecars(dataToBlobs(corrupted, { maxBlobs: MAX_BLOBS_PER_TX })).versionedHashes
+        this.#originals.set(hashOfBlobHashes(blobHashes).toLowerCase() as Hex, plan.data)
+        this.#originals.set(keccak256(corrupted).toLowerCase() as Hex, plan.data)
+        this.#log.warn(
+          { fault: this.#fault, firstL2Block: plan.batch.firstBlockNumber.toString() },
+          'FAULT INJECTION: posting corrupted batch data on purpose',
+        )
+        const kind = this.#fault
+        this.#fault = undefined
+        const bad = await this.postBatch({ ...plan, data: corrupted }, forceMode)
+        // Derivation ignores an invalid batch whole: post the real one right after, so the chain goes on.
+        return kind === 'garbage-batch' ? this.postBatch(plan, forceMode) : bad
+      }
+    }
     const choice: DataChoice = forceMode
       ? { mode: forceMode, reason: 'forced' }
       : await this.chooseDataMode(plan)

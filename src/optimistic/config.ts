@@ -1,6 +1,7 @@
 /** Options of the optimistic rollup node, with defaults that make a devnet work with no configuration. */
 import { L2kitError } from '../core/errors.ts'
 import type { Address, Hex } from '../core/types.ts'
+import type { FaultKind } from './faults.ts'
 
 /** L1 addresses of the rollup's contracts. */
 export type RollupContracts = {
@@ -52,6 +53,18 @@ export type BatcherOptions = {
 
 export type ProposerOptions = {
   intervalMs: number
+  /** Where traces go: `auto` = a blob when the batch is a blob batch, else calldata. */
+  traceMode: 'auto' | 'calldata'
+  /** Tests and demos only: post one wrong proposal of this kind (docs/fraud-proofs.md, faults). */
+  fault?: { kind: FaultKind; attacker: Address } | undefined
+}
+
+export type ChallengerOptions = {
+  /** Run the challenger (follows L1, checks every proposal, challenges wrong ones). */
+  enabled: boolean
+  intervalMs: number
+  /** The challenger's own L1 account (pays challenge bonds); without it the node runs no challenger. */
+  privateKey?: Hex | undefined
 }
 
 export type OptimisticNodeOptions = {
@@ -65,6 +78,7 @@ export type OptimisticNodeOptions = {
   sequencer: SequencerOptions
   batcher: BatcherOptions
   proposer: ProposerOptions
+  challenger: ChallengerOptions
   /** Run an independent verifier (its own L1 client and state) beside the sequencer. */
   verifier: boolean
 }
@@ -86,7 +100,8 @@ export const defaultBatcherOptions: BatcherOptions = {
   blobFeeMargin: 2,
 }
 
-export const defaultProposerOptions: ProposerOptions = { intervalMs: 1_000 }
+export const defaultProposerOptions: ProposerOptions = { intervalMs: 1_000, traceMode: 'auto' }
+export const defaultChallengerOptions: ChallengerOptions = { enabled: true, intervalMs: 1_000 }
 
 export const DEFAULT_L2_CHAIN_ID = 42_069n
 /** 0.001 gwei: a mainnet-L2-like execution price, so fees are visible but tiny. */

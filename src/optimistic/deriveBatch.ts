@@ -1,14 +1,11 @@
 /**
- * The derivation rule for one batch (ARCHITECTURE.md "Derivation rule"), shared by the verifier, the
- * sequencer node's own safe-head tracking and, later, the fraud proof. Pure: L1 inputs come in as arguments.
+ * The derivation rule for one batch (docs/fraud-proofs.md, "Batch data v3"), shared by the verifier, the node's
+ * own safe-head tracking, the proposer and the challenger. Pure: L1 inputs come in as arguments. The same rule
+ * is what the L1 fraud proof re-executes row by row, so the trace returned here is what a proposal commits to.
  */
-import { bytesToHex } from 'viem'
-import { decodeBatch } from '../core/batchCodec.ts'
-import { decompressBatchData } from '../core/compression.ts'
-import { isL2kitError } from '../core/errors.ts'
-import { encodeRawTransaction, recoverSender, txHash } from '../core/l2tx.ts'
+import { executeBatchV3 } from '../core/trace.ts'
 import type { L2State } from '../core/state.ts'
-import type { Address, Batch, Deposit, Hex } from '../core/types.ts'
+import type { Deposit, Hex } from '../core/types.ts'
 import { computeBlockHash } from './block.ts'
 
 /** What the Rollup contract recorded with the batch (its `BatchAppended` event). */
@@ -29,11 +26,21 @@ export type DerivedBlock = {
   depositCountAfter: bigint
 }
 
-export type SkippedTx = { block: bigint; index: number; code: string; reason: string }
+/** A row that did nothing (a skipped transaction, a malformed row, a deposit row beyond the batch). */
+export type SkippedRow = { row: number; kind: string; code: string; reason: string }
 
-export type DeriveResult =
-  | { valid: true; blocks: DerivedBlock[]; skippedTxs: SkippedTx[]; txCount: number }
-  | { valid: false; reason: string }
+export type DeriveResult = {
+  /** Whether the batch is valid; an invalid batch changes nothing and has the one-leaf trace `[L0]`. */
+  valid: boolean
+  reason?: string
+  blocks: DerivedBlock[]
+  skippedRows: SkippedRow[]
+  txCount: number
+  /** Rows of a valid batch (the proposal's stepCount), 0 for an invalid one. */
+  rowCount: number
+  /** The trace: state commitments before the first row and after every row. */
+  leaves: Hex[]
+}
 
 export type DeriveContext = {
   chainId: bigint
@@ -44,8 +51,8 @@ export type DeriveContext = {
 }
 
 /**
- * Applies a batch to `state` if it is valid; an invalid batch leaves `state` untouched and says why.
- * Transactions that fail execution inside a valid batch are skipped, as the spec says.
+ * Applies a batch to `state`: rows of a valid batch are executed one by one (a row that fails is a no-op);
+ * an invalid batch leaves `state` untouched and says why. Blocks are the runs of rows closed by block ends.
  */
 export function deriveBatch(
   state: L2State,
@@ -53,98 +60,48 @@ export function deriveBatch(
   header: BatchHeader,
   ctx: DeriveContext,
 ): DeriveResult {
-  let batch: Batch
-  const accountsAtStart = state.accountCount
-  try {
-    const raw = decompressBatchData(data)
-    batch = decodeBatch(raw, {
-      addressAt: (i: number) =>
-        i < accountsAtStart ? (state.addressAt(i) as Address | undefined) : undefined,
-    })
-  } catch (err) {
-    return {
-      valid: false,
-      reason: isL2kitError(err) ? `${err.code}: ${err.message}` : `undecodable batch: ${String(err)}`,
-    }
-  }
-  const expected = ctx.parent.number + 1n
-  if (batch.firstBlockNumber !== expected) {
-    return {
-      valid: false,
-      reason: `batch starts at L2 block ${batch.firstBlockNumber}, expected ${expected}`,
-    }
-  }
-  if (
-    batch.blocks.length === 0 ||
-    batch.blocks.length !== header.l2BlockCount ||
-    batch.firstBlockNumber !== header.firstL2Block
-  ) {
-    return { valid: false, reason: 'batch contents disagree with the block range recorded on L1' }
-  }
-  // Structural checks first, so an invalid batch never half-applies.
-  let depositCount = ctx.parent.depositCountAfter
-  let timestamp = ctx.parent.timestamp
-  for (const b of batch.blocks) {
-    if (b.depositCountAfter < depositCount) return { valid: false, reason: 'deposit count goes backwards' }
-    if (b.depositCountAfter > BigInt(ctx.deposits.length)) {
-      return {
-        valid: false,
-        reason: `block consumes deposits up to ${b.depositCountAfter}, only ${ctx.deposits.length} queued on L1`,
-      }
-    }
-    if (b.timestamp < timestamp) return { valid: false, reason: 'block timestamps go backwards' }
-    depositCount = b.depositCountAfter
-    timestamp = b.timestamp
-  }
-  if (depositCount !== header.depositCountAfter) {
-    return {
-      valid: false,
-      reason: `batch ends at deposit ${depositCount}, L1 recorded ${header.depositCountAfter}`,
-    }
-  }
-
+  const trace = executeBatchV3(state, data, {
+    chainId: ctx.chainId,
+    blockNumber: ctx.parent.number,
+    batchDepositCountAfter: header.depositCountAfter,
+    deposits: (i) => ctx.deposits[Number(i)],
+  })
+  const skippedRows: SkippedRow[] = []
+  trace.outcomes.forEach((o, row) => {
+    if (!o.applied) skippedRows.push({ row, kind: o.kind, code: o.code, reason: o.reason })
+  })
   const blocks: DerivedBlock[] = []
-  const skippedTxs: SkippedTx[] = []
-  let parent = ctx.parent
-  let number = batch.firstBlockNumber
+  let parentHash = ctx.parent.hash
   let txCount = 0
-  for (const b of batch.blocks) {
-    for (let i = parent.depositCountAfter; i < b.depositCountAfter; i++) {
-      state.applyDeposit(ctx.deposits[Number(i)] as Deposit)
-    }
-    const txHashes: Hex[] = []
-    b.txs.forEach((tx, index) => {
-      try {
-        const sender = recoverSender(tx, ctx.chainId)
-        state.applyTx(tx, sender)
-        txHashes.push(txHash(encodeRawTransaction(tx, ctx.chainId)))
-        txCount++
-      } catch (err) {
-        if (!isL2kitError(err)) throw err
-        skippedTxs.push({ block: number, index, code: err.code, reason: err.message })
-      }
-    })
-    const root = state.stateRoot()
-    const stateRoot = typeof root === 'string' ? (root as Hex) : bytesToHex(root as Uint8Array)
+  for (const b of trace.blocks) {
+    const txHashes = b.txs.map((t) => t.hash)
+    txCount += txHashes.length
+    const timestamp = Number(b.timestamp)
     const hash = computeBlockHash({
-      number,
-      parentHash: parent.hash,
-      timestamp: b.timestamp,
-      stateRoot,
+      number: b.number,
+      parentHash,
+      timestamp,
+      stateRoot: b.stateRoot,
       txHashes,
       depositCountAfter: b.depositCountAfter,
     })
-    const derived: DerivedBlock = {
-      number,
+    blocks.push({
+      number: b.number,
       hash,
-      timestamp: b.timestamp,
-      stateRoot,
+      timestamp,
+      stateRoot: b.stateRoot,
       txHashes,
       depositCountAfter: b.depositCountAfter,
-    }
-    blocks.push(derived)
-    parent = derived
-    number++
+    })
+    parentHash = hash
   }
-  return { valid: true, blocks, skippedTxs, txCount }
+  return {
+    valid: trace.valid,
+    ...(trace.reason === undefined ? {} : { reason: trace.reason }),
+    blocks,
+    skippedRows,
+    txCount,
+    rowCount: trace.rowCount,
+    leaves: trace.leaves,
+  }
 }

@@ -15,9 +15,11 @@ import type { Logger } from '../node/logger.ts'
 import {
   type BatcherOptions,
   type ChainConfig,
+  type ChallengerOptions,
   DEFAULT_L2_BASE_FEE,
   DEFAULT_L2_CHAIN_ID,
   defaultBatcherOptions,
+  defaultChallengerOptions,
   defaultProposerOptions,
   defaultSequencerOptions,
   type ProposerOptions,
@@ -41,6 +43,7 @@ export type DevnetOptions = {
   rpcPort: number
   challengeWindowSeconds: bigint
   proposalBond: bigint
+  challengeBond: bigint
   /** Dev accounts funded on L2 at start (anvil accounts 1..n). 0 on an external L1. */
   devAccounts: number
   devDepositEth: bigint
@@ -52,6 +55,8 @@ export type DevnetOptions = {
   sequencer: Partial<SequencerOptions>
   batcher: Partial<BatcherOptions>
   proposer: Partial<ProposerOptions>
+  /** The challenger; its key defaults to anvil dev account 9 on the embedded L1 (none on an external L1). */
+  challenger: Partial<ChallengerOptions>
   verifier: boolean
 }
 
@@ -62,16 +67,21 @@ export const defaultDevnetOptions: DevnetOptions = {
   rpcPort: 8547,
   challengeWindowSeconds: 10n,
   proposalBond: parseEther('0.1'),
+  challengeBond: parseEther('0.05'),
   devAccounts: 5,
   devDepositEth: parseEther('100'),
   devDepositTokens: parseEther('1000'),
   sequencer: {},
   batcher: {},
   proposer: {},
+  challenger: {},
   verifier: true,
 }
 
 export type DevAccount = { address: Address; privateKey: Hex }
+
+/** The embedded L1's challenger account: the last anvil dev account, never funded on L2 or used by the demo. */
+export const CHALLENGER_DEV_ACCOUNT = ANVIL_DEV_ACCOUNTS[9] as DevAccount
 
 type Deployment = {
   l1ChainId: number
@@ -162,6 +172,7 @@ export async function startDevnet(
         batcher: l1.account.address,
         challengeWindowSeconds: o.challengeWindowSeconds,
         proposalBond: o.proposalBond,
+        challengeBond: o.challengeBond,
         ...(anvil ? { devToken: { holders, amountEach: parseEther('1000000') } } : {}),
       })
       deployment = {
@@ -187,6 +198,11 @@ export async function startDevnet(
         sequencer: { ...defaultSequencerOptions, ...o.sequencer },
         batcher: { ...defaultBatcherOptions, ...o.batcher },
         proposer: { ...defaultProposerOptions, ...o.proposer },
+        challenger: {
+          ...defaultChallengerOptions,
+          ...(anvil ? { privateKey: CHALLENGER_DEV_ACCOUNT.privateKey } : {}),
+          ...o.challenger,
+        },
         verifier: o.verifier,
       },
       { logger: modules.logger },

@@ -27,6 +27,8 @@ import type { OptimisticNodeOptions } from './config.ts'
 import { Derivation, type DerivationReorg, type L1Position } from './derivation.ts'
 import { Proposer } from './proposer.ts'
 import { ReorgAwareSender } from './reorgAwareSender.ts'
+import { Challenger } from './challenger.ts'
+import { faultCorruptsBatch } from './faults.ts'
 import { createRpcMethods } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 
@@ -44,6 +46,8 @@ export class OptimisticNode {
   verifier: Derivation | undefined
   batcher!: Batcher
   proposer!: Proposer
+  /** Follows L1 with the verifier's derivation and challenges wrong proposals (undefined when disabled). */
+  challenger: Challenger | undefined
   rpc!: RpcServer
   rpcUrl = ''
   #challengeWindow = 0n
@@ -123,6 +127,7 @@ export class OptimisticNode {
       txManager: this.#sender,
       contracts: o.contracts,
       logger: this.log,
+      ...(o.proposer.fault && faultCorruptsBatch(o.proposer.fault.kind) ? { fault: o.proposer.fault.kind } : {}),
     })
     await this.batcher.start()
     this.proposer = new Proposer(o.proposer, {
@@ -131,8 +136,26 @@ export class OptimisticNode {
       contracts: o.contracts,
       derivation: this.derivation,
       logger: this.log,
+      originalBatchData: (h) => this.batcher.originalData(h),
     })
     await this.proposer.start()
+    if (o.challenger.enabled && o.challenger.privateKey) {
+      // Its own L1 account (bonds and nonces apart from the operator's) and, when there is one, the
+      // independent verifier's derivation: it judges proposals from L1 data alone.
+      const clients = await createL1Clients({ rpcUrl: o.l1RpcUrl, privateKey: o.challenger.privateKey })
+      const log = this.log.child({ component: 'challenger' })
+      this.challenger = new Challenger(o.challenger, {
+        chain: o.chain,
+        publicClient: clients.publicClient,
+        txManager: new TxManager({}, { publicClient: clients.publicClient, account: clients.account, logger: log }),
+        contracts: o.contracts,
+        derivation: this.verifier ?? this.derivation,
+        logger: this.log,
+      })
+      await this.challenger.start()
+    } else if (o.challenger.enabled) {
+      this.log.warn('no challenger key: wrong proposals will not be challenged by this node (set challenger.privateKey)')
+    }
     this.#wireMetrics()
     this.rpc = new RpcServer(
       { host: o.rpc.host, port: o.rpc.port },
@@ -287,6 +310,7 @@ export class OptimisticNode {
     this.#started = false
     if (this.#gaugeTimer) clearInterval(this.#gaugeTimer)
     await this.rpc.stop().catch(() => undefined)
+    await this.challenger?.stop()
     await this.proposer.stop()
     await this.batcher.stop()
     await this.verifier?.stop()

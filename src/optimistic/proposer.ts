@@ -1,25 +1,36 @@
 /**
- * The proposer: posts, with a bond, the state root that its own derivation pipeline computed from L1 data for
- * the newest derived batch. It proposes only what it derived, never what the sequencer says, so an honest
- * proposer is honest even if the sequencer is not.
+ * The proposer: for every batch, in order, posts with a bond the state its own derivation computed from L1
+ * data, with the batch's trace (the state commitment after every row: docs/fraud-proofs.md) as a blob (or as
+ * calldata when the batch itself is calldata or blobs are unavailable). It proposes only what it derived, never
+ * what the sequencer says, so an honest proposer is honest even if the sequencer is not. It never builds on a
+ * live parent whose commitment differs from its own: it waits for the challenger to delete that one.
  *
- * L1 reorgs: derivation can lag the canonical chain either way (our proposal mined but not read back yet, or a
- * reorg not noticed yet), so before proposing it asks L1 itself: is the block that carried the derived batch
- * still canonical, and does a live proposal already cover that batch? A proposal a reorg dropped is simply made
+ * Faults (`fault`): for tests and `l2kit demo --attack`, the proposer can post ONE wrong trace of a chosen kind
+ * (src/optimistic/faults.ts) and then goes back to honest proposals once the bad one is deleted.
+ *
+ * L1 reorgs: derivation can lag the canonical chain either way, so before proposing it asks L1 itself which
+ * batch comes next and whether the block that carried it is still canonical. A proposal a reorg dropped is made
  * again once derivation has re-derived the batch on the new chain.
  */
 import { decodeEventLog, encodeFunctionData } from 'viem'
+import type { StateHeader } from '../core/commitment.ts'
+import { traceBytes } from '../core/trace.ts'
+import type { Address, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
+import { dataToBlobs } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord } from './derivation.ts'
+import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
 import type { L1TxSender } from './reorgAwareSender.ts'
 
 export type ProposalPosted = {
   proposalIndex: bigint
+  /** The fault this proposal carries (undefined = honest). */
+  fault?: FaultKind
   batchIndex: bigint
   stateRoot: string
   l2BlockNumber: bigint
@@ -35,7 +46,12 @@ export type ProposerModules = {
   contracts: RollupContracts
   derivation: Derivation
   logger: Logger
+  /** A fault-injecting batcher's uncorrupted data for a batch it corrupted, by the batch's data hash. */
+  originalBatchData?: (dataHash: Hex) => Uint8Array | undefined
 }
+
+/** A fault to inject once: its kind and who profits. */
+export type ProposerFault = { kind: FaultKind; attacker: Address }
 
 export class Proposer {
   readonly options: ProposerOptions
@@ -46,11 +62,28 @@ export class Proposer {
   readonly posted: ProposalPosted[] = []
   /** Set by `onL1Reorg`: `posted` is checked against L1 before the next proposal. */
   #reorged = false
+  /** The fault still to inject (cleared once a faulty proposal is posted). */
+  #fault: ProposerFault | undefined
+  /** Faulty proposals made on purpose, with the forged state each commits to. */
+  readonly faulty: { proposalIndex: bigint; batchIndex: bigint; kind: FaultKind; forged: FaultyTrace }[] = []
+  /** Parent commitment we last refused to build on (logged once). */
+  #refusedParent: Hex | undefined
 
   constructor(options: Partial<ProposerOptions>, modules: ProposerModules) {
     this.options = { ...defaultProposerOptions, ...options }
     this.#m = modules
     this.#log = modules.logger.child({ component: 'proposer' })
+    this.#fault = options.fault
+  }
+
+  /** Arms a fault: the next batch that can carry it gets a wrong proposal of that kind. */
+  injectFault(fault: ProposerFault): void {
+    this.#fault = fault
+  }
+
+  /** The fault still waiting for a batch that can carry it. */
+  get pendingFault(): ProposerFault | undefined {
+    return this.#fault
   }
 
   async start(): Promise<void> {
@@ -60,7 +93,7 @@ export class Proposer {
       {
         logger: this.#log,
         step: async () => {
-          await this.proposeLatest()
+          await this.proposeNext()
         },
       },
     )
@@ -76,52 +109,103 @@ export class Proposer {
     this.#reorged = true
   }
 
-  /** Proposes the root after the newest derived batch if no live proposal on the canonical chain covers it. */
-  async proposeLatest(): Promise<ProposalPosted | undefined> {
+  /** Proposes the next batch L1 expects (the live parent's batch + 1) once derivation has derived it. */
+  async proposeNext(): Promise<ProposalPosted | undefined> {
     if (this.#reorged) await this.#prunePosted()
-    const latest = this.#m.derivation.latestBatch()
-    if (!latest) return undefined
-    const lastProposed = this.#m.derivation.latestLiveProposal()
-    if (lastProposed && lastProposed.batchIndex >= latest.batchIndex) return undefined
-    if (!(await this.#canonicalAndUncovered(latest))) return undefined
+    const client = this.#m.publicClient
     const { rollup } = this.#m.contracts
-    const bond = await this.#m.publicClient.readContract({
+    const [nextBatch, parentCommitment] = await client.readContract({
       address: rollup,
       abi: rollupAbi,
-      functionName: 'proposalBond',
+      functionName: 'nextProposalParent',
     })
-    const result = await this.#m.txManager.send({
-      to: rollup,
-      value: bond,
-      data: encodeFunctionData({
-        abi: rollupAbi,
-        functionName: 'propose',
-        args: [latest.batchIndex, latest.stateRoot, latest.l2BlockNumber],
-      }),
-      abi: rollupAbi,
-      label: 'propose',
-    })
+    const batch = this.#m.derivation.batches[Number(nextBatch)]
+    if (!batch) return undefined
+    if (!(await this.#canonicalAndUncovered(batch))) return undefined
+    if (batch.leaves[0]?.toLowerCase() !== parentCommitment.toLowerCase()) {
+      if (this.#refusedParent !== parentCommitment) {
+        this.#refusedParent = parentCommitment
+        this.#log.error(
+          { batchIndex: nextBatch.toString(), parentCommitment, derived: batch.leaves[0] },
+          'the live proposal before this batch is WRONG: not building on it (a challenge will delete it)',
+        )
+      }
+      return undefined
+    }
+    let trace: { leaves: Hex[]; end: StateHeader; stepCount: number } = {
+      leaves: batch.leaves,
+      end: batch.postHeader,
+      stepCount: batch.rowCount,
+    }
+    let fault: FaultKind | undefined
+    let forgedTrace: FaultyTrace | undefined
+    if (this.#fault) {
+      const forged = this.#forge(batch, this.#fault)
+      if (forged) {
+        trace = forged
+        forgedTrace = forged
+        fault = this.#fault.kind
+        this.#log.warn(
+          { batchIndex: batch.batchIndex.toString(), fault, description: forged.description },
+          'FAULT INJECTION: proposing a wrong state on purpose',
+        )
+      }
+    }
+    const bond = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
+    const useBlob = batch.isBlob && this.options.traceMode !== 'calldata'
+    const bytes = traceBytes(trace.leaves)
+    const result = useBlob
+      ? await this.#m.txManager.send({
+          to: rollup,
+          value: bond,
+          data: encodeFunctionData({
+            abi: rollupAbi,
+            functionName: 'propose',
+            args: [batch.batchIndex, batch.dataHash, trace.end, BigInt(trace.stepCount), dataToBlobs(bytes).length],
+          }),
+          blobs: dataToBlobs(bytes),
+          abi: rollupAbi,
+          label: 'propose',
+        })
+      : await this.#m.txManager.send({
+          to: rollup,
+          value: bond,
+          data: encodeFunctionData({
+            abi: rollupAbi,
+            functionName: 'proposeCalldata',
+            args: [batch.batchIndex, batch.dataHash, trace.end, `0x${Buffer.from(bytes).toString('hex')}`],
+          }),
+          abi: rollupAbi,
+          label: 'propose',
+        })
+    if (fault) this.#fault = undefined
     for (const l of result.receipt.logs) {
       try {
         const e = decodeEventLog({ abi: rollupAbi, data: l.data, topics: l.topics })
         if (e.eventName === 'StateRootProposed') {
           const p: ProposalPosted = {
             proposalIndex: e.args.proposalIndex,
-            batchIndex: latest.batchIndex,
-            stateRoot: latest.stateRoot,
-            l2BlockNumber: latest.l2BlockNumber,
+            ...(fault ? { fault } : {}),
+            batchIndex: batch.batchIndex,
+            stateRoot: e.args.stateRoot,
+            l2BlockNumber: e.args.l2BlockNumber,
             l1TxHash: result.txHash,
             l1GasUsed: result.gasUsed,
             l1FeeWei: result.l1FeeWei,
           }
           this.posted.push(p)
+          if (fault && forgedTrace)
+            this.faulty.push({ proposalIndex: p.proposalIndex, batchIndex: batch.batchIndex, kind: fault, forged: forgedTrace })
           this.#log.info(
             {
               proposalIndex: p.proposalIndex.toString(),
               batchIndex: p.batchIndex.toString(),
               l2Block: p.l2BlockNumber.toString(),
               stateRoot: p.stateRoot,
+              steps: trace.stepCount,
+              trace: useBlob ? 'blob' : 'calldata',
               bondWei: bond.toString(),
+              ...(fault ? { fault } : {}),
             },
             'state root proposed',
           )
@@ -132,6 +216,23 @@ export class Proposer {
       }
     }
     return undefined
+  }
+
+  /** The faulty trace for `batch`, or undefined when this batch cannot carry the fault. */
+  #forge(batch: DerivedBatchRecord, fault: ProposerFault): ReturnType<typeof faultyTrace> {
+    const material = this.#m.derivation.proofMaterial(batch.batchIndex)
+    if (!material) return undefined
+    const data = faultCorruptsBatch(fault.kind) ? this.#m.originalBatchData?.(batch.dataHash) : material.data
+    if (!data) return undefined
+    return faultyTrace(fault.kind, {
+      pre: material.preState,
+      preBlockNumber: material.preBlockNumber,
+      data,
+      chainId: material.preState.chainId,
+      batchDepositCountAfter: batch.depositCountAfter,
+      deposits: (i) => this.#m.derivation.deposits[Number(i)],
+      attacker: fault.attacker,
+    })
   }
 
   /**
