@@ -89,6 +89,17 @@ contract RollupTest is OptimisticFixture {
         assertEq(parent, commitment(genesisHeader()));
     }
 
+    /// EIP-170: the rollup's runtime code must stay deployable (StepVerifier runs in its own contract).
+    function test_runtimeCodeFitsTheEIP170Limit() public {
+        Rollup real = new Rollup(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE
+        );
+        emit log_named_uint("Rollup runtime bytes", address(real).code.length);
+        assertLe(address(real).code.length, 24_576, "Rollup");
+        assertLe(address(rollup.stepExecutor()).code.length, 24_576, "StepVerifierExecutor");
+        assertGt(address(rollup.stepExecutor()).code.length, 0, "executor created");
+    }
+
     function test_constructorRejectsZeroAddressesAndHugeBonds() public {
         StateCommitment.StateHeader memory g = genesisHeader();
         vm.expectRevert(Rollup.ZeroAddress.selector);
