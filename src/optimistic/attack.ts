@@ -126,7 +126,8 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
     try {
       await l1.simulateContract({
         address: portal,
-        abi: portalAbi,
+        // The refusal comes from the Rollup (finalizedStateRoot) and bubbles up through the portal.
+        abi: [...portalAbi, ...rollupAbi.filter((x) => x.type === 'error')],
         functionName: 'finalizeWithdrawal',
         args: [bad.proposalIndex, proof.withdrawal, proof.accountsRoot, proof.siblings as never],
         account: user.address,

@@ -12,7 +12,8 @@ import { ANVIL_DEV_ACCOUNTS } from '../../src/l1/anvil.ts'
 import { type AttackReport, runAttack } from '../../src/optimistic/attack.ts'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
 import { FAULT_KINDS } from '../../src/optimistic/faults.ts'
-import { testDevnet, until } from './helpers.ts'
+import { depositEth } from '../../src/sdk/depositEth.ts'
+import { clientsFor, testDevnet, until } from './helpers.ts'
 
 const WINDOW = 30n
 
@@ -64,11 +65,24 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
     if (!challenger) throw new Error('no challenger')
     const l1 = devnet.l1.publicClient
     const rollup = devnet.contracts.rollup
+    // A batch of its own (a deposit) so this test also runs alone.
+    const user = clientsFor(devnet, ANVIL_DEV_ACCOUNTS[3]?.privateKey as Hex)
+    const dep = await depositEth(
+      { walletClient: user.l1Wallet, publicClient: l1 },
+      { portal: devnet.contracts.portal, amount: parseEther('1') },
+    )
     const honest = await until(
       () =>
         [...node.derivation.proposals]
           .reverse()
-          .find((p) => p && !p.deleted && p.agrees === true && p.stepCount > 0n),
+          .find(
+            (p) =>
+              p &&
+              !p.deleted &&
+              p.agrees === true &&
+              p.stepCount > 0n &&
+              (node.derivation.batches[Number(p.batchIndex)]?.depositCountAfter ?? 0n) > dep.depositIndex,
+          ),
       60_000,
       'an honest proposal with steps',
     )
@@ -90,10 +104,11 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
       { simulate: false },
     )
     expect(second.won).toBe(false)
-    await until(
-      async () => l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'isFinalized', args: [honest.proposalIndex] }),
-      (Number(WINDOW) + 30) * 1000,
-      'the honest proposal to finalize',
-    )
+    // An idle devnet mines no L1 blocks, so move L1 time past the window instead of waiting for one.
+    await l1.request({ method: 'evm_increaseTime' as never, params: [Number(WINDOW) + 1] as never })
+    await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    expect(
+      await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'isFinalized', args: [honest.proposalIndex] }),
+    ).toBe(true)
   }, 120_000)
 })
