@@ -8,7 +8,8 @@
  * The headers mirror contracts/test/optimistic/Fixture.sol (`genesisHeader`, `header`); the Solidity test checks
  * that the commitments here equal the ones it computes.
  *
- * Run `npx tsx scripts/genChallengeVectors.ts` (~3 s); `--check` exits 1 when the committed file is stale.
+ * Run `npx tsx scripts/genChallengeVectors.ts` (~3 s); `--check` exits 1 when the committed file is stale, and
+ * src/l1/challengeVectors.test.ts fails then too. The S_* blobs carry a row of scripts/genStepVectors.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -23,6 +24,7 @@ import {
   FIELD_ELEMENTS_PER_BLOB,
 } from '../src/l1/blobs.ts'
 import { getKzg } from '../src/l1/kzg.ts'
+import { buildStepCases } from './genStepVectors.ts'
 
 /** Where the generated contract lives, relative to the repository root. */
 export const CHALLENGE_VECTORS_PATH = 'contracts/test/vectors/ChallengeVectors.sol'
@@ -165,6 +167,8 @@ function render(vectors: BlobVector[]): string {
   lines.push(`    bytes32 internal constant V_END_COMMITMENT = ${commitment(END)};`)
   lines.push(`    bytes32 internal constant V_LEAF_1 = ${text('leaf 1')};`)
   lines.push(`    bytes32 internal constant V_WRONG_LEAF = ${text('wrong leaf')};`)
+  lines.push(`    /// StepVectors case of S_BATCH / S_TRACE: ${WORST_STEP_CASE}.`)
+  lines.push(`    uint256 internal constant S_CASE = ${worstStep().index};`)
   for (const v of vectors) {
     lines.push('')
     lines.push(`    // ${v.name}: ${v.comment}`)
@@ -189,6 +193,23 @@ function render(vectors: BlobVector[]): string {
   }
   lines.push('}')
   return `${lines.join('\n')}\n`
+}
+
+/** The StepVectors case whose row is the heaviest to re-execute (StepVerifier's measured worst case). */
+const WORST_STEP_CASE = 'tx: token transfer to a new account'
+
+function worstStep(): { index: number; row: Uint8Array; firstBlockNumber: bigint; pre: Hex; post: Hex } {
+  const cases = buildStepCases().cases
+  const index = cases.findIndex((c) => c.name === WORST_STEP_CASE)
+  const c = cases[index]
+  if (c === undefined) throw new Error(`no step case named ${WORST_STEP_CASE}`)
+  return {
+    index,
+    row: c.row,
+    firstBlockNumber: c.pre.blockNumber + 1n,
+    pre: c.preCommitment,
+    post: c.postCommitment,
+  }
 }
 
 function vectors(): BlobVector[] {
@@ -216,6 +237,8 @@ function vectors(): BlobVector[] {
     [0, 11],
     [0, 12],
   ]
+  const worst = worstStep()
+  const worstBatch = batchData(worst.firstBlockNumber, [worst.row])
   return [
     {
       name: 'T_GOOD',
@@ -274,20 +297,57 @@ function vectors(): BlobVector[] {
         'batch v3 over 2 blobs, 1024 rows (data 127,003 bytes), the last row (a block end) straddles the blobs: ' +
         'valid with both blobs; with blob 0 alone the length does not fit: invalid',
     },
+    {
+      name: 'S_BATCH',
+      blobs: payloadOf(worstBatch, worstBatch.length).map((p) => payloadToBlob(p)),
+      elements: [
+        [0, 1],
+        [0, 2],
+        [0, 3],
+        [0, 4],
+      ],
+      comment: `batch v3 of one row: StepVectors case ${worst.index} (${WORST_STEP_CASE}); the row is elements 1..4`,
+    },
+    {
+      name: 'S_TRACE',
+      blobs: payloadOf(traceData([worst.pre, worst.post]), 64).map((p) => payloadToBlob(p)),
+      elements: [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ],
+      comment: `trace [pre, post] of StepVectors case ${worst.index}; leaves 0 and 1 are elements 0..2`,
+    },
+    {
+      name: 'S_TRACE_BAD',
+      blobs: payloadOf(traceData([worst.pre, text('wrong leaf')]), 64).map((p) => payloadToBlob(p)),
+      elements: [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ],
+      comment: `trace [pre, wrong leaf] of StepVectors case ${worst.index}`,
+    },
   ]
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const out = resolve(root, CHALLENGE_VECTORS_PATH)
-const rendered = render(vectors())
-if (process.argv.includes('--check')) {
-  const current = readFileSync(out, 'utf8')
-  if (current !== rendered) {
-    console.error(`${CHALLENGE_VECTORS_PATH} is stale: run npx tsx scripts/genChallengeVectors.ts`)
-    process.exit(1)
+/** The generated file's text (c-kzg commitments and openings of every vector blob; ~3 s). */
+export function renderChallengeVectors(): string {
+  return render(vectors())
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+  const out = resolve(root, CHALLENGE_VECTORS_PATH)
+  const rendered = renderChallengeVectors()
+  if (process.argv.includes('--check')) {
+    if (readFileSync(out, 'utf8') !== rendered) {
+      console.error(`${CHALLENGE_VECTORS_PATH} is stale: run npx tsx scripts/genChallengeVectors.ts`)
+      process.exit(1)
+    }
+    console.log(`${CHALLENGE_VECTORS_PATH} is up to date`)
+  } else {
+    writeFileSync(out, rendered)
+    console.log(`wrote ${CHALLENGE_VECTORS_PATH}`)
   }
-  console.log(`${CHALLENGE_VECTORS_PATH} is up to date`)
-} else {
-  writeFileSync(out, rendered)
-  console.log(`wrote ${CHALLENGE_VECTORS_PATH}`)
 }

@@ -13,7 +13,10 @@ import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
 import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {EthRejecter, RollupHarness} from "../utils/Mocks.sol";
+import {Test} from "../utils/Test.sol";
+import {StepVectors} from "../vectors/StepVectors.sol";
 import {StepModel, VmSigner} from "./StepVerifier.t.sol";
+import {VectorPortal} from "./StepVectors.t.sol";
 import {ChallengeVectors} from "../vectors/ChallengeVectors.sol";
 import {OptimisticFixture} from "./Fixture.sol";
 
@@ -1313,5 +1316,228 @@ contract ChallengeGasKind3BlobTest is ChallengeStepBase {
             challenge(p, 2, run.headers[1], calldataProof(run.trace), blobRow(1), run.witnesses[2]);
         assertFalse(won);
         emit log_named_uint("gas: challengeStep, deposit row from a blob, 4 openings (lost)", gasUsed);
+    }
+}
+
+/// @notice The rollup on the TypeScript StepVectors (scripts/genStepVectors.ts: rows, witnesses and headers from
+///         src/core) with a portal that answers like theirs.
+abstract contract StepVectorsRollupBase is Test, ChallengeVectors {
+    uint256 internal constant WINDOW = 1 hours;
+    uint256 internal constant BOND = 1 ether;
+    uint256 internal constant CHALLENGE_BOND = 0.25 ether;
+    address internal batcher = makeAddr("batcher");
+    address internal proposer = makeAddr("proposer");
+    address internal challenger = makeAddr("challenger");
+    RollupHarness internal rollup;
+
+    function deploy(StateCommitment.StateHeader memory genesis) internal {
+        VectorPortal vectorPortal = new VectorPortal();
+        rollup = new RollupHarness(address(vectorPortal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesis, 901, 1 gwei);
+        vm.deal(proposer, 1_000 ether);
+        vm.deal(challenger, 1_000 ether);
+    }
+
+    function rangeOf(bytes memory commitments, bytes memory values, bytes memory proofs, uint256 count)
+        internal
+        pure
+        returns (BlobData.RangeProof memory r)
+    {
+        r.commitments = commitments;
+        r.values = new bytes32[](count);
+        for (uint256 k = 0; k < count; k++) {
+            bytes32 v;
+            assembly ("memory-safe") {
+                v := mload(add(add(values, 0x20), mul(k, 0x20)))
+            }
+            r.values[k] = v;
+        }
+        r.proofs = proofs;
+    }
+
+    function blobSource(bytes32 vh, BlobData.RangeProof memory range)
+        internal
+        pure
+        returns (DataSource.DataProof memory p)
+    {
+        p.versionedHashes = new bytes32[](1);
+        p.versionedHashes[0] = vh;
+        p.range = range;
+    }
+}
+
+contract ChallengeStepVectorsTest is StepVectorsRollupBase {
+    function proposeCalldata(
+        bytes32 dataHash,
+        uint256 batchIndex,
+        StateCommitment.StateHeader memory end,
+        bytes memory trace
+    ) internal returns (uint256) {
+        vm.prank(proposer);
+        return rollup.proposeCalldata{value: BOND}(batchIndex, dataHash, end, trace);
+    }
+
+    function challenge(uint256 p, uint64 s, StepVectors.StepVector memory v, bytes memory trace, bytes memory data)
+        internal
+        returns (bool)
+    {
+        DataSource.DataProof memory traceProof;
+        traceProof.data = trace;
+        DataSource.DataProof memory rowProof;
+        rowProof.data = data;
+        vm.prank(challenger);
+        return rollup.challengeStep{value: CHALLENGE_BOND}(p, s, v.pre, traceProof, rowProof, v.witness);
+    }
+
+    struct Group {
+        uint256 first;
+        uint256 last;
+        uint256 batchIndex;
+        bytes32 dataHash;
+        bytes data;
+        bytes trace;
+    }
+
+    function group(StepVectors.StepVector[] memory all, uint256 first) internal returns (Group memory g) {
+        g.first = first;
+        g.last = first;
+        while (g.last + 1 < all.length && all[g.last + 1].batchDepositCountAfter == all[first].batchDepositCountAfter) {
+            g.last++;
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) small
+        g.data = abi.encodePacked(uint8(3), all[first].pre.blockNumber + 1, uint32(g.last - first + 1), bytes14(0));
+        g.trace = abi.encodePacked(all[first].preCommitment);
+        for (uint256 k = first; k <= g.last; k++) {
+            g.data = bytes.concat(g.data, all[k].row);
+            g.trace = bytes.concat(g.trace, all[k].postCommitment);
+        }
+        vm.prank(batcher);
+        g.batchIndex = rollup.appendBatchCalldata(1, 1, all[first].batchDepositCountAfter, g.data);
+        g.dataHash = keccak256(g.data);
+    }
+
+    /// Proposes the group's trace with leaf `s` replaced by a commitment the row does not produce; step `s` wins.
+    function tamperedStepWins(StepVectors.StepVector[] memory all, Group memory g, uint256 s) internal {
+        StepVectors.StepVector memory v = all[g.first + s - 1];
+        StateCommitment.StateHeader memory tamperedPost = StateCommitment.StateHeader({
+            accountsRoot: v.post.accountsRoot,
+            withdrawalsRoot: v.post.withdrawalsRoot,
+            addressesRoot: v.post.addressesRoot,
+            accountCount: v.post.accountCount,
+            withdrawalCount: v.post.withdrawalCount,
+            depositCount: v.post.depositCount,
+            blockNumber: v.post.blockNumber,
+            tokenCount: v.post.tokenCount + 1
+        });
+        bytes memory tampered = bytes.concat(g.trace);
+        bytes32 leaf = StateCommitment.commitment(tamperedPost);
+        assembly ("memory-safe") {
+            mstore(add(tampered, add(0x20, mul(32, s))), leaf)
+        }
+        bool isLast = g.first + s - 1 == g.last;
+        uint256 bad = proposeCalldata(g.dataHash, g.batchIndex, isLast ? tamperedPost : all[g.last].post, tampered);
+        // forge-lint: disable-next-line(unsafe-typecast) small
+        assertTrue(challenge(bad, uint64(s), v, tampered, g.data), v.name);
+        assertTrue(rollup.getProposal(bad).slashed, v.name);
+    }
+
+    /// Every case, in batches of equal `batchDepositCountAfter`: a trace with that case's leaf changed loses the
+    /// proposal to `challengeStep` at exactly that step; the honest trace survives a challenge of every step.
+    function test_everyStepVectorThroughTheRollup() public {
+        StepVectors.StepVector[] memory all = new StepVectors.StepVector[](StepVectors.COUNT);
+        for (uint256 i = 0; i < StepVectors.COUNT; i++) {
+            all[i] = StepVectors.get(i);
+        }
+        deploy(all[0].pre);
+        uint256 won;
+        uint256 lost;
+        for (uint256 first = 0; first < StepVectors.COUNT;) {
+            Group memory g = group(all, first);
+            uint256 n = g.last - g.first + 1;
+            for (uint256 s = 1; s <= n; s++) {
+                tamperedStepWins(all, g, s);
+                won++;
+            }
+            uint256 p = proposeCalldata(g.dataHash, g.batchIndex, all[g.last].post, g.trace);
+            for (uint256 s = 1; s <= n; s++) {
+                // forge-lint: disable-next-line(unsafe-typecast) small
+                assertFalse(challenge(p, uint64(s), all[g.first + s - 1], g.trace, g.data), all[g.first + s - 1].name);
+                lost++;
+            }
+            first = g.last + 1;
+        }
+        assertEq(won, StepVectors.COUNT);
+        assertEq(lost, StepVectors.COUNT);
+        assertEq(rollup.payouts(proposer), StepVectors.COUNT * CHALLENGE_BOND);
+    }
+}
+
+/// @notice Kind 3 worst case, everything from blobs: StepVerifier's heaviest row (StepVectors case `S_CASE`, a token
+///         transfer to a new account) read from a batch blob (4 openings), leaves 0 and 1 from a trace blob (3
+///         openings). One challenge per test, proposal made in setUp (cold storage).
+abstract contract AllBlobStepBase is StepVectorsRollupBase {
+    uint256 internal p;
+
+    function traceBlob()
+        internal
+        pure
+        virtual
+        returns (bytes32 vh, bytes memory c, bytes memory values, bytes memory proofs);
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        StepVectors.StepVector memory v = StepVectors.get(S_CASE);
+        deploy(v.pre);
+        bytes32[] memory hashes = new bytes32[](1);
+        hashes[0] = S_BATCH_VH0;
+        vm.blobhashes(hashes);
+        vm.prank(batcher);
+        uint256 b = rollup.appendBatch(1, 1, v.batchDepositCountAfter, 1);
+        (bytes32 vh,,,) = traceBlob();
+        hashes[0] = vh;
+        vm.blobhashes(hashes);
+        bytes32 dataHash = rollup.getBatch(b).dataHash;
+        vm.prank(proposer);
+        p = rollup.propose{value: BOND}(b, dataHash, v.post, 1, 1);
+    }
+
+    function run() internal returns (bool won, uint256 gasUsed) {
+        StepVectors.StepVector memory v = StepVectors.get(S_CASE);
+        (bytes32 vh, bytes memory c, bytes memory values, bytes memory proofs) = traceBlob();
+        DataSource.DataProof memory traceProof = blobSource(vh, rangeOf(c, values, proofs, 3));
+        DataSource.DataProof memory rowProof =
+            blobSource(S_BATCH_VH0, rangeOf(S_BATCH_C0, S_BATCH_VALUES, S_BATCH_PROOFS, 4));
+        vm.prank(challenger);
+        uint256 before = gasleft();
+        won = rollup.challengeStep{value: CHALLENGE_BOND}(p, 1, v.pre, traceProof, rowProof, v.witness);
+        gasUsed = before - gasleft();
+    }
+}
+
+contract ChallengeGasKind3AllBlobTest is AllBlobStepBase {
+    function traceBlob() internal pure override returns (bytes32, bytes memory, bytes memory, bytes memory) {
+        return (S_TRACE_VH0, S_TRACE_C0, S_TRACE_VALUES, S_TRACE_PROOFS);
+    }
+
+    function test_gas_kind3_allBlob_tokenTransferToANewAccount_lost() public {
+        (bool won, uint256 gasUsed) = run();
+        assertFalse(won);
+        emit log_named_uint(
+            "gas: challengeStep, token transfer to a new account, all from blobs, 7 openings (lost)", gasUsed
+        );
+    }
+}
+
+contract ChallengeGasKind3AllBlobWonTest is AllBlobStepBase {
+    function traceBlob() internal pure override returns (bytes32, bytes memory, bytes memory, bytes memory) {
+        return (S_TRACE_BAD_VH0, S_TRACE_BAD_C0, S_TRACE_BAD_VALUES, S_TRACE_BAD_PROOFS);
+    }
+
+    function test_gas_kind3_allBlob_tokenTransferToANewAccount_won() public {
+        (bool won, uint256 gasUsed) = run();
+        assertTrue(won);
+        assertTrue(rollup.getProposal(p).slashed);
+        emit log_named_uint(
+            "gas: challengeStep, token transfer to a new account, all from blobs, 7 openings (won)", gasUsed
+        );
     }
 }
