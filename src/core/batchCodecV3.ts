@@ -440,9 +440,15 @@ export function encodeBatchV3(batch: Batch, depositCountBefore: bigint): Uint8Ar
  * Whole-batch validity, exactly the spec's rules: the data is at least the header, `version == 3`, header bytes
  * 13..26 are zero, `rowCount >= 1`, the length is exactly `27 + 124·rowCount`, `firstBlockNumber ==
  * expectedFirstBlockNumber` (pre.blockNumber + 1) and the last row is a well-formed block end (type 2, bytes
- * 9..123 zero). Never throws.
+ * 9..123 zero). A FORCED batch (built by the Rollup from its forced-transaction queue, docs/fraud-proofs.md
+ * "Force inclusion") skips the last two rules: its firstBlockNumber is not checked and it closes no block.
+ * Never throws.
  */
-export function checkBatchV3(data: Uint8Array, expectedFirstBlockNumber: bigint): BatchCheckV3 {
+export function checkBatchV3(
+  data: Uint8Array,
+  expectedFirstBlockNumber: bigint,
+  options: { forced?: boolean } = {},
+): BatchCheckV3 {
   if (!(data instanceof Uint8Array)) return { valid: false, reason: 'batch data is not bytes' }
   if (data.length < V3_HEADER_BYTES)
     return { valid: false, reason: `batch data is ${data.length} bytes, shorter than the 27-byte header` }
@@ -460,6 +466,7 @@ export function checkBatchV3(data: Uint8Array, expectedFirstBlockNumber: bigint)
       reason: `batch data is ${data.length} bytes, ${rowCount} rows need exactly ${expectedLength}`,
     }
   const firstBlockNumber = uint(data, 1, 8)
+  if (options.forced === true) return { valid: true, rowCount, firstBlockNumber }
   if (firstBlockNumber !== expectedFirstBlockNumber)
     return {
       valid: false,

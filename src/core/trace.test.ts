@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadAccounts, signL2Tx } from '../../bench/loadgen.ts'
 import {
+  checkBatchV3,
   encodeBatchV3,
   encodeBlockEndRowV3,
   encodeDepositRowV3,
@@ -367,5 +368,40 @@ describe('trace data', () => {
     expect(() => traceBytes([`0x${'11'.repeat(31)}`])).toThrow(
       expect.objectContaining({ code: 'INVALID_TRACE' }),
     )
+  })
+})
+
+describe('forced batches (the Rollup builds them from its forced-transaction queue)', () => {
+  /** header(firstBlockNumber 0) ‖ tx rows: no block end, as `appendForcedBatch` builds it. */
+  function forcedData(rows: Uint8Array[]): Uint8Array {
+    return concatBytes(encodeHeaderV3(0n, rows.length), ...rows)
+  }
+
+  it('are valid without the block rules, close no block, and apply their rows', () => {
+    const state = genesis()
+    for (let i = 0; i < 3; i++) state.applyDeposit(queue[i]!)
+    const t = signed(alice, 0n, { kind: 'ethTransfer', to: bob.address, amount: ETHER }).tx
+    const w = signed(alice, 1n, { kind: 'withdrawEth', recipient: alice.address, amount: ETHER }).tx
+    const data = forcedData([encodeTxRowV3(t), encodeTxRowV3(w)])
+    expect(checkBatchV3(data, 8n).valid).toBe(false) // as an ordinary batch: wrong first block, no block end
+    expect(checkBatchV3(data, 8n, { forced: true })).toEqual({ valid: true, rowCount: 2, firstBlockNumber: 0n })
+    const trace = executeBatchV3(state, data, ctx({ blockNumber: 7n, forced: true }))
+    expect(trace.valid).toBe(true)
+    expect(trace.blocks).toEqual([])
+    expect(trace.blockNumber).toBe(7n)
+    expect(trace.leaves).toHaveLength(3)
+    expect(state.getNonce(alice.address)).toBe(2n)
+    expect(state.withdrawals).toHaveLength(1)
+  })
+
+  it('a row the sequencer already included fails again by nonce: a no-op', () => {
+    const state = genesis()
+    for (let i = 0; i < 3; i++) state.applyDeposit(queue[i]!)
+    const t = signed(alice, 0n, { kind: 'ethTransfer', to: bob.address, amount: ETHER }).tx
+    executeRowV3(state, 1n, encodeTxRowV3(t), ctx())
+    const before = stateCommitment(state.stateHeader(1n))
+    const trace = executeBatchV3(state, forcedData([encodeTxRowV3(t)]), ctx({ blockNumber: 1n, forced: true }))
+    expect(trace.outcomes[0]).toMatchObject({ applied: false })
+    expect(trace.leaves).toEqual([before, before])
   })
 })

@@ -37,6 +37,8 @@ export type TraceContextV3 = RowContextV3 & {
   blockNumber: bigint
   /** Execute rows `[0, stopBeforeRow)` only (leaves `L0..L(stopBeforeRow)`); for building step witnesses. */
   stopBeforeRow?: number | undefined
+  /** A forced batch (from the Rollup's forced-transaction queue): validity without the block rules. */
+  forced?: boolean | undefined
 }
 
 /** An applied transaction. */
@@ -180,7 +182,7 @@ export function executeRowV3(
 export function executeBatchV3(state: L2State, data: Uint8Array, ctx: TraceContextV3): TraceResultV3 {
   checkContext(state, ctx)
   const leaf = (blockNumber: bigint): Hex => stateCommitment(state.stateHeader(blockNumber))
-  const check = checkBatchV3(data, ctx.blockNumber + 1n)
+  const check = checkBatchV3(data, ctx.blockNumber + 1n, { forced: ctx.forced === true })
   if (!check.valid) {
     return {
       valid: false,

@@ -35,6 +35,11 @@ export type SequencerOptions = {
   depositConfirmations: number
   /** How often the L1 deposit queue is polled (ms). */
   l1PollIntervalMs: number
+  /**
+   * Tests and demos only: a censoring sequencer that refuses these senders, over RPC and from the L1 forced
+   * queue (they can still get in by force inclusion: docs/fraud-proofs.md).
+   */
+  censor?: Address[] | undefined
 }
 
 export type BatcherOptions = {

@@ -151,6 +151,17 @@ export class Proposer {
         )
       }
     }
+    const earlier = this.posted.find((q) => q.batchIndex === batch.batchIndex)
+    if (earlier) {
+      const deleted = this.#m.derivation.proposals[Number(earlier.proposalIndex)]?.deleted === true
+      this.#log.warn(
+        { proposalIndex: earlier.proposalIndex.toString(), batchIndex: batch.batchIndex.toString() },
+        deleted
+          ? 'our earlier proposal of this batch was deleted by a challenge: proposing it again'
+          : 'proposal dropped by an L1 reorg: proposing it again',
+      )
+      this.posted.splice(this.posted.indexOf(earlier), 1)
+    }
     const bond = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
     const useBlob = batch.isBlob && this.options.traceMode !== 'calldata'
     const bytes = traceBytes(trace.leaves)

@@ -56,6 +56,8 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   #timer: NodeJS.Timeout | undefined
   #sealing: Promise<void> | undefined
   #stopped = true
+  /** Senders this (deliberately malicious, tests only) sequencer refuses. */
+  readonly #censored: Set<string>
   #pool: RecoveryPool | undefined
   readonly #recoveryThreads: number | undefined
   /** Submissions are recovered in parallel but executed in arrival order: ticket = arrival position. */
@@ -71,6 +73,9 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#log = modules.logger.child({ component: 'sequencer' })
     this.#now = modules.now ?? Date.now
     this.#recoveryThreads = modules.recoveryThreads
+    this.#censored = new Set((this.options.censor ?? []).map((a) => a.toLowerCase()))
+    if (this.#censored.size > 0)
+      this.#log.warn({ censored: [...this.#censored] }, 'MALICIOUS MODE: this sequencer censors some senders')
     this.#state = new L2State({ chainId: modules.chain.chainId, baseFee: modules.chain.baseFee })
   }
 
@@ -189,6 +194,11 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     let tx: OpenTx
     try {
       if (sender === undefined) throw failure
+      if (this.#censored.has(sender.toLowerCase()))
+        throw new L2kitError('TX_CENSORED', `this sequencer refuses transactions from ${sender}`, {
+          kind: 'invalidInput',
+          details: { sender },
+        })
       tx = this.#apply(decoded, rawHex, sender, this.#nextSeq++)
     } finally {
       this.#endTurn()
