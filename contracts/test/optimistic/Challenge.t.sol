@@ -822,6 +822,41 @@ contract ChallengeTest is ChallengeBase {
         }
     }
 
+    /// Any time before the window ends a challenge settles; from its last second on it reverts and the proposal is
+    /// final (kind 2 here; all kinds share the check).
+    function testFuzz_challengeWindowEdge(uint256 elapsed) public {
+        elapsed = bound(elapsed, 0, 2 * WINDOW);
+        bytes memory data = batchData(1, 1);
+        uint256 b = appendData(data);
+        uint256 p = proposeSteps(b, 2, endHeader());
+        vm.warp(block.timestamp + elapsed);
+        if (elapsed >= WINDOW) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalAlreadyFinal.selector, p));
+            challengeCount(p, genesisHeader(), calldataProof(data), noRange());
+            assertTrue(rollup.isFinalized(p));
+        } else {
+            assertTrue(challengeCount(p, genesisHeader(), calldataProof(data), noRange()));
+            assertFalse(rollup.isFinalized(p));
+        }
+    }
+
+    /// Burning cannot fail on a real chain (0x…dEaD has no code); if it did, the win would revert whole.
+    function test_aFailingBurnRevertsTheWin() public {
+        bytes memory data = batchData(1, 1);
+        uint256 b = appendData(data);
+        uint256 p = proposeSteps(b, 2, endHeader());
+        vm.etch(DEAD, hex"5f5ffd"); // PUSH0 PUSH0 REVERT
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BurnFailed.selector, BOND - BOND / 2));
+        rollup.challengeStepCount{value: CHALLENGE_BOND}(p, genesisHeader(), calldataProof(data), noRange());
+        assertFalse(rollup.getProposal(p).deleted);
+    }
+
+    function test_parentCommitmentOfAnUnknownProposalReverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.UnknownProposal.selector, 0));
+        rollup.parentCommitment(0);
+    }
+
     /// Bonds held = unclaimed bonds + outstanding payouts, across wins and losses.
     function testFuzz_rollupBalanceMatchesItsObligations(uint8 seed) public {
         bytes memory data = batchData(1, 1);
