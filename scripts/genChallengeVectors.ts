@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { concatHex, encodePacked, type Hex, hexToBytes, keccak256, toHex } from 'viem'
+import { concatHex, type Hex, hexToBytes, keccak256, toHex } from 'viem'
 import { fieldElementOpening } from '../src/l1/blobProofs.ts'
 import {
   BYTES_PER_BLOB,
@@ -25,38 +25,11 @@ import {
 } from '../src/l1/blobs.ts'
 import { getKzg } from '../src/l1/kzg.ts'
 import { buildStepCases } from './genStepVectors.ts'
+import { type StateHeader, stateCommitment as commitment } from '../src/core/commitment.ts'
 
 /** Where the generated contract lives, relative to the repository root. */
 export const CHALLENGE_VECTORS_PATH = 'contracts/test/vectors/ChallengeVectors.sol'
 
-interface StateHeader {
-  accountsRoot: Hex
-  withdrawalsRoot: Hex
-  addressesRoot: Hex
-  accountCount: bigint
-  withdrawalCount: bigint
-  depositCount: bigint
-  blockNumber: bigint
-  tokenCount: number
-}
-
-function commitment(h: StateHeader): Hex {
-  return keccak256(
-    encodePacked(
-      ['bytes32', 'bytes32', 'bytes32', 'uint64', 'uint64', 'uint64', 'uint64', 'uint16'],
-      [
-        h.accountsRoot,
-        h.withdrawalsRoot,
-        h.addressesRoot,
-        h.accountCount,
-        h.withdrawalCount,
-        h.depositCount,
-        h.blockNumber,
-        h.tokenCount,
-      ],
-    ),
-  )
-}
 
 const text = (s: string): Hex => keccak256(toHex(s))
 
