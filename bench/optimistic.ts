@@ -205,6 +205,7 @@ export async function runBench(
     challengeWindowSeconds: 10n,
     proposalBond: parseEther('0.1'),
     challengeBond: parseEther('0.05'),
+    inclusionWindowSeconds: 10n,
     devToken: {
       holders: ANVIL_DEV_ACCOUNTS.slice(0, 3).map((a) => a.address),
       amountEach: parseEther('1000'),

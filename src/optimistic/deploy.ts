@@ -23,6 +23,8 @@ export type DeployRollupParameters = {
   proposalBond: bigint
   /** Exact wei a challenger locks; lost to the proposer if the challenge's evidence shows the proposal right. */
   challengeBond: bigint
+  /** Seconds a transaction queued on L1 (`queueForcedTx`) waits before anyone may force it in. */
+  inclusionWindowSeconds: bigint
   /** Mint a development ERC-20 to these L1 accounts. */
   devToken?: { holders: Address[]; amountEach: bigint; name?: string; symbol?: string; decimals?: number }
 }
@@ -61,6 +63,7 @@ export async function deployRollup(
       genesisStateHeader(p.chain),
       p.chain.chainId,
       p.chain.baseFee,
+      p.inclusionWindowSeconds,
     ],
   })
   const initHash = await walletClient.sendTransaction({

@@ -44,6 +44,8 @@ export type DevnetOptions = {
   challengeWindowSeconds: bigint
   proposalBond: bigint
   challengeBond: bigint
+  /** Force inclusion: seconds a transaction queued on L1 waits before anyone may force it in. */
+  inclusionWindowSeconds: bigint
   /** Dev accounts funded on L2 at start (anvil accounts 1..n). 0 on an external L1. */
   devAccounts: number
   devDepositEth: bigint
@@ -68,6 +70,7 @@ export const defaultDevnetOptions: DevnetOptions = {
   challengeWindowSeconds: 10n,
   proposalBond: parseEther('0.1'),
   challengeBond: parseEther('0.05'),
+  inclusionWindowSeconds: 10n,
   devAccounts: 5,
   devDepositEth: parseEther('100'),
   devDepositTokens: parseEther('1000'),
@@ -173,6 +176,7 @@ export async function startDevnet(
         challengeWindowSeconds: o.challengeWindowSeconds,
         proposalBond: o.proposalBond,
         challengeBond: o.challengeBond,
+        inclusionWindowSeconds: o.inclusionWindowSeconds,
         ...(anvil ? { devToken: { holders, amountEach: parseEther('1000000') } } : {}),
       })
       deployment = {

@@ -17,6 +17,9 @@ import {StepVerifier, StepVerifierExecutor} from "./StepVerifier.sol";
 ///         seconds after it was made unless a challenge deleted it; then the portal pays withdrawals against it and
 ///         its bond returns. Challenges are non-interactive: one transaction proves the trace's bounds, its step
 ///         count or one step wrong (docs/fraud-proofs.md, the normative spec).
+///         Censorship resistance (docs/fraud-proofs.md "Force inclusion"): anyone may queue an L2 transaction here
+///         (`queueForcedTx`); once it has waited `inclusionWindow` seconds anyone may append it, with the queued
+///         transactions before it, as a forced batch the contract builds itself (`appendForcedBatch`).
 /// @dev Batches are not checked for continuity here: derivation ignores invalid batches whole, so the L1 record
 ///      must accept them rather than wedge the chain. Challenge payouts are pulled (`withdrawPayout`), so a
 ///      proposer that refuses ETH cannot make a losing challenge revert.
@@ -26,7 +29,11 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param firstL2Block Number of the batch's first L2 block (as declared by the batcher).
     /// @param l2BlockCount Number of L2 blocks in the batch (as declared).
     /// @param depositCountAfter Deposits applied after the batch's last block (as declared).
-    /// @param isBlob Whether the data is in blobs (`appendBatch`) or in calldata (`appendBatchCalldata`).
+    /// @param isBlob Whether the data is in blobs (`appendBatch`) or in calldata (`appendBatchCalldata`,
+    ///        `appendForcedBatch`).
+    /// @param forced Whether the batch is a forced batch (`appendForcedBatch`): calldata data built by the contract
+    ///        (header with firstBlockNumber 0 ‖ queued tx rows), valid by construction; `firstL2Block` and
+    ///        `l2BlockCount` are 0 and `depositCountAfter` repeats the previous batch's.
     /// @param l1Block L1 block that included the batch.
     /// @param appendedAt L1 timestamp of that block.
     struct Batch {
@@ -35,8 +42,17 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         uint32 l2BlockCount;
         uint64 depositCountAfter;
         bool isBlob;
+        bool forced;
         uint64 l1Block;
         uint64 appendedAt;
+    }
+
+    /// @notice A transaction queued for force inclusion.
+    /// @param hash keccak256 of its 124-byte v3 tx row.
+    /// @param queuedAt L1 timestamp of the queuing block; the row is due at `queuedAt + inclusionWindow`.
+    struct ForcedTx {
+        bytes32 hash;
+        uint64 queuedAt;
     }
 
     /// @notice A proposal: the L2 state after deriving every batch up to and including `batchIndex`, with the trace
@@ -79,8 +95,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint256 public constant HEADER_BYTES = 27;
     /// @notice Batch data v3: bytes per row (4 field elements of payload).
     uint256 public constant ROW_BYTES = 124;
+    /// @notice Batch data v3: row type of a transaction (the only row type that can be forced).
+    uint8 public constant ROW_TYPE_TX = 0;
     /// @notice Batch data v3: row type of a block end.
     uint8 public constant ROW_TYPE_BLOCK_END = 2;
+    /// @notice Most rows one forced batch may carry.
+    uint256 public constant MAX_FORCED_ROWS = 64;
     /// @notice Bytes per trace leaf (one state commitment).
     uint256 public constant LEAF_BYTES = 32;
     /// @notice Where the burnt half of a slashed bond goes.
@@ -121,6 +141,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice Runs `StepVerifier.executeRow` for challenge kind 3: with the library inlined the Rollup would pass
     ///         the EIP-170 runtime limit, so its code lives in this contract, created by the constructor.
     StepVerifierExecutor public immutable stepExecutor;
+    /// @notice Seconds a queued transaction waits for the sequencer before anyone may force it in
+    ///         (`appendForcedBatch`).
+    uint256 public immutable inclusionWindow;
 
     Batch[] private _batches;
     Proposal[] private _proposals;
@@ -132,6 +155,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     mapping(uint256 proposalIndex => uint256) private _previousLiveDistance;
     /// @notice Wei owed to each account by settled challenges, paid by `withdrawPayout`.
     mapping(address account => uint256) public payouts;
+    /// @dev The forced-transaction queue: entry `i` is the `i`-th `queueForcedTx`.
+    mapping(uint256 index => ForcedTx) private _forcedTxs;
+    /// @dev Number of queued forced transactions (packed with the next field in one slot).
+    uint64 private _forcedTxCount;
+    /// @dev Number of queued forced transactions appended by `appendForcedBatch` (a prefix of the queue).
+    uint64 private _forcedIncludedCount;
 
     /// @notice The batcher appended batch `batchIndex`. `blobHashes` lists the versioned hashes of its blobs
     ///         (empty for calldata batches, whose data is the input of the appending transaction).
@@ -144,6 +173,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         bytes32 dataHash,
         bytes32[] blobHashes
     );
+    /// @notice `queuedBy` queued forced transaction `index`: its v3 tx row, due at `queuedAt + inclusionWindow`.
+    event ForcedTxQueued(uint256 indexed index, address indexed queuedBy, bytes row, uint64 queuedAt);
+    /// @notice Batch `batchIndex` is a forced batch of the queued transactions `firstForcedIndex ..` (as many as it
+    ///         has rows); `data` is its whole batch data (header ‖ rows; `keccak256(data)` is its data hash). Emitted
+    ///         just before the batch's `BatchAppended`.
+    event ForcedBatchAppended(uint256 indexed batchIndex, uint256 firstForcedIndex, bytes data);
     /// @notice Proposal `proposalIndex` claims the state after batch `batchIndex`. A challenger reads the trace from
     ///         `traceBlobHashes` (blob trace: the versioned hashes of the proposing transaction's blobs, leaf s at
     ///         payload offset 4 + 32s) or from the proposing transaction's input (calldata trace, empty list).
@@ -251,6 +286,22 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error NothingToWithdraw(address account);
     /// @notice Sending a payout failed.
     error PayoutTransferFailed(address account, uint256 amount);
+    /// @notice The inclusion window does not fit in 64 bits.
+    error InclusionWindowTooLarge(uint256 inclusionWindowSeconds);
+    /// @notice `queueForcedTx` with a row that is not 124 bytes long.
+    error InvalidForcedRowLength(uint256 length);
+    /// @notice `queueForcedTx` with a row whose type byte is not 0 (a tx row).
+    error ForcedRowNotATx(uint8 rowType);
+    /// @notice `appendForcedBatch` without rows.
+    error NoForcedRows();
+    /// @notice `appendForcedBatch` with more than `MAX_FORCED_ROWS` rows.
+    error TooManyForcedRows(uint256 rowCount);
+    /// @notice No forced transaction with this index has been queued.
+    error ForcedTxNotQueued(uint256 index);
+    /// @notice Forced transaction `index` may be forced in only from `dueAt` (its `queuedAt + inclusionWindow`).
+    error ForcedTxNotDue(uint256 index, uint256 dueAt);
+    /// @notice The row given for forced transaction `index` is not the queued one (its hash differs).
+    error ForcedRowMismatch(uint256 index);
 
     modifier onlyBatcher() {
         if (msg.sender != batcher) revert NotBatcher(msg.sender);
@@ -265,6 +316,8 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param genesis State header of L2 block 0 (leaf 0 of the first trace).
     /// @param l2ChainId_ L2 chain id.
     /// @param l2BaseFee_ L2 base fee per gas.
+    /// @param inclusionWindowSeconds Seconds a queued forced transaction waits before `appendForcedBatch` may take
+    ///        it (below 2^64).
     constructor(
         address portal_,
         address batcher_,
@@ -273,10 +326,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         uint256 challengeBond_,
         StateCommitment.StateHeader memory genesis,
         uint256 l2ChainId_,
-        uint256 l2BaseFee_
+        uint256 l2BaseFee_,
+        uint256 inclusionWindowSeconds
     ) {
         if (portal_ == address(0) || batcher_ == address(0)) revert ZeroAddress();
         if (proposalBond_ > type(uint128).max) revert BondTooLarge(proposalBond_);
+        if (inclusionWindowSeconds > type(uint64).max) revert InclusionWindowTooLarge(inclusionWindowSeconds);
         portal = IPortal(portal_);
         batcher = batcher_;
         challengeWindow = challengeWindowSeconds;
@@ -287,6 +342,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         stepExecutor = new StepVerifierExecutor();
         l2ChainId = l2ChainId_;
         l2BaseFee = l2BaseFee_;
+        inclusionWindow = inclusionWindowSeconds;
     }
 
     // ----------------------------------------------------------------- batches
@@ -323,6 +379,68 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     ) external onlyBatcher returns (uint256 batchIndex) {
         if (data.length == 0) revert EmptyBatchData();
         return _append(firstL2Block, l2BlockCount, depositCountAfter, false, keccak256(data), new bytes32[](0));
+    }
+
+    // --------------------------------------------------------- force inclusion
+
+    /// @notice Queues an L2 transaction for force inclusion: `row` is its 124-byte v3 tx row (byte 0 = 0; the rest is
+    ///         not checked here: a malformed row is a no-op step). The sequencer should include it within
+    ///         `inclusionWindow` seconds; from then on anyone may append it with `appendForcedBatch`.
+    /// @param row The v3 tx row.
+    /// @return index The transaction's index in the forced queue.
+    function queueForcedTx(bytes calldata row) external returns (uint256 index) {
+        if (row.length != ROW_BYTES) revert InvalidForcedRowLength(row.length);
+        uint8 rowType = uint8(row[0]);
+        if (rowType != ROW_TYPE_TX) revert ForcedRowNotATx(rowType);
+        index = _forcedTxCount;
+        uint64 queuedAt = uint64(block.timestamp);
+        _forcedTxs[index] = ForcedTx({hash: keccak256(row), queuedAt: queuedAt});
+        // forge-lint: disable-next-line(unsafe-typecast) one queue entry per call: far below 2^64
+        _forcedTxCount = uint64(index + 1);
+        emit ForcedTxQueued(index, msg.sender, row, queuedAt);
+    }
+
+    /// @notice Appends the next `rows.length` (1..`MAX_FORCED_ROWS`) queued forced transactions, in queue order from
+    ///         `forcedIncludedCount()`, as a forced batch; anyone may call once each is due (`queuedAt +
+    ///         inclusionWindow <= block.timestamp`). The contract builds the data, `header(version 3,
+    ///         firstBlockNumber 0, rowCount) ‖ rows`, records it as a calldata batch with `forced = true` and
+    ///         `dataHash = keccak256(data)`, and emits `ForcedBatchAppended` (with the data) then `BatchAppended`.
+    /// @dev Makes no external call and moves no ETH. `depositCountAfter` repeats the previous batch's (already
+    ///      checked against the portal when that batch was appended): forced rows consume no deposit.
+    /// @param rows The queued rows, each exactly as queued.
+    /// @return batchIndex Index of the new batch.
+    function appendForcedBatch(bytes[] calldata rows) external returns (uint256 batchIndex) {
+        uint256 n = rows.length;
+        if (n == 0) revert NoForcedRows();
+        if (n > MAX_FORCED_ROWS) revert TooManyForcedRows(n);
+        uint256 first = _forcedIncludedCount;
+        uint256 queued = _forcedTxCount;
+        if (first + n > queued) revert ForcedTxNotQueued(queued);
+        // Queue times never decrease, so when the last row is due all of them are.
+        uint256 last = first + n - 1;
+        if (uint256(_forcedTxs[last].queuedAt) + inclusionWindow > block.timestamp) _revertNotDue(first, last);
+        bytes memory data = new bytes(HEADER_BYTES + ROW_BYTES * n);
+        assembly ("memory-safe") {
+            // version 3 ‖ firstBlockNumber 0 (8 bytes) ‖ rowCount (4 bytes) ‖ zero bytes
+            mstore(add(data, 0x20), or(shl(248, 3), shl(152, n)))
+        }
+        for (uint256 i = 0; i < n; i++) {
+            bytes calldata row = rows[i];
+            if (row.length != ROW_BYTES) revert ForcedRowMismatch(first + i);
+            bytes32 rowHash;
+            assembly ("memory-safe") {
+                let at := add(add(data, 0x20), add(27, mul(124, i)))
+                calldatacopy(at, row.offset, 124)
+                rowHash := keccak256(at, 124)
+            }
+            if (rowHash != _forcedTxs[first + i].hash) revert ForcedRowMismatch(first + i);
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) first + n <= _forcedTxCount, a uint64
+        _forcedIncludedCount = uint64(first + n);
+        batchIndex = _batches.length;
+        uint64 depositCountAfter = batchIndex == 0 ? 0 : _batches[batchIndex - 1].depositCountAfter;
+        emit ForcedBatchAppended(batchIndex, first, data);
+        _record(0, 0, depositCountAfter, false, true, keccak256(data), new bytes32[](0));
     }
 
     // --------------------------------------------------------------- proposals
@@ -515,6 +633,25 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         return _batches.length;
     }
 
+    /// @notice Number of forced transactions queued (`queueForcedTx`).
+    function forcedTxCount() external view returns (uint256) {
+        return _forcedTxCount;
+    }
+
+    /// @notice Number of queued forced transactions appended by `appendForcedBatch` (the queue's prefix already
+    ///         forced in; the next forced batch starts at this index).
+    function forcedIncludedCount() external view returns (uint256) {
+        return _forcedIncludedCount;
+    }
+
+    /// @notice Forced transaction `index`: the keccak256 of its row and when it was queued; reverts
+    ///         `ForcedTxNotQueued` if there is none.
+    function forcedTx(uint256 index) external view returns (bytes32 hash, uint64 queuedAt) {
+        if (index >= _forcedTxCount) revert ForcedTxNotQueued(index);
+        ForcedTx storage entry = _forcedTxs[index];
+        return (entry.hash, entry.queuedAt);
+    }
+
     /// @notice Number of proposals made (deleted ones included).
     function proposalCount() external view returns (uint256) {
         return _proposals.length;
@@ -590,6 +727,19 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (l2BlockCount == 0) revert EmptyBatch();
         uint256 portalDepositCount = portal.depositCount();
         if (depositCountAfter > portalDepositCount) revert DepositCountTooHigh(depositCountAfter, portalDepositCount);
+        return _record(firstL2Block, l2BlockCount, depositCountAfter, isBlob, false, dataHash, blobHashes);
+    }
+
+    /// @dev Stores batch `_batches.length` and emits its `BatchAppended` (no checks: the callers make them).
+    function _record(
+        uint64 firstL2Block,
+        uint32 l2BlockCount,
+        uint64 depositCountAfter,
+        bool isBlob,
+        bool forced,
+        bytes32 dataHash,
+        bytes32[] memory blobHashes
+    ) private returns (uint256 batchIndex) {
         batchIndex = _batches.length;
         _batches.push(
             Batch({
@@ -598,11 +748,24 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
                 l2BlockCount: l2BlockCount,
                 depositCountAfter: depositCountAfter,
                 isBlob: isBlob,
+                forced: forced,
                 l1Block: uint64(block.number),
                 appendedAt: uint64(block.timestamp)
             })
         );
         emit BatchAppended(batchIndex, firstL2Block, l2BlockCount, depositCountAfter, isBlob, dataHash, blobHashes);
+    }
+
+    /// @dev Reverts `ForcedTxNotDue` for the first queued transaction in `from ..= last` that is not due yet (the
+    ///      caller knows `last` is not).
+    function _revertNotDue(uint256 from, uint256 last) private view {
+        uint256 index = from;
+        uint256 dueAt = uint256(_forcedTxs[index].queuedAt) + inclusionWindow;
+        while (dueAt <= block.timestamp && index < last) {
+            index++;
+            dueAt = uint256(_forcedTxs[index].queuedAt) + inclusionWindow;
+        }
+        revert ForcedTxNotDue(index, dueAt);
     }
 
     /// @dev Versioned hashes of this transaction's first `blobCount` blobs (1..6, each present).
@@ -762,7 +925,8 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     }
 
     /// @dev The step count batch `batchIndex` proves given the pre-state's block number: its row count if it is
-    ///      valid (docs/fraud-proofs.md "Validity"), else 0.
+    ///      valid (docs/fraud-proofs.md "Validity"), else 0. A forced batch is valid iff its header and length are
+    ///      well-formed (always, by construction): neither its firstBlockNumber nor its last row is checked.
     function _provenStepCount(
         uint256 batchIndex,
         uint64 preBlockNumber,
@@ -787,6 +951,8 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
                 && dataLength + BlobData.LENGTH_PREFIX_BYTES
                     > batchProof.versionedHashes.length * BlobData.DATA_BYTES_PER_BLOB
         ) return 0;
+        // forge-lint: disable-next-line(unsafe-typecast) rowCount < 2^32
+        if (batch.forced) return uint64(rowCount);
         if ((word >> 184) & type(uint64).max != uint256(preBlockNumber) + 1) return 0;
         uint256 lastRow = HEADER_BYTES + ROW_BYTES * (rowCount - 1);
         bytes memory row = isBlob

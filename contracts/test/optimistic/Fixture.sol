@@ -5,7 +5,7 @@ import {DevToken} from "../../src/common/DevToken.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
-import {RollupHarness} from "../utils/Mocks.sol";
+import {HARNESS_INCLUSION_WINDOW, RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
 
 /// @notice Deployed Portal + Rollup (with the deletion hook exposed) + a dev token, and helpers that build
@@ -16,6 +16,7 @@ abstract contract OptimisticFixture is Test {
     uint256 internal constant CHALLENGE_BOND = 0.25 ether;
     uint256 internal constant L2_CHAIN_ID = 901;
     uint256 internal constant L2_BASE_FEE = 1 gwei;
+    uint256 internal constant INCLUSION_WINDOW = HARNESS_INCLUSION_WINDOW;
     bytes32 internal constant ACCOUNTS_ROOT = keccak256("accounts root");
 
     Portal internal portal;

@@ -92,7 +92,15 @@ contract RollupTest is OptimisticFixture {
     /// EIP-170: the rollup's runtime code must stay deployable (StepVerifier runs in its own contract).
     function test_runtimeCodeFitsTheEIP170Limit() public {
         Rollup real = new Rollup(
-            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE
+            address(portal),
+            batcher,
+            WINDOW,
+            BOND,
+            CHALLENGE_BOND,
+            genesisHeader(),
+            L2_CHAIN_ID,
+            L2_BASE_FEE,
+            INCLUSION_WINDOW
         );
         emit log_named_uint("Rollup runtime bytes", address(real).code.length);
         assertLe(address(real).code.length, 24_576, "Rollup");
@@ -103,12 +111,16 @@ contract RollupTest is OptimisticFixture {
     function test_constructorRejectsZeroAddressesAndHugeBonds() public {
         StateCommitment.StateHeader memory g = genesisHeader();
         vm.expectRevert(Rollup.ZeroAddress.selector);
-        new Rollup(address(0), batcher, WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
+        new Rollup(address(0), batcher, WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE, INCLUSION_WINDOW);
         vm.expectRevert(Rollup.ZeroAddress.selector);
-        new Rollup(address(portal), address(0), WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
+        new Rollup(
+            address(portal), address(0), WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE, INCLUSION_WINDOW
+        );
         uint256 huge = uint256(type(uint128).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondTooLarge.selector, huge));
-        new Rollup(address(portal), batcher, WINDOW, huge, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE);
+        new Rollup(
+            address(portal), batcher, WINDOW, huge, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE, INCLUSION_WINDOW
+        );
     }
 
     // ----------------------------------------------------------- blob batches

@@ -117,7 +117,11 @@ contract MockRollup {
     }
 }
 
-/// @notice Exposes the fraud-proof hook so tests can delete proposals.
+/// @dev The inclusion window of every `RollupHarness` (tests of other windows deploy a `Rollup`).
+uint256 constant HARNESS_INCLUSION_WINDOW = 1 days;
+
+/// @notice Exposes the fraud-proof hook so tests can delete proposals. Its inclusion window is
+///         `HARNESS_INCLUSION_WINDOW`.
 contract RollupHarness is Rollup {
     constructor(
         address portal_,
@@ -128,7 +132,7 @@ contract RollupHarness is Rollup {
         StateCommitment.StateHeader memory genesis,
         uint256 chainId,
         uint256 baseFee
-    ) Rollup(portal_, batcher_, window, bond, challengeBond_, genesis, chainId, baseFee) {}
+    ) Rollup(portal_, batcher_, window, bond, challengeBond_, genesis, chainId, baseFee, HARNESS_INCLUSION_WINDOW) {}
 
     function deleteFrom(uint256 proposalIndex) external {
         _deleteFrom(proposalIndex);

@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {BlobData} from "../../src/common/BlobData.sol";
+import {DataSource} from "../../src/optimistic/DataSource.sol";
+import {L2TxLib} from "../../src/optimistic/L2TxLib.sol";
+import {Rollup} from "../../src/optimistic/Rollup.sol";
+import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
+import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
+import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
+import {Vm} from "../utils/Vm.sol";
+import {ChallengeStepBase} from "./Challenge.t.sol";
+import {OptimisticFixture} from "./Fixture.sol";
+
+/// @notice Rows, forced batch data built independently of the Rollup, and calldata traces.
+abstract contract ForceInclusionBase is OptimisticFixture {
+    event ForcedTxQueued(uint256 indexed index, address indexed queuedBy, bytes row, uint64 queuedAt);
+    event ForcedBatchAppended(uint256 indexed batchIndex, uint256 firstForcedIndex, bytes data);
+    event BatchAppended(
+        uint256 indexed batchIndex,
+        uint64 firstL2Block,
+        uint32 l2BlockCount,
+        uint64 depositCountAfter,
+        bool isBlob,
+        bytes32 dataHash,
+        bytes32[] blobHashes
+    );
+    event ChallengeWon(
+        uint256 indexed proposalIndex,
+        uint8 indexed kind,
+        address indexed challenger,
+        uint64 step,
+        uint256 challengerPayout,
+        uint256 burnt
+    );
+    event ChallengeLost(
+        uint256 indexed proposalIndex,
+        uint8 indexed kind,
+        address indexed challenger,
+        uint64 step,
+        address proposer,
+        uint256 proposerPayout
+    );
+
+    address internal carol = makeAddr("carol");
+    address internal challenger = makeAddr("challenger");
+
+    function setUp() public virtual override {
+        super.setUp();
+        vm.deal(challenger, 100 ether);
+    }
+
+    /// A 124-byte tx row (type 0) whose other bytes derive from `seed` (contents are not checked on L1).
+    function txRow(uint256 seed) internal pure returns (bytes memory row) {
+        row = new bytes(124);
+        for (uint256 i = 1; i < 124; i++) {
+            row[i] = bytes1(uint8(uint256(keccak256(abi.encode(seed, i / 32))) >> (8 * (i % 32))));
+        }
+    }
+
+    /// header(version 3, firstBlockNumber 0, rowCount n) ‖ rows, built byte by byte.
+    function forcedData(bytes[] memory rows) internal pure returns (bytes memory data) {
+        // forge-lint: disable-next-line(unsafe-typecast) at most 64 rows
+        data = abi.encodePacked(uint8(3), uint64(0), uint32(rows.length), bytes14(0));
+        assertEq(data.length, 27);
+        for (uint256 i = 0; i < rows.length; i++) {
+            data = bytes.concat(data, rows[i]);
+        }
+    }
+
+    function rowsOf(uint256 firstSeed, uint256 n) internal pure returns (bytes[] memory rows) {
+        rows = new bytes[](n);
+        for (uint256 i = 0; i < n; i++) {
+            rows[i] = txRow(firstSeed + i);
+        }
+    }
+
+    function sub(bytes[] memory rows, uint256 from, uint256 count) internal pure returns (bytes[] memory out) {
+        out = new bytes[](count);
+        for (uint256 i = 0; i < count; i++) {
+            out[i] = rows[from + i];
+        }
+    }
+
+    function queueAll(bytes[] memory rows) internal {
+        for (uint256 i = 0; i < rows.length; i++) {
+            vm.prank(carol);
+            rollup.queueForcedTx(rows[i]);
+        }
+    }
+
+    function appendForced(bytes[] memory rows) internal returns (uint256) {
+        vm.prank(carol);
+        return rollup.appendForcedBatch(rows);
+    }
+
+    /// Trace parent ‖ keccak(1..steps−1) ‖ commitment(end) (steps ≥ 1), or [parent] for steps = 0.
+    function traceFor(bytes32 parent, uint256 steps, StateCommitment.StateHeader memory end)
+        internal
+        pure
+        returns (bytes memory trace)
+    {
+        trace = abi.encodePacked(parent);
+        for (uint256 i = 1; i <= steps; i++) {
+            trace = bytes.concat(trace, i == steps ? StateCommitment.commitment(end) : keccak256(abi.encode("leaf", i)));
+        }
+    }
+
+    function proposeSteps(uint256 batchIndex, uint256 steps, StateCommitment.StateHeader memory end)
+        internal
+        returns (uint256)
+    {
+        (, bytes32 parent) = rollup.nextProposalParent();
+        bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
+        vm.prank(proposer);
+        return rollup.proposeCalldata{value: BOND}(batchIndex, dataHash, end, traceFor(parent, steps, end));
+    }
+
+    function calldataProof(bytes memory data) internal pure returns (DataSource.DataProof memory p) {
+        p.data = data;
+    }
+
+    function noRange() internal pure returns (BlobData.RangeProof memory r) {}
+
+    function challengeCount(uint256 p, StateCommitment.StateHeader memory parent, bytes memory data)
+        internal
+        returns (bool)
+    {
+        vm.prank(challenger);
+        return rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, calldataProof(data), noRange());
+    }
+}
+
+contract ForceInclusionTest is ForceInclusionBase {
+    // ---------------------------------------------------------------- queue
+
+    function test_constructorSetsTheWindowAndRejectsOneAbove64Bits() public {
+        assertEq(rollup.inclusionWindow(), INCLUSION_WINDOW);
+        assertEq(rollup.MAX_FORCED_ROWS(), 64);
+        assertEq(rollup.ROW_TYPE_TX(), 0);
+        StateCommitment.StateHeader memory g = genesisHeader();
+        uint256 tooLarge = uint256(type(uint64).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(Rollup.InclusionWindowTooLarge.selector, tooLarge));
+        new Rollup(address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE, tooLarge);
+        Rollup max = new Rollup(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, g, L2_CHAIN_ID, L2_BASE_FEE, type(uint64).max
+        );
+        assertEq(max.inclusionWindow(), type(uint64).max);
+    }
+
+    function test_queueStoresTheHashAndTimeAndEmits() public {
+        assertEq(rollup.forcedTxCount(), 0);
+        assertEq(rollup.forcedIncludedCount(), 0);
+        bytes memory row0 = txRow(1);
+        bytes memory row1 = txRow(2);
+        vm.expectEmit(address(rollup));
+        emit ForcedTxQueued(0, carol, row0, uint64(block.timestamp));
+        vm.prank(carol);
+        assertEq(rollup.queueForcedTx(row0), 0);
+        vm.warp(block.timestamp + 7);
+        vm.expectEmit(address(rollup));
+        emit ForcedTxQueued(1, alice, row1, uint64(block.timestamp));
+        vm.prank(alice);
+        assertEq(rollup.queueForcedTx(row1), 1);
+
+        assertEq(rollup.forcedTxCount(), 2);
+        assertEq(rollup.forcedIncludedCount(), 0);
+        (bytes32 h0, uint64 t0) = rollup.forcedTx(0);
+        (bytes32 h1, uint64 t1) = rollup.forcedTx(1);
+        assertEq(h0, keccak256(row0));
+        assertEq(h1, keccak256(row1));
+        assertEq(t0, block.timestamp - 7);
+        assertEq(t1, block.timestamp);
+        // Nothing else changes: no batch, no proposal.
+        assertEq(rollup.batchCount(), 0);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 2));
+        rollup.forcedTx(2);
+    }
+
+    function test_queueRejectsRowsOfOtherLengthsOrTypes() public {
+        uint256[5] memory lengths = [uint256(0), 1, 123, 125, 248];
+        for (uint256 i = 0; i < lengths.length; i++) {
+            bytes memory row = new bytes(lengths[i]);
+            vm.expectRevert(abi.encodeWithSelector(Rollup.InvalidForcedRowLength.selector, lengths[i]));
+            rollup.queueForcedTx(row);
+        }
+        uint8[4] memory types = [uint8(1), 2, 3, 255];
+        for (uint256 i = 0; i < types.length; i++) {
+            bytes memory row = txRow(i);
+            row[0] = bytes1(types[i]);
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowNotATx.selector, types[i]));
+            rollup.queueForcedTx(row);
+        }
+        assertEq(rollup.forcedTxCount(), 0);
+    }
+
+    /// No ETH is involved: both entry points are non-payable.
+    function test_forceInclusionTakesNoETH() public {
+        bytes memory row = txRow(1);
+        vm.prank(carol);
+        (bool ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.queueForcedTx, (row)));
+        assertFalse(ok, "queue with ETH");
+        vm.deal(carol, 1 ether);
+        vm.prank(carol);
+        (ok,) = address(rollup).call{value: 0}(abi.encodeCall(Rollup.queueForcedTx, (row)));
+        assertTrue(ok, "queue without ETH");
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes[] memory rows = new bytes[](1);
+        rows[0] = row;
+        vm.prank(carol);
+        (ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.appendForcedBatch, (rows)));
+        assertFalse(ok, "append with ETH");
+        assertEq(address(rollup).balance, 0);
+    }
+
+    // --------------------------------------------------------------- append
+
+    function test_appendBuildsTheBatchRecordsItAndEmitsBothEventsInOrder() public {
+        bytes[] memory rows = rowsOf(10, 3);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.roll(block.number + 5);
+        bytes memory data = forcedData(rows);
+        assertEq(data.length, 27 + 3 * 124);
+
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(0, 0, data);
+        vm.expectEmit(address(rollup));
+        emit BatchAppended(0, 0, 0, 0, false, keccak256(data), new bytes32[](0));
+        vm.recordLogs();
+        assertEq(appendForced(rows), 0);
+
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 2);
+        assertEq(logs[0].topics[0], ForcedBatchAppended.selector);
+        assertEq(logs[1].topics[0], BatchAppended.selector);
+        (uint256 firstForced, bytes memory emitted) = abi.decode(logs[0].data, (uint256, bytes));
+        assertEq(firstForced, 0);
+        assertEq(keccak256(emitted), keccak256(data), "event data = independently built data");
+
+        Rollup.Batch memory b = rollup.getBatch(0);
+        assertEq(b.dataHash, keccak256(data));
+        assertTrue(b.forced);
+        assertFalse(b.isBlob);
+        assertEq(b.firstL2Block, 0);
+        assertEq(b.l2BlockCount, 0);
+        assertEq(b.depositCountAfter, 0);
+        assertEq(b.l1Block, block.number);
+        assertEq(b.appendedAt, block.timestamp);
+        assertEq(rollup.forcedIncludedCount(), 3);
+        assertEq(rollup.forcedTxCount(), 3);
+        // A proposer's expected hash for it is the keccak of that data.
+        assertEq(rollup.batchCount(), 1);
+    }
+
+    function test_batcherBatchesAreNotForcedAndStillRejectZeroBlocks() public {
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 0, hex"01");
+        assertFalse(rollup.getBatch(0).forced);
+        vm.prank(batcher);
+        vm.expectRevert(Rollup.EmptyBatch.selector);
+        rollup.appendBatchCalldata(1, 0, 0, hex"01");
+    }
+
+    function test_depositCountAfterRepeatsThePreviousBatch() public {
+        bytes[] memory rows = rowsOf(20, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        appendForced(sub(rows, 0, 1));
+        assertEq(rollup.getBatch(0).depositCountAfter, 0, "first batch: 0");
+        vm.startPrank(alice);
+        portal.depositETH{value: 1 ether}(alice);
+        portal.depositETH{value: 1 ether}(alice);
+        vm.stopPrank();
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 2, hex"01");
+        vm.prank(alice);
+        portal.depositETH{value: 1 ether}(alice); // queued on L1, not consumed by any batch
+        assertEq(appendForced(sub(rows, 1, 1)), 2);
+        assertEq(rollup.getBatch(2).depositCountAfter, 2, "the previous batch's");
+    }
+
+    function test_appendErrors() public {
+        bytes[] memory none = new bytes[](0);
+        vm.expectRevert(Rollup.NoForcedRows.selector);
+        rollup.appendForcedBatch(none);
+
+        bytes[] memory tooMany = rowsOf(0, 65);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedRows.selector, 65));
+        rollup.appendForcedBatch(tooMany);
+
+        bytes[] memory rows = rowsOf(100, 3);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 0));
+        rollup.appendForcedBatch(sub(rows, 0, 1));
+
+        queueAll(sub(rows, 0, 2));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 0, block.timestamp + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(sub(rows, 0, 1));
+
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 2));
+        rollup.appendForcedBatch(rows);
+
+        // A different row, a row of another length, a truncated or extended one: mismatch at its index.
+        bytes[] memory wrong = sub(rows, 0, 2);
+        wrong[1] = txRow(999);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        rollup.appendForcedBatch(wrong);
+        wrong[1] = bytes.concat(rows[1], hex"00");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        rollup.appendForcedBatch(wrong);
+        wrong[1] = sliceOf(rows[1], 123);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        rollup.appendForcedBatch(wrong);
+        wrong[1] = new bytes(0);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        rollup.appendForcedBatch(wrong);
+        wrong = sub(rows, 0, 2);
+        wrong[0] = bytes.concat(rows[0]); // a copy
+        wrong[0][5] = bytes1(uint8(wrong[0][5]) ^ 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
+        rollup.appendForcedBatch(wrong);
+        assertEq(rollup.batchCount(), 0);
+        assertEq(rollup.forcedIncludedCount(), 0);
+
+        // Once everything queued is in, nothing more can be forced.
+        appendForced(sub(rows, 0, 2));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 2));
+        rollup.appendForcedBatch(sub(rows, 1, 1));
+    }
+
+    function sliceOf(bytes memory b, uint256 length) internal pure returns (bytes memory out) {
+        out = new bytes(length);
+        for (uint256 i = 0; i < length; i++) {
+            out[i] = b[i];
+        }
+    }
+
+    function test_dueExactlyAtQueuedAtPlusWindow() public {
+        bytes[] memory rows = rowsOf(7, 1);
+        uint256 queuedAt = block.timestamp;
+        queueAll(rows);
+        vm.warp(queuedAt + INCLUSION_WINDOW - 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 0, queuedAt + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(rows);
+        vm.warp(queuedAt + INCLUSION_WINDOW);
+        assertEq(appendForced(rows), 0);
+    }
+
+    /// With rows queued at different times, only the due prefix can be forced; the error names the first row that is
+    /// not due and its due time.
+    function test_onlyTheDuePrefixCanBeForced() public {
+        bytes[] memory rows = rowsOf(30, 4);
+        uint256 t0 = block.timestamp;
+        queueAll(sub(rows, 0, 2));
+        vm.warp(t0 + 100);
+        queueAll(sub(rows, 2, 2));
+        vm.warp(t0 + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(rows);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(sub(rows, 0, 3));
+        appendForced(sub(rows, 0, 2));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(sub(rows, 2, 1));
+        vm.warp(t0 + 100 + INCLUSION_WINDOW);
+        appendForced(sub(rows, 2, 2));
+        assertEq(rollup.forcedIncludedCount(), 4);
+    }
+
+    /// Rows go in queue order from `forcedIncludedCount`: skipping, reordering or repeating one is a mismatch.
+    function test_queueOrderIsEnforced() public {
+        bytes[] memory rows = rowsOf(40, 3);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes[] memory swapped = new bytes[](2);
+        swapped[0] = rows[1];
+        swapped[1] = rows[0];
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
+        rollup.appendForcedBatch(swapped);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
+        rollup.appendForcedBatch(sub(rows, 1, 2)); // skips row 0
+        appendForced(sub(rows, 0, 1));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        rollup.appendForcedBatch(sub(rows, 0, 1)); // row 0 again
+        appendForced(sub(rows, 1, 2));
+    }
+
+    /// A row queued twice is two queue entries, forced twice (derivation makes the second a no-op by nonce).
+    function test_aRowQueuedTwiceIsForcedTwice() public {
+        bytes memory row = txRow(5);
+        vm.startPrank(carol);
+        rollup.queueForcedTx(row);
+        rollup.queueForcedTx(row);
+        vm.stopPrank();
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes[] memory rows = new bytes[](2);
+        rows[0] = row;
+        rows[1] = row;
+        appendForced(rows);
+        assertEq(rollup.getBatch(0).dataHash, keccak256(forcedData(rows)));
+    }
+
+    function test_partialInclusionThenTheRest() public {
+        bytes[] memory rows = rowsOf(50, 5);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 0, hex"02");
+
+        bytes memory first = forcedData(sub(rows, 0, 2));
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(1, 0, first);
+        assertEq(appendForced(sub(rows, 0, 2)), 1);
+        assertEq(rollup.forcedIncludedCount(), 2);
+
+        bytes memory rest = forcedData(sub(rows, 2, 3));
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(2, 2, rest);
+        vm.expectEmit(address(rollup));
+        emit BatchAppended(2, 0, 0, 0, false, keccak256(rest), new bytes32[](0));
+        assertEq(appendForced(sub(rows, 2, 3)), 2);
+        assertEq(rollup.forcedIncludedCount(), 5);
+        assertEq(rollup.getBatch(1).dataHash, keccak256(first));
+        assertEq(rollup.getBatch(2).dataHash, keccak256(rest));
+        assertTrue(rollup.getBatch(1).forced && rollup.getBatch(2).forced);
+        assertFalse(rollup.getBatch(0).forced);
+    }
+
+    function test_sixtyFourRowsAreTheMaximum() public {
+        bytes[] memory rows = rowsOf(60, 64);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        appendForced(rows);
+        assertEq(rollup.getBatch(0).dataHash, keccak256(forcedData(rows)));
+        assertEq(rollup.forcedIncludedCount(), 64);
+    }
+
+    /// Window 0: a transaction can be forced in the block that queued it.
+    function test_aZeroWindowForcesAtOnce() public {
+        Rollup r = new Rollup(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE, 0
+        );
+        bytes[] memory rows = rowsOf(70, 1);
+        r.queueForcedTx(rows[0]);
+        assertEq(r.appendForcedBatch(rows), 0);
+        assertEq(r.getBatch(0).dataHash, keccak256(forcedData(rows)));
+    }
+
+    // ------------------------------------------------- proposals and kind 2
+
+    function test_proposalsOnForcedBatchesFollowBatchOrder() public {
+        bytes[] memory rows = rowsOf(80, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 0, hex"01"); // batch 0
+        appendForced(rows); // batch 1
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(2, 1, 0, hex"03"); // batch 2
+
+        StateCommitment.StateHeader memory end0 = header(keccak256("a0"), keccak256("w0"), 1);
+        StateCommitment.StateHeader memory end1 = header(keccak256("a1"), keccak256("w1"), 1);
+        StateCommitment.StateHeader memory end2 = header(keccak256("a2"), keccak256("w2"), 2);
+
+        // The forced batch cannot be proposed before batch 0.
+        bytes32 forcedHash = keccak256(forcedData(rows));
+        vm.prank(proposer);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.UnexpectedBatchIndex.selector, 1, 0));
+        rollup.proposeCalldata{value: BOND}(1, forcedHash, end1, traceFor(commitment(genesisHeader()), 2, end1));
+
+        assertEq(proposeSteps(0, 1, end0), 0);
+        // Its recorded hash binds the proposal.
+        vm.prank(proposer);
+        vm.expectRevert(
+            abi.encodeWithSelector(Rollup.BatchDataHashMismatch.selector, 1, forcedHash, keccak256("other"))
+        );
+        rollup.proposeCalldata{value: BOND}(1, keccak256("other"), end1, traceFor(commitment(end0), 2, end1));
+        assertEq(proposeSteps(1, 2, end1), 1);
+        assertEq(rollup.getProposal(1).batchIndex, 1);
+        assertEq(rollup.getProposal(1).stepCount, 2);
+        assertEq(rollup.parentCommitment(1), commitment(end0));
+        assertEq(proposeSteps(2, 1, end2), 2);
+        assertEq(rollup.parentCommitment(2), commitment(end1));
+        (uint256 next,) = rollup.nextProposalParent();
+        assertEq(next, 3);
+    }
+
+    /// Kind 2 on a forced batch: its row count is the step count, whatever the parent's block number (the header's
+    /// firstBlockNumber 0 is not checked) and although its last row is no block end.
+    function test_stepCountOfAForcedBatchIsItsRowCount() public {
+        bytes[] memory rows = rowsOf(90, 3);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        uint256 b = appendForced(rows);
+        bytes memory data = forcedData(rows);
+        uint64[4] memory preBlocks = [uint64(0), 1, 41, type(uint64).max];
+        for (uint256 i = 0; i < preBlocks.length; i++) {
+            assertEq(rollup.provenStepCount(b, preBlocks[i], calldataProof(data), noRange()), 3);
+        }
+        // The same bytes appended by the batcher are an invalid batch (firstBlockNumber 0, no block end).
+        vm.prank(batcher);
+        uint256 c = rollup.appendBatchCalldata(1, 1, 0, data);
+        assertEq(rollup.provenStepCount(c, 0, calldataProof(data), noRange()), 0);
+        // Wrong data does not open the forced batch.
+        bytes memory other = forcedData(rowsOf(91, 3));
+        vm.expectRevert(
+            abi.encodeWithSelector(DataSource.SourceHashMismatch.selector, keccak256(data), keccak256(other))
+        );
+        rollup.provenStepCount(b, 0, calldataProof(other), noRange());
+    }
+
+    function test_kind2RightCountLosesOnAForcedBatch() public {
+        bytes[] memory rows = rowsOf(95, 3);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        uint256 b = appendForced(rows);
+        uint256 p = proposeSteps(b, 3, header(keccak256("a"), keccak256("w"), 0));
+        vm.expectEmit(address(rollup));
+        emit ChallengeLost(p, 2, challenger, 3, proposer, CHALLENGE_BOND);
+        assertFalse(challengeCount(p, genesisHeader(), forcedData(rows)));
+        assertFalse(rollup.getProposal(p).deleted);
+        assertEq(rollup.payouts(proposer), CHALLENGE_BOND);
+    }
+
+    function test_kind2WrongCountWinsOnAForcedBatch() public {
+        bytes[] memory rows = rowsOf(96, 3);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        uint256 b = appendForced(rows);
+        bytes memory data = forcedData(rows);
+        uint256[3] memory wrongCounts = [uint256(0), 2, 4];
+        for (uint256 i = 0; i < wrongCounts.length; i++) {
+            // Step count 0 means the trace is [parent]: the end must be the parent's header.
+            StateCommitment.StateHeader memory end =
+                wrongCounts[i] == 0 ? genesisHeader() : header(keccak256("a"), keccak256("w"), 0);
+            uint256 p = proposeSteps(b, wrongCounts[i], end);
+            vm.expectEmit(address(rollup));
+            emit ChallengeWon(p, 2, challenger, 3, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
+            assertTrue(challengeCount(p, genesisHeader(), data));
+            assertTrue(rollup.getProposal(p).deleted && rollup.getProposal(p).slashed);
+        }
+    }
+
+    /// Kind 2 on a forced batch after a batcher batch: the parent is the previous proposal's end (block 1) while the
+    /// forced header says firstBlockNumber 0.
+    function test_kind2OnAForcedBatchAfterAnotherProposal() public {
+        bytes[] memory rows = rowsOf(97, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 0, hex"01");
+        uint256 b = appendForced(rows);
+        StateCommitment.StateHeader memory end0 = header(keccak256("a0"), keccak256("w0"), 1);
+        proposeSteps(0, 1, end0);
+        uint256 right = proposeSteps(b, 2, header(keccak256("a1"), keccak256("w1"), 1));
+        assertFalse(challengeCount(right, end0, forcedData(rows)));
+        // The parent header must be the parent's preimage.
+        vm.prank(challenger);
+        vm.expectRevert(
+            abi.encodeWithSelector(Rollup.ParentHeaderMismatch.selector, commitment(end0), commitment(genesisHeader()))
+        );
+        rollup.challengeStepCount{value: CHALLENGE_BOND}(
+            right, genesisHeader(), calldataProof(forcedData(rows)), noRange()
+        );
+    }
+
+    // ------------------------------------------------------------------ fuzz
+
+    /// Random row counts and contents, forced in two parts: the data is header ‖ rows exactly, the batch records its
+    /// hash, the queue pointer advances, and kind 2 proves each part's row count.
+    function testFuzz_appendForcedBatch(uint8 count, uint256 seed, uint8 splitSeed, uint32 gap) public {
+        uint256 n = bound(count, 1, 64);
+        uint256 split = bound(splitSeed, 1, n);
+        bytes[] memory rows = new bytes[](n);
+        for (uint256 i = 0; i < n; i++) {
+            rows[i] = txRow(uint256(keccak256(abi.encode(seed, i))));
+            vm.prank(carol);
+            assertEq(rollup.queueForcedTx(rows[i]), i);
+            vm.warp(block.timestamp + (gap % 1000));
+        }
+        uint256 lastQueuedAt = block.timestamp - (gap % 1000);
+        vm.warp(lastQueuedAt + INCLUSION_WINDOW);
+
+        bytes[] memory part1 = sub(rows, 0, split);
+        bytes memory data1 = forcedData(part1);
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(0, 0, data1);
+        uint256 b1 = appendForced(part1);
+        assertEq(rollup.getBatch(b1).dataHash, keccak256(data1));
+        assertEq(rollup.forcedIncludedCount(), split);
+        // forge-lint: disable-next-line(unsafe-typecast) any pre-state block number: truncation is the point
+        assertEq(rollup.provenStepCount(b1, uint64(seed), calldataProof(data1), noRange()), split);
+        if (split < n) {
+            bytes[] memory part2 = sub(rows, split, n - split);
+            bytes memory data2 = forcedData(part2);
+            vm.expectEmit(address(rollup));
+            emit ForcedBatchAppended(1, split, data2);
+            uint256 b2 = appendForced(part2);
+            assertEq(rollup.getBatch(b2).dataHash, keccak256(data2));
+            assertEq(rollup.provenStepCount(b2, 0, calldataProof(data2), noRange()), n - split);
+        }
+        assertEq(rollup.forcedIncludedCount(), n);
+        assertEq(rollup.forcedTxCount(), n);
+    }
+
+    /// A row that is not exactly the queued one never goes in.
+    function testFuzz_anyOtherRowIsAMismatch(uint256 seed, uint8 at, uint8 flip) public {
+        bytes[] memory rows = rowsOf(seed % 1000, 1);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes[] memory wrong = rowsOf(seed % 1000, 1);
+        uint256 position = bound(at, 0, 123);
+        uint8 delta = uint8(bound(flip, 1, 255));
+        wrong[0][position] = bytes1(uint8(wrong[0][position]) ^ delta);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
+        rollup.appendForcedBatch(wrong);
+    }
+}
+
+/// @notice Kind 3 on a forced batch with real witnesses: batch 0 (batcher) deposits 10 ether for alice and closes block
+///         1; forced batch 1 holds alice's transfer to dave (a new account) and her withdrawal, queued on L1. The
+///         rows are read from the forced batch's data, supplied as the calldata DataProof.
+contract ForceInclusionStepTest is ChallengeStepBase {
+    struct Forced {
+        bytes[] rows;
+        bytes data;
+        StateCommitment.StateHeader[] headers; // L0 = the state after batch 0
+        bytes[] witnesses;
+        bytes trace;
+        StateCommitment.StateHeader end0;
+    }
+
+    function forcedRun() internal returns (Forced memory f) {
+        vm.prank(alice);
+        portal.depositETH{value: 10 ether}(alice);
+        bytes memory data0 = bytes.concat(
+            abi.encodePacked(uint8(3), uint64(1), uint32(2), bytes14(0)), _depositRow(), _blockEndRow(1000)
+        );
+        Model memory m = _genesis();
+        StateCommitment.StateHeader[] memory h0 = new StateCommitment.StateHeader[](3);
+        h0[0] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 10 ether}));
+        h0[1] = _header(m);
+        m.blockNumber++;
+        h0[2] = _header(m);
+        f.end0 = h0[2];
+        assertEq(appendWithDeposits(data0, 1), 0);
+        assertEq(proposeTrace(0, h0[2], traceOfHeaders(h0)), 0);
+
+        L2TxLib.Tx memory transfer = signedTx(L2TxLib.KIND_ETH_TRANSFER, dave, 1 ether, 0);
+        L2TxLib.Tx memory withdrawal = signedTx(L2TxLib.KIND_WITHDRAW_ETH, l1Recipient, 2 ether, 1);
+        f.rows = new bytes[](2);
+        f.rows[0] = _txRow(transfer);
+        f.rows[1] = _txRow(withdrawal);
+        vm.startPrank(alice);
+        rollup.queueForcedTx(f.rows[0]);
+        rollup.queueForcedTx(f.rows[1]);
+        vm.stopPrank();
+        vm.warp(block.timestamp + rollup.inclusionWindow());
+        assertEq(rollup.appendForcedBatch(f.rows), 1);
+        f.data = bytes.concat(abi.encodePacked(uint8(3), uint64(0), uint32(2), bytes14(0)), f.rows[0], f.rows[1]);
+        assertEq(rollup.getBatch(1).dataHash, keccak256(f.data));
+        assertEq(rollup.getBatch(1).depositCountAfter, 1);
+
+        f.headers = new StateCommitment.StateHeader[](3);
+        f.witnesses = new bytes[](3);
+        f.headers[0] = _header(m);
+        bool applied;
+        (w, m, applied) = _txWitness(m, transfer, alice, TxExecutor.gasOf(transfer.kind) * 2 gwei, address(0));
+        assertTrue(applied, "transfer applies");
+        f.witnesses[1] = abi.encode(w);
+        f.headers[1] = _header(m);
+        (w, m, applied) = _txWitness(m, withdrawal, alice, TxExecutor.gasOf(withdrawal.kind) * 2 gwei, address(0));
+        assertTrue(applied, "withdrawal applies");
+        f.witnesses[2] = abi.encode(w);
+        f.headers[2] = _header(m);
+        assertEq(f.headers[2].blockNumber, 1, "a forced batch closes no block");
+        f.trace = traceOfHeaders(f.headers);
+    }
+
+    function test_anHonestForcedBatchSurvivesEveryStepAndItsStepCount() public {
+        Forced memory f = forcedRun();
+        uint256 p = proposeTrace(1, f.headers[2], f.trace);
+        for (uint64 s = 1; s <= 2; s++) {
+            vm.expectEmit(address(rollup));
+            emit ChallengeLost(p, 3, challenger, s, proposer, CHALLENGE_BOND);
+            (bool won, uint256 gasUsed) =
+                challenge(p, s, f.headers[s - 1], calldataProof(f.trace), calldataProof(f.data), f.witnesses[s]);
+            assertFalse(won, "honest step");
+            emit log_named_uint("gas: challengeStep on a forced batch row (calldata, lost)", gasUsed);
+        }
+        vm.prank(challenger);
+        assertFalse(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, f.end0, calldataProof(f.data), noRange()));
+        assertEq(rollup.payouts(proposer), 3 * CHALLENGE_BOND);
+        assertFalse(rollup.getProposal(p).deleted);
+    }
+
+    function test_aWrongStepOfAForcedBatchIsProven() public {
+        Forced memory f = forcedRun();
+        StateCommitment.StateHeader[] memory wrong = f.headers;
+        wrong[1].accountsRoot = keccak256("dave got 2 ether");
+        bytes memory trace = traceOfHeaders(wrong);
+        uint256 p = proposeTrace(1, wrong[2], trace);
+        vm.expectEmit(address(rollup));
+        emit ChallengeWon(p, 3, challenger, 1, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
+        (bool won,) = challenge(p, 1, wrong[0], calldataProof(trace), calldataProof(f.data), f.witnesses[1]);
+        assertTrue(won, "step 1 is wrong");
+        assertTrue(rollup.getProposal(p).deleted && rollup.getProposal(p).slashed);
+        // The honest proposal follows proposal 0 again.
+        uint256 q = proposeTrace(1, f.headers[2], f.trace);
+        assertEq(rollup.parentCommitment(q), commitment(f.end0));
+    }
+
+    /// A proposer that treats the forced batch as invalid (0 steps, state unchanged) loses to kind 2.
+    function test_treatingAForcedBatchAsInvalidIsProvenWrong() public {
+        Forced memory f = forcedRun();
+        uint256 p = proposeTrace(1, f.end0, abi.encodePacked(commitment(f.end0)));
+        assertEq(rollup.getProposal(p).stepCount, 0);
+        vm.prank(challenger);
+        assertTrue(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, f.end0, calldataProof(f.data), noRange()));
+    }
+}
+
+/// @notice Gas of the force-inclusion calls, one per test with the queue filled in setUp so storage is cold as in a
+///         real transaction (`forge test --match-contract ForceInclusionGas -vv`). Execution gas of the call as the
+///         test sees it (no 21,000, no calldata).
+contract ForceInclusionGasTest is ForceInclusionBase {
+    bytes[] internal rows;
+
+    function setUp() public override {
+        super.setUp();
+        rows = rowsOf(1000, 64);
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 0, hex"01");
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+    }
+
+    function measureAppend(uint256 n, string memory label) internal {
+        bytes[] memory part = sub(rows, 0, n);
+        vm.prank(carol);
+        uint256 g = gasleft();
+        rollup.appendForcedBatch(part);
+        emit log_named_uint(label, g - gasleft());
+    }
+
+    function test_gas_queueForcedTx() public {
+        bytes memory row = txRow(1);
+        vm.prank(carol);
+        uint256 g = gasleft();
+        rollup.queueForcedTx(row);
+        emit log_named_uint("gas: queueForcedTx (queue not empty)", g - gasleft());
+    }
+
+    function test_gas_queueForcedTx_first() public {
+        Rollup r = new Rollup(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE, 10
+        );
+        bytes memory row = txRow(1);
+        vm.prank(carol);
+        uint256 g = gasleft();
+        r.queueForcedTx(row);
+        emit log_named_uint("gas: queueForcedTx (first ever, counters slot zero)", g - gasleft());
+    }
+
+    function test_gas_appendForcedBatch_1row() public {
+        measureAppend(1, "gas: appendForcedBatch, 1 row");
+    }
+
+    function test_gas_appendForcedBatch_64rows() public {
+        measureAppend(64, "gas: appendForcedBatch, 64 rows");
+    }
+}
