@@ -74,10 +74,13 @@ export class Challenger {
   readonly #m: ChallengerModules
   readonly #log: Logger
   #loop: Poller | undefined
-  /** Proposals already judged right (never re-checked) or already challenged, by index. */
-  readonly #settled = new Set<bigint>()
-  /** Traces read from L1, by proposal index. */
-  readonly #traces = new Map<bigint, Hex[] | { unreadable: string }>()
+  /**
+   * Proposals already judged right or already challenged, keyed by index AND the L1 tx that made them: after an
+   * L1 reorg the same index can name another proposal, which must be judged afresh.
+   */
+  readonly #settled = new Set<string>()
+  /** Traces read from L1, by the same key. */
+  readonly #traces = new Map<string, Hex[] | { unreadable: string }>()
   readonly results: ChallengeResult[] = []
 
   constructor(options: Partial<ChallengerOptions>, modules: ChallengerModules) {
@@ -102,11 +105,11 @@ export class Challenger {
   async checkAll(): Promise<ChallengeResult[]> {
     const done: ChallengeResult[] = []
     for (const p of this.#m.derivation.proposals) {
-      if (!p || p.deleted || this.#settled.has(p.proposalIndex)) continue
+      if (!p || p.deleted || this.#settled.has(keyOf(p))) continue
       const verdict = await this.evaluate(p)
       if (verdict.ok === undefined) return done // judged in order: wait for this one
       if (verdict.ok) {
-        this.#settled.add(p.proposalIndex)
+        this.#settled.add(keyOf(p))
         this.#log.info(
           { proposalIndex: p.proposalIndex.toString(), batchIndex: p.batchIndex.toString() },
           'proposal checked: its trace and state match L1 data',
@@ -124,7 +127,7 @@ export class Challenger {
       )
       const result = await this.challenge(p, verdict)
       done.push(result)
-      this.#settled.add(p.proposalIndex)
+      this.#settled.add(keyOf(p))
       return done // later proposals were deleted with it (or are judged next round)
     }
     return done
@@ -216,6 +219,7 @@ export class Challenger {
       batchDepositCountAfter: batch.depositCountAfter,
       deposits: (i) => d.deposits[Number(i)],
       stopBeforeRow: s - 1,
+      forced: batch.forced,
     })
     const row = material.data.subarray(rowDataOffsetV3(s - 1), rowDataOffsetV3(s))
     const w = buildStepWitness(state, prefix.blockNumber, row, {
@@ -342,7 +346,7 @@ export class Challenger {
   }
 
   async #trace(p: ProposalRecord): Promise<Hex[] | { unreadable: string }> {
-    const cached = this.#traces.get(p.proposalIndex)
+    const cached = this.#traces.get(keyOf(p))
     if (cached) return cached
     const src = await this.#traceSource(p)
     let trace: Hex[] | { unreadable: string }
@@ -358,9 +362,13 @@ export class Challenger {
     } else {
       trace = leavesFromTraceData(src.data)
     }
-    this.#traces.set(p.proposalIndex, trace)
+    this.#traces.set(keyOf(p), trace)
     return trace
   }
+}
+
+function keyOf(p: ProposalRecord): string {
+  return `${p.proposalIndex}:${p.l1TxHash.toLowerCase()}`
 }
 
 /** The committed header's row count (undefined if the data is too short to have a header). */

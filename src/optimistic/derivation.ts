@@ -72,6 +72,8 @@ export type DerivedBatchRecord = {
   skippedRows: number
   /** Rows of a valid batch: the step count an honest proposal declares (0 for an invalid batch). */
   rowCount: number
+  /** Built by the Rollup from its forced-transaction queue (docs/fraud-proofs.md, "Force inclusion"). */
+  forced: boolean
   /** The honest trace: state commitments L0..L(rowCount). */
   leaves: Hex[]
   /** The state after the batch as the proposal's `end` header. */
@@ -132,6 +134,8 @@ export type DerivationModules = {
    */
   onDeposit?: (d: Deposit, l1: L1Position) => void | Promise<void>
   onToken?: (t: TokenInfo, l1: L1Position) => void | Promise<void>
+  /** Called for each transaction queued on L1 for force inclusion (the sequencer should include it in time). */
+  onForcedTx?: (f: ForcedTx, l1: L1Position) => void | Promise<void>
   /** Called after derivation rebuilt itself for an L1 reorg (before the new chain's logs are delivered). */
   onReorg?: (e: DerivationReorg) => void | Promise<void>
   /** Called after every processed L1 range: everything up to `blockNumber` has been applied. */
@@ -144,6 +148,9 @@ export type DerivationModules = {
    */
   proofMaterialBatches?: number
 }
+
+/** A transaction queued on L1 for force inclusion (`Rollup.ForcedTxQueued`): a 124-byte v3 tx row. */
+export type ForcedTx = { index: bigint; row: Uint8Array; queuedAt: number; queuedBy: Address }
 
 /** Where on L1 something happened. */
 export type L1Position = { blockNumber: bigint; blockHash: Hex }
@@ -168,6 +175,7 @@ type Checkpoint = {
   state: ReturnType<L2State['snapshot']>
   tokenCount: number
   depositCount: number
+  forcedTxCount: number
   head: DerivedBlock
   batchCount: number
   proposals: ProposalRecord[]
@@ -200,6 +208,9 @@ export class Derivation {
   #state!: L2State
   #tokens: TokenInfo[] = []
   #deposits: Deposit[] = []
+  #forcedTxs: ForcedTx[] = []
+  /** Data of forced batches (from `ForcedBatchAppended`, emitted just before their `BatchAppended`). */
+  readonly #forcedData = new Map<bigint, Uint8Array>()
   #head!: DerivedBlock
   #batches: DerivedBatchRecord[] = []
   #proposals: ProposalRecord[] = []
@@ -236,6 +247,8 @@ export class Derivation {
     this.#state = new L2State({ chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee })
     this.#tokens = []
     this.#deposits = []
+    this.#forcedTxs = []
+    this.#forcedData.clear()
     this.#batches = []
     this.#proposals = []
     this.#blocks.clear()
@@ -320,6 +333,11 @@ export class Derivation {
 
   get deposits(): readonly Deposit[] {
     return this.#deposits
+  }
+
+  /** Transactions queued on L1 for force inclusion, by queue index. */
+  get forcedTxs(): readonly ForcedTx[] {
+    return this.#forcedTxs
   }
 
   get batches(): readonly DerivedBatchRecord[] {
@@ -450,6 +468,7 @@ export class Derivation {
       state: this.#state.snapshot(),
       tokenCount: this.#tokens.length,
       depositCount: this.#deposits.length,
+      forcedTxCount: this.#forcedTxs.length,
       head: this.#head,
       batchCount: this.#batches.length,
       proposals: this.#proposals.map((p) => ({ ...p })),
@@ -472,6 +491,8 @@ export class Derivation {
     )
     this.#tokens.length = c.tokenCount
     this.#deposits.length = c.depositCount
+    this.#forcedTxs.length = c.forcedTxCount
+    for (const b of [...this.#forcedData.keys()]) if (b >= BigInt(c.batchCount)) this.#forcedData.delete(b)
     this.#head = c.head
     for (const n of [...this.#blocks.keys()]) if (n > c.head.number) this.#blocks.delete(n)
     this.#batches.length = c.batchCount
@@ -559,7 +580,11 @@ export class Derivation {
         l2BlockCount: Number(a.l2BlockCount),
         depositCountAfter: a.depositCountAfter,
       }
-      const fetched = await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
+      const forcedData = this.#forcedData.get(a.batchIndex)
+      const forced = forcedData !== undefined && keccak256(forcedData) === a.dataHash
+      const fetched = forced
+        ? { data: forcedData, committed: { isBlob: false as const, data: forcedData } }
+        : await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
       const before = this.#head
       const keep = (this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES) > 0
       const preState = keep ? this.#state.clone() : undefined
@@ -567,6 +592,7 @@ export class Derivation {
         chainId: this.#m.chain.chainId,
         deposits: this.#deposits,
         parent: before,
+        forced,
       })
       if (result.valid) {
         for (const b of result.blocks) this.#blocks.set(b.number, b)
@@ -604,6 +630,7 @@ export class Derivation {
         skippedRows: result.skippedRows.length,
         rowCount: result.rowCount,
         leaves: result.leaves,
+        forced,
         postHeader,
         postCommitment: stateCommitment(postHeader),
       }
@@ -650,6 +677,18 @@ export class Derivation {
       }
       this.#proposals[Number(a.proposalIndex)] = p
       this.#judge(p)
+    } else if (e.eventName === 'ForcedTxQueued') {
+      const f: ForcedTx = {
+        index: e.args.index,
+        row: hexToBytes(e.args.row),
+        queuedAt: Number(e.args.queuedAt),
+        queuedBy: e.args.queuedBy,
+      }
+      this.#forcedTxs[Number(f.index)] = f
+      this.#log.info({ index: f.index.toString(), queuedBy: f.queuedBy }, 'transaction queued on L1 for force inclusion')
+      if (!this.#replaying) await this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+    } else if (e.eventName === 'ForcedBatchAppended') {
+      this.#forcedData.set(e.args.batchIndex, hexToBytes(e.args.data))
     } else if (e.eventName === 'ProposalsDeleted') {
       for (const p of this.#proposals) if (p.proposalIndex >= e.args.fromProposalIndex) p.deleted = true
     }

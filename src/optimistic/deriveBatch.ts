@@ -48,6 +48,8 @@ export type DeriveContext = {
   deposits: readonly Deposit[]
   /** The last derived block (parent of the batch's first block). */
   parent: { number: bigint; hash: Hex; timestamp: number; depositCountAfter: bigint }
+  /** A forced batch (built by the Rollup from its forced queue): no block rules, closes no block. */
+  forced?: boolean
 }
 
 /**
@@ -65,6 +67,7 @@ export function deriveBatch(
     blockNumber: ctx.parent.number,
     batchDepositCountAfter: header.depositCountAfter,
     deposits: (i) => ctx.deposits[Number(i)],
+    forced: ctx.forced === true,
   })
   const skippedRows: SkippedRow[] = []
   trace.outcomes.forEach((o, row) => {

@@ -11,7 +11,9 @@
  * still proposes only what L1 data implies, so L1 stays safe. Use confirmations deeper than the reorgs you expect.
  */
 import { join } from 'node:path'
-import { L2kitError } from '../core/errors.ts'
+import { parseRowV3 } from '../core/batchCodecV3.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
+import { encodeRawTransaction } from '../core/l2tx.ts'
 import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
@@ -24,7 +26,7 @@ import { RpcServer } from '../node/rpcServer.ts'
 import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
 import type { OptimisticNodeOptions } from './config.ts'
-import { Derivation, type DerivationReorg, type L1Position } from './derivation.ts'
+import { Derivation, type DerivationReorg, type ForcedTx, type L1Position } from './derivation.ts'
 import { Proposer } from './proposer.ts'
 import { ReorgAwareSender } from './reorgAwareSender.ts'
 import { Challenger } from './challenger.ts'
@@ -104,6 +106,7 @@ export class OptimisticNode {
       pollingIntervalMs: o.sequencer.l1PollIntervalMs,
       onToken: (t) => this.#onToken(t),
       onDeposit: (d, l1) => this.#onDeposit(d, l1),
+      onForcedTx: (f) => this.#onForcedTx(f),
       onL1Progress: (l1) => this.#releaseDeposits(l1),
       onReorg: (e) => this.#onL1Reorg(e),
     })
@@ -189,6 +192,27 @@ export class OptimisticNode {
     this.rpcUrl = await this.rpc.start()
     this.#started = true
     this.log.info({ rpc: this.rpcUrl, chainId: o.chain.chainId.toString() }, 'optimistic rollup node started')
+  }
+
+  /**
+   * A transaction queued on L1 for force inclusion: include it like an RPC submission, well inside the
+   * inclusion window (after which anyone can force it and it would land in L1's order, not ours).
+   */
+  async #onForcedTx(f: ForcedTx): Promise<void> {
+    const parsed = parseRowV3(f.row)
+    if (parsed.type !== 'tx') {
+      this.log.warn({ index: f.index.toString(), reason: parsed.type === 'noop' ? parsed.reason : parsed.type }, 'forced queue entry is not a transaction row')
+      return
+    }
+    try {
+      const hash = await this.sequencer.submitRawTransaction(encodeRawTransaction(parsed.tx, this.options.chain.chainId))
+      this.log.info({ index: f.index.toString(), txHash: hash }, 'included a transaction from the L1 forced queue')
+    } catch (err) {
+      this.log.info(
+        { index: f.index.toString(), code: isL2kitError(err) ? err.code : undefined, err: String(err) },
+        'a transaction from the L1 forced queue was not included (if it is valid, it will be forced after the window)',
+      )
+    }
   }
 
   async #onToken(t: TokenInfo): Promise<void> {

@@ -2,6 +2,8 @@
 export { defineL2Chain } from './defineL2Chain.ts'
 export { depositErc20 } from './depositErc20.ts'
 export { type DepositResult, depositEth } from './depositEth.ts'
+export { type ForcedInclusion, forceInclusion, MAX_FORCED_ROWS } from './forceInclusion.ts'
+export { type ForcedTransaction, forceTransaction } from './forceTransaction.ts'
 export { getL2Balance } from './getL2Balance.ts'
 export {
   getWithdrawalProof,

@@ -1,0 +1,121 @@
+/**
+ * Censorship resistance: a sequencer that refuses a user (over RPC and from the L1 forced queue) cannot stop
+ * the user from withdrawing. The user queues a signed L2 withdrawal on L1, waits out the inclusion window,
+ * forces it into the canonical order, and finalizes the withdrawal on L1 against an honest proposal.
+ */
+import { encodeFunctionData, type Hex, parseEther } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GAS, L2_BRIDGE_ADDRESS } from '../../src/core/constants.ts'
+import { isL2kitError } from '../../src/core/errors.ts'
+import { ANVIL_DEV_ACCOUNTS } from '../../src/l1/anvil.ts'
+import type { Devnet } from '../../src/optimistic/devnet.ts'
+import { forceInclusion } from '../../src/sdk/forceInclusion.ts'
+import { forceTransaction } from '../../src/sdk/forceTransaction.ts'
+import { l2BridgeAbi } from '../../src/sdk/initiateWithdrawal.ts'
+import { proveAndFinalizeWithdrawal } from '../../src/sdk/proveAndFinalizeWithdrawal.ts'
+import { clientsFor, testDevnet, until } from './helpers.ts'
+
+const victimKey = ANVIL_DEV_ACCOUNTS[1]?.privateKey as Hex
+const victimAddress = ANVIL_DEV_ACCOUNTS[1]?.address as Hex
+
+describe('force inclusion', () => {
+  let devnet: Devnet
+
+  beforeAll(async () => {
+    devnet = await testDevnet({
+      devAccounts: 1,
+      inclusionWindowSeconds: 3n,
+      sequencer: { blockTimeMs: 100, l1PollIntervalMs: 100, censor: [victimAddress] },
+      batcher: { dataMode: 'blob', intervalMs: 200, maxBatchAgeMs: 300 },
+    })
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+  })
+
+  it('a censoring sequencer cannot stop a user from withdrawing', async () => {
+    const victim = clientsFor(devnet, victimKey)
+    const l1 = devnet.l1.publicClient
+    const withdrawal = {
+      to: L2_BRIDGE_ADDRESS,
+      value: parseEther('2'),
+      data: encodeFunctionData({ abi: l2BridgeAbi, functionName: 'withdrawETH', args: [victimAddress] }),
+      nonce: 0,
+      gas: GAS.withdrawEth,
+      maxFeePerGas: devnet.chain.baseFee * 2n,
+      maxPriorityFeePerGas: 0n,
+      chainId: Number(devnet.chain.chainId),
+      type: 'eip1559' as const,
+    }
+    // Over RPC the sequencer refuses.
+    const refused = await victim.l2Wallet.sendTransaction(withdrawal).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    expect(String(refused)).toMatch(/refuses transactions/)
+
+    // Through L1: queue the signed transaction, then force it after the window.
+    const signed = await victim.account.signTransaction(withdrawal)
+    const queued = await forceTransaction(
+      { walletClient: victim.l1Wallet, publicClient: l1 },
+      { rollup: devnet.contracts.rollup, signedTransaction: signed, l2ChainId: devnet.chain.chainId },
+    )
+    expect(queued.dueAt - queued.queuedAt).toBe(3)
+    // Before the window nobody can force it.
+    expect(
+      await forceInclusion({ walletClient: victim.l1Wallet, publicClient: l1 }, { rollup: devnet.contracts.rollup }),
+    ).toBeUndefined()
+    const forced = await until(
+      async () =>
+        forceInclusion({ walletClient: victim.l1Wallet, publicClient: l1 }, { rollup: devnet.contracts.rollup }),
+      20_000,
+      'the inclusion window to pass',
+    )
+    expect(forced.included).toBe(1)
+
+    // Derivation (and so the proposer and the verifier) apply it at the forced batch's place in L1 order.
+    const index = await until(
+      () => {
+        const k = devnet.node.derivation.state.withdrawals.findIndex(
+          (w) => w.sender.toLowerCase() === victimAddress.toLowerCase(),
+        )
+        return k >= 0 ? BigInt(k) : undefined
+      },
+      20_000,
+      'the forced withdrawal in the derived state',
+    )
+    await until(
+      () => devnet.node.verifier?.batches[Number(forced.batchIndex)]?.forced === true,
+      20_000,
+      'the verifier to derive the forced batch',
+    )
+    await until(
+      () =>
+        devnet.node.derivation.proposals.some(
+          (p) => p && !p.deleted && p.agrees === true && p.batchIndex >= forced.batchIndex,
+        ),
+      20_000,
+      'an honest proposal covering the forced batch',
+    )
+    // An idle devnet mines no L1 blocks: move L1 time past the challenge window.
+    await l1.request({ method: 'evm_increaseTime' as never, params: [5] as never })
+    await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    const before = await l1.getBalance({ address: victimAddress })
+    const fin = await proveAndFinalizeWithdrawal(
+      { l1WalletClient: victim.l1Wallet, l1PublicClient: l1, l2PublicClient: victim.l2Public },
+      { portal: devnet.contracts.portal, withdrawalIndex: index, wait: true, pollIntervalMs: 200, timeoutMs: 30_000 },
+    )
+    expect(fin.amount).toBe(parseEther('2'))
+    const after = await l1.getBalance({ address: victimAddress })
+    expect(after - before + fin.l1FeeWei).toBe(parseEther('2'))
+  }, 120_000)
+
+  it('a forced row that does not decode is refused before it reaches L1', async () => {
+    const victim = clientsFor(devnet, victimKey)
+    const err = await forceTransaction(
+      { walletClient: victim.l1Wallet, publicClient: devnet.l1.publicClient },
+      { rollup: devnet.contracts.rollup, signedTransaction: '0xdeadbeef', l2ChainId: devnet.chain.chainId },
+    ).catch((e: unknown) => e)
+    expect(isL2kitError(err)).toBe(true)
+  })
+})
