@@ -2,17 +2,22 @@
  * `npm run bench` (l2kit bench): measures the optimistic rollup on this machine and writes
  * bench/results/optimistic.json. Figures, not assertions.
  *  A. sequencer throughput: signed transfers accepted (decoded, signature-recovered, executed, durably logged)
- *  B. L1 bytes per transfer after compression, from the batches of A
- *  C. L1 gas per transfer: the real compressed batches posted to the real contracts on anvil, as blobs and as
- *     calldata, plus a proposal per batch; ratios against direct L1 ETH and ERC-20 transfers at scenario prices
+ *  B. L1 bytes per transfer of the blocks of A in the provable v3 wire format the batcher posts (uncompressed
+ *     124-byte rows), plus the proposer's trace (32 bytes per row); v1+brotli kept as a labelled comparison
+ *  C. L1 gas per transfer: real v3 batches posted to the real contracts on anvil, as blobs and as calldata, each
+ *     with a proposal carrying its real trace (executeBatchV3 from the sequencer's pre-state; a blob for blob
+ *     batches, calldata for calldata batches, as the proposer does); ratios against direct L1 ETH and ERC-20
+ *     transfers at scenario prices; then one honest (losing) challenge of each kind on those full-size batches
  *  D. latencies on a running devnet: deposit → L2 balance, send → receipt (soft confirmation)
+ *  E. fraud proofs (bench/fraudProofs.ts): forge gas of each proof step, bonds and window, and a bad proposal of
+ *     each fault kind deleted on a devnet (challenge kind, step, gas, seconds to deletion)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import {
-  createPublicClient,
   concatHex,
+  createPublicClient,
   createWalletClient,
   encodeFunctionData,
   erc20Abi,
@@ -27,23 +32,47 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { FlagSpec, ParsedArgs } from '../src/cli/args.ts'
 import { num } from '../src/cli/args.ts'
 import { encodeBatch } from '../src/core/batchCodec.ts'
+import {
+  dataLengthV3,
+  encodeBatchV3,
+  ROW_TYPE,
+  rowAtV3,
+  rowDataOffsetV3,
+  TX_KIND_CODE,
+  V3_ROW_BYTES,
+} from '../src/core/batchCodecV3.ts'
+import type { StateHeader } from '../src/core/commitment.ts'
 import { compressBatchData } from '../src/core/compression.ts'
 import { activeSignatureBackend } from '../src/core/signature.ts'
+import type { L2State } from '../src/core/state.ts'
+import { buildStepWitness } from '../src/core/stepWitness.ts'
+import { executeBatchV3, traceBytes } from '../src/core/trace.ts'
 import type { Address, Batch, Deposit, TokenInfo } from '../src/core/types.ts'
-import { rollupAbi } from '../src/generated/contracts.ts'
+import {
+  devTokenAbi,
+  devTokenBytecode,
+  portalAbi,
+  portalBytecode,
+  rollupAbi,
+  rollupBytecode,
+} from '../src/generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../src/l1/anvil.ts'
+import { openingsForRange, rangeProofArgs } from '../src/l1/blobProofs.ts'
 import { blobCountForData, blobsToSidecars, dataToBlobs, maxBlobDataBytes } from '../src/l1/blobs.ts'
 import { createL1Clients } from '../src/l1/clients.ts'
+import { type CommittedData, dataRangeProof } from '../src/l1/dataProofs.ts'
+import { deployContractWithReceipt } from '../src/l1/deploy.ts'
 import { TxManager } from '../src/l1/txManager.ts'
 import type { Logger } from '../src/node/logger.ts'
 import type { L2Block } from '../src/optimistic/block.ts'
 import { ChainStore } from '../src/optimistic/chainStore.ts'
 import { DEFAULT_L2_BASE_FEE } from '../src/optimistic/config.ts'
-import { deployRollup, genesisStateHeader } from '../src/optimistic/deploy.ts'
 import { startDevnet, waitFor } from '../src/optimistic/devnet.ts'
+import { FAULT_KINDS, parseFaultKind } from '../src/optimistic/faults.ts'
 import { Sequencer } from '../src/optimistic/sequencer.ts'
 import { defineL2Chain } from '../src/sdk/defineL2Chain.ts'
 import { depositEth } from '../src/sdk/depositEth.ts'
+import { attackMatrix, devnetBondSettings, forgeGasFigures, proofStepGas } from './fraudProofs.ts'
 import { L2_TOKEN_1, loadAccounts, makeTransfers } from './loadgen.ts'
 
 export const benchFlags: FlagSpec = {
@@ -59,10 +88,31 @@ export const benchFlags: FlagSpec = {
     description: 'scenario L1 blob base fee (gwei) for the cost ratios',
     default: '1',
   },
+  faults: {
+    type: 'string',
+    description: `fault kinds attacked on a devnet (comma separated, or "none"): ${FAULT_KINDS.join(',')}`,
+    default: FAULT_KINDS.join(','),
+  },
   out: { type: 'string', description: 'result file', default: 'bench/results/optimistic.json' },
 }
 
 const CHAIN_ID = 42069n
+
+/** A v3 batch as the batcher would post it: whole blocks, uncompressed rows. */
+type V3Batch = {
+  data: Uint8Array
+  txs: number
+  rows: number
+  firstBlock: bigint
+  blockCount: number
+  depositCountAfter: bigint
+}
+/** A v3 batch with its real trace (leaves L0..LR) and the headers around it. */
+type TracedBatch = V3Batch & { leaves: Hex[]; pre: StateHeader; preBlockNumber: bigint; end: StateHeader }
+
+function toHex(b: Uint8Array): Hex {
+  return `0x${Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex')}`
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -112,6 +162,9 @@ export async function runBench(
   ])
   await store.putDeposits(deposits)
   await seq.sealNow()
+  // The state the measured blocks start from: section C re-executes their v3 data from it to get real traces.
+  const preState = seq.state.clone()
+  const preBlockNumber = seq.head.number
   const signStart = performance.now()
   const raws = makeTransfers({ accounts, count: nTransfers, chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE })
   const signSeconds = (performance.now() - signStart) / 1000
@@ -140,13 +193,55 @@ export async function runBench(
   const blocks: L2Block[] = []
   for (let n = firstBlock; n <= seq.head.number; n++) blocks.push(store.getBlock(n) as L2Block)
   const state = seq.state
+  const finalStateRoot = state.stateRoot()
+  const depositsBeforeFirst = (store.getBlock(firstBlock - 1n) as L2Block).depositCountAfter
+  const depositsBefore = (i: number) =>
+    i === 0 ? depositsBeforeFirst : (blocks[i - 1] as L2Block).depositCountAfter
+  const toBatch = (run: L2Block[]): Batch => ({
+    firstBlockNumber: (run[0] as L2Block).number,
+    blocks: run.map((b) => ({
+      timestamp: b.timestamp,
+      depositCountAfter: b.depositCountAfter,
+      txs: b.txs.map((t) => t.tx),
+    })),
+  })
   const capacity6 = maxBlobDataBytes(6)
   const capacityCalldata = 250_000
-  function packBatches(limit: number): { data: Uint8Array; txs: number }[] {
+  // v3 (what the batcher posts): uncompressed fixed rows, so a batch is a run of whole blocks up to the limit.
+  function packV3(limit: number): V3Batch[] {
+    const result: V3Batch[] = []
+    let i = 0
+    while (i < blocks.length) {
+      let end = i
+      let rows = 0
+      while (end < blocks.length) {
+        const b = blocks[end] as L2Block
+        const add = Number(b.depositCountAfter - depositsBefore(end)) + b.txs.length + 1
+        if (dataLengthV3(rows + add) > limit) break
+        rows += add
+        end++
+      }
+      if (end === i) throw new Error('one block exceeds the batch limit')
+      const run = blocks.slice(i, end)
+      const data = encodeBatchV3(toBatch(run), depositsBefore(i))
+      if (data.length !== dataLengthV3(rows)) throw new Error('v3 row count mismatch')
+      result.push({
+        data,
+        txs: run.reduce((s, b) => s + b.txs.length, 0),
+        rows,
+        firstBlock: (run[0] as L2Block).number,
+        blockCount: run.length,
+        depositCountAfter: (run[run.length - 1] as L2Block).depositCountAfter,
+      })
+      i = end
+    }
+    return result
+  }
+  // v1 + brotli (the pre-fraud-proof format), kept only as a comparison: it cannot be proven row by row on L1.
+  function packV1(limit: number): { data: Uint8Array; txs: number }[] {
     const result: { data: Uint8Array; txs: number }[] = []
     let i = 0
     while (i < blocks.length) {
-      // Grow the run of blocks while the compressed batch fits the limit.
       let lo = i + 1
       let best: { data: Uint8Array; txs: number; end: number } | undefined
       let hi = blocks.length
@@ -154,16 +249,8 @@ export async function runBench(
         const mid = Math.floor((lo + hi) / 2)
         const run = blocks.slice(i, mid)
         const known = (run[0] as L2Block).accountCountBefore
-        const batch: Batch = {
-          firstBlockNumber: (run[0] as L2Block).number,
-          blocks: run.map((b) => ({
-            timestamp: b.timestamp,
-            depositCountAfter: b.depositCountAfter,
-            txs: b.txs.map((t) => t.tx),
-          })),
-        }
         const data = compressBatchData(
-          encodeBatch(batch, {
+          encodeBatch(toBatch(run), {
             indexOf: (a: Address) => {
               const x = state.indexOf(a)
               return x !== undefined && x < known ? x : undefined
@@ -181,88 +268,367 @@ export async function runBench(
     }
     return result
   }
-  const blobBatches = packBatches(capacity6)
-  const calldataBatches = packBatches(capacityCalldata)
-  const totalBytes = blobBatches.reduce((s, b) => s + b.data.length, 0)
-  const totalTxs = blobBatches.reduce((s, b) => s + b.txs, 0)
-  const l1BytesPerTransfer = totalBytes / totalTxs
+  const blobBatches = packV3(capacity6)
+  const calldataBatches = packV3(capacityCalldata)
+  const v3Txs = blobBatches.reduce((s, b) => s + b.txs, 0)
+  const v3Rows = blobBatches.reduce((s, b) => s + b.rows, 0)
+  const v3DataBytes = blobBatches.reduce((s, b) => s + b.data.length, 0)
+  const v3TraceBytes = blobBatches.reduce((s, b) => s + 32 * (b.rows + 1), 0)
+  const v3BytesPerTransfer = v3DataBytes / v3Txs
+  const traceBytesPerTransfer = v3TraceBytes / v3Txs
+  const v3WithTraceBytesPerTransfer = (v3DataBytes + v3TraceBytes) / v3Txs
+  const v1Batches = packV1(capacity6)
+  const v1Bytes = v1Batches.reduce((s, b) => s + b.data.length, 0)
+  const v1Txs = v1Batches.reduce((s, b) => s + b.txs, 0)
+  const v1BytesPerTransfer = v1Bytes / v1Txs
   log(
-    `B. ${totalTxs} transfers → ${totalBytes} compressed bytes = ${l1BytesPerTransfer.toFixed(1)} L1 bytes per transfer (${blobBatches.length} full blob batches)`,
+    `B. v3: ${v3Txs} transfers in ${v3Rows} rows → ${v3DataBytes} data bytes (${v3BytesPerTransfer.toFixed(1)}/transfer) + ${v3TraceBytes} trace bytes (${traceBytesPerTransfer.toFixed(1)}/transfer) in ${blobBatches.length} batches of ≤ 6 blobs; v1+brotli (not provable): ${v1BytesPerTransfer.toFixed(1)}/transfer`,
   )
+
+  // The real traces: the v3 data re-executed (executeBatchV3) from the sequencer's state before the transfers.
+  const depositList = deposits
+  const traceCtx = (b: V3Batch, blockNumber: bigint) => ({
+    chainId: CHAIN_ID,
+    blockNumber,
+    batchDepositCountAfter: b.depositCountAfter,
+    deposits: (i: bigint) => depositList[Number(i)],
+  })
+  function replay(batches: V3Batch[], count: number): { traced: TracedBatch[]; state: L2State } {
+    const st = preState.clone()
+    let blockNumber = preBlockNumber
+    const traced: TracedBatch[] = []
+    for (const b of batches.slice(0, count)) {
+      const pre = st.stateHeader(blockNumber)
+      const tr = executeBatchV3(st, b.data, traceCtx(b, blockNumber))
+      if (!tr.valid || tr.rowCount !== b.rows)
+        throw new Error(`bench batch is not a valid v3 batch: ${tr.reason}`)
+      const skipped = tr.outcomes.filter((o) => !o.applied && o.kind === 'tx').length
+      if (skipped > 0) throw new Error(`${skipped} transactions of a bench batch do not re-execute`)
+      traced.push({
+        ...b,
+        leaves: tr.leaves,
+        pre,
+        preBlockNumber: blockNumber,
+        end: st.stateHeader(tr.blockNumber),
+      })
+      blockNumber = tr.blockNumber
+    }
+    return { traced, state: st }
+  }
+  const replayStart = performance.now()
+  const fullReplay = replay(blobBatches, blobBatches.length)
+  const replaySeconds = (performance.now() - replayStart) / 1000
+  const replayMatchesSequencer = fullReplay.state.stateRoot() === finalStateRoot
+  log(
+    `   traces: all ${blobBatches.length} blob batches re-executed in ${replaySeconds.toFixed(1)} s; final state root ${replayMatchesSequencer ? 'equals' : 'DIFFERS FROM'} the sequencer's`,
+  )
+  const blobTraced = fullReplay.traced.slice(0, 2)
+  const calldataTraced = replay(calldataBatches, 2).traced
   await seq.stop()
   await store.close()
   rmSync(dir, { recursive: true, force: true })
 
   // ---- C. L1 gas on real contracts ----
-  log('C. posting those batches to the real contracts on anvil (blob and calldata)')
+  log(
+    'C. posting v3 batches and their proposals (real traces) to the real contracts on anvil (blob and calldata)',
+  )
   const anvil = await startAnvil({})
   onShutdown(() => anvil.stop())
   const op = ANVIL_DEV_ACCOUNTS[0] as { privateKey: Hex }
   const l1 = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: op.privateKey })
-  const contracts = await deployRollup(l1.walletClient, l1.publicClient, {
-    chain: { chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 },
-    batcher: l1.account.address,
-    challengeWindowSeconds: 10n,
-    proposalBond: parseEther('0.1'),
-    challengeBond: parseEther('0.05'),
-    inclusionWindowSeconds: 10n,
-    devToken: {
-      holders: ANVIL_DEV_ACCOUNTS.slice(0, 3).map((a) => a.address),
-      amountEach: parseEther('1000'),
-    },
-  })
+  const proposalBond = parseEther('0.1')
+  const challengeBond = parseEther('0.05')
+  // The Rollup's genesis is the bench's L2 state before the transfers (its 4,000 deposits exist only on L2 here),
+  // so every proposal below is honest: its trace starts at the genesis commitment and ends at its end header.
+  const deployBenchRollup = async (genesis: StateHeader) => {
+    const portal = await deployContractWithReceipt(l1.walletClient, l1.publicClient, {
+      abi: portalAbi,
+      bytecode: portalBytecode,
+      name: 'Portal',
+    })
+    const rollup = await deployContractWithReceipt(l1.walletClient, l1.publicClient, {
+      abi: rollupAbi,
+      bytecode: rollupBytecode,
+      name: 'Rollup',
+      args: [
+        portal.address,
+        l1.account.address,
+        3600n,
+        proposalBond,
+        challengeBond,
+        genesis,
+        CHAIN_ID,
+        DEFAULT_L2_BASE_FEE,
+        // inclusionWindowSeconds (force inclusion): nothing is ever queued here.
+        10n,
+      ],
+    })
+    await l1.publicClient.waitForTransactionReceipt({
+      hash: await l1.walletClient.sendTransaction({
+        to: portal.address,
+        data: encodeFunctionData({ abi: portalAbi, functionName: 'initialize', args: [rollup.address] }),
+      }),
+    })
+    return rollup.address
+  }
+  const genesis = preState.stateHeader(preBlockNumber)
+  const blobRollup = await deployBenchRollup(genesis)
+  const calldataRollup = await deployBenchRollup(genesis)
+  const devToken = (
+    await deployContractWithReceipt(l1.walletClient, l1.publicClient, {
+      abi: devTokenAbi,
+      bytecode: devTokenBytecode,
+      name: 'DevToken',
+      args: ['Bench', 'BNC', 18, ANVIL_DEV_ACCOUNTS.slice(0, 3).map((a) => a.address), parseEther('1000')],
+    })
+  ).address
   const tm = new TxManager({}, { publicClient: l1.publicClient, account: l1.account, logger: quiet })
-  const blobRuns: { txs: number; gas: bigint; blobGas: bigint }[] = []
-  for (const b of blobBatches.filter((x) => x.txs > 0).slice(0, 2)) {
+  type BlobRun = {
+    txs: number
+    rows: number
+    appendGas: bigint
+    dataBlobs: number
+    dataBlobGas: bigint
+    proposeGas: bigint
+    traceBlobs: number
+    traceBlobGas: bigint
+  }
+  const blobRuns: BlobRun[] = []
+  const blobSources: { batch: CommittedData; trace: CommittedData; traced: TracedBatch }[] = []
+  for (const [i, b] of blobTraced.entries()) {
     const blobs = dataToBlobs(b.data)
-    const r = await tm.send({
-      to: contracts.rollup,
+    const hashes = blobsToSidecars(blobs).versionedHashes
+    const append = await tm.send({
+      to: blobRollup,
       data: encodeFunctionData({
         abi: rollupAbi,
         functionName: 'appendBatch',
-        args: [1n, 1, 0n, blobs.length],
+        // depositCountAfter 0: the bench L1 portal holds no deposits (these batches have no deposit rows).
+        args: [b.firstBlock, b.blockCount, 0n, blobs.length],
       }),
       blobs,
       label: 'appendBatch',
     })
-    blobRuns.push({ txs: b.txs, gas: r.gasUsed, blobGas: r.blobGasUsed })
+    const traceBlobs = dataToBlobs(traceBytes(b.leaves))
+    const prop = await tm.send({
+      to: blobRollup,
+      value: proposalBond,
+      data: encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'propose',
+        args: [BigInt(i), keccak256(concatHex(hashes)), b.end, BigInt(b.rows), traceBlobs.length],
+      }),
+      blobs: traceBlobs,
+      label: 'propose',
+    })
+    blobRuns.push({
+      txs: b.txs,
+      rows: b.rows,
+      appendGas: append.gasUsed,
+      dataBlobs: blobs.length,
+      dataBlobGas: append.blobGasUsed,
+      proposeGas: prop.gasUsed,
+      traceBlobs: traceBlobs.length,
+      traceBlobGas: prop.blobGasUsed,
+    })
+    blobSources.push({
+      batch: { isBlob: true, blobs, versionedHashes: hashes },
+      trace: {
+        isBlob: true,
+        blobs: traceBlobs,
+        versionedHashes: blobsToSidecars(traceBlobs).versionedHashes,
+      },
+      traced: b,
+    })
   }
-  const calldataRuns: { txs: number; gas: bigint }[] = []
-  for (const b of calldataBatches.slice(0, 2)) {
-    const r = await tm.send({
-      to: contracts.rollup,
+  const calldataRuns: {
+    txs: number
+    rows: number
+    appendGas: bigint
+    proposeGas: bigint
+    traceBytes: number
+  }[] = []
+  for (const [i, b] of calldataTraced.entries()) {
+    const append = await tm.send({
+      to: calldataRollup,
       data: encodeFunctionData({
         abi: rollupAbi,
         functionName: 'appendBatchCalldata',
-        args: [1n, 1, 0n, `0x${Buffer.from(b.data).toString('hex')}`],
+        args: [b.firstBlock, b.blockCount, 0n, toHex(b.data)],
       }),
       label: 'appendBatchCalldata',
     })
-    calldataRuns.push({ txs: b.txs, gas: r.gasUsed })
+    // What the proposer does for a calldata batch: the trace as calldata (checked at once by proposeCalldata).
+    const trace = traceBytes(b.leaves)
+    const prop = await tm.send({
+      to: calldataRollup,
+      value: proposalBond,
+      data: encodeFunctionData({
+        abi: rollupAbi,
+        functionName: 'proposeCalldata',
+        args: [BigInt(i), keccak256(b.data), b.end, toHex(trace)],
+      }),
+      label: 'proposeCalldata',
+    })
+    calldataRuns.push({
+      txs: b.txs,
+      rows: b.rows,
+      appendGas: append.gasUsed,
+      proposeGas: prop.gasUsed,
+      traceBytes: trace.length,
+    })
   }
-  // The proposal of the first batch, with its trace (one 32-byte leaf per row) in a blob as the proposer posts it.
-  const firstBlob = blobBatches.find((x) => x.txs > 0) as { data: Uint8Array; txs: number }
-  const firstHashes = blobsToSidecars(dataToBlobs(firstBlob.data)).versionedHashes
-  const traceSteps = firstBlob.txs + 1
-  const traceBlobs = dataToBlobs(new Uint8Array(32 * (traceSteps + 1)))
-  const prop = await tm.send({
-    to: contracts.rollup,
-    value: parseEther('0.1'),
-    data: encodeFunctionData({
-      abi: rollupAbi,
-      functionName: 'propose',
+
+  // Honest challenges against those proposals (each loses: the evidence shows the proposal right). Whole
+  // transactions (21,000 + calldata + execution) on real data: the proof work a challenger pays, on full batches.
+  log('   challenging the honest proposals once per kind (they must lose) on the real full-size batches')
+  const honestChallenges: { name: string; gas: number }[] = []
+  const sendChallenge = async (
+    rollup: Address,
+    name: string,
+    call: { functionName: 'challengeTraceBounds' | 'challengeStepCount' | 'challengeStep'; args: unknown[] },
+  ) => {
+    try {
+      const r = await tm.send({
+        to: rollup,
+        value: challengeBond,
+        data: encodeFunctionData({
+          abi: rollupAbi,
+          functionName: call.functionName,
+          args: call.args,
+        } as never),
+        abi: rollupAbi,
+        label: call.functionName,
+      })
+      honestChallenges.push({ name, gas: Number(r.gasUsed) })
+    } catch (error) {
+      honestChallenges.push({
+        name: `${name} — NOT MEASURED: ${(error as Error).message.split('\n')[0]}`,
+        gas: 0,
+      })
+    }
+  }
+  const emptyRange = { commitments: '0x' as Hex, values: [] as Hex[], proofs: '0x' as Hex }
+  const tokenRowOf = (data: Uint8Array, rows: number) => {
+    for (let r = 0; r < rows; r++) {
+      const row = rowAtV3(data, r)
+      if (row[0] === ROW_TYPE.tx && ((row[1] as number) & 3) === TX_KIND_CODE.tokenTransfer) return r
+    }
+    return undefined
+  }
+  const stepCall = (
+    src: { batch: CommittedData; trace: CommittedData; traced: TracedBatch },
+    r: number,
+  ): { functionName: 'challengeStep'; args: unknown[] } => {
+    const t = src.traced
+    const st = preState.clone()
+    // The batches before this one (a real challenger keeps the pre-state of each batch).
+    let blockNumber = preBlockNumber
+    for (const earlier of (src.batch.isBlob ? blobTraced : calldataTraced).slice(
+      0,
+      (src.batch.isBlob ? blobTraced : calldataTraced).indexOf(t),
+    ))
+      blockNumber = executeBatchV3(st, earlier.data, traceCtx(earlier, blockNumber)).blockNumber
+    const prefix = executeBatchV3(st, t.data, { ...traceCtx(t, blockNumber), stopBeforeRow: r })
+    const row = t.data.subarray(rowDataOffsetV3(r), rowDataOffsetV3(r + 1))
+    const w = buildStepWitness(st, prefix.blockNumber, row, {
+      ...traceCtx(t, prefix.blockNumber),
+      baseFee: DEFAULT_L2_BASE_FEE,
+    })
+    return {
+      functionName: 'challengeStep',
       args: [
         0n,
-        keccak256(concatHex(firstHashes)),
-        genesisStateHeader({ chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 }),
-        BigInt(traceSteps),
-        traceBlobs.length,
+        BigInt(r + 1),
+        st.stateHeader(prefix.blockNumber),
+        dataRangeProof(src.trace, 32 * r, 64),
+        dataRangeProof(src.batch, rowDataOffsetV3(r), V3_ROW_BYTES),
+        w.encoded,
       ],
+    }
+  }
+  const blobSrc = blobSources[0]
+  if (blobSrc?.trace.isBlob && blobSrc.batch.isBlob) {
+    const t = blobSrc.traced
+    const tr = blobSrc.trace
+    const bt = blobSrc.batch
+    await sendChallenge(blobRollup, 'kind 1 trace length prefix (2-blob trace, 1 opening)', {
+      functionName: 'challengeTraceBounds',
+      args: [
+        0n,
+        0,
+        {
+          versionedHashes: [...tr.versionedHashes],
+          range: rangeProofArgs(openingsForRange(tr.blobs, 0, 4)),
+          data: '0x',
+        },
+      ],
+    })
+    await sendChallenge(blobRollup, 'kind 1 first leaf (2 openings)', {
+      functionName: 'challengeTraceBounds',
+      args: [0n, 1, dataRangeProof(tr, 0, 32)],
+    })
+    await sendChallenge(blobRollup, `kind 1 last leaf (leaf ${t.rows}, 2 openings)`, {
+      functionName: 'challengeTraceBounds',
+      args: [0n, 2, dataRangeProof(tr, 32 * t.rows, 32)],
+    })
+    await sendChallenge(blobRollup, `kind 2 step count, ${bt.blobs.length}-blob batch of ${t.rows} rows`, {
+      functionName: 'challengeStepCount',
+      args: [
+        0n,
+        t.pre,
+        {
+          versionedHashes: [...bt.versionedHashes],
+          range: rangeProofArgs(openingsForRange(bt.blobs, 0, 31)),
+          data: '0x',
+        },
+        rangeProofArgs(openingsForRange(bt.blobs, rowDataOffsetV3(t.rows - 1) + 4, V3_ROW_BYTES)),
+      ],
+    })
+    const r = tokenRowOf(t.data, t.rows)
+    if (r !== undefined)
+      await sendChallenge(
+        blobRollup,
+        `kind 3 step ${r + 1}: token transfer (existing recipient), row from a ${bt.blobs.length}-blob batch (4 openings)`,
+        stepCall(blobSrc, r),
+      )
+  }
+  const cdSrcBatch = calldataTraced[0]
+  if (cdSrcBatch) {
+    const src = {
+      batch: { isBlob: false, data: cdSrcBatch.data } as CommittedData,
+      trace: { isBlob: false, data: traceBytes(cdSrcBatch.leaves) } as CommittedData,
+      traced: cdSrcBatch,
+    }
+    await sendChallenge(
+      calldataRollup,
+      `kind 2 step count, calldata batch of ${cdSrcBatch.rows} rows (${cdSrcBatch.data.length} bytes as calldata)`,
+      {
+        functionName: 'challengeStepCount',
+        args: [0n, cdSrcBatch.pre, dataRangeProof(src.batch, 0, 27), emptyRange],
+      },
+    )
+    const r = tokenRowOf(cdSrcBatch.data, cdSrcBatch.rows)
+    if (r !== undefined)
+      await sendChallenge(
+        calldataRollup,
+        `kind 3 step ${r + 1}: token transfer (existing recipient), calldata batch + calldata trace (both whole)`,
+        stepCall(src, r),
+      )
+  }
+  const survived = await Promise.all(
+    [blobRollup, calldataRollup].map(async (rollup) => {
+      const p = await l1.publicClient.readContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: 'getProposal',
+        args: [0n],
+      })
+      return !p.deleted
     }),
-    blobs: traceBlobs,
-    label: 'propose',
-  })
-  const proposeGas = prop.gasUsed
+  )
+  const honestProposalsSurvived = survived.every(Boolean)
+
   // Direct L1 transfers for comparison (measured, not assumed).
   const user = createWalletClient({
     account: privateKeyToAccount(ANVIL_DEV_ACCOUNTS[1]?.privateKey as Hex),
@@ -274,7 +640,7 @@ export async function runBench(
   })
   const ercTx = await l1.publicClient.waitForTransactionReceipt({
     hash: await user.writeContract({
-      address: contracts.devToken as Address,
+      address: devToken,
       abi: erc20Abi,
       functionName: 'transfer',
       args: [ANVIL_DEV_ACCOUNTS[2]?.address as Address, 10n ** 18n],
@@ -287,16 +653,19 @@ export async function runBench(
   await anvil.stop()
 
   const sumTx = (xs: { txs: number }[]) => xs.reduce((s, x) => s + x.txs, 0)
+  const sumBig = <T>(xs: T[], f: (x: T) => bigint) => Number(xs.reduce((s, x) => s + f(x), 0n))
   const blobTxs = sumTx(blobRuns)
-  const blobExecGasPerTransfer =
-    (Number(blobRuns.reduce((s, x) => s + x.gas, 0n)) + Number(proposeGas) * blobRuns.length) / blobTxs
-  const blobGasPerTransfer = Number(blobRuns.reduce((s, x) => s + x.blobGas, 0n)) / blobTxs
+  const blobExecGasPerTransfer = sumBig(blobRuns, (x) => x.appendGas + x.proposeGas) / blobTxs
+  const dataBlobGasPerTransfer = sumBig(blobRuns, (x) => x.dataBlobGas) / blobTxs
+  const traceBlobGasPerTransfer = sumBig(blobRuns, (x) => x.traceBlobGas) / blobTxs
+  const blobGasPerTransfer = dataBlobGasPerTransfer + traceBlobGasPerTransfer
   const cdTxs = sumTx(calldataRuns)
-  const l1GasPerTransferCalldata =
-    (Number(calldataRuns.reduce((s, x) => s + x.gas, 0n)) + Number(proposeGas) * calldataRuns.length) / cdTxs
+  const l1GasPerTransferCalldata = sumBig(calldataRuns, (x) => x.appendGas + x.proposeGas) / cdTxs
+  const calldataTraceGasPerTransfer = sumBig(calldataRuns, (x) => x.proposeGas) / cdTxs
   const bf = Number(scenario.baseFee)
   const blobF = Number(scenario.blobBaseFee)
   const costBlobWei = blobExecGasPerTransfer * bf + blobGasPerTransfer * blobF
+  const costBlobDataOnlyWei = blobExecGasPerTransfer * bf + dataBlobGasPerTransfer * blobF
   const costCalldataWei = l1GasPerTransferCalldata * bf
   const directEthWei = Number(ethTx.gasUsed) * bf
   const directErcWei = Number(ercTx.gasUsed) * bf
@@ -348,6 +717,36 @@ export async function runBench(
   }
   await devnet.stop()
 
+  // ---- E. fraud proofs ----
+  log('E. fraud proofs: gas of each on-chain proof step (forge gas tests, worst cases)')
+  let forge: Awaited<ReturnType<typeof forgeGasFigures>> | undefined
+  let forgeError: string | undefined
+  try {
+    forge = await forgeGasFigures(log)
+  } catch (error) {
+    forgeError = error instanceof Error ? error.message : String(error)
+    log(`   forge gas tests NOT MEASURED: ${forgeError}`)
+  }
+  const steps = forge ? proofStepGas(forge) : undefined
+  const faultArg = String(args.values.faults ?? FAULT_KINDS.join(','))
+  const kinds = faultArg === 'none' ? [] : faultArg.split(',').map((k) => parseFaultKind(k.trim()))
+  let attacks: Awaited<ReturnType<typeof attackMatrix>> | undefined
+  let attacksError: string | undefined
+  if (kinds.length > 0) {
+    log(`   attacks on a devnet (blob batches, max batch age 300 ms, 30 s window): ${kinds.join(', ')}`)
+    try {
+      attacks = await attackMatrix(kinds, quiet, log, onShutdown)
+    } catch (error) {
+      attacksError = error instanceof Error ? error.message : String(error)
+      log(`   attack devnet NOT MEASURED: ${attacksError}`)
+    }
+  }
+  const attackRows = attacks?.rows ?? []
+  const measuredAttacks = attackRows.filter((r) => r.ok)
+  const maxBy = (xs: typeof attackRows, f: (r: (typeof attackRows)[number]) => number | undefined) =>
+    xs.reduce((m, r) => Math.max(m, f(r) ?? 0), 0)
+
+  const round = (x: number, d = 2) => Number(x.toFixed(d))
   const result = {
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -358,18 +757,96 @@ export async function runBench(
     },
     workload: { transfers: nTransfers, accounts: nAccounts, tokenShare: 0.3 },
     sequencerTps: Math.round(sequencerTps),
-    l1BytesPerTransfer: Number(l1BytesPerTransfer.toFixed(2)),
-    blobGasPerTransfer: Number(blobGasPerTransfer.toFixed(2)),
-    l1GasPerTransferBlob: Number(blobExecGasPerTransfer.toFixed(2)),
-    l1GasPerTransferCalldata: Number(l1GasPerTransferCalldata.toFixed(2)),
-    costRatioVsL1EthTransfer: Number(costRatioVsL1EthTransfer.toFixed(1)),
-    costRatioVsL1Erc20Transfer: Number(costRatioVsL1Erc20Transfer.toFixed(1)),
-    depositLatencySeconds: Number(median(depositLatencies).toFixed(3)),
-    softConfirmLatencyMs: Number(median(softLatencies).toFixed(1)),
+    // B: the provable v3 wire format (what the batcher posts) and the proposer's trace.
+    l1BytesPerTransfer: round(v3BytesPerTransfer),
+    l1BytesPerTransferWithTrace: round(v3WithTraceBytesPerTransfer),
+    traceBytesPerTransfer: round(traceBytesPerTransfer),
+    l1BytesPerTransferV1BrotliNotProvable: round(v1BytesPerTransfer),
+    bytesTarget: {
+      target: 80,
+      setFor: 'v1 + brotli (issue 2), before fraud proofs',
+      metByProvableFormat: v3WithTraceBytesPerTransfer <= 80,
+      why:
+        'a v3 tx row is a fixed 124 bytes (4 blob field elements), 65 of them the signature (r, s, yParity) alone; ' +
+        'fixed uncompressed rows are what lets a challenge open one row with 4 KZG openings and re-execute it on ' +
+        'L1; the proposer adds a 32-byte trace leaf per row',
+    },
+    // C: gas on the real contracts (v3 batches, real traces).
+    blobGasPerTransfer: round(blobGasPerTransfer),
+    l1GasPerTransferBlob: round(blobExecGasPerTransfer),
+    l1GasPerTransferCalldata: round(l1GasPerTransferCalldata),
+    costRatioVsL1EthTransfer: round(costRatioVsL1EthTransfer, 1),
+    costRatioVsL1Erc20Transfer: round(costRatioVsL1Erc20Transfer, 1),
+    depositLatencySeconds: round(median(depositLatencies), 3),
+    softConfirmLatencyMs: round(median(softLatencies), 1),
+    fraudProofs: {
+      proofStepGas: steps ?? null,
+      proofStepGasSource: forge
+        ? `${forge.command} (execution gas of the call as the test sees it: no 21,000, no calldata)`
+        : `NOT MEASURED: ${forgeError}`,
+      forgeFailures: forge?.failed ?? [],
+      honestChallengesOnBenchBatches: {
+        note:
+          'whole challenge transactions (receipt gas: 21,000 + calldata + execution) against the honest proposals of ' +
+          'section C (real full-size batches and traces); each loses, a won challenge also deletes and pays out ' +
+          '(the forge figures show ~+50k)',
+        challenges: honestChallenges,
+        honestProposalsSurvived,
+      },
+      bonds: {
+        ...devnetBondSettings(),
+        attackDevnet: attacks?.settings ?? null,
+      },
+      attacks: {
+        devnet:
+          'startDevnet: blob batches, batcher maxBatchAgeMs 300 (intervalMs 200), proposer/challenger intervalMs 200, ' +
+          'L2 blocks 100 ms, anvil mining a block per transaction, 30 s window; recipient of the transfer a fresh ' +
+          'address (the transfer creates an account)',
+        kindsRun: kinds,
+        kindsNotRun: FAULT_KINDS.filter((k) => !kinds.includes(k)),
+        ...(attacksError ? { error: attacksError } : {}),
+        matrix: attackRows,
+        maxChallengeTxGas: maxBy(measuredAttacks, (r) => r.proofGas),
+        maxSecondsToDeletion: maxBy(measuredAttacks, (r) => r.secondsToDeletion),
+      },
+    },
     details: {
-      blobBatches: blobRuns.map((r) => ({ txs: r.txs, execGas: Number(r.gas), blobGas: Number(r.blobGas) })),
-      calldataBatches: calldataRuns.map((r) => ({ txs: r.txs, gas: Number(r.gas) })),
-      proposeGas: Number(proposeGas),
+      v3: {
+        blobBatches: blobBatches.length,
+        transfers: v3Txs,
+        rows: v3Rows,
+        rowsPerTransfer: round(v3Rows / v3Txs, 4),
+        dataBytes: v3DataBytes,
+        traceBytes: v3TraceBytes,
+        v1BrotliBytes: v1Bytes,
+        tracesReplayedSeconds: round(replaySeconds, 2),
+        replayMatchesSequencerStateRoot: replayMatchesSequencer,
+      },
+      blobBatches: blobRuns.map((r) => ({
+        txs: r.txs,
+        rows: r.rows,
+        appendBatchGas: Number(r.appendGas),
+        dataBlobs: r.dataBlobs,
+        dataBlobGas: Number(r.dataBlobGas),
+        proposeGas: Number(r.proposeGas),
+        traceBlobs: r.traceBlobs,
+        traceBlobGas: Number(r.traceBlobGas),
+      })),
+      calldataBatches: calldataRuns.map((r) => ({
+        txs: r.txs,
+        rows: r.rows,
+        appendBatchCalldataGas: Number(r.appendGas),
+        proposeCalldataGas: Number(r.proposeGas),
+        traceCalldataBytes: r.traceBytes,
+      })),
+      blobGasPerTransferData: round(dataBlobGasPerTransfer),
+      blobGasPerTransferTrace: round(traceBlobGasPerTransfer),
+      calldataModeTraceGasPerTransfer: round(calldataTraceGasPerTransfer),
+      proposals:
+        'real traces: the v3 data re-executed with executeBatchV3 from the sequencer state before the transfers; the ' +
+        "bench Rollup's genesis is that state (the 4,000 setup deposits exist only on L2), so the proposals are " +
+        'honest (proposeCalldata checks leaf 0 and the last leaf at once); batches declare depositCountAfter 0 ' +
+        '(the bench L1 portal holds no deposits; the batches have no deposit rows)',
       directL1EthTransferGas: Number(ethTx.gasUsed),
       directL1Erc20TransferGas: Number(ercTx.gasUsed),
       scenarioPrices: {
@@ -379,25 +856,49 @@ export async function runBench(
       livePrices: { baseFeeWei: Number(liveBlock.baseFeePerGas ?? 0n), blobBaseFeeWei: Number(liveBlobFee) },
       costPerTransferWei: {
         blob: Math.round(costBlobWei),
+        blobWithoutTrace: Math.round(costBlobDataOnlyWei),
         calldata: Math.round(costCalldataWei),
         directEth: directEthWei,
         directErc20: directErcWei,
       },
-      costRatioCalldataVsL1Erc20Transfer: Number((directErcWei / costCalldataWei).toFixed(1)),
-      depositLatenciesSeconds: depositLatencies.map((x) => Number(x.toFixed(3))),
-      signSeconds: Number(signSeconds.toFixed(2)),
+      costRatioBlobWithoutTraceVsL1Erc20Transfer: round(directErcWei / costBlobDataOnlyWei, 1),
+      costRatioCalldataVsL1Erc20Transfer: round(directErcWei / costCalldataWei, 1),
+      costRatioCalldataVsL1EthTransfer: round(directEthWei / costCalldataWei, 1),
+      depositLatenciesSeconds: depositLatencies.map((x) => round(x, 3)),
+      signSeconds: round(signSeconds),
       blobsPerFullBatch: blobCountForData(blobBatches[0]?.data.length ?? 0),
     },
   }
   mkdirSync(join(out, '..'), { recursive: true })
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
-  const rows: [string, string, string][] = [
+
+  const g = (x: number | null | undefined) =>
+    x === null || x === undefined ? 'n/a' : x.toLocaleString('en-US')
+  type Row = [string, string, string]
+  const section = (title: string): Row => [`— ${title}`, '', '']
+  const k = steps?.kind3Step
+  const rows: Row[] = [
+    section('A. sequencer'),
     ['sequencer transfers/s (decode+recover+execute+durable)', String(result.sequencerTps), '≥ 10,000'],
-    ['L1 bytes per transfer (compressed)', String(result.l1BytesPerTransfer), '≤ 80'],
-    ['blob gas per transfer', String(result.blobGasPerTransfer), ''],
-    ['L1 exec gas per transfer, blob mode (incl. proposal share)', String(result.l1GasPerTransferBlob), ''],
+    section('B. L1 bytes per transfer'),
     [
-      'L1 gas per transfer, calldata mode (incl. proposal share)',
+      'v3 batch data (provable, uncompressed 124-byte rows)',
+      String(result.l1BytesPerTransfer),
+      '≤ 80: NOT MET',
+    ],
+    ['  + proposer trace (32 bytes per row, own blob)', String(result.traceBytesPerTransfer), ''],
+    ['v3 data + trace (what L1 carries)', String(result.l1BytesPerTransferWithTrace), '≤ 80: NOT MET'],
+    [
+      'v1 + brotli, for comparison (NOT provable)',
+      String(result.l1BytesPerTransferV1BrotliNotProvable),
+      '≤ 80 (set for it)',
+    ],
+    section('C. L1 gas per transfer (v3 batches + proposals with real traces)'),
+    ['blob gas per transfer (data + trace blobs)', String(result.blobGasPerTransfer), ''],
+    ['  of which the trace blob', String(result.details.blobGasPerTransferTrace), ''],
+    ['L1 exec gas per transfer, blob mode (append + propose)', String(result.l1GasPerTransferBlob), ''],
+    [
+      'L1 gas per transfer, calldata mode (append + proposeCalldata)',
       String(result.l1GasPerTransferCalldata),
       '',
     ],
@@ -412,17 +913,78 @@ export async function runBench(
       `${result.details.costRatioCalldataVsL1Erc20Transfer}×`,
       '',
     ],
+    section('D. latencies'),
     ['deposit → L2 latency (median of 5), s', String(result.depositLatencySeconds), ''],
     ['soft confirmation latency (median of 30), ms', String(result.softConfirmLatencyMs), ''],
+    section('E. fraud proofs: gas per proof step, worst case (forge, execution gas of the call)'),
+    [
+      'kind 1 trace bounds: length prefix, 1 opening (lost)',
+      g(steps?.kind1TraceBounds.lengthPrefix1OpeningLost),
+      '',
+    ],
+    ['kind 1 trace bounds: last leaf, 2 openings (won)', g(steps?.kind1TraceBounds.lastLeaf2OpeningsWon), ''],
+    [
+      'kind 2 step count: 2-blob batch, 5 openings (won)',
+      g(steps?.kind2StepCount.blobBatch2Blobs5OpeningsWon),
+      '',
+    ],
+    ['kind 3 step: ETH transfer to a new account (won)', g(k?.ethTransferNewAccountCalldataRowWon), ''],
+    [
+      'kind 3 step: token transfer to a new account (won, derived)',
+      g(k?.tokenTransferNewAccountWonDerived),
+      '',
+    ],
+    ['kind 3 step: deposit creating an account (lost)', g(k?.depositNewAccountLost), ''],
+    ['kind 3 step: ETH withdrawal (lost)', g(k?.ethWithdrawalLost), ''],
+    ['kind 3 step: block end (lost)', g(k?.blockEndLost), ''],
+    ['kind 3 step: deposit row from a blob, 4 openings (lost)', g(k?.depositRowFromBlob4OpeningsLost), ''],
+    section('E. honest challenges on the bench batches (whole tx gas, each lost)'),
+    ...honestChallenges.map((c): Row => [c.name, g(c.gas || null), '']),
+    section('E. bonds and window'),
+    [
+      'default devnet: window s / proposal bond / challenge bond',
+      `${result.fraudProofs.bonds.defaultDevnet.challengeWindowSeconds} / ${result.fraudProofs.bonds.defaultDevnet.proposalBondEth} / ${result.fraudProofs.bonds.defaultDevnet.challengeBondEth} ETH`,
+      '',
+    ],
+    [
+      'on a win: challenger gets (bond back + half) / burnt',
+      `${result.fraudProofs.bonds.onWinChallengerReceivesEth} / ${result.fraudProofs.bonds.onWinBurntEth} ETH`,
+      '',
+    ],
+    section(
+      `E. attacks on a devnet (30 s window): challenge kind, step, whole challenge tx gas, s from proposal to deletion`,
+    ),
+    ...attackRows.map(
+      (r): Row =>
+        r.ok
+          ? [
+              r.fault,
+              `${r.challengeKind} #${r.challengeStep}, ${g(r.proofGas)} gas, ${r.secondsToDeletion} s`,
+              r.bondSlashed && r.withdrawalAgainstBadRootRejected ? 'slashed, withdrawal refused' : 'CHECK',
+            ]
+          : [r.fault, 'NOT MEASURED', r.error ?? 'not caught'],
+    ),
+    ...(kinds.length < FAULT_KINDS.length
+      ? [[`not run: ${FAULT_KINDS.filter((x) => !kinds.includes(x)).join(', ')}`, '', ''] as Row]
+      : []),
   ]
-  const w = Math.max(...rows.map((r) => r[0].length))
+  const isSection = (r: Row) => r[0].startsWith('— ')
+  const w = Math.max(...rows.filter((r) => !isSection(r)).map((r) => r[0].length))
+  const vw = Math.max(10, ...rows.map((r) => r[1].length))
   process.stdout.write(
     [
       `l2kit optimistic rollup benchmark — ${result.machine.cpu}, ${result.machine.cores} cores, node ${result.machine.node}`,
       `scenario prices: execution ${result.details.scenarioPrices.baseFeeGwei} gwei, blob ${result.details.scenarioPrices.blobBaseFeeGwei} gwei (live anvil: ${result.details.livePrices.baseFeeWei} wei, blob ${result.details.livePrices.blobBaseFeeWei} wei)`,
       '',
-      `${'metric'.padEnd(w)}  ${'measured'.padStart(10)}  target`,
-      ...rows.map(([k, v, t]) => `${k.padEnd(w)}  ${v.padStart(10)}  ${t}`),
+      `${'metric'.padEnd(w)}  ${'measured'.padStart(vw)}  target`,
+      ...rows.map(([key, v, t]) =>
+        isSection([key, v, t]) ? key : `${key.padEnd(w)}  ${v.padStart(vw)}  ${t}`.trimEnd(),
+      ),
+      '',
+      `The ≤ 80-byte target (issue 2) was set for v1 + brotli, which cannot be proven row by row. The provable v3`,
+      `format does not meet it: a tx row is a fixed 124 bytes, 65 of them the signature alone, and the rows stay fixed`,
+      `and uncompressed because that is what lets a challenge open one row with 4 KZG openings; the trace adds 32`,
+      `bytes per row. Blob gas is paid per whole blob, so the per-transfer blob gas above includes unused blob space.`,
       '',
       `written to ${out}`,
       '',
