@@ -142,11 +142,22 @@ export function proofStepGas(f: ForgeGasFigures) {
     kind3Step: {
       ethTransferNewAccountCalldataRowLost: ethNewLost,
       ethTransferNewAccountCalldataRowWon: ethNewWon,
-      tokenTransferNewAccountWonDerived:
+      tokenTransferNewAccountAllBlob7OpeningsLost: pick(
+        f,
+        'ChallengeGasKind3AllBlobTest',
+        'gas: challengeStep, token transfer to a new account, all from blobs, 7 openings (lost)',
+      ),
+      tokenTransferNewAccountAllBlob7OpeningsWon: pick(
+        f,
+        'ChallengeGasKind3AllBlobWonTest',
+        'gas: challengeStep, token transfer to a new account, all from blobs, 7 openings (won)',
+      ),
+      /** Only for comparison with the measured figure above: ETH figure + the executeRow difference. */
+      tokenTransferNewAccountCalldataRowWonDerived:
         ethNewWon !== null && delta !== null ? ethNewWon + delta : (null as number | null),
-      tokenTransferNewAccountNote:
-        'derived: challengeStep (ETH transfer to a new account, won) + [executeRow(token transfer, new recipient) − ' +
-        'executeRow(ETH transfer, new recipient)]; no forge test runs challengeStep on a token row',
+      tokenTransferNewAccountDerivedNote:
+        'derived, not measured: challengeStep (ETH transfer to a new account, calldata row, won) + ' +
+        '[executeRow(token transfer, new recipient) − executeRow(ETH transfer, new recipient)]',
       depositNewAccountLost: pick(
         f,
         'ChallengeGasKind3Test',

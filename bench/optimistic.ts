@@ -928,10 +928,19 @@ export async function runBench(
       g(steps?.kind2StepCount.blobBatch2Blobs5OpeningsWon),
       '',
     ],
-    ['kind 3 step: ETH transfer to a new account (won)', g(k?.ethTransferNewAccountCalldataRowWon), ''],
     [
-      'kind 3 step: token transfer to a new account (won, derived)',
-      g(k?.tokenTransferNewAccountWonDerived),
+      'kind 3 step: token transfer to a new account, all from blobs, 7 openings (won)',
+      g(k?.tokenTransferNewAccountAllBlob7OpeningsWon),
+      'worst case',
+    ],
+    [
+      'kind 3 step: token transfer to a new account, all from blobs (lost)',
+      g(k?.tokenTransferNewAccountAllBlob7OpeningsLost),
+      '',
+    ],
+    [
+      'kind 3 step: ETH transfer to a new account, calldata row (won)',
+      g(k?.ethTransferNewAccountCalldataRowWon),
       '',
     ],
     ['kind 3 step: deposit creating an account (lost)', g(k?.depositNewAccountLost), ''],
