@@ -63,7 +63,7 @@ import { createL1Clients } from '../src/l1/clients.ts'
 import { type CommittedData, dataRangeProof } from '../src/l1/dataProofs.ts'
 import { deployContractWithReceipt } from '../src/l1/deploy.ts'
 import { TxManager } from '../src/l1/txManager.ts'
-import type { Logger } from '../src/node/logger.ts'
+import { type Logger, silentLogger } from '../src/node/logger.ts'
 import type { L2Block } from '../src/optimistic/block.ts'
 import { ChainStore } from '../src/optimistic/chainStore.ts'
 import { DEFAULT_L2_BASE_FEE } from '../src/optimistic/config.ts'
@@ -735,7 +735,8 @@ export async function runBench(
   if (kinds.length > 0) {
     log(`   attacks on a devnet (blob batches, max batch age 300 ms, 30 s window): ${kinds.join(', ')}`)
     try {
-      attacks = await attackMatrix(kinds, quiet, log, onShutdown)
+      // The devnet's own logs (FAULT INJECTION warnings, challenger errors) are silenced: the table says it all.
+      attacks = await attackMatrix(kinds, silentLogger, log, onShutdown)
     } catch (error) {
       attacksError = error instanceof Error ? error.message : String(error)
       log(`   attack devnet NOT MEASURED: ${attacksError}`)
@@ -802,6 +803,11 @@ export async function runBench(
           'startDevnet: blob batches, batcher maxBatchAgeMs 300 (intervalMs 200), proposer/challenger intervalMs 200, ' +
           'L2 blocks 100 ms, anvil mining a block per transaction, 30 s window; recipient of the transfer a fresh ' +
           'address (the transfer creates an account)',
+        secondsToDeletionNote:
+          'L1 block timestamps (1 s resolution) of the bad proposal and of the challenge that deleted it: the ' +
+          "challenger's reaction (derive, detect, build the proof, get included), on an anvil that mines a block per " +
+          'transaction; the window (30 s) bounds it from above. wallSeconds is the whole runAttack (deposit, fault, ' +
+          'deletion, honest re-proposal)',
         kindsRun: kinds,
         kindsNotRun: FAULT_KINDS.filter((k) => !kinds.includes(k)),
         ...(attacksError ? { error: attacksError } : {}),
