@@ -552,7 +552,7 @@ export async function runBench(
     const t = blobSrc.traced
     const tr = blobSrc.trace
     const bt = blobSrc.batch
-    await sendChallenge(blobRollup, 'kind 1 trace length prefix (2-blob trace, 1 opening)', {
+    await sendChallenge(blobRollup, `kind 1 trace length prefix (${tr.blobs.length}-blob trace, 1 opening)`, {
       functionName: 'challengeTraceBounds',
       args: [
         0n,
