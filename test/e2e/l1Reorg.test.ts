@@ -167,6 +167,12 @@ describe('L1 reorgs: batches and proposals', () => {
     expect(v.proposals.every((p) => p.agrees === true)).toBe(true)
     // Nothing posted twice: every batch on the canonical chain derives.
     expect(v.batches.every((b) => b.valid)).toBe(true)
+    // The challenger followed the reorgs too: it judges every live proposal right and never challenged one.
+    const challenger = node().challenger
+    expect(challenger).toBeDefined()
+    for (const p of v.proposals.filter((q) => !q.deleted))
+      expect(await challenger?.evaluate(p)).toEqual({ ok: true })
+    expect(challenger?.results).toEqual([])
 
     // Same conclusions as a derivation that never saw the old branch.
     const fresh = new Derivation({
