@@ -137,7 +137,8 @@ export function proofStepGas(f: ForgeGasFigures) {
       calldataBatch: null as number | null,
       calldataBatchNote:
         'not logged by the forge gas tests (ChallengeTest.test_stepCountOfACalldataBatchThroughChallenges asserts ' +
-        'without logging gas); see the e2e garbage-batch attack on a calldata batch if run, else not measured',
+        'without logging gas): measured on anvil instead, as a whole transaction on a full-size calldata batch, in ' +
+        'fraudProofs.honestChallengesOnBenchBatches ("kind 2 step count, calldata batch …")',
     },
     kind3Step: {
       ethTransferNewAccountCalldataRowLost: ethNewLost,
