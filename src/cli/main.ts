@@ -66,6 +66,16 @@ const commands: Record<string, Command> = {
       (await import('./challenger.ts')).runChallenger(args, loggerFor(args, 'challenger'), onShutdown),
     examples: ['l2kit challenger --private-key 0x…', 'l2kit challenger --private-key 0x… --l2-rpc http://host:8547'],
   },
+  force: {
+    summary: 'censorship resistance: queue an L2 transfer/withdrawal on L1 and force it in after the window',
+    flags: async () => (await import('./force.ts')).forceFlags,
+    run: async (args) => (await import('./force.ts')).runForce(args),
+    examples: [
+      'l2kit force --private-key 0x… --withdraw --amount 1',
+      'l2kit force --private-key 0x… --to 0x… --amount 0.1',
+      'l2kit force --private-key 0x… --include-only',
+    ],
+  },
   deposit: {
     summary: 'deposit ETH or an ERC-20 from L1 to L2',
     flags: async () => (await import('./deposit.ts')).depositFlags,

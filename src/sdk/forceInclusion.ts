@@ -34,11 +34,14 @@ export async function forceInclusion(
     strict: true,
   })
   const byIndex = new Map(events.map((e) => [e.args.index, e.args]))
+  // The block that includes our call is at least as late as the head, and on an L1 that mines on demand
+  // (anvil) it carries the wall clock: an idle devnet's head alone would never look due.
+  const now = BigInt(Math.max(Number(head.timestamp), Math.floor(Date.now() / 1000)))
   const rows: Hex[] = []
   for (let i = included; i < queued && rows.length < MAX_FORCED_ROWS; i++) {
     const e = byIndex.get(i)
     if (!e) throw new L2kitError('L1_EVENT_MISSING', `no ForcedTxQueued event for forced transaction ${i}`)
-    if (BigInt(e.queuedAt) + window > head.timestamp) break
+    if (BigInt(e.queuedAt) + window > now) break
     rows.push(e.row)
   }
   if (rows.length === 0) return undefined
