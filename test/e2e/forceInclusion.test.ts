@@ -36,6 +36,13 @@ describe('force inclusion', () => {
   it('a censoring sequencer cannot stop a user from withdrawing', async () => {
     const victim = clientsFor(devnet, victimKey)
     const l1 = devnet.l1.publicClient
+    // The victim's funding deposit must be on L1 in a batch before the forced one: deposits enter L2 through the
+    // sequencer's batches (deposit rows), and L1 order is the canonical order.
+    await until(
+      () => devnet.node.derivation.state.getBalance(victimAddress) >= parseEther('100'),
+      20_000,
+      'the funding deposit derived from L1',
+    )
     const withdrawal = {
       to: L2_BRIDGE_ADDRESS,
       value: parseEther('2'),
