@@ -37,6 +37,13 @@ import type { L1TxSender } from './reorgAwareSender.ts'
 const APPEND_BLOB_EXEC_GAS = 121_000n
 const GAS_PER_BLOB = 131_072n
 
+/**
+ * Largest calldata batch. A step challenge of a calldata batch carries the whole batch (and its calldata trace)
+ * in one L1 transaction; at ~46 gas per byte (EIP-7623 floor pricing) 96 KiB keeps it near 5M gas, well inside a
+ * block and the 16.7M per-transaction cap of EIP-7825. Blob batches are opened element by element: no such cap.
+ */
+export const MAX_CALLDATA_BATCH_BYTES = 96 * 1024
+
 export type BatcherModules = {
   store: ChainStore
   /** Live L2 state: account indices are permanent, so it answers "known at the batch start" with a bound. */
@@ -345,7 +352,11 @@ export class Batcher {
     }
     if (blocks.length === 0) return undefined
     let plan = this.#encode(blocks)
-    const capacity = maxBlobDataBytes(Math.min(this.options.maxBlobsPerTx, MAX_BLOBS_PER_TX))
+    const blobCapacity = maxBlobDataBytes(Math.min(this.options.maxBlobsPerTx, MAX_BLOBS_PER_TX))
+    const capacity =
+      this.options.dataMode === 'calldata' || this.#blobsUnavailable
+        ? Math.min(blobCapacity, MAX_CALLDATA_BATCH_BYTES)
+        : blobCapacity
     // Too big for one L1 tx: keep halving the run of blocks until it fits.
     while (plan.data.length > capacity && plan.blocks.length > 1) {
       plan = this.#encode(plan.blocks.slice(0, Math.ceil(plan.blocks.length / 2)))
@@ -391,6 +402,8 @@ export class Batcher {
     if (this.options.dataMode === 'calldata') return { mode: 'calldata', reason: 'configured: calldata' }
     if (this.#blobsUnavailable) return { mode: 'calldata', reason: 'blobs unavailable on this L1' }
     if (this.options.dataMode === 'blob') return { mode: 'blob', reason: 'configured: blob' }
+    if (plan.data.length > MAX_CALLDATA_BATCH_BYTES)
+      return { mode: 'blob', reason: 'too large to be challengeable as calldata in one L1 transaction' }
     const client = this.#m.publicClient
     const [block, blobBaseFee, calldataGas] = await Promise.all([
       client.getBlock(),
@@ -453,6 +466,12 @@ export class Batcher {
       if (isBlobUnsupported(err) && choice.mode === 'blob') {
         this.#blobsUnavailable = true
         this.#log.warn({ err: errText(err) }, 'L1 refused a blob transaction; falling back to calldata')
+        if (plan.data.length > MAX_CALLDATA_BATCH_BYTES)
+          throw new L2kitError(
+            'BATCH_TOO_LARGE_FOR_CALLDATA',
+            `a ${plan.data.length}-byte batch is too large to post as calldata; the next round plans smaller ones`,
+            { kind: 'temporary' },
+          )
         return this.postBatch(plan, 'calldata')
       }
       this.#alarmOnDeposits(err, firstL2Block, deposits)

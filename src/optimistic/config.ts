@@ -40,6 +40,8 @@ export type SequencerOptions = {
    * queue (they can still get in by force inclusion: docs/fraud-proofs.md).
    */
   censor?: Address[] | undefined
+  /** Tests and demos only: a sequencer that never includes L1 deposits (they can be forced in, too). */
+  withholdDeposits?: boolean | undefined
 }
 
 export type BatcherOptions = {

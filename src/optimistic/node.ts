@@ -231,6 +231,10 @@ export class OptimisticNode {
 
   /** A deposit log from L1: stored for the sequencer now (0 confirmations) or once deep enough. */
   async #onDeposit(d: Deposit, l1: L1Position): Promise<void> {
+    if (this.options.sequencer.withholdDeposits === true) {
+      this.log.warn({ depositIndex: d.index.toString() }, 'MALICIOUS MODE: withholding an L1 deposit from L2')
+      return
+    }
     const stored = this.store.getDeposit(d.index)
     if (stored !== undefined) {
       // Delivered again after a reorg.
