@@ -14,7 +14,14 @@ export type ForcedInclusion = { l1TxHash: Hex; batchIndex: bigint; included: num
  */
 export async function forceInclusion(
   l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
-  parameters: { rollup: Address; fromBlock?: bigint },
+  parameters: {
+    rollup: Address
+    fromBlock?: bigint
+    /** Deposits the forced batch's deposit rows may apply up to (the Rollup checks the last one is due). */
+    dueDepositCount?: bigint
+    /** Deposit rows before the transaction rows (0..64). */
+    depositRows?: number
+  },
 ): Promise<ForcedInclusion | undefined> {
   const { rollup } = parameters
   const read = <T>(functionName: 'forcedIncludedCount' | 'forcedTxCount' | 'inclusionWindow') =>
@@ -49,7 +56,7 @@ export async function forceInclusion(
     address: rollup,
     abi: rollupAbi,
     functionName: 'appendForcedBatch',
-    args: [rows],
+    args: [rows, parameters.dueDepositCount ?? 0n, parameters.depositRows ?? 0],
     chain: l1.walletClient.chain,
     account: l1.walletClient.account,
   })

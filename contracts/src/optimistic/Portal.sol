@@ -51,6 +51,9 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     uint256 private _depositCount;
     /// @dev Rolling queue hash after each deposit (`depositHashAt`); the fraud-proof game opens deposits with it.
     mapping(uint256 depositIndex => bytes32) private _depositHashes;
+    /// @dev L1 timestamp of each deposit (`depositQueuedAt`), four uint64 per slot: deposit `i` is bits
+    ///      `64·(i % 4) .. 64·(i % 4) + 63` of slot `i / 4`, so three deposits in four pay no new slot.
+    mapping(uint256 slotIndex => uint256) private _depositTimes;
     uint16 private _tokenCount;
     mapping(address l1Token => uint16) private _tokenIndexOf;
     mapping(uint16 tokenIndex => address) private _tokenAt;
@@ -240,6 +243,16 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return _depositHashes[depositIndex];
     }
 
+    /// @notice L1 timestamp of the block that queued deposit `depositIndex`; force inclusion
+    ///         (`Rollup.appendForcedBatch`) lets anyone apply it once it is `inclusionWindow` seconds old.
+    ///         Reverts `UnknownDeposit` unless `depositIndex < depositCount()`.
+    function depositQueuedAt(uint256 depositIndex) external view returns (uint64) {
+        uint256 count = _depositCount;
+        if (depositIndex >= count) revert UnknownDeposit(depositIndex, count);
+        // forge-lint: disable-next-line(unsafe-typecast) one 64-bit lane of the packed slot
+        return uint64(_depositTimes[depositIndex >> 2] >> ((depositIndex & 3) << 6));
+    }
+
     /// @notice Token index of `l1Token` (1..255), 0 if it was never deposited.
     function tokenIndexOf(address l1Token) external view returns (uint16) {
         return _tokenIndexOf[l1Token];
@@ -273,12 +286,14 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return keccak256(abi.encode(w.index, w.sender, w.recipient, w.l1Token, w.amount));
     }
 
-    /// @dev Appends a deposit to the queue and extends the rolling hash (stored per deposit).
+    /// @dev Appends a deposit to the queue, extends the rolling hash (stored per deposit) and records the deposit's
+    ///      L1 timestamp in its 64-bit lane (lanes of later deposits are still zero, so OR-ing is a write).
     function _enqueue(address to, uint16 tokenIndex, uint256 amount) private returns (uint256 depositIndex) {
         depositIndex = _depositCount;
         bytes32 previous = depositIndex == 0 ? bytes32(0) : _depositHashes[depositIndex - 1];
         bytes32 next = keccak256(abi.encode(previous, depositIndex, msg.sender, to, tokenIndex, amount));
         _depositHashes[depositIndex] = next;
+        _depositTimes[depositIndex >> 2] |= uint256(uint64(block.timestamp)) << ((depositIndex & 3) << 6);
         _depositCount = depositIndex + 1;
         emit DepositQueued(depositIndex, msg.sender, to, tokenIndex, amount, next);
     }

@@ -19,7 +19,8 @@ import {StepVerifier, StepVerifierExecutor} from "./StepVerifier.sol";
 ///         count or one step wrong (docs/fraud-proofs.md, the normative spec).
 ///         Censorship resistance (docs/fraud-proofs.md "Force inclusion"): anyone may queue an L2 transaction here
 ///         (`queueForcedTx`); once it has waited `inclusionWindow` seconds anyone may append it, with the queued
-///         transactions before it, as a forced batch the contract builds itself (`appendForcedBatch`).
+///         transactions before it, as a forced batch the contract builds itself (`appendForcedBatch`). The same
+///         call forces in the portal's deposits that have waited `inclusionWindow` seconds (deposit rows).
 /// @dev Batches are not checked for continuity here: derivation ignores invalid batches whole, so the L1 record
 ///      must accept them rather than wedge the chain. Challenge payouts are pulled (`withdrawPayout`), so a
 ///      proposer that refuses ETH cannot make a losing challenge revert.
@@ -32,8 +33,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param isBlob Whether the data is in blobs (`appendBatch`) or in calldata (`appendBatchCalldata`,
     ///        `appendForcedBatch`).
     /// @param forced Whether the batch is a forced batch (`appendForcedBatch`): calldata data built by the contract
-    ///        (header with firstBlockNumber 0 ‖ queued tx rows), valid by construction; `firstL2Block` and
-    ///        `l2BlockCount` are 0 and `depositCountAfter` repeats the previous batch's.
+    ///        (header with firstBlockNumber 0 ‖ deposit rows ‖ queued tx rows), valid by construction;
+    ///        `firstL2Block` and `l2BlockCount` are 0 and `depositCountAfter` is the caller's `dueDepositCount` when
+    ///        it has deposit rows, else the previous batch's.
     /// @param l1Block L1 block that included the batch.
     /// @param appendedAt L1 timestamp of that block.
     struct Batch {
@@ -97,10 +99,14 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint256 public constant ROW_BYTES = 124;
     /// @notice Batch data v3: row type of a transaction (the only row type that can be forced).
     uint8 public constant ROW_TYPE_TX = 0;
+    /// @notice Batch data v3: row type of a deposit (type byte 1, 123 zero bytes).
+    uint8 public constant ROW_TYPE_DEPOSIT = 1;
     /// @notice Batch data v3: row type of a block end.
     uint8 public constant ROW_TYPE_BLOCK_END = 2;
-    /// @notice Most rows one forced batch may carry.
+    /// @notice Most queued transaction rows one forced batch may carry.
     uint256 public constant MAX_FORCED_ROWS = 64;
+    /// @notice Most deposit rows one forced batch may carry (before its transaction rows).
+    uint256 public constant MAX_FORCED_DEPOSIT_ROWS = 64;
     /// @notice Bytes per trace leaf (one state commitment).
     uint256 public constant LEAF_BYTES = 32;
     /// @notice Where the burnt half of a slashed bond goes.
@@ -175,9 +181,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     );
     /// @notice `queuedBy` queued forced transaction `index`: its v3 tx row, due at `queuedAt + inclusionWindow`.
     event ForcedTxQueued(uint256 indexed index, address indexed queuedBy, bytes row, uint64 queuedAt);
-    /// @notice Batch `batchIndex` is a forced batch of the queued transactions `firstForcedIndex ..` (as many as it
-    ///         has rows); `data` is its whole batch data (header ‖ rows; `keccak256(data)` is its data hash). Emitted
-    ///         just before the batch's `BatchAppended`.
+    /// @notice Batch `batchIndex` is a forced batch: its deposit rows (type 1) then the queued transactions
+    ///         `firstForcedIndex ..` (as many as it has tx rows); `data` is its whole batch data (header ‖ deposit rows
+    ///         ‖ tx rows; `keccak256(data)` is its data hash). Emitted just before the batch's `BatchAppended`.
     event ForcedBatchAppended(uint256 indexed batchIndex, uint256 firstForcedIndex, bytes data);
     /// @notice Proposal `proposalIndex` claims the state after batch `batchIndex`. A challenger reads the trace from
     ///         `traceBlobHashes` (blob trace: the versioned hashes of the proposing transaction's blobs, leaf s at
@@ -292,10 +298,14 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error InvalidForcedRowLength(uint256 length);
     /// @notice `queueForcedTx` with a row whose type byte is not 0 (a tx row).
     error ForcedRowNotATx(uint8 rowType);
-    /// @notice `appendForcedBatch` without rows.
+    /// @notice `appendForcedBatch` without rows (no deposit row and no transaction row).
     error NoForcedRows();
-    /// @notice `appendForcedBatch` with more than `MAX_FORCED_ROWS` rows.
+    /// @notice `appendForcedBatch` with more than `MAX_FORCED_ROWS` transaction rows.
     error TooManyForcedRows(uint256 rowCount);
+    /// @notice `appendForcedBatch` with more than `MAX_FORCED_DEPOSIT_ROWS` deposit rows.
+    error TooManyForcedDepositRows(uint256 depositRows);
+    /// @notice Portal deposit `index` may be forced in only from `dueAt` (its `depositQueuedAt + inclusionWindow`).
+    error ForcedDepositNotDue(uint256 index, uint256 dueAt);
     /// @notice No forced transaction with this index has been queued.
     error ForcedTxNotQueued(uint256 index);
     /// @notice Forced transaction `index` may be forced in only from `dueAt` (its `queuedAt + inclusionWindow`).
@@ -400,45 +410,68 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         emit ForcedTxQueued(index, msg.sender, row, queuedAt);
     }
 
-    /// @notice Appends the next `rows.length` (1..`MAX_FORCED_ROWS`) queued forced transactions, in queue order from
-    ///         `forcedIncludedCount()`, as a forced batch; anyone may call once each is due (`queuedAt +
-    ///         inclusionWindow <= block.timestamp`). The contract builds the data, `header(version 3,
-    ///         firstBlockNumber 0, rowCount) ‖ rows`, records it as a calldata batch with `forced = true` and
-    ///         `dataHash = keccak256(data)`, and emits `ForcedBatchAppended` (with the data) then `BatchAppended`.
-    /// @dev Makes no external call and moves no ETH. `depositCountAfter` repeats the previous batch's (already
-    ///      checked against the portal when that batch was appended): forced rows consume no deposit.
-    /// @param rows The queued rows, each exactly as queued.
+    /// @notice Appends a forced batch; anyone may call. It carries `depositRows` (0..`MAX_FORCED_DEPOSIT_ROWS`)
+    ///         deposit rows, then the next `rows.length` (0..`MAX_FORCED_ROWS`) queued forced transactions in queue
+    ///         order from `forcedIncludedCount()`, each due (`queuedAt + inclusionWindow <= block.timestamp`) and
+    ///         exactly as queued; at least one row in all. `dueDepositCount` (at most `portal.depositCount()`)
+    ///         counts the deposits the batch may apply: deposit `dueDepositCount − 1`, if any, must be due
+    ///         (`portal.depositQueuedAt + inclusionWindow <= block.timestamp`). The contract builds the data,
+    ///         `header(version 3, firstBlockNumber 0, rowCount = depositRows + rows.length) ‖ depositRows × (type 1,
+    ///         123 zero bytes) ‖ rows`, records it as a calldata batch with `forced = true`, `dataHash =
+    ///         keccak256(data)` and `depositCountAfter = dueDepositCount` when `depositRows > 0` (else the previous
+    ///         batch's), and emits `ForcedBatchAppended` (with the data) then `BatchAppended`.
+    /// @dev Moves no ETH; its only external calls are views of the portal, made only when `dueDepositCount > 0`.
+    ///      Deposit rows apply the next deposits while the L2 state's depositCount < the batch's
+    ///      `depositCountAfter` and are no-ops after, so extra rows are harmless: the caller, who knows the L2
+    ///      state, picks how many.
+    /// @param rows The queued transaction rows, each exactly as queued (may be empty when `depositRows > 0`).
+    /// @param dueDepositCount Deposits the batch's deposit rows may apply up to (the batch's `depositCountAfter`
+    ///        when `depositRows > 0`).
+    /// @param depositRows Number of deposit rows before the transaction rows.
     /// @return batchIndex Index of the new batch.
-    function appendForcedBatch(bytes[] calldata rows) external returns (uint256 batchIndex) {
+    function appendForcedBatch(bytes[] calldata rows, uint64 dueDepositCount, uint16 depositRows)
+        external
+        returns (uint256 batchIndex)
+    {
         uint256 n = rows.length;
-        if (n == 0) revert NoForcedRows();
+        uint256 d = depositRows;
+        if (d > MAX_FORCED_DEPOSIT_ROWS) revert TooManyForcedDepositRows(d);
         if (n > MAX_FORCED_ROWS) revert TooManyForcedRows(n);
+        if (d + n == 0) revert NoForcedRows();
+        if (dueDepositCount != 0) _checkDepositsDue(dueDepositCount);
         uint256 first = _forcedIncludedCount;
-        uint256 queued = _forcedTxCount;
-        if (first + n > queued) revert ForcedTxNotQueued(queued);
-        // Queue times never decrease, so when the last row is due all of them are.
-        uint256 last = first + n - 1;
-        if (uint256(_forcedTxs[last].queuedAt) + inclusionWindow > block.timestamp) _revertNotDue(first, last);
-        bytes memory data = new bytes(HEADER_BYTES + ROW_BYTES * n);
+        if (n != 0) {
+            uint256 queued = _forcedTxCount;
+            if (first + n > queued) revert ForcedTxNotQueued(queued);
+            // Queue times never decrease, so when the last row is due all of them are.
+            uint256 last = first + n - 1;
+            if (uint256(_forcedTxs[last].queuedAt) + inclusionWindow > block.timestamp) _revertNotDue(first, last);
+        }
+        uint256 rowCount = d + n;
+        bytes memory data = new bytes(HEADER_BYTES + ROW_BYTES * rowCount); // zero-filled
         assembly ("memory-safe") {
+            let base := add(data, 0x20)
             // version 3 ‖ firstBlockNumber 0 (8 bytes) ‖ rowCount (4 bytes) ‖ zero bytes
-            mstore(add(data, 0x20), or(shl(248, 3), shl(152, n)))
+            mstore(base, or(shl(248, 3), shl(152, rowCount)))
+            // deposit rows: type byte 1, the other 123 bytes stay zero
+            for { let k := 0 } lt(k, d) { k := add(k, 1) } { mstore8(add(base, add(27, mul(124, k))), 1) }
         }
         for (uint256 i = 0; i < n; i++) {
             bytes calldata row = rows[i];
             if (row.length != ROW_BYTES) revert ForcedRowMismatch(first + i);
             bytes32 rowHash;
             assembly ("memory-safe") {
-                let at := add(add(data, 0x20), add(27, mul(124, i)))
+                let at := add(add(data, 0x20), add(27, mul(124, add(d, i))))
                 calldatacopy(at, row.offset, 124)
                 rowHash := keccak256(at, 124)
             }
             if (rowHash != _forcedTxs[first + i].hash) revert ForcedRowMismatch(first + i);
         }
         // forge-lint: disable-next-line(unsafe-typecast) first + n <= _forcedTxCount, a uint64
-        _forcedIncludedCount = uint64(first + n);
+        if (n != 0) _forcedIncludedCount = uint64(first + n);
         batchIndex = _batches.length;
-        uint64 depositCountAfter = batchIndex == 0 ? 0 : _batches[batchIndex - 1].depositCountAfter;
+        uint64 depositCountAfter =
+            d != 0 ? dueDepositCount : batchIndex == 0 ? 0 : _batches[batchIndex - 1].depositCountAfter;
         emit ForcedBatchAppended(batchIndex, first, data);
         _record(0, 0, depositCountAfter, false, true, keccak256(data), new bytes32[](0));
     }
@@ -766,6 +799,15 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
             dueAt = uint256(_forcedTxs[index].queuedAt) + inclusionWindow;
         }
         revert ForcedTxNotDue(index, dueAt);
+    }
+
+    /// @dev Reverts unless the portal has queued `dueDepositCount` (> 0) deposits and the last of them is due.
+    function _checkDepositsDue(uint64 dueDepositCount) private view {
+        uint256 portalDepositCount = portal.depositCount();
+        if (dueDepositCount > portalDepositCount) revert DepositCountTooHigh(dueDepositCount, portalDepositCount);
+        uint256 index = uint256(dueDepositCount) - 1;
+        uint256 dueAt = uint256(portal.depositQueuedAt(index)) + inclusionWindow;
+        if (dueAt > block.timestamp) revert ForcedDepositNotDue(index, dueAt);
     }
 
     /// @dev Versioned hashes of this transaction's first `blobCount` blobs (1..6, each present).

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {BlobData} from "../../src/common/BlobData.sol";
 import {DataSource} from "../../src/optimistic/DataSource.sol";
 import {L2TxLib} from "../../src/optimistic/L2TxLib.sol";
+import {Portal} from "../../src/optimistic/Portal.sol";
 import {Rollup} from "../../src/optimistic/Rollup.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
@@ -68,6 +69,38 @@ abstract contract ForceInclusionBase is OptimisticFixture {
         }
     }
 
+    /// header(version 3, firstBlockNumber 0, rowCount d + n) ‖ d deposit rows (0x01 ‖ 123 zero bytes) ‖ rows.
+    function forcedDataWith(uint256 d, bytes[] memory rows) internal pure returns (bytes memory data) {
+        // forge-lint: disable-next-line(unsafe-typecast) at most 128 rows
+        data = abi.encodePacked(uint8(3), uint64(0), uint32(d + rows.length), bytes14(0));
+        for (uint256 i = 0; i < d; i++) {
+            data = bytes.concat(data, hex"01", new bytes(123));
+        }
+        for (uint256 i = 0; i < rows.length; i++) {
+            data = bytes.concat(data, rows[i]);
+        }
+    }
+
+    function appendForcedWith(bytes[] memory rows, uint64 dueDepositCount, uint16 depositRows)
+        internal
+        returns (uint256)
+    {
+        vm.prank(carol);
+        return rollup.appendForcedBatch(rows, dueDepositCount, depositRows);
+    }
+
+    function depositN(uint256 n) internal {
+        vm.startPrank(alice);
+        for (uint256 i = 0; i < n; i++) {
+            portal.depositETH{value: 1 ether}(alice);
+        }
+        vm.stopPrank();
+    }
+
+    function noRows() internal pure returns (bytes[] memory) {
+        return new bytes[](0);
+    }
+
     function rowsOf(uint256 firstSeed, uint256 n) internal pure returns (bytes[] memory rows) {
         rows = new bytes[](n);
         for (uint256 i = 0; i < n; i++) {
@@ -90,8 +123,7 @@ abstract contract ForceInclusionBase is OptimisticFixture {
     }
 
     function appendForced(bytes[] memory rows) internal returns (uint256) {
-        vm.prank(carol);
-        return rollup.appendForcedBatch(rows);
+        return appendForcedWith(rows, 0, 0);
     }
 
     /// Trace parent ‖ keccak(1..steps−1) ‖ commitment(end) (steps ≥ 1), or [parent] for steps = 0.
@@ -208,7 +240,7 @@ contract ForceInclusionTest is ForceInclusionBase {
         bytes[] memory rows = new bytes[](1);
         rows[0] = row;
         vm.prank(carol);
-        (ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.appendForcedBatch, (rows)));
+        (ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.appendForcedBatch, (rows, 0, 0)));
         assertFalse(ok, "append with ETH");
         assertEq(address(rollup).balance, 0);
     }
@@ -283,50 +315,50 @@ contract ForceInclusionTest is ForceInclusionBase {
     function test_appendErrors() public {
         bytes[] memory none = new bytes[](0);
         vm.expectRevert(Rollup.NoForcedRows.selector);
-        rollup.appendForcedBatch(none);
+        rollup.appendForcedBatch(none, 0, 0);
 
         bytes[] memory tooMany = rowsOf(0, 65);
         vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedRows.selector, 65));
-        rollup.appendForcedBatch(tooMany);
+        rollup.appendForcedBatch(tooMany, 0, 0);
 
         bytes[] memory rows = rowsOf(100, 3);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 0));
-        rollup.appendForcedBatch(sub(rows, 0, 1));
+        rollup.appendForcedBatch(sub(rows, 0, 1), 0, 0);
 
         queueAll(sub(rows, 0, 2));
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 0, block.timestamp + INCLUSION_WINDOW));
-        rollup.appendForcedBatch(sub(rows, 0, 1));
+        rollup.appendForcedBatch(sub(rows, 0, 1), 0, 0);
 
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 2));
-        rollup.appendForcedBatch(rows);
+        rollup.appendForcedBatch(rows, 0, 0);
 
         // A different row, a row of another length, a truncated or extended one: mismatch at its index.
         bytes[] memory wrong = sub(rows, 0, 2);
         wrong[1] = txRow(999);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
         wrong[1] = bytes.concat(rows[1], hex"00");
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
         wrong[1] = sliceOf(rows[1], 123);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
         wrong[1] = new bytes(0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
         wrong = sub(rows, 0, 2);
         wrong[0] = bytes.concat(rows[0]); // a copy
         wrong[0][5] = bytes1(uint8(wrong[0][5]) ^ 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
         assertEq(rollup.batchCount(), 0);
         assertEq(rollup.forcedIncludedCount(), 0);
 
         // Once everything queued is in, nothing more can be forced.
         appendForced(sub(rows, 0, 2));
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotQueued.selector, 2));
-        rollup.appendForcedBatch(sub(rows, 1, 1));
+        rollup.appendForcedBatch(sub(rows, 1, 1), 0, 0);
     }
 
     function sliceOf(bytes memory b, uint256 length) internal pure returns (bytes memory out) {
@@ -342,7 +374,7 @@ contract ForceInclusionTest is ForceInclusionBase {
         queueAll(rows);
         vm.warp(queuedAt + INCLUSION_WINDOW - 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 0, queuedAt + INCLUSION_WINDOW));
-        rollup.appendForcedBatch(rows);
+        rollup.appendForcedBatch(rows, 0, 0);
         vm.warp(queuedAt + INCLUSION_WINDOW);
         assertEq(appendForced(rows), 0);
     }
@@ -357,12 +389,12 @@ contract ForceInclusionTest is ForceInclusionBase {
         queueAll(sub(rows, 2, 2));
         vm.warp(t0 + INCLUSION_WINDOW);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
-        rollup.appendForcedBatch(rows);
+        rollup.appendForcedBatch(rows, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
-        rollup.appendForcedBatch(sub(rows, 0, 3));
+        rollup.appendForcedBatch(sub(rows, 0, 3), 0, 0);
         appendForced(sub(rows, 0, 2));
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxNotDue.selector, 2, t0 + 100 + INCLUSION_WINDOW));
-        rollup.appendForcedBatch(sub(rows, 2, 1));
+        rollup.appendForcedBatch(sub(rows, 2, 1), 0, 0);
         vm.warp(t0 + 100 + INCLUSION_WINDOW);
         appendForced(sub(rows, 2, 2));
         assertEq(rollup.forcedIncludedCount(), 4);
@@ -377,12 +409,12 @@ contract ForceInclusionTest is ForceInclusionBase {
         swapped[0] = rows[1];
         swapped[1] = rows[0];
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
-        rollup.appendForcedBatch(swapped);
+        rollup.appendForcedBatch(swapped, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
-        rollup.appendForcedBatch(sub(rows, 1, 2)); // skips row 0
+        rollup.appendForcedBatch(sub(rows, 1, 2), 0, 0); // skips row 0
         appendForced(sub(rows, 0, 1));
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
-        rollup.appendForcedBatch(sub(rows, 0, 1)); // row 0 again
+        rollup.appendForcedBatch(sub(rows, 0, 1), 0, 0); // row 0 again
         appendForced(sub(rows, 1, 2));
     }
 
@@ -443,7 +475,7 @@ contract ForceInclusionTest is ForceInclusionBase {
         );
         bytes[] memory rows = rowsOf(70, 1);
         r.queueForcedTx(rows[0]);
-        assertEq(r.appendForcedBatch(rows), 0);
+        assertEq(r.appendForcedBatch(rows, 0, 0), 0);
         assertEq(r.getBatch(0).dataHash, keccak256(forcedData(rows)));
     }
 
@@ -614,7 +646,332 @@ contract ForceInclusionTest is ForceInclusionBase {
         uint8 delta = uint8(bound(flip, 1, 255));
         wrong[0][position] = bytes1(uint8(wrong[0][position]) ^ delta);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
-        rollup.appendForcedBatch(wrong);
+        rollup.appendForcedBatch(wrong, 0, 0);
+    }
+}
+
+/// @notice Forced deposits: deposit rows in forced batches (docs/fraud-proofs.md "Force inclusion").
+contract ForceInclusionDepositTest is ForceInclusionBase {
+    function test_aDepositsOnlyForcedBatch() public {
+        depositN(3);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes memory data = forcedDataWith(3, noRows());
+        assertEq(data.length, 27 + 3 * 124);
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(0, 0, data);
+        vm.expectEmit(address(rollup));
+        emit BatchAppended(0, 0, 0, 3, false, keccak256(data), new bytes32[](0));
+        assertEq(appendForcedWith(noRows(), 3, 3), 0);
+        Rollup.Batch memory b = rollup.getBatch(0);
+        assertTrue(b.forced);
+        assertFalse(b.isBlob);
+        assertEq(b.dataHash, keccak256(data));
+        assertEq(b.depositCountAfter, 3);
+        assertEq(b.firstL2Block, 0);
+        assertEq(b.l2BlockCount, 0);
+        // No forced transaction was involved: the queue pointer stays.
+        assertEq(rollup.forcedIncludedCount(), 0);
+        assertEq(rollup.forcedTxCount(), 0);
+    }
+
+    /// Deposit rows first, then the queued tx rows; more deposit rows than due deposits (the extra ones are no-ops).
+    function test_depositsAndTransactionsInOneForcedBatch() public {
+        bytes[] memory rows = rowsOf(300, 3);
+        queueAll(sub(rows, 0, 1));
+        // A deposit row with nothing due (dueDepositCount 0) needs no wait: it is a no-op row.
+        assertEq(appendForcedWith(noRows(), 0, 1), 0);
+        depositN(2);
+        queueAll(sub(rows, 1, 2));
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes memory data = forcedDataWith(4, sub(rows, 0, 2));
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(1, 0, data);
+        vm.expectEmit(address(rollup));
+        emit BatchAppended(1, 0, 0, 2, false, keccak256(data), new bytes32[](0));
+        assertEq(appendForcedWith(sub(rows, 0, 2), 2, 4), 1);
+        // Independently: byte 27 + 124k is 1 for the 4 deposit rows, every other byte of them is zero, then the rows.
+        for (uint256 k = 0; k < 4; k++) {
+            assertEq(uint8(data[27 + 124 * k]), 1);
+        }
+        assertEq(rollup.getBatch(1).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(1).depositCountAfter, 2);
+        assertEq(rollup.forcedIncludedCount(), 2);
+        // The third queued row, after its own forced batch pointer.
+        bytes memory rest = forcedDataWith(1, sub(rows, 2, 1));
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(2, 2, rest);
+        assertEq(appendForcedWith(sub(rows, 2, 1), 2, 1), 2);
+        assertEq(rollup.forcedIncludedCount(), 3);
+    }
+
+    function test_forcedDepositNotDueAtTheEdge() public {
+        uint256 t0 = block.timestamp;
+        depositN(1); // #0 at t0
+        vm.warp(t0 + 100);
+        depositN(1); // #1 at t0 + 100
+        vm.warp(t0 + INCLUSION_WINDOW - 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 0, t0 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(noRows(), 1, 1);
+        vm.warp(t0 + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 1, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(noRows(), 2, 2);
+        // Checked whatever the number of deposit rows, even with none (tx rows only).
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 1, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(noRows(), 2, 64);
+        assertEq(appendForcedWith(noRows(), 1, 1), 0);
+        assertEq(rollup.getBatch(0).depositCountAfter, 1);
+        vm.warp(t0 + 100 + INCLUSION_WINDOW - 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 1, t0 + 100 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(noRows(), 2, 1);
+        vm.warp(t0 + 100 + INCLUSION_WINDOW);
+        assertEq(appendForcedWith(noRows(), 2, 1), 1);
+        assertEq(rollup.getBatch(1).depositCountAfter, 2);
+    }
+
+    function test_dueDepositCountAboveThePortalCountReverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.DepositCountTooHigh.selector, 1, 0));
+        rollup.appendForcedBatch(noRows(), 1, 1);
+        depositN(2);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.DepositCountTooHigh.selector, 3, 2));
+        rollup.appendForcedBatch(noRows(), 3, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.DepositCountTooHigh.selector, type(uint64).max, 2));
+        rollup.appendForcedBatch(noRows(), type(uint64).max, 1);
+        // Also with tx rows only.
+        bytes[] memory rows = rowsOf(310, 1);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.DepositCountTooHigh.selector, 3, 2));
+        rollup.appendForcedBatch(rows, 3, 0);
+        assertEq(rollup.batchCount(), 0);
+        assertEq(appendForcedWith(noRows(), 2, 2), 0);
+    }
+
+    function test_depositRowsAreBounded() public {
+        assertEq(rollup.MAX_FORCED_DEPOSIT_ROWS(), 64);
+        assertEq(rollup.ROW_TYPE_DEPOSIT(), 1);
+        depositN(1);
+        bytes[] memory rows = rowsOf(320, 64);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedDepositRows.selector, 65));
+        rollup.appendForcedBatch(noRows(), 1, 65);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedDepositRows.selector, type(uint16).max));
+        rollup.appendForcedBatch(rows, 1, type(uint16).max);
+        vm.expectRevert(Rollup.NoForcedRows.selector);
+        rollup.appendForcedBatch(noRows(), 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedRows.selector, 65));
+        rollup.appendForcedBatch(rowsOf(0, 65), 1, 1);
+        // 64 deposit rows and 64 tx rows: the largest forced batch, 128 rows.
+        uint256 b = appendForcedWith(rows, 1, 64);
+        bytes memory data = forcedDataWith(64, rows);
+        assertEq(data.length, 27 + 128 * 124);
+        assertEq(rollup.getBatch(b).dataHash, keccak256(data));
+        assertEq(rollup.provenStepCount(b, 0, calldataProof(data), noRange()), 128);
+        assertEq(rollup.forcedIncludedCount(), 64);
+    }
+
+    /// depositCountAfter: `dueDepositCount` when the batch has deposit rows (even 0, or below the previous batch's:
+    /// its rows are then no-ops), else the previous batch's (the checked `dueDepositCount` is ignored).
+    function test_depositCountAfterOfForcedBatches() public {
+        depositN(3);
+        vm.prank(batcher);
+        rollup.appendBatchCalldata(1, 1, 2, hex"01"); // batch 0: 2 deposits
+        bytes[] memory rows = rowsOf(330, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        assertEq(appendForcedWith(sub(rows, 0, 1), 3, 0), 1);
+        assertEq(rollup.getBatch(1).depositCountAfter, 2, "no deposit rows: the previous batch's");
+        assertEq(appendForcedWith(noRows(), 0, 1), 2);
+        assertEq(rollup.getBatch(2).depositCountAfter, 0, "deposit rows: dueDepositCount, even 0");
+        assertEq(appendForcedWith(sub(rows, 1, 1), 3, 2), 3);
+        assertEq(rollup.getBatch(3).depositCountAfter, 3);
+        assertEq(rollup.forcedIncludedCount(), 2);
+    }
+
+    /// Kind 2 on forced batches with deposit rows: the step count is deposit rows + tx rows.
+    function test_kind2OnForcedBatchesWithDepositRows() public {
+        depositN(2);
+        bytes[] memory rows = rowsOf(340, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        uint256 b0 = appendForcedWith(noRows(), 2, 3); // deposits only
+        uint256 b1 = appendForcedWith(rows, 2, 1); // deposits + txs
+        bytes memory data0 = forcedDataWith(3, noRows());
+        bytes memory data1 = forcedDataWith(1, rows);
+        uint64[3] memory preBlocks = [uint64(0), 7, type(uint64).max];
+        for (uint256 i = 0; i < preBlocks.length; i++) {
+            assertEq(rollup.provenStepCount(b0, preBlocks[i], calldataProof(data0), noRange()), 3);
+            assertEq(rollup.provenStepCount(b1, preBlocks[i], calldataProof(data1), noRange()), 3);
+        }
+        StateCommitment.StateHeader memory end0 = header(keccak256("a0"), keccak256("w0"), 0);
+        StateCommitment.StateHeader memory end1 = header(keccak256("a1"), keccak256("w1"), 0);
+        uint256 p0 = proposeSteps(b0, 3, end0);
+        vm.expectEmit(address(rollup));
+        emit ChallengeLost(p0, 2, challenger, 3, proposer, CHALLENGE_BOND);
+        assertFalse(challengeCount(p0, genesisHeader(), data0));
+        // Counting only the tx rows (2) is wrong.
+        uint256 p1 = proposeSteps(b1, 2, end1);
+        vm.expectEmit(address(rollup));
+        emit ChallengeWon(p1, 2, challenger, 3, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
+        assertTrue(challengeCount(p1, end0, data1));
+        uint256 q1 = proposeSteps(b1, 3, end1);
+        assertFalse(challengeCount(q1, end0, data1));
+    }
+
+    /// Random deposit-row and tx-row counts: the data is header ‖ deposit rows ‖ tx rows exactly, and kind 2
+    /// proves the sum.
+    function testFuzz_forcedBatchWithDepositRows(uint8 depositRowsSeed, uint8 txRowsSeed, uint256 seed) public {
+        uint256 d = bound(depositRowsSeed, 0, 64);
+        uint256 n = bound(txRowsSeed, d == 0 ? 1 : 0, 64);
+        depositN(2);
+        bytes[] memory rows = rowsOf(seed % 1e9, n);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        bytes memory data = forcedDataWith(d, rows);
+        vm.expectEmit(address(rollup));
+        emit ForcedBatchAppended(0, 0, data);
+        // forge-lint: disable-next-line(unsafe-typecast) d <= 64
+        uint256 b = appendForcedWith(rows, 2, uint16(d));
+        assertEq(rollup.getBatch(b).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(b).depositCountAfter, d == 0 ? 0 : 2);
+        assertEq(rollup.forcedIncludedCount(), n);
+        // forge-lint: disable-next-line(unsafe-typecast) any pre-state block number: truncation is the point
+        assertEq(rollup.provenStepCount(b, uint64(seed), calldataProof(data), noRange()), d + n);
+    }
+}
+
+/// @dev `vm.load`, to check how the portal packs deposit times.
+interface VmLoad {
+    function load(address target, bytes32 slot) external view returns (bytes32);
+}
+
+/// @notice `Portal.depositQueuedAt`: four 64-bit times per storage slot.
+contract DepositQueuedAtTest is OptimisticFixture {
+    VmLoad internal constant vmLoad = VmLoad(address(uint160(uint256(keccak256("hevm cheat code")))));
+    /// @dev Storage slot of `Portal._depositTimes` (`forge inspect Portal storageLayout`).
+    uint256 internal constant DEPOSIT_TIMES_SLOT = 3;
+
+    function timesSlot(uint256 slotIndex) internal view returns (uint256) {
+        return uint256(vmLoad.load(address(portal), keccak256(abi.encode(slotIndex, DEPOSIT_TIMES_SLOT))));
+    }
+
+    function test_anEmptyPortalHasNoDepositTime() public {
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, 0, 0));
+        portal.depositQueuedAt(0);
+    }
+
+    /// 11 deposits (ETH and ERC-20) at distinct times over three slots: each reads back its own time, the slots hold
+    /// exactly the packed lanes, and the next index is unknown.
+    function test_depositTimesAcrossSlotBoundaries() public {
+        vm.prank(alice);
+        token.approve(address(portal), type(uint256).max);
+        uint64[] memory times = new uint64[](11);
+        for (uint256 i = 0; i < 11; i++) {
+            vm.warp(block.timestamp + 1 + i * i * 37);
+            times[i] = uint64(block.timestamp);
+            vm.prank(alice);
+            uint256 index =
+                i % 3 == 1 ? portal.depositERC20(address(token), bob, 1 + i) : portal.depositETH{value: 1 + i}(bob);
+            assertEq(index, i);
+            for (uint256 j = 0; j <= i; j++) {
+                assertEq(portal.depositQueuedAt(j), times[j]);
+            }
+        }
+        for (uint256 k = 0; k < 3; k++) {
+            uint256 expected = 0;
+            for (uint256 lane = 0; lane < 4 && 4 * k + lane < 11; lane++) {
+                expected |= uint256(times[4 * k + lane]) << (64 * lane);
+            }
+            assertEq(timesSlot(k), expected);
+        }
+        assertEq(timesSlot(3), 0);
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, 11, 11));
+        portal.depositQueuedAt(11);
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, type(uint256).max, 11));
+        portal.depositQueuedAt(type(uint256).max);
+    }
+
+    /// Times with every bit set do not spill into the neighbouring lanes.
+    function test_fullWidthTimesStayInTheirLanes() public {
+        vm.warp(type(uint64).max - 5);
+        for (uint256 i = 0; i < 6; i++) {
+            vm.prank(alice);
+            portal.depositETH{value: 1}(bob);
+            vm.warp(block.timestamp + 1);
+        }
+        for (uint256 i = 0; i < 6; i++) {
+            assertEq(portal.depositQueuedAt(i), type(uint64).max - 5 + i);
+        }
+        assertEq(timesSlot(1) >> 128, 0, "lanes 2 and 3 of slot 1 untouched");
+    }
+
+    function testFuzz_depositQueuedAt(uint8 countSeed, uint256 seed, uint64 start) public {
+        uint256 n = bound(countSeed, 1, 40);
+        uint256 t = bound(start, 1, type(uint64).max >> 1);
+        uint64[] memory times = new uint64[](n);
+        for (uint256 i = 0; i < n; i++) {
+            // Gaps of 0 (same block) up to ~2^32 seconds.
+            t += uint256(keccak256(abi.encode(seed, i))) % 4 == 0
+                ? 0
+                : uint256(keccak256(abi.encode(seed, i, 1))) >> 224;
+            vm.warp(t);
+            times[i] = uint64(t);
+            vm.prank(alice);
+            portal.depositETH{value: 1}(bob);
+        }
+        for (uint256 i = 0; i < n; i++) {
+            assertEq(portal.depositQueuedAt(i), times[i]);
+        }
+        vm.expectRevert(abi.encodeWithSelector(Portal.UnknownDeposit.selector, n, n));
+        portal.depositQueuedAt(n);
+    }
+}
+
+/// @notice Gas of `depositETH` with deposit times packed four per slot: a deposit whose index is a multiple of 4 starts
+///         a slot, the others share one (`forge test --match-contract DepositTimeGas -vv`).
+abstract contract DepositTimeGasBase is OptimisticFixture {
+    function setUp() public virtual override {
+        super.setUp();
+        vm.startPrank(alice);
+        for (uint256 i = 0; i < depositsBefore(); i++) {
+            portal.depositETH{value: 1 ether}(alice);
+        }
+        vm.stopPrank();
+    }
+
+    function depositsBefore() internal pure virtual returns (uint256);
+
+    function measure(string memory label) internal {
+        vm.prank(alice);
+        uint256 g = gasleft();
+        portal.depositETH{value: 1 ether}(bob);
+        emit log_named_uint(label, g - gasleft());
+    }
+}
+
+contract DepositTimeGasTest is DepositTimeGasBase {
+    function depositsBefore() internal pure override returns (uint256) {
+        return 4;
+    }
+
+    function test_gas_depositETH_startsASlot() public {
+        measure("gas: depositETH #4 (starts a time slot)");
+    }
+
+    function test_gas_depositETH_firstEver() public {
+        OptimisticFixture.setUp();
+        measure("gas: depositETH #0 (first ever)");
+    }
+}
+
+contract DepositTimeGasSharedSlotTest is DepositTimeGasBase {
+    function depositsBefore() internal pure override returns (uint256) {
+        return 5;
+    }
+
+    function test_gas_depositETH_sharedSlot() public {
+        measure("gas: depositETH #5 (shares a time slot)");
     }
 }
 
@@ -659,7 +1016,7 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         rollup.queueForcedTx(f.rows[1]);
         vm.stopPrank();
         vm.warp(block.timestamp + rollup.inclusionWindow());
-        assertEq(rollup.appendForcedBatch(f.rows), 1);
+        assertEq(rollup.appendForcedBatch(f.rows, 0, 0), 1);
         f.data = bytes.concat(abi.encodePacked(uint8(3), uint64(0), uint32(2), bytes14(0)), f.rows[0], f.rows[1]);
         assertEq(rollup.getBatch(1).dataHash, keccak256(f.data));
         assertEq(rollup.getBatch(1).depositCountAfter, 1);
@@ -713,6 +1070,66 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         assertEq(rollup.parentCommitment(q), commitment(f.end0));
     }
 
+    /// A deposits-only forced batch with real witnesses: alice's 10 ether deposit is due and no batcher batch took it;
+    /// forced batch 0 = [deposit, deposit] with depositCountAfter 1. Row 1 applies deposit #0, row 2 is a no-op (the
+    /// state's depositCount reached the batch's depositCountAfter). Returns the data, honest headers L0..L2 and the
+    /// witness of row 1.
+    function forcedDeposits()
+        internal
+        returns (bytes memory data, StateCommitment.StateHeader[] memory h, bytes memory witness)
+    {
+        vm.prank(alice);
+        portal.depositETH{value: 10 ether}(alice);
+        vm.warp(block.timestamp + rollup.inclusionWindow());
+        assertEq(rollup.appendForcedBatch(new bytes[](0), 1, 2), 0);
+        data = bytes.concat(abi.encodePacked(uint8(3), uint64(0), uint32(2), bytes14(0)), _depositRow(), _depositRow());
+        assertEq(rollup.getBatch(0).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(0).depositCountAfter, 1);
+        Model memory m = _genesis();
+        h = new StateCommitment.StateHeader[](3);
+        h[0] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 10 ether}));
+        witness = abi.encode(w);
+        h[1] = _header(m);
+        h[2] = _header(m); // a copy, not an alias of h[1]
+        assertEq(h[2].depositCount, 1);
+    }
+
+    function test_forcedDepositRowsApplyTheDueDepositsThenNoOp() public {
+        (bytes memory data, StateCommitment.StateHeader[] memory h, bytes memory witness) = forcedDeposits();
+        bytes memory trace = traceOfHeaders(h);
+        uint256 p = proposeTrace(0, h[2], trace);
+        (bool won,) = challenge(p, 1, h[0], calldataProof(trace), calldataProof(data), witness);
+        assertFalse(won, "the deposit applies");
+        (won,) = challenge(p, 2, h[1], calldataProof(trace), calldataProof(data), "");
+        assertFalse(won, "the extra deposit row is a no-op");
+        vm.prank(challenger);
+        assertFalse(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, h[0], calldataProof(data), noRange()));
+        assertFalse(rollup.getProposal(p).deleted);
+    }
+
+    /// Skipping a due forced deposit (row 1 a no-op) is proven wrong.
+    function test_skippingAForcedDepositIsProvenWrong() public {
+        (bytes memory data, StateCommitment.StateHeader[] memory h, bytes memory witness) = forcedDeposits();
+        h[1] = h[0];
+        h[2] = h[0];
+        bytes memory trace = traceOfHeaders(h);
+        uint256 p = proposeTrace(0, h[2], trace);
+        (bool won,) = challenge(p, 1, h[0], calldataProof(trace), calldataProof(data), witness);
+        assertTrue(won, "a due forced deposit must apply");
+    }
+
+    /// Changing the state at the extra deposit row is proven wrong.
+    function test_anExtraForcedDepositRowChangesNothing() public {
+        (bytes memory data, StateCommitment.StateHeader[] memory h,) = forcedDeposits();
+        h[2].depositCount = 2;
+        bytes memory trace = traceOfHeaders(h);
+        uint256 p = proposeTrace(0, h[2], trace);
+        (bool won,) = challenge(p, 2, h[1], calldataProof(trace), calldataProof(data), "");
+        assertTrue(won, "deposit rows past depositCountAfter are no-ops");
+    }
+
     /// A proposer that treats the forced batch as invalid (0 steps, state unchanged) loses to kind 2.
     function test_treatingAForcedBatchAsInvalidIsProvenWrong() public {
         Forced memory f = forcedRun();
@@ -734,6 +1151,7 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         rows = rowsOf(1000, 64);
         vm.prank(batcher);
         rollup.appendBatchCalldata(1, 1, 0, hex"01");
+        depositN(4);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
     }
@@ -742,7 +1160,7 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         bytes[] memory part = sub(rows, 0, n);
         vm.prank(carol);
         uint256 g = gasleft();
-        rollup.appendForcedBatch(part);
+        rollup.appendForcedBatch(part, 0, 0);
         emit log_named_uint(label, g - gasleft());
     }
 
@@ -771,5 +1189,25 @@ contract ForceInclusionGasTest is ForceInclusionBase {
 
     function test_gas_appendForcedBatch_64rows() public {
         measureAppend(64, "gas: appendForcedBatch, 64 rows");
+    }
+
+    function measureAppendWithDeposits(uint256 n, uint16 depositRows, string memory label) internal {
+        bytes[] memory part = sub(rows, 0, n);
+        vm.prank(carol);
+        uint256 g = gasleft();
+        rollup.appendForcedBatch(part, 4, depositRows);
+        emit log_named_uint(label, g - gasleft());
+    }
+
+    function test_gas_appendForcedBatch_1depositRow() public {
+        measureAppendWithDeposits(0, 1, "gas: appendForcedBatch, 1 deposit row, no tx row");
+    }
+
+    function test_gas_appendForcedBatch_1depositRow_1row() public {
+        measureAppendWithDeposits(1, 1, "gas: appendForcedBatch, 1 deposit row + 1 tx row");
+    }
+
+    function test_gas_appendForcedBatch_64depositRows_64rows() public {
+        measureAppendWithDeposits(64, 64, "gas: appendForcedBatch, 64 deposit rows + 64 tx rows");
     }
 }
