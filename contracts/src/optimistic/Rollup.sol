@@ -167,6 +167,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint64 private _forcedTxCount;
     /// @dev Number of queued forced transactions appended by `appendForcedBatch` (a prefix of the queue).
     uint64 private _forcedIncludedCount;
+    /// @dev Deposits forced batches have covered: each deposit is forced at most once, so deposit rows cannot be
+    ///      used to append forced batches for free (each batch costs every proposer a proposal).
+    uint64 private _forcedDepositCount;
 
     /// @notice The batcher appended batch `batchIndex`. `blobHashes` lists the versioned hashes of its blobs
     ///         (empty for calldata batches, whose data is the input of the appending transaction).
@@ -304,6 +307,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error TooManyForcedRows(uint256 rowCount);
     /// @notice `appendForcedBatch` with more than `MAX_FORCED_DEPOSIT_ROWS` deposit rows.
     error TooManyForcedDepositRows(uint256 depositRows);
+    /// @notice Deposit rows must cover deposits no forced batch covered yet: at most `dueDepositCount −
+    ///         forcedDepositCount()` rows, and at least one new deposit.
+    error ForcedDepositsNotNew(uint256 dueDepositCount, uint256 forcedDepositCount, uint256 depositRows);
     /// @notice Portal deposit `index` may be forced in only from `dueAt` (its `depositQueuedAt + inclusionWindow`).
     error ForcedDepositNotDue(uint256 index, uint256 dueAt);
     /// @notice No forced transaction with this index has been queued.
@@ -439,6 +445,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (n > MAX_FORCED_ROWS) revert TooManyForcedRows(n);
         if (d + n == 0) revert NoForcedRows();
         if (dueDepositCount != 0) _checkDepositsDue(dueDepositCount);
+        if (d != 0) {
+            uint256 forced = _forcedDepositCount;
+            if (dueDepositCount <= forced || d > dueDepositCount - forced)
+                revert ForcedDepositsNotNew(dueDepositCount, forced, d);
+            _forcedDepositCount = dueDepositCount;
+        }
         uint256 first = _forcedIncludedCount;
         if (n != 0) {
             uint256 queued = _forcedTxCount;
@@ -675,6 +687,11 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     ///         forced in; the next forced batch starts at this index).
     function forcedIncludedCount() external view returns (uint256) {
         return _forcedIncludedCount;
+    }
+
+    /// @notice Deposits already covered by forced batches' deposit rows (the next forced batch covers later ones).
+    function forcedDepositCount() external view returns (uint256) {
+        return _forcedDepositCount;
     }
 
     /// @notice Forced transaction `index`: the keccak256 of its row and when it was queued; reverts

@@ -661,7 +661,9 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         emit ForcedBatchAppended(0, 0, data);
         vm.expectEmit(address(rollup));
         emit BatchAppended(0, 0, 0, 3, false, keccak256(data), new bytes32[](0));
+        assertEq(rollup.forcedDepositCount(), 0);
         assertEq(appendForcedWith(noRows(), 3, 3), 0);
+        assertEq(rollup.forcedDepositCount(), 3);
         Rollup.Batch memory b = rollup.getBatch(0);
         assertTrue(b.forced);
         assertFalse(b.isBlob);
@@ -674,34 +676,44 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         assertEq(rollup.forcedTxCount(), 0);
     }
 
-    /// Deposit rows first, then the queued tx rows; more deposit rows than due deposits (the extra ones are no-ops).
+    /// Deposit rows first, then the queued tx rows; a later forced batch forces the newer deposits with the next row.
     function test_depositsAndTransactionsInOneForcedBatch() public {
         bytes[] memory rows = rowsOf(300, 3);
         queueAll(sub(rows, 0, 1));
-        // A deposit row with nothing due (dueDepositCount 0) needs no wait: it is a no-op row.
-        assertEq(appendForcedWith(noRows(), 0, 1), 0);
+        // A deposit row with nothing due (dueDepositCount 0) forces no deposit: it reverts.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 0, 0, 1));
+        rollup.appendForcedBatch(noRows(), 0, 1);
         depositN(2);
         queueAll(sub(rows, 1, 2));
         vm.warp(block.timestamp + INCLUSION_WINDOW);
-        bytes memory data = forcedDataWith(4, sub(rows, 0, 2));
+        bytes memory data = forcedDataWith(2, sub(rows, 0, 2));
         vm.expectEmit(address(rollup));
-        emit ForcedBatchAppended(1, 0, data);
+        emit ForcedBatchAppended(0, 0, data);
         vm.expectEmit(address(rollup));
-        emit BatchAppended(1, 0, 0, 2, false, keccak256(data), new bytes32[](0));
-        assertEq(appendForcedWith(sub(rows, 0, 2), 2, 4), 1);
-        // Independently: byte 27 + 124k is 1 for the 4 deposit rows, every other byte of them is zero, then the rows.
-        for (uint256 k = 0; k < 4; k++) {
+        emit BatchAppended(0, 0, 0, 2, false, keccak256(data), new bytes32[](0));
+        assertEq(appendForcedWith(sub(rows, 0, 2), 2, 2), 0);
+        // Independently: byte 27 + 124k is 1 for the 2 deposit rows, every other byte of them is zero, then the rows.
+        for (uint256 k = 0; k < 2; k++) {
             assertEq(uint8(data[27 + 124 * k]), 1);
+            for (uint256 j = 1; j < 124; j++) {
+                assertEq(uint8(data[27 + 124 * k + j]), 0);
+            }
         }
-        assertEq(rollup.getBatch(1).dataHash, keccak256(data));
-        assertEq(rollup.getBatch(1).depositCountAfter, 2);
+        assertEq(rollup.getBatch(0).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(0).depositCountAfter, 2);
         assertEq(rollup.forcedIncludedCount(), 2);
-        // The third queued row, after its own forced batch pointer.
+        assertEq(rollup.forcedDepositCount(), 2);
+        // The third queued row, after its own forced batch pointer, with a deposit made since.
+        depositN(1);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
         bytes memory rest = forcedDataWith(1, sub(rows, 2, 1));
         vm.expectEmit(address(rollup));
-        emit ForcedBatchAppended(2, 2, rest);
-        assertEq(appendForcedWith(sub(rows, 2, 1), 2, 1), 2);
+        emit ForcedBatchAppended(1, 2, rest);
+        assertEq(appendForcedWith(sub(rows, 2, 1), 3, 1), 1);
+        assertEq(rollup.getBatch(1).dataHash, keccak256(rest));
+        assertEq(rollup.getBatch(1).depositCountAfter, 3);
         assertEq(rollup.forcedIncludedCount(), 3);
+        assertEq(rollup.forcedDepositCount(), 3);
     }
 
     function test_forcedDepositNotDueAtTheEdge() public {
@@ -720,12 +732,14 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         rollup.appendForcedBatch(noRows(), 2, 64);
         assertEq(appendForcedWith(noRows(), 1, 1), 0);
         assertEq(rollup.getBatch(0).depositCountAfter, 1);
+        assertEq(rollup.forcedDepositCount(), 1);
         vm.warp(t0 + 100 + INCLUSION_WINDOW - 1);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 1, t0 + 100 + INCLUSION_WINDOW));
         rollup.appendForcedBatch(noRows(), 2, 1);
         vm.warp(t0 + 100 + INCLUSION_WINDOW);
         assertEq(appendForcedWith(noRows(), 2, 1), 1);
         assertEq(rollup.getBatch(1).depositCountAfter, 2);
+        assertEq(rollup.forcedDepositCount(), 2);
     }
 
     function test_dueDepositCountAboveThePortalCountReverts() public {
@@ -750,29 +764,31 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
     function test_depositRowsAreBounded() public {
         assertEq(rollup.MAX_FORCED_DEPOSIT_ROWS(), 64);
         assertEq(rollup.ROW_TYPE_DEPOSIT(), 1);
-        depositN(1);
+        depositN(64);
         bytes[] memory rows = rowsOf(320, 64);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedDepositRows.selector, 65));
-        rollup.appendForcedBatch(noRows(), 1, 65);
+        rollup.appendForcedBatch(noRows(), 64, 65);
         vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedDepositRows.selector, type(uint16).max));
-        rollup.appendForcedBatch(rows, 1, type(uint16).max);
+        rollup.appendForcedBatch(rows, 64, type(uint16).max);
         vm.expectRevert(Rollup.NoForcedRows.selector);
         rollup.appendForcedBatch(noRows(), 1, 0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.TooManyForcedRows.selector, 65));
         rollup.appendForcedBatch(rowsOf(0, 65), 1, 1);
-        // 64 deposit rows and 64 tx rows: the largest forced batch, 128 rows.
-        uint256 b = appendForcedWith(rows, 1, 64);
+        // 64 deposit rows (64 new deposits) and 64 tx rows: the largest forced batch, 128 rows.
+        uint256 b = appendForcedWith(rows, 64, 64);
         bytes memory data = forcedDataWith(64, rows);
         assertEq(data.length, 27 + 128 * 124);
         assertEq(rollup.getBatch(b).dataHash, keccak256(data));
         assertEq(rollup.provenStepCount(b, 0, calldataProof(data), noRange()), 128);
         assertEq(rollup.forcedIncludedCount(), 64);
+        assertEq(rollup.forcedDepositCount(), 64);
     }
 
-    /// depositCountAfter: `dueDepositCount` when the batch has deposit rows (even 0, or below the previous batch's:
-    /// its rows are then no-ops), else the previous batch's (the checked `dueDepositCount` is ignored).
+    /// depositCountAfter: `dueDepositCount` when the batch has deposit rows (even below the previous batch's: deposits
+    /// the batcher applied are new to forced batches, and their rows are then no-ops), else the previous batch's (the
+    /// checked `dueDepositCount` is ignored).
     function test_depositCountAfterOfForcedBatches() public {
         depositN(3);
         vm.prank(batcher);
@@ -782,21 +798,24 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         assertEq(appendForcedWith(sub(rows, 0, 1), 3, 0), 1);
         assertEq(rollup.getBatch(1).depositCountAfter, 2, "no deposit rows: the previous batch's");
-        assertEq(appendForcedWith(noRows(), 0, 1), 2);
-        assertEq(rollup.getBatch(2).depositCountAfter, 0, "deposit rows: dueDepositCount, even 0");
+        assertEq(rollup.forcedDepositCount(), 0, "no deposit rows: nothing forced");
+        assertEq(appendForcedWith(noRows(), 1, 1), 2);
+        assertEq(rollup.getBatch(2).depositCountAfter, 1, "deposit rows: dueDepositCount, even below the previous");
+        assertEq(rollup.forcedDepositCount(), 1);
         assertEq(appendForcedWith(sub(rows, 1, 1), 3, 2), 3);
         assertEq(rollup.getBatch(3).depositCountAfter, 3);
+        assertEq(rollup.forcedDepositCount(), 3);
         assertEq(rollup.forcedIncludedCount(), 2);
     }
 
     /// Kind 2 on forced batches with deposit rows: the step count is deposit rows + tx rows.
     function test_kind2OnForcedBatchesWithDepositRows() public {
-        depositN(2);
+        depositN(4);
         bytes[] memory rows = rowsOf(340, 2);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
-        uint256 b0 = appendForcedWith(noRows(), 2, 3); // deposits only
-        uint256 b1 = appendForcedWith(rows, 2, 1); // deposits + txs
+        uint256 b0 = appendForcedWith(noRows(), 3, 3); // deposits only: #0..#2
+        uint256 b1 = appendForcedWith(rows, 4, 1); // deposits (#3) + txs
         bytes memory data0 = forcedDataWith(3, noRows());
         bytes memory data1 = forcedDataWith(1, rows);
         uint64[3] memory preBlocks = [uint64(0), 7, type(uint64).max];
@@ -819,25 +838,179 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         assertFalse(challengeCount(q1, end0, data1));
     }
 
-    /// Random deposit-row and tx-row counts: the data is header ‖ deposit rows ‖ tx rows exactly, and kind 2
-    /// proves the sum.
-    function testFuzz_forcedBatchWithDepositRows(uint8 depositRowsSeed, uint8 txRowsSeed, uint256 seed) public {
-        uint256 d = bound(depositRowsSeed, 0, 64);
+    /// Random deposit counts, deposits already forced, deposit-row and tx-row counts: the data is header ‖ deposit
+    /// rows ‖ tx rows exactly, kind 2 proves the sum, and deposit rows take at most one row per new deposit.
+    function testFuzz_forcedBatchWithDepositRows(
+        uint8 depositCountSeed,
+        uint8 forcedSeed,
+        uint8 depositRowsSeed,
+        uint8 txRowsSeed,
+        uint256 seed
+    ) public {
+        uint256 due = bound(depositCountSeed, 1, 80);
+        uint256 forced = bound(forcedSeed, 0, due - 1);
+        depositN(due);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        uint256 first = 0;
+        if (forced != 0) {
+            // forge-lint: disable-next-line(unsafe-typecast) forced < 80
+            assertEq(appendForcedWith(noRows(), uint64(forced), 1), 0);
+            first = 1;
+        }
+        assertEq(rollup.forcedDepositCount(), forced);
+        uint256 fresh = due - forced;
+        uint256 d = bound(depositRowsSeed, 0, fresh < 64 ? fresh : 64);
         uint256 n = bound(txRowsSeed, d == 0 ? 1 : 0, 64);
-        depositN(2);
         bytes[] memory rows = rowsOf(seed % 1e9, n);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
+        // One row more than the new deposits reverts.
+        if (fresh < 64) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, due, forced, fresh + 1));
+            // forge-lint: disable-next-line(unsafe-typecast) due <= 80, fresh < 64
+            rollup.appendForcedBatch(rows, uint64(due), uint16(fresh + 1));
+        }
         bytes memory data = forcedDataWith(d, rows);
         vm.expectEmit(address(rollup));
-        emit ForcedBatchAppended(0, 0, data);
-        // forge-lint: disable-next-line(unsafe-typecast) d <= 64
-        uint256 b = appendForcedWith(rows, 2, uint16(d));
+        emit ForcedBatchAppended(first, 0, data);
+        // forge-lint: disable-next-line(unsafe-typecast) due <= 80, d <= 64
+        uint256 b = appendForcedWith(rows, uint64(due), uint16(d));
+        assertEq(b, first);
         assertEq(rollup.getBatch(b).dataHash, keccak256(data));
-        assertEq(rollup.getBatch(b).depositCountAfter, d == 0 ? 0 : 2);
+        assertEq(rollup.getBatch(b).depositCountAfter, d == 0 ? forced : due);
+        assertEq(rollup.forcedDepositCount(), d == 0 ? forced : due);
         assertEq(rollup.forcedIncludedCount(), n);
         // forge-lint: disable-next-line(unsafe-typecast) any pre-state block number: truncation is the point
         assertEq(rollup.provenStepCount(b, uint64(seed), calldataProof(data), noRange()), d + n);
+        // Once forced, the same deposits cannot be forced again.
+        if (d != 0) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, due, due, 1));
+            // forge-lint: disable-next-line(unsafe-typecast) due <= 80
+            rollup.appendForcedBatch(noRows(), uint64(due), 1);
+        }
+    }
+
+    // ------------------------------------------------- each deposit forced once
+
+    function test_forcedDepositCountFollowsDepositRowsOnly() public {
+        assertEq(rollup.forcedDepositCount(), 0);
+        depositN(3);
+        bytes[] memory rows = rowsOf(350, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        // Tx rows only: dueDepositCount is checked but forces nothing.
+        appendForcedWith(sub(rows, 0, 1), 3, 0);
+        assertEq(rollup.forcedDepositCount(), 0);
+        appendForcedWith(noRows(), 2, 1);
+        assertEq(rollup.forcedDepositCount(), 2, "dueDepositCount, not the row count");
+        appendForcedWith(sub(rows, 1, 1), 3, 1);
+        assertEq(rollup.forcedDepositCount(), 3);
+        // A new Rollup starts at 0.
+        Rollup r = new Rollup(
+            address(portal), batcher, WINDOW, BOND, CHALLENGE_BOND, genesisHeader(), L2_CHAIN_ID, L2_BASE_FEE, 10
+        );
+        assertEq(r.forcedDepositCount(), 0);
+    }
+
+    /// Deposit rows need `dueDepositCount > forcedDepositCount()`.
+    function test_dueDepositCountMustBeAboveForcedDepositCount() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 0, 0, 1));
+        rollup.appendForcedBatch(noRows(), 0, 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 0, 0, 64));
+        rollup.appendForcedBatch(noRows(), 0, 64);
+        depositN(3);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        appendForcedWith(noRows(), 2, 2);
+        uint64[3] memory notAbove = [uint64(2), 1, 0];
+        for (uint256 i = 0; i < notAbove.length; i++) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, notAbove[i], 2, 1));
+            rollup.appendForcedBatch(noRows(), notAbove[i], 1);
+        }
+        // With tx rows too.
+        bytes[] memory rows = rowsOf(360, 1);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, 1));
+        rollup.appendForcedBatch(rows, 2, 1);
+        assertEq(rollup.batchCount(), 1);
+        assertEq(rollup.forcedDepositCount(), 2);
+        assertEq(rollup.forcedIncludedCount(), 0);
+        // The remaining deposit goes in.
+        assertEq(appendForcedWith(rows, 3, 1), 1);
+        assertEq(rollup.forcedDepositCount(), 3);
+    }
+
+    /// At most `dueDepositCount − forcedDepositCount()` deposit rows.
+    function test_atMostOneDepositRowPerNewDeposit() public {
+        depositN(3);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 3, 0, 4));
+        rollup.appendForcedBatch(noRows(), 3, 4);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 1, 0, 2));
+        rollup.appendForcedBatch(noRows(), 1, 2);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 3, 0, 64));
+        rollup.appendForcedBatch(noRows(), 3, 64);
+        assertEq(appendForcedWith(noRows(), 1, 1), 0);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 3, 1, 3));
+        rollup.appendForcedBatch(noRows(), 3, 3);
+        // Exactly the new deposits, or fewer rows (the caller may know the sequencer applied some).
+        assertEq(appendForcedWith(noRows(), 3, 2), 1);
+        assertEq(rollup.getBatch(1).depositCountAfter, 3);
+        assertEq(rollup.getBatch(1).dataHash, keccak256(forcedDataWith(2, noRows())));
+        assertEq(rollup.forcedDepositCount(), 3);
+    }
+
+    /// A second forced batch cannot re-force deposits a forced batch covered (however many rows), so no-op deposit
+    /// rows cannot be appended forever; tx rows alone still go in.
+    function test_aSecondForcedBatchCannotReforceTheSameDeposits() public {
+        depositN(2);
+        bytes[] memory rows = rowsOf(370, 2);
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        assertEq(appendForcedWith(sub(rows, 0, 1), 2, 1), 0);
+        assertEq(rollup.forcedDepositCount(), 2);
+        for (uint16 d = 1; d <= 2; d++) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, d));
+            rollup.appendForcedBatch(noRows(), 2, d);
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, d));
+            rollup.appendForcedBatch(sub(rows, 1, 1), 2, d);
+        }
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 1, 2, 1));
+        rollup.appendForcedBatch(noRows(), 1, 1);
+        assertEq(rollup.batchCount(), 1);
+        // The next queued tx alone: allowed, forcedDepositCount unchanged, depositCountAfter the previous batch's.
+        assertEq(appendForcedWith(sub(rows, 1, 1), 2, 0), 1);
+        assertEq(rollup.getBatch(1).depositCountAfter, 2);
+        assertEq(rollup.forcedDepositCount(), 2);
+        assertEq(rollup.forcedIncludedCount(), 2);
+        // Nothing left to force.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, 1));
+        rollup.appendForcedBatch(noRows(), 2, 1);
+    }
+
+    /// A later forced batch forces newer deposits, once they are due.
+    function test_aLaterForcedBatchForcesNewerDeposits() public {
+        depositN(2);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        assertEq(appendForcedWith(noRows(), 2, 2), 0);
+        uint256 t1 = block.timestamp;
+        depositN(2); // #2, #3
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositNotDue.selector, 3, t1 + INCLUSION_WINDOW));
+        rollup.appendForcedBatch(noRows(), 4, 2);
+        vm.warp(t1 + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 4, 2, 3));
+        rollup.appendForcedBatch(noRows(), 4, 3);
+        bytes memory data = forcedDataWith(2, noRows());
+        vm.expectEmit(address(rollup));
+        emit BatchAppended(1, 0, 0, 4, false, keccak256(data), new bytes32[](0));
+        assertEq(appendForcedWith(noRows(), 4, 2), 1);
+        assertEq(rollup.forcedDepositCount(), 4);
+        // One at a time works too.
+        depositN(1);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        assertEq(appendForcedWith(noRows(), 5, 1), 2);
+        assertEq(rollup.forcedDepositCount(), 5);
+        assertEq(rollup.getBatch(2).depositCountAfter, 5);
     }
 }
 
@@ -1070,40 +1243,64 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         assertEq(rollup.parentCommitment(q), commitment(f.end0));
     }
 
-    /// A deposits-only forced batch with real witnesses: alice's 10 ether deposit is due and no batcher batch took it;
-    /// forced batch 0 = [deposit, deposit] with depositCountAfter 1. Row 1 applies deposit #0, row 2 is a no-op (the
-    /// state's depositCount reached the batch's depositCountAfter). Returns the data, honest headers L0..L2 and the
-    /// witness of row 1.
+    /// Batch 0 (batcher) = [deposit, block end] applies deposit #0 (whatever deposits are queued on L1) and closes
+    /// block 1; proposal 0 is its honest trace. Returns the model after it.
+    function batcherAppliesDeposit0(uint256 amount0) internal returns (Model memory m) {
+        bytes memory data0 = bytes.concat(
+            abi.encodePacked(uint8(3), uint64(1), uint32(2), bytes14(0)), _depositRow(), _blockEndRow(1000)
+        );
+        m = _genesis();
+        StateCommitment.StateHeader[] memory h0 = new StateCommitment.StateHeader[](3);
+        h0[0] = _header(m);
+        StepVerifier.StepWitness memory w;
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: amount0}));
+        h0[1] = _header(m);
+        m.blockNumber++;
+        h0[2] = _header(m);
+        assertEq(appendWithDeposits(data0, 1), 0);
+        assertEq(proposeTrace(0, h0[2], traceOfHeaders(h0)), 0);
+    }
+
+    /// A deposits-only forced batch with real witnesses, over deposits the sequencer partly applied: alice deposits
+    /// 10 ether (#0) then 5 ether (#1); batch 0 (batcher) applies #0 only. Both are due and no forced batch covered
+    /// them, so forced batch 1 = [deposit, deposit] covers #0..#1 (depositCountAfter 2). Row 1 applies #1 (the L2
+    /// state already has #0), row 2 is a no-op (the state's depositCount reached the batch's depositCountAfter).
+    /// Returns the data, honest headers L0..L2 (L0 = the state after batch 0) and the witness of row 1.
     function forcedDeposits()
         internal
         returns (bytes memory data, StateCommitment.StateHeader[] memory h, bytes memory witness)
     {
-        vm.prank(alice);
+        vm.startPrank(alice);
         portal.depositETH{value: 10 ether}(alice);
+        portal.depositETH{value: 5 ether}(alice);
+        vm.stopPrank();
+        Model memory m = batcherAppliesDeposit0(10 ether);
         vm.warp(block.timestamp + rollup.inclusionWindow());
-        assertEq(rollup.appendForcedBatch(new bytes[](0), 1, 2), 0);
+        assertEq(rollup.forcedDepositCount(), 0);
+        assertEq(rollup.appendForcedBatch(new bytes[](0), 2, 2), 1);
+        assertEq(rollup.forcedDepositCount(), 2);
         data = bytes.concat(abi.encodePacked(uint8(3), uint64(0), uint32(2), bytes14(0)), _depositRow(), _depositRow());
-        assertEq(rollup.getBatch(0).dataHash, keccak256(data));
-        assertEq(rollup.getBatch(0).depositCountAfter, 1);
-        Model memory m = _genesis();
+        assertEq(rollup.getBatch(1).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(1).depositCountAfter, 2);
         h = new StateCommitment.StateHeader[](3);
         h[0] = _header(m);
+        assertEq(h[0].depositCount, 1);
         StepVerifier.StepWitness memory w;
-        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 10 ether}));
+        (w, m) = _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 5 ether}));
         witness = abi.encode(w);
         h[1] = _header(m);
         h[2] = _header(m); // a copy, not an alias of h[1]
-        assertEq(h[2].depositCount, 1);
+        assertEq(h[2].depositCount, 2);
     }
 
     function test_forcedDepositRowsApplyTheDueDepositsThenNoOp() public {
         (bytes memory data, StateCommitment.StateHeader[] memory h, bytes memory witness) = forcedDeposits();
         bytes memory trace = traceOfHeaders(h);
-        uint256 p = proposeTrace(0, h[2], trace);
+        uint256 p = proposeTrace(1, h[2], trace);
         (bool won,) = challenge(p, 1, h[0], calldataProof(trace), calldataProof(data), witness);
-        assertFalse(won, "the deposit applies");
+        assertFalse(won, "the deposit the sequencer left out applies");
         (won,) = challenge(p, 2, h[1], calldataProof(trace), calldataProof(data), "");
-        assertFalse(won, "the extra deposit row is a no-op");
+        assertFalse(won, "the row for the deposit the sequencer applied is a no-op");
         vm.prank(challenger);
         assertFalse(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, h[0], calldataProof(data), noRange()));
         assertFalse(rollup.getProposal(p).deleted);
@@ -1115,7 +1312,7 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         h[1] = h[0];
         h[2] = h[0];
         bytes memory trace = traceOfHeaders(h);
-        uint256 p = proposeTrace(0, h[2], trace);
+        uint256 p = proposeTrace(1, h[2], trace);
         (bool won,) = challenge(p, 1, h[0], calldataProof(trace), calldataProof(data), witness);
         assertTrue(won, "a due forced deposit must apply");
     }
@@ -1123,11 +1320,44 @@ contract ForceInclusionStepTest is ChallengeStepBase {
     /// Changing the state at the extra deposit row is proven wrong.
     function test_anExtraForcedDepositRowChangesNothing() public {
         (bytes memory data, StateCommitment.StateHeader[] memory h,) = forcedDeposits();
-        h[2].depositCount = 2;
+        h[2].depositCount = 3;
         bytes memory trace = traceOfHeaders(h);
-        uint256 p = proposeTrace(0, h[2], trace);
+        uint256 p = proposeTrace(1, h[2], trace);
         (bool won,) = challenge(p, 2, h[1], calldataProof(trace), calldataProof(data), "");
         assertTrue(won, "deposit rows past depositCountAfter are no-ops");
+    }
+
+    /// A deposit the sequencer already applied may still be forced once (it is new to forced batches): the row is a
+    /// no-op, and a proposal that applies it again is proven wrong. Forcing it a second time reverts.
+    function test_forcingADepositTheSequencerAppliedIsANoOp() public {
+        vm.prank(alice);
+        portal.depositETH{value: 10 ether}(alice);
+        Model memory m = batcherAppliesDeposit0(10 ether);
+        vm.warp(block.timestamp + rollup.inclusionWindow());
+        assertEq(rollup.appendForcedBatch(new bytes[](0), 1, 1), 1);
+        assertEq(rollup.forcedDepositCount(), 1);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 1, 1, 1));
+        rollup.appendForcedBatch(new bytes[](0), 1, 1);
+        bytes memory data = bytes.concat(abi.encodePacked(uint8(3), uint64(0), uint32(1), bytes14(0)), _depositRow());
+        assertEq(rollup.getBatch(1).dataHash, keccak256(data));
+        assertEq(rollup.getBatch(1).depositCountAfter, 1);
+        StateCommitment.StateHeader[] memory h = new StateCommitment.StateHeader[](2);
+        h[0] = _header(m);
+        // Applying deposit #0 again (10 more ether for alice) is wrong.
+        (, Model memory twice) =
+            _depositWitness(m, StepVerifier.Deposit({from: alice, to: alice, tokenIndex: 0, amount: 10 ether}));
+        h[1] = _header(twice);
+        bytes memory trace = traceOfHeaders(h);
+        uint256 q = proposeTrace(1, h[1], trace);
+        (bool won,) = challenge(q, 1, h[0], calldataProof(trace), calldataProof(data), "");
+        assertTrue(won, "a forced deposit row never applies a deposit twice");
+        assertTrue(rollup.getProposal(q).deleted);
+        // The honest proposal: the row is a no-op.
+        h[1] = _header(m);
+        trace = traceOfHeaders(h);
+        uint256 p = proposeTrace(1, h[1], trace);
+        (won,) = challenge(p, 1, h[0], calldataProof(trace), calldataProof(data), "");
+        assertFalse(won, "the deposit is already applied: a no-op row");
     }
 
     /// A proposer that treats the forced batch as invalid (0 steps, state unchanged) loses to kind 2.
@@ -1151,7 +1381,7 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         rows = rowsOf(1000, 64);
         vm.prank(batcher);
         rollup.appendBatchCalldata(1, 1, 0, hex"01");
-        depositN(4);
+        depositN(64);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
     }
@@ -1195,7 +1425,7 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         bytes[] memory part = sub(rows, 0, n);
         vm.prank(carol);
         uint256 g = gasleft();
-        rollup.appendForcedBatch(part, 4, depositRows);
+        rollup.appendForcedBatch(part, 64, depositRows);
         emit log_named_uint(label, g - gasleft());
     }
 
