@@ -2,7 +2,9 @@
  * `l2kit force`: censorship resistance from the command line. Signs an L2 transfer or withdrawal like a wallet,
  * queues it on L1 (`Rollup.queueForcedTx`) instead of sending it to the sequencer, waits out the inclusion
  * window (the sequencer may include it meanwhile) and then forces every due queued transaction into the
- * canonical order (`appendForcedBatch`). `--include-only` just forces what is due, for anyone's transactions.
+ * canonical order (`appendForcedBatch`), together with L1 deposits past the window that no forced batch covered
+ * yet (a sequencer that withholds deposits cannot keep funds out of L2 either). `--include-only` just forces what
+ * is due, for anyone.
  */
 import { encodeFunctionData, formatEther, isAddress } from 'viem'
 import { GAS, L2_BRIDGE_ADDRESS } from '../core/constants.ts'
@@ -69,16 +71,16 @@ export async function runForce(args: ParsedArgs): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.min(5, queued.dueAt - now) * 1000))
     }
   }
-  let forced = await forceInclusion(l1, { rollup })
+  let forced = await forceInclusion(l1, { rollup, portal: ctx.info.portal })
   // An idle L1 may not have mined a block past the due time yet: try a few more times.
   for (let i = 0; forced === undefined && i < 10 && args.values['include-only'] !== true; i++) {
     await new Promise((r) => setTimeout(r, 1000))
-    forced = await forceInclusion(l1, { rollup })
+    forced = await forceInclusion(l1, { rollup, portal: ctx.info.portal })
   }
   if (json) printJson({ forced: forced ?? null })
   else if (forced)
     process.stdout.write(
-      `forced ${forced.included} queued transaction(s) into the canonical order as batch #${forced.batchIndex} (tx ${forced.l1TxHash})\n`,
+      `forced ${forced.included} queued transaction(s) and ${forced.depositRows} deposit row(s) into the canonical order as batch #${forced.batchIndex} (tx ${forced.l1TxHash})\n`,
     )
   else process.stdout.write('nothing was due: no queued transaction waits past its inclusion window\n')
 }

@@ -9,6 +9,7 @@ import { GAS, L2_BRIDGE_ADDRESS } from '../../src/core/constants.ts'
 import { isL2kitError } from '../../src/core/errors.ts'
 import { ANVIL_DEV_ACCOUNTS } from '../../src/l1/anvil.ts'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
+import { depositEth } from '../../src/sdk/depositEth.ts'
 import { forceInclusion } from '../../src/sdk/forceInclusion.ts'
 import { forceTransaction } from '../../src/sdk/forceTransaction.ts'
 import { l2BridgeAbi } from '../../src/sdk/initiateWithdrawal.ts'
@@ -125,4 +126,87 @@ describe('force inclusion', () => {
     ).catch((e: unknown) => e)
     expect(isL2kitError(err)).toBe(true)
   })
+})
+
+describe('force inclusion of deposits', () => {
+  let devnet: Devnet
+  const userKey = ANVIL_DEV_ACCOUNTS[4]?.privateKey as Hex
+  const user = ANVIL_DEV_ACCOUNTS[4]?.address as Hex
+
+  beforeAll(async () => {
+    devnet = await testDevnet({
+      devAccounts: 0,
+      inclusionWindowSeconds: 3n,
+      sequencer: { blockTimeMs: 100, l1PollIntervalMs: 100, withholdDeposits: true },
+      batcher: { dataMode: 'blob', intervalMs: 200, maxBatchAgeMs: 300 },
+    })
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+  })
+
+  it('a sequencer that withholds deposits cannot keep funds out of L2: deposit, then withdraw, both forced', async () => {
+    const c = clientsFor(devnet, userKey)
+    const l1 = devnet.l1.publicClient
+    await depositEth({ walletClient: c.l1Wallet, publicClient: l1 }, { portal: devnet.contracts.portal, amount: parseEther('3') })
+    const signed = await c.account.signTransaction({
+      to: L2_BRIDGE_ADDRESS,
+      value: parseEther('1'),
+      data: encodeFunctionData({ abi: l2BridgeAbi, functionName: 'withdrawETH', args: [user] }),
+      nonce: 0,
+      gas: GAS.withdrawEth,
+      maxFeePerGas: devnet.chain.baseFee * 2n,
+      maxPriorityFeePerGas: 0n,
+      chainId: Number(devnet.chain.chainId),
+      type: 'eip1559',
+    })
+    await forceTransaction(
+      { walletClient: c.l1Wallet, publicClient: l1 },
+      { rollup: devnet.contracts.rollup, signedTransaction: signed, l2ChainId: devnet.chain.chainId },
+    )
+    // The sequencer never credits the deposit.
+    expect(devnet.node.sequencer.state.getBalance(user)).toBe(0n)
+    const forced = await until(
+      async () =>
+        forceInclusion(
+          { walletClient: c.l1Wallet, publicClient: l1 },
+          { rollup: devnet.contracts.rollup, portal: devnet.contracts.portal },
+        ),
+      20_000,
+      'the inclusion window to pass',
+    )
+    expect(forced).toMatchObject({ included: 1, depositRows: 1 })
+    // Nothing is left to force: each deposit is forced at most once.
+    expect(
+      await forceInclusion(
+        { walletClient: c.l1Wallet, publicClient: l1 },
+        { rollup: devnet.contracts.rollup, portal: devnet.contracts.portal },
+      ),
+    ).toBeUndefined()
+    const index = await until(
+      () => {
+        const k = devnet.node.derivation.state.withdrawals.findIndex((w) => w.sender.toLowerCase() === user.toLowerCase())
+        return k >= 0 ? BigInt(k) : undefined
+      },
+      20_000,
+      'the forced deposit and withdrawal in the derived state',
+    )
+    expect(devnet.node.derivation.state.getBalance(user)).toBeLessThan(parseEther('2'))
+    await until(
+      () =>
+        devnet.node.derivation.proposals.some(
+          (p) => p && !p.deleted && p.agrees === true && p.batchIndex >= forced.batchIndex,
+        ),
+      20_000,
+      'an honest proposal covering the forced batch',
+    )
+    await l1.request({ method: 'evm_increaseTime' as never, params: [5] as never })
+    await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    const fin = await proveAndFinalizeWithdrawal(
+      { l1WalletClient: c.l1Wallet, l1PublicClient: l1, l2PublicClient: c.l2Public },
+      { portal: devnet.contracts.portal, withdrawalIndex: index, wait: true, pollIntervalMs: 200, timeoutMs: 30_000 },
+    )
+    expect(fin.amount).toBe(parseEther('1'))
+    expect(fin.recipient.toLowerCase()).toBe(user.toLowerCase())
+  }, 120_000)
 })

@@ -428,8 +428,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     ///         batch's), and emits `ForcedBatchAppended` (with the data) then `BatchAppended`.
     /// @dev Moves no ETH; its only external calls are views of the portal, made only when `dueDepositCount > 0`.
     ///      Deposit rows apply the next deposits while the L2 state's depositCount < the batch's
-    ///      `depositCountAfter` and are no-ops after, so extra rows are harmless: the caller, who knows the L2
-    ///      state, picks how many.
+    ///      `depositCountAfter` and are no-ops after (a deposit the sequencer already applied). Each deposit is
+    ///      forced at most once: deposit rows must cover deposits above `forcedDepositCount()`, at most one row each,
+    ///      so nobody can append forced batches of no-op rows for free (each costs every proposer a proposal).
     /// @param rows The queued transaction rows, each exactly as queued (may be empty when `depositRows > 0`).
     /// @param dueDepositCount Deposits the batch's deposit rows may apply up to (the batch's `depositCountAfter`
     ///        when `depositRows > 0`).
@@ -447,8 +448,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (dueDepositCount != 0) _checkDepositsDue(dueDepositCount);
         if (d != 0) {
             uint256 forced = _forcedDepositCount;
-            if (dueDepositCount <= forced || d > dueDepositCount - forced)
+            if (dueDepositCount <= forced || d > dueDepositCount - forced) {
                 revert ForcedDepositsNotNew(dueDepositCount, forced, d);
+            }
             _forcedDepositCount = dueDepositCount;
         }
         uint256 first = _forcedIncludedCount;
