@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { concatHex, type Hex, hexToBytes, keccak256, toHex } from 'viem'
+import { stateCommitment as commitment, type StateHeader } from '../src/core/commitment.ts'
 import { fieldElementOpening } from '../src/l1/blobProofs.ts'
 import {
   BYTES_PER_BLOB,
@@ -25,11 +26,9 @@ import {
 } from '../src/l1/blobs.ts'
 import { getKzg } from '../src/l1/kzg.ts'
 import { buildStepCases } from './genStepVectors.ts'
-import { type StateHeader, stateCommitment as commitment } from '../src/core/commitment.ts'
 
 /** Where the generated contract lives, relative to the repository root. */
 export const CHALLENGE_VECTORS_PATH = 'contracts/test/vectors/ChallengeVectors.sol'
-
 
 const text = (s: string): Hex => keccak256(toHex(s))
 

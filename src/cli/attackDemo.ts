@@ -23,7 +23,9 @@ export async function runAttackDemo(
   }
   const t0 = performance.now()
   say(`== Attack demo: ${kind}\n   ${FAULT_DESCRIPTIONS[kind]}`)
-  say('== 1. Fresh devnet: anvil, contracts, sequencer, batcher, proposer, verifier and a challenger (anvil account 9)')
+  say(
+    '== 1. Fresh devnet: anvil, contracts, sequencer, batcher, proposer, verifier and a challenger (anvil account 9)',
+  )
   const devnet = await startDevnet(
     {
       rpcPort: 0,
@@ -36,12 +38,14 @@ export async function runAttackDemo(
     { logger },
   )
   onShutdown(() => devnet.stop())
-  say(table([
-    ['L1', devnet.l1Rpc],
-    ['rollup', devnet.contracts.rollup],
-    ['challenge window', `${options.challengeWindowSeconds} s`],
-    ['started in', `${((performance.now() - t0) / 1000).toFixed(1)} s`],
-  ]))
+  say(
+    table([
+      ['L1', devnet.l1Rpc],
+      ['rollup', devnet.contracts.rollup],
+      ['challenge window', `${options.challengeWindowSeconds} s`],
+      ['started in', `${((performance.now() - t0) / 1000).toFixed(1)} s`],
+    ]),
+  )
   let n = 2
   const report = await runAttack(devnet, kind, {
     userKey: ANVIL_DEV_ACCOUNTS[1]?.privateKey as Hex,
@@ -51,11 +55,25 @@ export async function runAttackDemo(
   say(
     `\n${table([
       ['fault', report.fault],
-      ['caught', `${report.caught ? 'yes' : 'NO'} (${report.challengeKind} challenge, step ${report.challengeStep}: ${report.challengeReason})`],
+      [
+        'caught',
+        `${report.caught ? 'yes' : 'NO'} (${report.challengeKind} challenge, step ${report.challengeStep}: ${report.challengeReason})`,
+      ],
       ['proof gas', `${report.proofGas.toLocaleString('en-US')} (one L1 transaction)`],
-      ['bad proposal → deletion', `${report.secondsToDeletion} s of a ${report.challengeWindowSeconds} s window`],
-      ['bond slashed', `${report.bondSlashed ? 'yes' : 'NO'}: ${formatEther(BigInt(report.proposalBondWei))} ETH bond, challenger got ${formatEther(BigInt(report.challengerPayoutWei))} ETH (incl. its own bond back), ${formatEther(BigInt(report.burntWei))} ETH burnt`],
-      ['withdrawal against the bad root', report.withdrawalAgainstBadRootRejected ? `refused (${report.rejection})` : `NOT refused (${report.rejection ?? 'no withdrawal in the forged state'})`],
+      [
+        'bad proposal → deletion',
+        `${report.secondsToDeletion} s of a ${report.challengeWindowSeconds} s window`,
+      ],
+      [
+        'bond slashed',
+        `${report.bondSlashed ? 'yes' : 'NO'}: ${formatEther(BigInt(report.proposalBondWei))} ETH bond, challenger got ${formatEther(BigInt(report.challengerPayoutWei))} ETH (incl. its own bond back), ${formatEther(BigInt(report.burntWei))} ETH burnt`,
+      ],
+      [
+        'withdrawal against the bad root',
+        report.withdrawalAgainstBadRootRejected
+          ? `refused (${report.rejection})`
+          : `NOT refused (${report.rejection ?? 'no withdrawal in the forged state'})`,
+      ],
       ['honest re-proposal', report.honestReproposal ? 'yes, and it agrees with derivation' : 'not seen'],
     ])}`,
   )

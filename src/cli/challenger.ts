@@ -6,18 +6,21 @@
  */
 import { type Address, createPublicClient, type Hex, http } from 'viem'
 import { L2kitError } from '../core/errors.ts'
-import { getKzg } from '../l1/kzg.ts'
 import { createL1Clients } from '../l1/clients.ts'
+import { getKzg } from '../l1/kzg.ts'
 import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import { Challenger } from '../optimistic/challenger.ts'
 import { Derivation } from '../optimistic/derivation.ts'
 import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
-import { requireKey } from './l2Context.ts'
 import type { NodeContracts } from './l2Context.ts'
+import { requireKey } from './l2Context.ts'
 
 export const challengerFlags: FlagSpec = {
-  'private-key': { type: 'string', description: 'L1 key of the challenger (pays challenge bonds, gets rewards)' },
+  'private-key': {
+    type: 'string',
+    description: 'L1 key of the challenger (pays challenge bonds, gets rewards)',
+  },
   'l2-rpc': {
     type: 'string',
     description: 'an l2kit node to read the contract addresses and chain constants from',
@@ -26,7 +29,10 @@ export const challengerFlags: FlagSpec = {
   'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the node reports)' },
   rollup: { type: 'string', description: 'Rollup contract (default: from the node)' },
   portal: { type: 'string', description: 'Portal contract (default: from the node)' },
-  'deploy-block': { type: 'string', description: 'L1 block the contracts were deployed in (default: from the node)' },
+  'deploy-block': {
+    type: 'string',
+    description: 'L1 block the contracts were deployed in (default: from the node)',
+  },
   'interval-ms': { type: 'string', description: 'how often to check new proposals', default: '1000' },
 }
 

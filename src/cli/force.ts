@@ -35,7 +35,8 @@ export async function runForce(args: ParsedArgs): Promise<void> {
   const rollup = ctx.info.rollup
   if (args.values['include-only'] !== true) {
     const to = str(args.values.to)
-    if (to !== undefined && !isAddress(to)) throw new L2kitError('INVALID_ARGUMENTS', '--to must be an address')
+    if (to !== undefined && !isAddress(to))
+      throw new L2kitError('INVALID_ARGUMENTS', '--to must be an address')
     const withdraw = args.values.withdraw === true
     if (!withdraw && to === undefined)
       throw new L2kitError('INVALID_ARGUMENTS', 'give --to (a transfer) or --withdraw (a withdrawal to L1)')

@@ -64,7 +64,10 @@ const commands: Record<string, Command> = {
     flags: async () => (await import('./challenger.ts')).challengerFlags,
     run: async (args) =>
       (await import('./challenger.ts')).runChallenger(args, loggerFor(args, 'challenger'), onShutdown),
-    examples: ['l2kit challenger --private-key 0x…', 'l2kit challenger --private-key 0x… --l2-rpc http://host:8547'],
+    examples: [
+      'l2kit challenger --private-key 0x…',
+      'l2kit challenger --private-key 0x… --l2-rpc http://host:8547',
+    ],
   },
   force: {
     summary: 'censorship resistance: queue an L2 transfer/withdrawal on L1 and force it in after the window',

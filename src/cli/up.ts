@@ -3,9 +3,9 @@ import { formatEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import type { Hex } from '../core/types.ts'
+import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import type { Logger } from '../node/logger.ts'
 import type { BatchDataMode } from '../optimistic/config.ts'
-import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
 import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
@@ -44,7 +44,8 @@ export const upFlags: FlagSpec = {
   },
   'challenger-key': {
     type: 'string',
-    description: 'L1 key of the challenger this node runs (embedded L1: anvil account 9; external L1: none unless set)',
+    description:
+      'L1 key of the challenger this node runs (embedded L1: anvil account 9; external L1: none unless set)',
   },
   'no-challenger': { type: 'boolean', description: 'do not run a challenger in this node' },
   fault: {
@@ -153,7 +154,9 @@ export async function runUp(
         ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
         [
           'Challenger',
-          devnet.node.challenger ? 'on (checks every proposal against L1 data, challenges wrong ones)' : 'off',
+          devnet.node.challenger
+            ? 'on (checks every proposal against L1 data, challenges wrong ones)'
+            : 'off',
         ],
         ['Data dir', devnet.dataDir],
       ]),

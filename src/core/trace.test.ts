@@ -384,7 +384,11 @@ describe('forced batches (the Rollup builds them from its forced-transaction que
     const w = signed(alice, 1n, { kind: 'withdrawEth', recipient: alice.address, amount: ETHER }).tx
     const data = forcedData([encodeTxRowV3(t), encodeTxRowV3(w)])
     expect(checkBatchV3(data, 8n).valid).toBe(false) // as an ordinary batch: wrong first block, no block end
-    expect(checkBatchV3(data, 8n, { forced: true })).toEqual({ valid: true, rowCount: 2, firstBlockNumber: 0n })
+    expect(checkBatchV3(data, 8n, { forced: true })).toEqual({
+      valid: true,
+      rowCount: 2,
+      firstBlockNumber: 0n,
+    })
     const trace = executeBatchV3(state, data, ctx({ blockNumber: 7n, forced: true }))
     expect(trace.valid).toBe(true)
     expect(trace.blocks).toEqual([])
@@ -400,7 +404,11 @@ describe('forced batches (the Rollup builds them from its forced-transaction que
     const t = signed(alice, 0n, { kind: 'ethTransfer', to: bob.address, amount: ETHER }).tx
     executeRowV3(state, 1n, encodeTxRowV3(t), ctx())
     const before = stateCommitment(state.stateHeader(1n))
-    const trace = executeBatchV3(state, forcedData([encodeTxRowV3(t)]), ctx({ blockNumber: 1n, forced: true }))
+    const trace = executeBatchV3(
+      state,
+      forcedData([encodeTxRowV3(t)]),
+      ctx({ blockNumber: 1n, forced: true }),
+    )
     expect(trace.outcomes[0]).toMatchObject({ applied: false })
     expect(trace.leaves).toEqual([before, before])
   })

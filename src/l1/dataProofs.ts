@@ -5,8 +5,8 @@
  * Offsets are DATA offsets; in blobs the data starts after the 4-byte length prefix (payload offset = data + 4).
  */
 import type { Hex } from '../core/types.ts'
-import { BLOB_LENGTH_PREFIX_BYTES } from './blobs.ts'
 import { openingsForRange, type RangeProofArgs, rangeProofArgs } from './blobProofs.ts'
+import { BLOB_LENGTH_PREFIX_BYTES } from './blobs.ts'
 
 /** Data as committed on L1: the blobs of one transaction (in order), or calldata bytes. */
 export type CommittedData =

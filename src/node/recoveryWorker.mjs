@@ -24,7 +24,11 @@ parentPort.on('message', ({ id, hashes, sigs, parities }) => {
   const ok = new Uint8Array(n)
   for (let i = 0; i < n; i++) {
     try {
-      const pub = recover(sigs.subarray(64 * i, 64 * i + 64), parities[i], hashes.subarray(32 * i, 32 * i + 32))
+      const pub = recover(
+        sigs.subarray(64 * i, 64 * i + 64),
+        parities[i],
+        hashes.subarray(32 * i, 32 * i + 32),
+      )
       addresses.set(keccak_256(pub.subarray(1)).subarray(12), 20 * i)
       ok[i] = 1
     } catch {

@@ -59,7 +59,8 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   const timeout = p.timeoutMs ?? 120_000
   const node = devnet.node
   const challenger = node.challenger
-  if (!challenger) throw new L2kitError('NO_CHALLENGER', 'the devnet runs no challenger: nothing would catch the attack')
+  if (!challenger)
+    throw new L2kitError('NO_CHALLENGER', 'the devnet runs no challenger: nothing would catch the attack')
   const l1 = devnet.l1.publicClient
   const { rollup, portal } = devnet.contracts
   const user = privateKeyToAccount(p.userKey)
@@ -71,19 +72,31 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   step('the user deposits 5 ETH through the portal')
   const before = await getL2Balance(l2Public, { address: user.address })
   await depositEth({ walletClient: l1Wallet, publicClient: l1 }, { portal, amount: parseEther('5') })
-  await waitFor(async () => (await getL2Balance(l2Public, { address: user.address })) >= before + parseEther('5'), timeout, 'deposit on L2')
+  await waitFor(
+    async () => (await getL2Balance(l2Public, { address: user.address })) >= before + parseEther('5'),
+    timeout,
+    'deposit on L2',
+  )
   // Let everything so far be batched and honestly proposed, so the fault lands in a batch of its own.
   await waitFor(
     () => {
       const b = node.derivation.latestBatch()
       const live = node.derivation.latestLiveProposal()
-      return b !== undefined && node.sequencer.head.number <= b.l2BlockNumber && live?.batchIndex === b.batchIndex
+      return (
+        b !== undefined && node.sequencer.head.number <= b.l2BlockNumber && live?.batchIndex === b.batchIndex
+      )
     },
     timeout,
     'the deposit batched and proposed',
   )
-  const window = Number(await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'challengeWindow' }))
-  const proposalBond = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
+  const window = Number(
+    await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'challengeWindow' }),
+  )
+  const proposalBond = await l1.readContract({
+    address: rollup,
+    abi: rollupAbi,
+    functionName: 'proposalBond',
+  })
 
   step(`arming the fault: ${FAULT_DESCRIPTIONS[kind]}`)
   node.proposer.injectFault({ kind, attacker: devnet.operator })
@@ -109,7 +122,12 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
     200,
   )
   const won = result as ChallengeResult
-  const onChain = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'getProposal', args: [bad.proposalIndex] })
+  const onChain = await l1.readContract({
+    address: rollup,
+    abi: rollupAbi,
+    functionName: 'getProposal',
+    args: [bad.proposalIndex],
+  })
   const proposedAt = Number(onChain.proposedAt)
   const deletionReceipt = await l1.getTransactionReceipt({ hash: won.l1TxHash })
   const deletedAt = Number((await l1.getBlock({ blockNumber: deletionReceipt.blockNumber })).timestamp)
@@ -144,7 +162,12 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
     await waitFor(
       () =>
         node.derivation.proposals.some(
-          (q) => q && q.batchIndex === bad.batchIndex && !q.deleted && q.proposalIndex > bad.proposalIndex && q.agrees === true,
+          (q) =>
+            q &&
+            q.batchIndex === bad.batchIndex &&
+            !q.deleted &&
+            q.proposalIndex > bad.proposalIndex &&
+            q.agrees === true,
         ),
       timeout,
       'an honest re-proposal',
@@ -153,7 +176,12 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   } catch {
     honest = false
   }
-  const after = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'getProposal', args: [bad.proposalIndex] })
+  const after = await l1.readContract({
+    address: rollup,
+    abi: rollupAbi,
+    functionName: 'getProposal',
+    args: [bad.proposalIndex],
+  })
   return {
     fault: kind,
     description: FAULT_DESCRIPTIONS[kind],

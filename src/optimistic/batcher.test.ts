@@ -5,7 +5,8 @@ import { Batcher, type BatcherModules, type BatchPlan, MAX_CALLDATA_BATCH_BYTES 
 describe('batcher data mode', () => {
   // Only what chooseDataMode touches before it would price anything on L1.
   const modules = { logger: silentLogger, publicClient: {} } as unknown as BatcherModules
-  const plan = (bytes: number) => ({ data: new Uint8Array(bytes), blocks: [], txCount: 0 }) as unknown as BatchPlan
+  const plan = (bytes: number) =>
+    ({ data: new Uint8Array(bytes), blocks: [], txCount: 0 }) as unknown as BatchPlan
 
   it('never posts a batch as calldata when its step challenge would not fit one L1 transaction', async () => {
     const batcher = new Batcher({ dataMode: 'auto' }, modules)
@@ -16,6 +17,8 @@ describe('batcher data mode', () => {
 
   it('keeps configured modes (planBatch caps calldata batches at the same size)', async () => {
     expect((await new Batcher({ dataMode: 'blob' }, modules).chooseDataMode(plan(10))).mode).toBe('blob')
-    expect((await new Batcher({ dataMode: 'calldata' }, modules).chooseDataMode(plan(10))).mode).toBe('calldata')
+    expect((await new Batcher({ dataMode: 'calldata' }, modules).chooseDataMode(plan(10))).mode).toBe(
+      'calldata',
+    )
   })
 })

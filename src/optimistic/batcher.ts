@@ -12,7 +12,7 @@ import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import { encodeBatchV3 } from '../core/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
-import type { Address, Batch, Hex } from '../core/types.ts'
+import type { Batch, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import {
   blobCountForData,
@@ -27,10 +27,10 @@ import type { TxResult } from '../l1/txManager.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { L2Block } from './block.ts'
-import { corruptBatchData, type FaultKind } from './faults.ts'
 import type { ChainStore, PostedBatch } from './chainStore.ts'
 import type { BatcherOptions, RollupContracts } from './config.ts'
 import { defaultBatcherOptions, validateBatcherOptions } from './config.ts'
+import { corruptBatchData, type FaultKind } from './faults.ts'
 import type { L1TxSender } from './reorgAwareSender.ts'
 
 /** Gas of an `appendBatch` blob transaction (21k base + reading blobhash + one batch record), measured on anvil. */
@@ -380,7 +380,8 @@ export class Batcher {
 
   #encode(blocks: L2Block[]): BatchPlan {
     const first = blocks[0] as L2Block
-    const before = first.number <= 1n ? 0n : (this.#m.store.getBlock(first.number - 1n)?.depositCountAfter ?? 0n)
+    const before =
+      first.number <= 1n ? 0n : (this.#m.store.getBlock(first.number - 1n)?.depositCountAfter ?? 0n)
     const batch: Batch = {
       firstBlockNumber: first.number,
       blocks: blocks.map((b) => ({
@@ -440,7 +441,9 @@ export class Batcher {
     if (this.#fault) {
       const corrupted = corruptBatchData(this.#fault, plan.data)
       if (corrupted) {
-        const blobHashes = blobsToSidecars(dataToBlobs(corrupted, { maxBlobs: MAX_BLOBS_PER_TX })).versionedHashes
+        const blobHashes = blobsToSidecars(
+          dataToBlobs(corrupted, { maxBlobs: MAX_BLOBS_PER_TX }),
+        ).versionedHashes
         this.#originals.set(hashOfBlobHashes(blobHashes).toLowerCase() as Hex, plan.data)
         this.#originals.set(keccak256(corrupted).toLowerCase() as Hex, plan.data)
         this.#log.warn(

@@ -16,8 +16,8 @@ import { buildStepWitness } from '../core/stepWitness.ts'
 import { executeBatchV3, leavesFromTraceData } from '../core/trace.ts'
 import type { Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
-import { blobsToPayload } from '../l1/blobs.ts'
 import { openingsForRange, rangeProofArgs } from '../l1/blobProofs.ts'
+import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { type CommittedData, type DataProofArgs, dataRangeProof } from '../l1/dataProofs.ts'
 import { readBlobs } from '../l1/readBlobs.ts'
@@ -154,9 +154,19 @@ export class Challenger {
           reason: `trace holds ${trace.length} leaves, the proposal declares ${p.stepCount} steps`,
         }
       if (parent !== undefined && trace[0]?.toLowerCase() !== parent.toLowerCase())
-        return { ok: false, kind: 'traceBounds', bound: 1, reason: 'the first leaf is not the parent commitment' }
+        return {
+          ok: false,
+          kind: 'traceBounds',
+          bound: 1,
+          reason: 'the first leaf is not the parent commitment',
+        }
       if (trace[trace.length - 1]?.toLowerCase() !== p.commitment.toLowerCase())
-        return { ok: false, kind: 'traceBounds', bound: 2, reason: 'the last leaf is not the proposal commitment' }
+        return {
+          ok: false,
+          kind: 'traceBounds',
+          bound: 2,
+          reason: 'the last leaf is not the proposal commitment',
+        }
     }
     if (Number(p.stepCount) !== batch.rowCount)
       return {
@@ -170,11 +180,19 @@ export class Challenger {
     if (trace[0]?.toLowerCase() !== honest[0]?.toLowerCase()) {
       // The parent is wrong too: it is challenged first (it comes first in order), so this cannot be reached
       // unless the parent is final. A final wrong parent is outside what a challenger can fix.
-      return { ok: undefined, reason: 'the trace starts from a state derivation never reached (wrong parent)' }
+      return {
+        ok: undefined,
+        reason: 'the trace starts from a state derivation never reached (wrong parent)',
+      }
     }
     for (let s = 1; s < honest.length; s++) {
       if (trace[s]?.toLowerCase() !== honest[s]?.toLowerCase())
-        return { ok: false, kind: 'step', step: s, reason: `leaf ${s} (after row ${s - 1}) differs from derivation` }
+        return {
+          ok: false,
+          kind: 'step',
+          step: s,
+          reason: `leaf ${s} (after row ${s - 1}) differs from derivation`,
+        }
     }
     return { ok: true }
   }
@@ -202,7 +220,11 @@ export class Challenger {
       const headerProof = src.isBlob ? payloadProof(src, 0, 31) : dataRangeProof(src, 0, V3_HEADER_BYTES)
       const rows = headerRowCount(material.data)
       const lastRow =
-        src.isBlob && rows !== undefined && rows > 0 && material.data[0] === 3 && material.data.length >= rowDataOffsetV3(rows)
+        src.isBlob &&
+        rows !== undefined &&
+        rows > 0 &&
+        material.data[0] === 3 &&
+        material.data.length >= rowDataOffsetV3(rows)
           ? rangeProofArgs(openingsForRange(src.blobs, rowDataOffsetV3(rows - 1) + 4, V3_ROW_BYTES))
           : { commitments: '0x' as Hex, values: [] as Hex[], proofs: '0x' as Hex }
       return {
@@ -252,18 +274,37 @@ export class Challenger {
     const client = this.#m.publicClient
     const call = await this.buildChallenge(p, verdict)
     const bond = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'challengeBond' })
-    const data = encodeFunctionData({ abi: rollupAbi, functionName: call.functionName, args: call.args } as never)
+    const data = encodeFunctionData({
+      abi: rollupAbi,
+      functionName: call.functionName,
+      args: call.args,
+    } as never)
     if (options.simulate !== false) {
       // A challenge whose evidence does not check reverts with the Rollup's custom error: see it before paying.
       const sim = await client.call({ account: this.#m.txManager.address, to: rollup, data, value: bond })
       const won = sim.data !== undefined && BigInt(sim.data) === 1n
       if (!won)
-        throw new L2kitError('CHALLENGE_WOULD_LOSE', `the ${verdict.kind} challenge of proposal ${p.proposalIndex} would lose`, {
-          kind: 'critical',
-        })
+        throw new L2kitError(
+          'CHALLENGE_WOULD_LOSE',
+          `the ${verdict.kind} challenge of proposal ${p.proposalIndex} would lose`,
+          {
+            kind: 'critical',
+          },
+        )
     }
-    const result = await this.#m.txManager.send({ to: rollup, value: bond, data, abi: rollupAbi, label: 'challenge' })
-    const step = verdict.kind === 'traceBounds' ? verdict.bound : verdict.kind === 'stepCount' ? verdict.provenSteps : verdict.step
+    const result = await this.#m.txManager.send({
+      to: rollup,
+      value: bond,
+      data,
+      abi: rollupAbi,
+      label: 'challenge',
+    })
+    const step =
+      verdict.kind === 'traceBounds'
+        ? verdict.bound
+        : verdict.kind === 'stepCount'
+          ? verdict.provenSteps
+          : verdict.step
     let outcome: ChallengeResult = {
       proposalIndex: p.proposalIndex,
       kind: verdict.kind,
@@ -297,7 +338,11 @@ export class Challenger {
         { ...fields, payoutWei: outcome.payoutWei.toString(), burntWei: outcome.burntWei.toString() },
         'challenge WON: the proposal and every later one are deleted, the proposer bond is slashed',
       )
-    else this.#log.error(fields, 'challenge LOST: the evidence showed the proposal right; our bond went to the proposer')
+    else
+      this.#log.error(
+        fields,
+        'challenge LOST: the evidence showed the proposal right; our bond went to the proposer',
+      )
     if (outcome.won) await this.#withdrawPayout()
     return outcome
   }
@@ -312,7 +357,10 @@ export class Challenger {
         label: 'withdrawPayout',
       })
     } catch (err) {
-      this.#log.warn({ err: String(err) }, 'could not withdraw the challenge payout yet (retried after the next win)')
+      this.#log.warn(
+        { err: String(err) },
+        'could not withdraw the challenge payout yet (retried after the next win)',
+      )
     }
   }
 
@@ -339,9 +387,13 @@ export class Challenger {
     const tx = await this.#m.publicClient.getTransaction({ hash: p.l1TxHash })
     const call = decodeFunctionData({ abi: rollupAbi, data: tx.input })
     if (call.functionName !== 'proposeCalldata')
-      throw new L2kitError('TRACE_UNAVAILABLE', `proposal tx ${p.l1TxHash} is not a top-level proposeCalldata`, {
-        kind: 'temporary',
-      })
+      throw new L2kitError(
+        'TRACE_UNAVAILABLE',
+        `proposal tx ${p.l1TxHash} is not a top-level proposeCalldata`,
+        {
+          kind: 'temporary',
+        },
+      )
     return { isBlob: false, data: hexToBytes(call.args[3]) }
   }
 
@@ -378,7 +430,11 @@ function headerRowCount(data: Uint8Array): number | undefined {
 }
 
 /** Openings of payload bytes `[offset, offset + length)` (blob sources only), as a DataProof. */
-function payloadProof(src: Extract<CommittedData, { isBlob: true }>, offset: number, length: number): DataProofArgs {
+function payloadProof(
+  src: Extract<CommittedData, { isBlob: true }>,
+  offset: number,
+  length: number,
+): DataProofArgs {
   return {
     versionedHashes: [...src.versionedHashes],
     range: rangeProofArgs(openingsForRange(src.blobs, offset, length)),

@@ -18,17 +18,17 @@ import {
   keccak256,
   toEventSelector,
 } from 'viem'
+import { dataFromBlobPayload } from '../core/batchCodecV3.ts'
+import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
-import { isL2kitError, L2kitError } from '../core/errors.ts'
+import { L2kitError } from '../core/errors.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
-import { dataFromBlobPayload } from '../core/batchCodecV3.ts'
-import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
-import type { CommittedData } from '../l1/dataProofs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import type { CommittedData } from '../l1/dataProofs.ts'
 import { LogFollower } from '../l1/logFollower.ts'
 import { readBlobs } from '../l1/readBlobs.ts'
 import type { Logger } from '../node/logger.ts'
@@ -496,7 +496,8 @@ export class Derivation {
     this.#head = c.head
     for (const n of [...this.#blocks.keys()]) if (n > c.head.number) this.#blocks.delete(n)
     this.#batches.length = c.batchCount
-    for (const b of [...this.#proofMaterial.keys()]) if (b >= BigInt(c.batchCount)) this.#proofMaterial.delete(b)
+    for (const b of [...this.#proofMaterial.keys()])
+      if (b >= BigInt(c.batchCount)) this.#proofMaterial.delete(b)
     this.#proposals = c.proposals.map((p) => ({ ...p }))
     this.finalizedWithdrawals.clear()
     for (const w of c.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
@@ -685,8 +686,12 @@ export class Derivation {
         queuedBy: e.args.queuedBy,
       }
       this.#forcedTxs[Number(f.index)] = f
-      this.#log.info({ index: f.index.toString(), queuedBy: f.queuedBy }, 'transaction queued on L1 for force inclusion')
-      if (!this.#replaying) await this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+      this.#log.info(
+        { index: f.index.toString(), queuedBy: f.queuedBy },
+        'transaction queued on L1 for force inclusion',
+      )
+      if (!this.#replaying)
+        await this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'ForcedBatchAppended') {
       this.#forcedData.set(e.args.batchIndex, hexToBytes(e.args.data))
     } else if (e.eventName === 'ProposalsDeleted') {
@@ -740,9 +745,13 @@ export class Derivation {
     let fetched: { data: Uint8Array; committed: CommittedData }
     if (isBlob) {
       if (keccak256(concatHashes(blobHashes)) !== dataHash) {
-        throw new L2kitError('BATCH_DATA_MISMATCH', `blob hashes of L1 tx ${log.transactionHash} do not match`, {
-          kind: 'temporary',
-        })
+        throw new L2kitError(
+          'BATCH_DATA_MISMATCH',
+          `blob hashes of L1 tx ${log.transactionHash} do not match`,
+          {
+            kind: 'temporary',
+          },
+        )
       }
       const blobs = await readBlobs(this.#m.publicClient, {
         txHash: log.transactionHash,
@@ -772,9 +781,13 @@ export class Derivation {
         )
       }
       if (keccak256(data) !== dataHash) {
-        throw new L2kitError('BATCH_DATA_MISMATCH', `calldata of L1 tx ${log.transactionHash} does not match`, {
-          kind: 'temporary',
-        })
+        throw new L2kitError(
+          'BATCH_DATA_MISMATCH',
+          `calldata of L1 tx ${log.transactionHash} does not match`,
+          {
+            kind: 'temporary',
+          },
+        )
       }
       fetched = { data, committed: { isBlob: false, data } }
     }

@@ -3,8 +3,9 @@
  * own safe-head tracking, the proposer and the challenger. Pure: L1 inputs come in as arguments. The same rule
  * is what the L1 fraud proof re-executes row by row, so the trace returned here is what a proposal commits to.
  */
-import { executeBatchV3 } from '../core/trace.ts'
+
 import type { L2State } from '../core/state.ts'
+import { executeBatchV3 } from '../core/trace.ts'
 import type { Deposit, Hex } from '../core/types.ts'
 import { computeBlockHash } from './block.ts'
 

@@ -4,7 +4,14 @@
  * posts; two of them also change the batch data the batcher posts (a colluding sequencer). The challenger
  * must catch every one. Nothing here is used unless a fault is configured.
  */
-import { ROW_TYPE, rowAtV3, V3_HEADER_BYTES, V3_ROW_BYTES, V3_TX_OFFSETS, encodeHeaderV3 } from '../core/batchCodecV3.ts'
+import {
+  encodeHeaderV3,
+  ROW_TYPE,
+  rowAtV3,
+  V3_HEADER_BYTES,
+  V3_ROW_BYTES,
+  V3_TX_OFFSETS,
+} from '../core/batchCodecV3.ts'
 import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { L2kitError } from '../core/errors.ts'
 import { L2State, type StateSnapshot } from '../core/state.ts'
@@ -33,7 +40,10 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
 
 export function parseFaultKind(value: string): FaultKind {
   if ((FAULT_KINDS as readonly string[]).includes(value)) return value as FaultKind
-  throw new L2kitError('INVALID_ARGUMENTS', `unknown fault "${value}": expected one of ${FAULT_KINDS.join(', ')}`)
+  throw new L2kitError(
+    'INVALID_ARGUMENTS',
+    `unknown fault "${value}": expected one of ${FAULT_KINDS.join(', ')}`,
+  )
 }
 
 /** Whether the fault changes the batch data on L1 (the batcher must corrupt it) or only the proposal. */
@@ -86,7 +96,12 @@ export type FaultyTrace = {
 
 /** The trace a dishonest proposer posts for this batch, or undefined when the batch cannot carry the fault. */
 export function faultyTrace(kind: FaultKind, input: FaultInput): FaultyTrace | undefined {
-  const run = (state: L2State, data: Uint8Array, blockNumber = input.preBlockNumber, stopBeforeRow?: number) =>
+  const run = (
+    state: L2State,
+    data: Uint8Array,
+    blockNumber = input.preBlockNumber,
+    stopBeforeRow?: number,
+  ) =>
     executeBatchV3(state, data, {
       chainId: input.chainId,
       blockNumber,

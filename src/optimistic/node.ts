@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { parseRowV3 } from '../core/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { encodeRawTransaction } from '../core/l2tx.ts'
-import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import type { Deposit, TokenInfo } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
 import { createL1Clients } from '../l1/clients.ts'
@@ -25,12 +25,12 @@ import { createMetrics, type Metrics } from '../node/metrics.ts'
 import { RpcServer } from '../node/rpcServer.ts'
 import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
+import { Challenger } from './challenger.ts'
 import type { OptimisticNodeOptions } from './config.ts'
 import { Derivation, type DerivationReorg, type ForcedTx, type L1Position } from './derivation.ts'
+import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
 import { ReorgAwareSender } from './reorgAwareSender.ts'
-import { Challenger } from './challenger.ts'
-import { faultCorruptsBatch } from './faults.ts'
 import { createRpcMethods } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 
@@ -130,7 +130,9 @@ export class OptimisticNode {
       txManager: this.#sender,
       contracts: o.contracts,
       logger: this.log,
-      ...(o.proposer.fault && faultCorruptsBatch(o.proposer.fault.kind) ? { fault: o.proposer.fault.kind } : {}),
+      ...(o.proposer.fault && faultCorruptsBatch(o.proposer.fault.kind)
+        ? { fault: o.proposer.fault.kind }
+        : {}),
     })
     await this.batcher.start()
     this.proposer = new Proposer(o.proposer, {
@@ -150,14 +152,19 @@ export class OptimisticNode {
       this.challenger = new Challenger(o.challenger, {
         chain: o.chain,
         publicClient: clients.publicClient,
-        txManager: new TxManager({}, { publicClient: clients.publicClient, account: clients.account, logger: log }),
+        txManager: new TxManager(
+          {},
+          { publicClient: clients.publicClient, account: clients.account, logger: log },
+        ),
         contracts: o.contracts,
         derivation: this.verifier ?? this.derivation,
         logger: this.log,
       })
       await this.challenger.start()
     } else if (o.challenger.enabled) {
-      this.log.warn('no challenger key: wrong proposals will not be challenged by this node (set challenger.privateKey)')
+      this.log.warn(
+        'no challenger key: wrong proposals will not be challenged by this node (set challenger.privateKey)',
+      )
     }
     this.#wireMetrics()
     this.rpc = new RpcServer(
@@ -201,12 +208,20 @@ export class OptimisticNode {
   async #onForcedTx(f: ForcedTx): Promise<void> {
     const parsed = parseRowV3(f.row)
     if (parsed.type !== 'tx') {
-      this.log.warn({ index: f.index.toString(), reason: parsed.type === 'noop' ? parsed.reason : parsed.type }, 'forced queue entry is not a transaction row')
+      this.log.warn(
+        { index: f.index.toString(), reason: parsed.type === 'noop' ? parsed.reason : parsed.type },
+        'forced queue entry is not a transaction row',
+      )
       return
     }
     try {
-      const hash = await this.sequencer.submitRawTransaction(encodeRawTransaction(parsed.tx, this.options.chain.chainId))
-      this.log.info({ index: f.index.toString(), txHash: hash }, 'included a transaction from the L1 forced queue')
+      const hash = await this.sequencer.submitRawTransaction(
+        encodeRawTransaction(parsed.tx, this.options.chain.chainId),
+      )
+      this.log.info(
+        { index: f.index.toString(), txHash: hash },
+        'included a transaction from the L1 forced queue',
+      )
     } catch (err) {
       this.log.info(
         { index: f.index.toString(), code: isL2kitError(err) ? err.code : undefined, err: String(err) },
@@ -518,4 +533,3 @@ function sameDeposit(a: Deposit, b: Deposit): boolean {
 function describeDeposit(d: Deposit) {
   return { from: d.from, to: d.to, tokenIndex: d.tokenIndex, amount: d.amount.toString() }
 }
-

@@ -172,7 +172,13 @@ export class Proposer {
           data: encodeFunctionData({
             abi: rollupAbi,
             functionName: 'propose',
-            args: [batch.batchIndex, batch.dataHash, trace.end, BigInt(trace.stepCount), dataToBlobs(bytes).length],
+            args: [
+              batch.batchIndex,
+              batch.dataHash,
+              trace.end,
+              BigInt(trace.stepCount),
+              dataToBlobs(bytes).length,
+            ],
           }),
           blobs: dataToBlobs(bytes),
           abi: rollupAbi,
@@ -206,7 +212,12 @@ export class Proposer {
           }
           this.posted.push(p)
           if (fault && forgedTrace)
-            this.faulty.push({ proposalIndex: p.proposalIndex, batchIndex: batch.batchIndex, kind: fault, forged: forgedTrace })
+            this.faulty.push({
+              proposalIndex: p.proposalIndex,
+              batchIndex: batch.batchIndex,
+              kind: fault,
+              forged: forgedTrace,
+            })
           this.#log.info(
             {
               proposalIndex: p.proposalIndex.toString(),

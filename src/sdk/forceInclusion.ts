@@ -27,8 +27,9 @@ export async function forceInclusion(
 ): Promise<ForcedInclusion | undefined> {
   const { rollup, portal } = parameters
   const client = l1.publicClient
-  const read = <T>(functionName: 'forcedIncludedCount' | 'forcedTxCount' | 'inclusionWindow' | 'forcedDepositCount') =>
-    client.readContract({ address: rollup, abi: rollupAbi, functionName }) as Promise<T>
+  const read = <T>(
+    functionName: 'forcedIncludedCount' | 'forcedTxCount' | 'inclusionWindow' | 'forcedDepositCount',
+  ) => client.readContract({ address: rollup, abi: rollupAbi, functionName }) as Promise<T>
   const [included, queued, window, head] = await Promise.all([
     read<bigint>('forcedIncludedCount'),
     read<bigint>('forcedTxCount'),
@@ -85,8 +86,10 @@ export async function forceInclusion(
     account: l1.walletClient.account,
   })
   const receipt = await client.waitForTransactionReceipt({ hash })
-  if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `appendForcedBatch ${hash} reverted`)
+  if (receipt.status !== 'success')
+    throw new L2kitError('L1_TX_REVERTED', `appendForcedBatch ${hash} reverted`)
   const [event] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: 'ForcedBatchAppended' })
-  if (!event) throw new L2kitError('L1_EVENT_MISSING', `appendForcedBatch ${hash} emitted no ForcedBatchAppended`)
+  if (!event)
+    throw new L2kitError('L1_EVENT_MISSING', `appendForcedBatch ${hash} emitted no ForcedBatchAppended`)
   return { l1TxHash: hash, batchIndex: event.args.batchIndex, included: rows.length, depositRows }
 }

@@ -36,7 +36,8 @@ export async function forceTransaction(
   const receipt = await l1.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `queueForcedTx ${hash} reverted`)
   const [event] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: 'ForcedTxQueued' })
-  if (!event) throw new L2kitError('L1_EVENT_MISSING', `queueForcedTx ${hash} emitted no ForcedTxQueued event`)
+  if (!event)
+    throw new L2kitError('L1_EVENT_MISSING', `queueForcedTx ${hash} emitted no ForcedTxQueued event`)
   const window = await l1.publicClient.readContract({
     address: parameters.rollup,
     abi: rollupAbi,

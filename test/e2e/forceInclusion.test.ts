@@ -19,6 +19,34 @@ import { clientsFor, testDevnet, until } from './helpers.ts'
 const victimKey = ANVIL_DEV_ACCOUNTS[1]?.privateKey as Hex
 const victimAddress = ANVIL_DEV_ACCOUNTS[1]?.address as Hex
 
+/** Index of `sender`'s withdrawal once derivation (L1 data alone) has it. */
+function derivedWithdrawalOf(devnet: Devnet, sender: Hex): Promise<bigint> {
+  return until(
+    () => {
+      const k = devnet.node.derivation.state.withdrawals.findIndex(
+        (w) => w.sender.toLowerCase() === sender.toLowerCase(),
+      )
+      return k >= 0 ? BigInt(k) : undefined
+    },
+    20_000,
+    `a withdrawal of ${sender} in the derived state`,
+  )
+}
+
+/** Waits for an honest proposal covering `batchIndex`, then moves L1 time past its window (an idle devnet mines no blocks). */
+async function provenAndFinal(devnet: Devnet, batchIndex: bigint): Promise<void> {
+  await until(
+    () =>
+      devnet.node.derivation.proposals.some(
+        (p) => p && !p.deleted && p.agrees === true && p.batchIndex >= batchIndex,
+      ),
+    20_000,
+    'an honest proposal covering the forced batch',
+  )
+  await devnet.l1.publicClient.request({ method: 'evm_increaseTime' as never, params: [5] as never })
+  await devnet.l1.publicClient.request({ method: 'evm_mine' as never, params: [] as never })
+}
+
 describe('force inclusion', () => {
   let devnet: Devnet
 
@@ -71,47 +99,40 @@ describe('force inclusion', () => {
     expect(queued.dueAt - queued.queuedAt).toBe(3)
     // Before the window nobody can force it.
     expect(
-      await forceInclusion({ walletClient: victim.l1Wallet, publicClient: l1 }, { rollup: devnet.contracts.rollup }),
+      await forceInclusion(
+        { walletClient: victim.l1Wallet, publicClient: l1 },
+        { rollup: devnet.contracts.rollup },
+      ),
     ).toBeUndefined()
     const forced = await until(
       async () =>
-        forceInclusion({ walletClient: victim.l1Wallet, publicClient: l1 }, { rollup: devnet.contracts.rollup }),
+        forceInclusion(
+          { walletClient: victim.l1Wallet, publicClient: l1 },
+          { rollup: devnet.contracts.rollup },
+        ),
       20_000,
       'the inclusion window to pass',
     )
     expect(forced.included).toBe(1)
 
     // Derivation (and so the proposer and the verifier) apply it at the forced batch's place in L1 order.
-    const index = await until(
-      () => {
-        const k = devnet.node.derivation.state.withdrawals.findIndex(
-          (w) => w.sender.toLowerCase() === victimAddress.toLowerCase(),
-        )
-        return k >= 0 ? BigInt(k) : undefined
-      },
-      20_000,
-      'the forced withdrawal in the derived state',
-    )
+    const index = await derivedWithdrawalOf(devnet, victimAddress)
     await until(
       () => devnet.node.verifier?.batches[Number(forced.batchIndex)]?.forced === true,
       20_000,
       'the verifier to derive the forced batch',
     )
-    await until(
-      () =>
-        devnet.node.derivation.proposals.some(
-          (p) => p && !p.deleted && p.agrees === true && p.batchIndex >= forced.batchIndex,
-        ),
-      20_000,
-      'an honest proposal covering the forced batch',
-    )
-    // An idle devnet mines no L1 blocks: move L1 time past the challenge window.
-    await l1.request({ method: 'evm_increaseTime' as never, params: [5] as never })
-    await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    await provenAndFinal(devnet, forced.batchIndex)
     const before = await l1.getBalance({ address: victimAddress })
     const fin = await proveAndFinalizeWithdrawal(
       { l1WalletClient: victim.l1Wallet, l1PublicClient: l1, l2PublicClient: victim.l2Public },
-      { portal: devnet.contracts.portal, withdrawalIndex: index, wait: true, pollIntervalMs: 200, timeoutMs: 30_000 },
+      {
+        portal: devnet.contracts.portal,
+        withdrawalIndex: index,
+        wait: true,
+        pollIntervalMs: 200,
+        timeoutMs: 30_000,
+      },
     )
     expect(fin.amount).toBe(parseEther('2'))
     const after = await l1.getBalance({ address: victimAddress })
@@ -148,7 +169,10 @@ describe('force inclusion of deposits', () => {
   it('a sequencer that withholds deposits cannot keep funds out of L2: deposit, then withdraw, both forced', async () => {
     const c = clientsFor(devnet, userKey)
     const l1 = devnet.l1.publicClient
-    await depositEth({ walletClient: c.l1Wallet, publicClient: l1 }, { portal: devnet.contracts.portal, amount: parseEther('3') })
+    await depositEth(
+      { walletClient: c.l1Wallet, publicClient: l1 },
+      { portal: devnet.contracts.portal, amount: parseEther('3') },
+    )
     const signed = await c.account.signTransaction({
       to: L2_BRIDGE_ADDRESS,
       value: parseEther('1'),
@@ -183,28 +207,18 @@ describe('force inclusion of deposits', () => {
         { rollup: devnet.contracts.rollup, portal: devnet.contracts.portal },
       ),
     ).toBeUndefined()
-    const index = await until(
-      () => {
-        const k = devnet.node.derivation.state.withdrawals.findIndex((w) => w.sender.toLowerCase() === user.toLowerCase())
-        return k >= 0 ? BigInt(k) : undefined
-      },
-      20_000,
-      'the forced deposit and withdrawal in the derived state',
-    )
+    const index = await derivedWithdrawalOf(devnet, user)
     expect(devnet.node.derivation.state.getBalance(user)).toBeLessThan(parseEther('2'))
-    await until(
-      () =>
-        devnet.node.derivation.proposals.some(
-          (p) => p && !p.deleted && p.agrees === true && p.batchIndex >= forced.batchIndex,
-        ),
-      20_000,
-      'an honest proposal covering the forced batch',
-    )
-    await l1.request({ method: 'evm_increaseTime' as never, params: [5] as never })
-    await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    await provenAndFinal(devnet, forced.batchIndex)
     const fin = await proveAndFinalizeWithdrawal(
       { l1WalletClient: c.l1Wallet, l1PublicClient: l1, l2PublicClient: c.l2Public },
-      { portal: devnet.contracts.portal, withdrawalIndex: index, wait: true, pollIntervalMs: 200, timeoutMs: 30_000 },
+      {
+        portal: devnet.contracts.portal,
+        withdrawalIndex: index,
+        wait: true,
+        pollIntervalMs: 200,
+        timeoutMs: 30_000,
+      },
     )
     expect(fin.amount).toBe(parseEther('1'))
     expect(fin.recipient.toLowerCase()).toBe(user.toLowerCase())

@@ -33,7 +33,18 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
     })
   })
   afterAll(async () => {
-    if (reports.length) console.log(JSON.stringify(reports.map((r) => ({ fault: r.fault, kind: r.challengeKind, step: r.challengeStep, gas: r.proofGas, seconds: r.secondsToDeletion }))))
+    if (reports.length)
+      console.log(
+        JSON.stringify(
+          reports.map((r) => ({
+            fault: r.fault,
+            kind: r.challengeKind,
+            step: r.challengeStep,
+            gas: r.proofGas,
+            seconds: r.secondsToDeletion,
+          })),
+        ),
+      )
     await devnet?.stop()
   })
 
@@ -86,16 +97,31 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
       60_000,
       'an honest proposal with steps',
     )
-    const owedBefore = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'payouts', args: [honest.proposer] })
+    const owedBefore = await l1.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'payouts',
+      args: [honest.proposer],
+    })
     const result = await challenger.challenge(
       honest,
       { ok: false, kind: 'step', step: 1, reason: 'malicious: step 1 is right' },
       { simulate: false },
     )
     expect(result.won).toBe(false)
-    const owedAfter = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'payouts', args: [honest.proposer] })
+    const owedAfter = await l1.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'payouts',
+      args: [honest.proposer],
+    })
     expect(owedAfter - owedBefore).toBe(parseEther('0.05'))
-    const p = await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'getProposal', args: [honest.proposalIndex] })
+    const p = await l1.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'getProposal',
+      args: [honest.proposalIndex],
+    })
     expect(p.deleted).toBe(false)
     // A wrong step count claim loses too.
     const second = await challenger.challenge(
@@ -108,7 +134,12 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
     await l1.request({ method: 'evm_increaseTime' as never, params: [Number(WINDOW) + 1] as never })
     await l1.request({ method: 'evm_mine' as never, params: [] as never })
     expect(
-      await l1.readContract({ address: rollup, abi: rollupAbi, functionName: 'isFinalized', args: [honest.proposalIndex] }),
+      await l1.readContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: 'isFinalized',
+        args: [honest.proposalIndex],
+      }),
     ).toBe(true)
   }, 120_000)
 })
