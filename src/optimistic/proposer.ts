@@ -165,6 +165,7 @@ export class Proposer {
     const bond = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
     const useBlob = batch.isBlob && this.options.traceMode !== 'calldata'
     const bytes = traceBytes(trace.leaves)
+    const traceBlobs = useBlob ? dataToBlobs(bytes) : []
     const result = useBlob
       ? await this.#m.txManager.send({
           to: rollup,
@@ -177,10 +178,10 @@ export class Proposer {
               batch.dataHash,
               trace.end,
               BigInt(trace.stepCount),
-              dataToBlobs(bytes).length,
+              traceBlobs.length,
             ],
           }),
-          blobs: dataToBlobs(bytes),
+          blobs: traceBlobs,
           abi: rollupAbi,
           label: 'propose',
         })
