@@ -173,13 +173,7 @@ export class Proposer {
           data: encodeFunctionData({
             abi: rollupAbi,
             functionName: 'propose',
-            args: [
-              batch.batchIndex,
-              batch.dataHash,
-              trace.end,
-              BigInt(trace.stepCount),
-              traceBlobs.length,
-            ],
+            args: [batch.batchIndex, batch.dataHash, trace.end, BigInt(trace.stepCount), traceBlobs.length],
           }),
           blobs: traceBlobs,
           abi: rollupAbi,
