@@ -62,7 +62,7 @@ export function corruptBatchData(kind: FaultKind, data: Uint8Array): Uint8Array 
     return out
   }
   if (kind === 'bad-signature') {
-    const r = firstRowOfType(data, ROW_TYPE.tx)
+    const r = lastRowOfType(data, ROW_TYPE.tx)
     if (r === undefined) return undefined
     const out = data.slice()
     const at = V3_HEADER_BYTES + V3_ROW_BYTES * r + V3_TX_OFFSETS.s + 31
@@ -124,17 +124,20 @@ export function faultyTrace(kind: FaultKind, input: FaultInput): FaultyTrace | u
   }
   const honest = run(input.pre.clone(), input.data)
   if (!honest.valid) return undefined
-  const firstAppliedTx = honest.outcomes.findIndex((o) => o.kind === 'tx' && o.applied)
+  // Faults land as late in the batch as they can, so the challenger has to find the first wrong leaf itself.
+  const lastAppliedTx = honest.outcomes.findLastIndex((o) => o.kind === 'tx' && o.applied)
   if (kind === 'skip-tx') {
-    if (firstAppliedTx < 0) return undefined
+    if (lastAppliedTx < 0) return undefined
     const data = input.data.slice()
-    data[V3_HEADER_BYTES + V3_ROW_BYTES * firstAppliedTx] = 0xff // the proposer treats the row as a no-op
+    data[V3_HEADER_BYTES + V3_ROW_BYTES * lastAppliedTx] = 0xff // the proposer treats the row as a no-op
     const state = input.pre.clone()
     return finish(state, run(state, data))
   }
   // The rest change the state after one row (a transaction row for wrong-balance, the first row otherwise) and
   // let the rest of the batch execute on the forged state.
-  const row = kind === 'wrong-balance' ? firstAppliedTx : 0
+  const rowCount = (input.data.length - V3_HEADER_BYTES) / V3_ROW_BYTES
+  // wrong-balance: after the last applied transaction; the forgeries: just before the batch's last block end.
+  const row = kind === 'wrong-balance' ? lastAppliedTx : Math.max(0, rowCount - 2)
   if (row < 0) return undefined
   const state = input.pre.clone()
   const prefix = run(state, input.data, input.preBlockNumber, row + 1)
@@ -158,7 +161,6 @@ export function faultyTrace(kind: FaultKind, input: FaultInput): FaultyTrace | u
     })
   }
   const forged = L2State.fromSnapshot({ chainId: input.chainId, baseFee: input.pre.baseFee }, snapshot)
-  const rowCount = (input.data.length - V3_HEADER_BYTES) / V3_ROW_BYTES
   const leaves = [...prefix.leaves.slice(0, row + 1), stateCommitment(forged.stateHeader(prefix.blockNumber))]
   if (row + 1 === rowCount) return finish(forged, { ...prefix, blockNumber: prefix.blockNumber }, leaves)
   // The remaining rows as a batch of their own, starting where the prefix left off.
@@ -170,9 +172,9 @@ export function faultyTrace(kind: FaultKind, input: FaultInput): FaultyTrace | u
   return finish(forged, tail, [...leaves, ...tail.leaves.slice(1)])
 }
 
-function firstRowOfType(data: Uint8Array, type: number): number | undefined {
+function lastRowOfType(data: Uint8Array, type: number): number | undefined {
   const rows = Math.floor((data.length - V3_HEADER_BYTES) / V3_ROW_BYTES)
-  for (let r = 0; r < rows; r++) if (rowAtV3(data, r)[0] === type) return r
+  for (let r = rows - 1; r >= 0; r--) if (rowAtV3(data, r)[0] === type) return r
   return undefined
 }
 
