@@ -5,7 +5,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -77,6 +86,11 @@ export interface AnvilOptions {
   mnemonic?: string
   /** `--state <file>`: load the chain from this file at start and dump it on SIGTERM. */
   statePath?: string
+  /**
+   * `--state-interval <s>` (with `statePath`): also dump the state every this many seconds, so a SIGKILL (which
+   * skips the dump on exit) loses only the last interval instead of the whole chain.
+   */
+  stateIntervalSeconds?: number
   /** Where anvil's stdout/stderr go. Default: a fresh folder under os.tmpdir(). */
   logPath?: string
   /** Interface to listen on. Loopback by default; the port is always chosen free. */
@@ -227,6 +241,8 @@ function buildArgs(o: AnvilOptions, port: number): string[] {
   if (o.blockTime !== undefined) args.push('--block-time', String(o.blockTime))
   if (o.mnemonic !== undefined) args.push('--mnemonic', o.mnemonic)
   if (o.statePath !== undefined) args.push('--state', o.statePath)
+  if (o.statePath !== undefined && o.stateIntervalSeconds !== undefined)
+    args.push('--state-interval', String(o.stateIntervalSeconds))
   args.push(...o.extraArgs)
   return args
 }
@@ -238,7 +254,9 @@ function buildArgs(o: AnvilOptions, port: number): string[] {
 export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<AnvilInstance> {
   const o: AnvilOptions = { ...defaultAnvilOptions, ...options }
   const binary = o.binaryPath ?? resolveAnvilBinary()
-  const logPath = o.logPath ?? join(mkdtempSync(join(tmpdir(), 'l2kit-anvil-')), 'anvil.log')
+  // A log folder we made ourselves is removed again when anvil stops.
+  const ownLogDir = o.logPath === undefined ? mkdtempSync(join(tmpdir(), 'l2kit-anvil-')) : undefined
+  const logPath = o.logPath ?? join(ownLogDir as string, 'anvil.log')
   mkdirSync(dirname(logPath), { recursive: true })
 
   let lastError = ''
@@ -311,10 +329,14 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
         await exitPromise
       }
     }
+    const stopAndClean = async (): Promise<void> => {
+      await stop()
+      if (ownLogDir !== undefined) rmSync(ownLogDir, { recursive: true, force: true })
+    }
 
     if (chainId !== undefined && exited === undefined) {
       const kzgReady = o.warmUpKzg ? warmUpAnvilKzg(rpcUrl, chainId) : Promise.resolve()
-      return { rpcUrl, port, chainId, pid, logPath, kzgReady, stop }
+      return { rpcUrl, port, chainId, pid, logPath, kzgReady, stop: stopAndClean }
     }
     await stop()
     const logTail = tail(logPath, logStart)

@@ -2,16 +2,17 @@
  * A whole optimistic-rollup devnet in one call: an embedded anvil (or an external L1), the contracts (deployed
  * once per data dir, reused after), the rollup node, and development accounts funded on L2 through the bridge.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, erc20Abi, type Hex, parseEther } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { type Address, encodeAbiParameters, type Hex, keccak256, parseEther } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
-import { createL1Clients, type L1ClientsWithWallet } from '../l1/clients.ts'
+import { createL1Clients, type L1ClientsWithWallet, type L1PublicClient } from '../l1/clients.ts'
 import type { Logger } from '../node/logger.ts'
+import { depositErc20 } from '../sdk/depositErc20.ts'
+import { type DepositResult, depositEth } from '../sdk/depositEth.ts'
 import {
   type BatcherOptions,
   type ChainConfig,
@@ -92,7 +93,17 @@ type Deployment = {
   contracts: RollupContracts
   operator: Address
   challengeWindowSeconds: bigint
+  /**
+   * Which L1 this data dir was built on: its genesis block hash and the hash of the block the contracts were
+   * deployed in. A restart checks both, so a data dir never runs against another (or a re-created) L1.
+   * Absent in data dirs written before they were recorded; filled in on their next start.
+   */
+  l1GenesisHash?: Hex
+  deployBlockHash?: Hex
 }
+
+/** Seconds between the embedded anvil's state dumps with a data dir (what a SIGKILL can lose of the L1). */
+export const ANVIL_STATE_INTERVAL_SECONDS = 1
 
 export type Devnet = {
   l1Rpc: string
@@ -131,8 +142,11 @@ export async function startDevnet(
     step('starting embedded L1 (anvil, prague)')
     anvil = await startAnvil({
       logPath: join(dataDir, 'anvil.log'),
-      // With a data dir the L1 is kept too (dumped on stop, loaded on start), so deployed contracts survive.
-      ...(o.dataDir ? { statePath: join(dataDir, 'anvil-state.json') } : {}),
+      // With a data dir the L1 is kept too: loaded on start, dumped on stop and every second meanwhile, so a
+      // SIGKILL loses at most the last second of L1 (which the restart checks below detect if the node used it).
+      ...(o.dataDir
+        ? { statePath: join(dataDir, 'anvil-state.json'), stateIntervalSeconds: ANVIL_STATE_INTERVAL_SECONDS }
+        : {}),
       ...(o.l1BlockTime !== undefined ? { blockTime: o.l1BlockTime } : {}),
       ...(o.anvilArgs ? { extraArgs: o.anvilArgs } : {}),
     })
@@ -140,6 +154,8 @@ export async function startDevnet(
   }
   const cleanup = async () => {
     await anvil?.stop()
+    // A temporary data dir is ours alone: remove it once nothing writes to it any more.
+    if (o.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
   }
   try {
     const operatorKey = o.operatorKey ?? (anvil ? (ANVIL_DEV_ACCOUNTS[0]?.privateKey as Hex) : undefined)
@@ -153,16 +169,12 @@ export async function startDevnet(
     const l1ChainId = l1.publicClient.chain.id
     let deployment: Deployment
     let deployedNow = false
-    const reusable =
-      previous &&
-      previous.l1ChainId === l1ChainId &&
-      previous.operator.toLowerCase() === l1.account.address.toLowerCase() &&
-      (await l1.publicClient.getCode({ address: previous.contracts.portal }))?.length
-    if (reusable && previous) {
-      deployment = previous
+    if (previous) {
+      // Never deploy anew over a data dir that has a node store: its L2 chain was built on that other L1.
+      deployment = await checkSameL1(l1.publicClient, previous, l1ChainId, l1.account.address, deploymentPath)
+      if (deployment !== previous) writeFileSync(deploymentPath, stringifyWithBigints(deployment))
       step(`reusing contracts from ${deploymentPath} (portal ${previous.contracts.portal})`)
     } else {
-      if (previous) step('the stored deployment is not on this L1: deploying anew')
       step('deploying rollup contracts')
       const chain: ChainConfig = {
         chainId: o.l2ChainId,
@@ -185,6 +197,7 @@ export async function startDevnet(
         contracts,
         operator: l1.account.address,
         challengeWindowSeconds: o.challengeWindowSeconds,
+        ...(await l1Identity(l1.publicClient, contracts.deployBlock)),
       }
       writeFileSync(deploymentPath, stringifyWithBigints(deployment))
       deployedNow = true
@@ -212,6 +225,12 @@ export async function startDevnet(
       { logger: modules.logger },
     )
     await node.start()
+    try {
+      if (!deployedNow) await checkIncludedDepositsOnL1(node, l1.publicClient, deployment.contracts.portal)
+    } catch (err) {
+      await node.stop()
+      throw err
+    }
 
     const accounts: DevAccount[] = anvil
       ? ANVIL_DEV_ACCOUNTS.slice(1, 1 + o.devAccounts).map((a) => ({
@@ -221,14 +240,17 @@ export async function startDevnet(
       : []
     if (deployedNow && accounts.length > 0) {
       step(`funding ${accounts.length} dev accounts on L2 through the bridge`)
-      await fundDevAccounts(l1RpcUrl, deployment.contracts, accounts, o.devDepositEth, o.devDepositTokens)
-      await waitFor(
-        () =>
-          node.sequencer.state.depositCount >=
-          BigInt(accounts.length * (deployment.contracts.devToken ? 2 : 1)),
-        60_000,
-        'dev deposits on L2',
+      const deposits = await fundDevAccounts(
+        l1RpcUrl,
+        l1ChainId,
+        deployment.contracts,
+        accounts,
+        o.devDepositEth,
+        o.devDepositTokens,
       )
+      let last = 0n // bigints: no Math.max
+      for (const d of deposits) if (d.depositIndex > last) last = d.depositIndex
+      await waitFor(() => node.sequencer.state.depositCount > last, 60_000, 'dev deposits on L2')
     }
     return {
       l1Rpc: l1RpcUrl,
@@ -254,43 +276,144 @@ export async function startDevnet(
   }
 }
 
+/**
+ * Funds the dev accounts on L2 through the bridge with the SDK's own deposit actions (gas with a margin,
+ * receipts checked: a deposit that reverted throws with its hash instead of leaving start-up waiting for it).
+ * ETH deposits go in parallel; the first token deposit goes alone (it registers the token and pays the
+ * registration fee), the others after it. Returns every deposit's result.
+ */
 async function fundDevAccounts(
   l1RpcUrl: string,
+  l1ChainId: number,
   contracts: RollupContracts,
   accounts: DevAccount[],
   eth: bigint,
   tokens: bigint,
-) {
-  await Promise.all(
-    accounts.map(async (a) => {
-      const c = await createL1Clients({ rpcUrl: l1RpcUrl, privateKey: a.privateKey })
-      const account = privateKeyToAccount(a.privateKey)
-      const h1 = await c.walletClient.writeContract({
-        address: contracts.portal,
-        abi: portalAbi,
-        functionName: 'depositETH',
-        args: [account.address],
-        value: eth,
-      })
-      await c.publicClient.waitForTransactionReceipt({ hash: h1 })
-      if (contracts.devToken && tokens > 0n) {
-        const approve = await c.walletClient.writeContract({
-          address: contracts.devToken,
-          abi: erc20Abi,
-          functionName: 'approve',
-          args: [contracts.portal, tokens],
-        })
-        await c.publicClient.waitForTransactionReceipt({ hash: approve })
-        const h2 = await c.walletClient.writeContract({
-          address: contracts.portal,
-          abi: portalAbi,
-          functionName: 'depositERC20',
-          args: [contracts.devToken, account.address, tokens],
-        })
-        await c.publicClient.waitForTransactionReceipt({ hash: h2 })
-      }
-    }),
+): Promise<DepositResult[]> {
+  const clients = await Promise.all(
+    accounts.map((a) => createL1Clients({ rpcUrl: l1RpcUrl, privateKey: a.privateKey, chainId: l1ChainId })),
   )
+  const portal = contracts.portal
+  const results = await Promise.all(clients.map((c) => depositEth(c, { portal, amount: eth })))
+  const token = contracts.devToken
+  if (token && tokens > 0n) {
+    const [first, ...rest] = clients
+    if (first) results.push(await depositErc20(first, { portal, token, amount: tokens }))
+    results.push(...(await Promise.all(rest.map((c) => depositErc20(c, { portal, token, amount: tokens })))))
+  }
+  return results
+}
+
+/** The L1's genesis hash and the hash of the deployment block: what identifies "the L1 this was built on". */
+async function l1Identity(
+  publicClient: L1PublicClient,
+  deployBlock: bigint,
+): Promise<{ l1GenesisHash: Hex; deployBlockHash: Hex }> {
+  const [genesis, deployed] = await Promise.all([
+    publicClient.getBlock({ blockNumber: 0n }),
+    publicClient.getBlock({ blockNumber: deployBlock }),
+  ])
+  return { l1GenesisHash: genesis.hash, deployBlockHash: deployed.hash }
+}
+
+/**
+ * Refuses (`L1_MISMATCH`) to resume a data dir on an L1 that is not the one it was built on: another chain id,
+ * another operator, another genesis block, or a deployment block that is gone or different (an embedded anvil
+ * killed before it saved its state starts from a new genesis, and a redeploy would reuse the same addresses).
+ * Returns the deployment, with the identity filled in for data dirs written before it was recorded.
+ */
+async function checkSameL1(
+  publicClient: L1PublicClient,
+  previous: Deployment,
+  l1ChainId: number,
+  operator: Address,
+  deploymentPath: string,
+): Promise<Deployment> {
+  const refuse = (why: string, details: Record<string, unknown> = {}) =>
+    new L2kitError(
+      'L1_MISMATCH',
+      `the data dir of ${deploymentPath} was built on another L1: ${why}. Its L2 chain cannot continue on this ` +
+        'L1 (the L1 state was lost or replaced, e.g. an embedded anvil killed before it saved its state). ' +
+        'Start with a new --data-dir, or restore the L1 it was built on.',
+      { kind: 'critical', details: { deploymentPath, ...details } },
+    )
+  if (previous.l1ChainId !== l1ChainId)
+    throw refuse(`L1 chain id ${l1ChainId}, expected ${previous.l1ChainId}`)
+  if (previous.operator.toLowerCase() !== operator.toLowerCase())
+    throw refuse(`operator ${operator}, expected ${previous.operator}`)
+  const deployBlock = previous.contracts.deployBlock
+  const [genesis, deployed, head] = await Promise.all([
+    publicClient.getBlock({ blockNumber: 0n }),
+    publicClient.getBlock({ blockNumber: deployBlock }).catch(() => undefined),
+    publicClient.getBlockNumber(),
+  ])
+  if (previous.l1GenesisHash !== undefined && genesis.hash !== previous.l1GenesisHash)
+    throw refuse(`its genesis block is ${genesis.hash}, expected ${previous.l1GenesisHash}`, {
+      genesisHash: genesis.hash,
+      expected: previous.l1GenesisHash,
+    })
+  if (deployed === undefined)
+    throw refuse(`it has no block ${deployBlock} (the deployment block; its head is ${head})`, {
+      head: head.toString(),
+    })
+  if (previous.deployBlockHash !== undefined && deployed.hash !== previous.deployBlockHash)
+    throw refuse(`its block ${deployBlock} is ${deployed.hash}, expected ${previous.deployBlockHash}`)
+  const code = await publicClient.getCode({ address: previous.contracts.portal })
+  if (!code || code === '0x') throw refuse(`no portal contract at ${previous.contracts.portal}`)
+  if (previous.l1GenesisHash !== undefined && previous.deployBlockHash !== undefined) return previous
+  return { ...previous, l1GenesisHash: genesis.hash, deployBlockHash: deployed.hash }
+}
+
+/**
+ * After a restart: every deposit the sequencer already included must still be on L1, the same. An L1 that lost
+ * its last moments (an embedded anvil killed between two state dumps) may have lost deposits the L2 chain
+ * already credited; that L2 chain has forked from L1, so the node refuses (`L1_MISMATCH`) instead of running.
+ */
+async function checkIncludedDepositsOnL1(
+  node: OptimisticNode,
+  publicClient: L1PublicClient,
+  portal: Address,
+): Promise<void> {
+  const included = node.sequencer.state.depositCount
+  if (included === 0n) return
+  const onL1 = await publicClient.readContract({
+    address: portal,
+    abi: portalAbi,
+    functionName: 'depositCount',
+  })
+  const refuse = (why: string) =>
+    new L2kitError(
+      'L1_MISMATCH',
+      `the L2 chain in ${node.options.dataDir} has included ${included} deposits but ${why}: the L1 lost ` +
+        'blocks this chain was built on. Start with a new --data-dir, or restore the L1.',
+      { kind: 'critical', details: { included: included.toString(), onL1: onL1.toString() } },
+    )
+  if (onL1 < included) throw refuse(`L1 has only ${onL1}`)
+  let hash: Hex = `0x${'00'.repeat(32)}`
+  for (let i = 0n; i < included; i++) {
+    const d = node.store.getDeposit(i)
+    if (!d) return // not stored (cannot recompute); the node's own reorg checks still apply
+    hash = keccak256(
+      encodeAbiParameters(
+        [
+          { type: 'bytes32' },
+          { type: 'uint256' },
+          { type: 'address' },
+          { type: 'address' },
+          { type: 'uint16' },
+          { type: 'uint256' },
+        ],
+        [hash, i, d.from, d.to, d.tokenIndex, d.amount],
+      ),
+    )
+  }
+  const onL1Hash = await publicClient.readContract({
+    address: portal,
+    abi: portalAbi,
+    functionName: 'depositHashAt',
+    args: [included - 1n],
+  })
+  if (onL1Hash !== hash) throw refuse(`L1's deposit queue differs from them (hash at ${included - 1n})`)
 }
 
 export async function waitFor(

@@ -1,12 +1,15 @@
 import { type Address, erc20Abi } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
-import { type DepositResult, depositReceipt } from './depositEth.ts'
+import { type DepositResult, depositReceiptOf } from './depositEth.ts'
+import { writeContractChecked } from './l1Tx.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 /**
  * Deposits an ERC-20 through the portal, approving it first if the allowance is short. The first deposit of a
- * token registers it; its L2 address is then `0x42…10` followed by its token index.
+ * token registers it (paying `portal.tokenRegistrationFee(token)` wei, burnt); its L2 address is then `0x42…10`
+ * followed by its token index. Gas is estimated with a
+ * margin and every receipt is checked (`L1_TX_REVERTED` names the transaction that reverted).
  */
 export async function depositErc20(
   l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
@@ -23,24 +26,32 @@ export async function depositErc20(
   })
   let approveTxHash: `0x${string}` | undefined
   if (allowance < parameters.amount) {
-    approveTxHash = await l1.walletClient.writeContract({
-      address: parameters.token,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [parameters.portal, parameters.amount],
-      chain: l1.walletClient.chain,
-      account: l1.walletClient.account,
-    })
-    await l1.publicClient.waitForTransactionReceipt({ hash: approveTxHash })
+    approveTxHash = (
+      await writeContractChecked(l1, {
+        address: parameters.token,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [parameters.portal, parameters.amount],
+        what: 'approve',
+      })
+    ).hash
   }
-  const hash = await l1.walletClient.writeContract({
+  // The first deposit of a token registers it and must send exactly its registration fee (burnt by the
+  // portal); a registered token's fee is 0. Read just before sending: another registration in between changes it.
+  const registrationFee = await l1.publicClient.readContract({
+    address: parameters.portal,
+    abi: portalAbi,
+    functionName: 'tokenRegistrationFee',
+    args: [parameters.token],
+  })
+  const { hash, receipt } = await writeContractChecked(l1, {
     address: parameters.portal,
     abi: portalAbi,
     functionName: 'depositERC20',
     args: [parameters.token, to, parameters.amount],
-    chain: l1.walletClient.chain,
-    account: l1.walletClient.account,
+    value: registrationFee,
+    what: 'depositERC20',
   })
-  const result = await depositReceipt(l1.publicClient, hash)
+  const result = depositReceiptOf(hash, receipt)
   return approveTxHash ? { ...result, approveTxHash } : result
 }

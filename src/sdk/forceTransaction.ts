@@ -3,6 +3,7 @@ import { encodeTxRowV3 } from '../core/batchCodecV3.ts'
 import { L2kitError } from '../core/errors.ts'
 import { decodeRawTransaction } from '../core/l2tx.ts'
 import { rollupAbi } from '../generated/contracts.ts'
+import { writeContractChecked } from './l1Tx.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 export type ForcedTransaction = {
@@ -25,16 +26,13 @@ export async function forceTransaction(
 ): Promise<ForcedTransaction> {
   const { tx } = decodeRawTransaction(parameters.signedTransaction, { chainId: parameters.l2ChainId })
   const row = encodeTxRowV3(tx)
-  const hash = await l1.walletClient.writeContract({
+  const { hash, receipt } = await writeContractChecked(l1, {
     address: parameters.rollup,
     abi: rollupAbi,
     functionName: 'queueForcedTx',
     args: [`0x${Buffer.from(row).toString('hex')}`],
-    chain: l1.walletClient.chain,
-    account: l1.walletClient.account,
+    what: 'queueForcedTx',
   })
-  const receipt = await l1.publicClient.waitForTransactionReceipt({ hash })
-  if (receipt.status !== 'success') throw new L2kitError('L1_TX_REVERTED', `queueForcedTx ${hash} reverted`)
   const [event] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: 'ForcedTxQueued' })
   if (!event)
     throw new L2kitError('L1_EVENT_MISSING', `queueForcedTx ${hash} emitted no ForcedTxQueued event`)

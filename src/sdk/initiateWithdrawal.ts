@@ -39,6 +39,10 @@ export async function initiateWithdrawal(
         account: l2.walletClient.account,
       })
   const receipt = await l2.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 100 })
+  if (receipt.status !== 'success')
+    throw new L2kitError('L2_TX_FAILED', `withdrawal transaction ${hash} failed on L2`, {
+      details: { txHash: hash },
+    })
   const [event] = parseEventLogs({ abi: l2BridgeAbi, logs: receipt.logs, eventName: 'WithdrawalInitiated' })
   if (!event) throw new L2kitError('L2_EVENT_MISSING', `withdrawal ${hash} has no WithdrawalInitiated log`)
   return { l2TxHash: hash, withdrawalIndex: event.args.withdrawalIndex, l2BlockNumber: receipt.blockNumber }

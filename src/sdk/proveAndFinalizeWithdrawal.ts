@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import { getWithdrawalStatus, type WithdrawalStatus } from './getWithdrawalStatus.ts'
+import { writeContractChecked } from './l1Tx.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>
@@ -54,22 +55,21 @@ export async function proveAndFinalizeWithdrawal(
       const { proof } = status
       const w = proof.withdrawal
       const amount = BigInt(w.amount)
-      const hash = await clients.l1WalletClient.writeContract({
-        address: parameters.portal,
-        abi: portalAbi,
-        functionName: 'finalizeWithdrawal',
-        args: [
-          BigInt(proof.proposalIndex),
-          { index: BigInt(w.index), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount },
-          proof.accountsRoot,
-          siblingsTuple(proof.siblings),
-        ],
-        chain: clients.l1WalletClient.chain,
-        account: clients.l1WalletClient.account,
-      })
-      const receipt = await clients.l1PublicClient.waitForTransactionReceipt({ hash })
-      if (receipt.status !== 'success')
-        throw new L2kitError('L1_TX_REVERTED', `finalizeWithdrawal ${hash} reverted`)
+      const { hash, receipt } = await writeContractChecked(
+        { walletClient: clients.l1WalletClient, publicClient: clients.l1PublicClient },
+        {
+          address: parameters.portal,
+          abi: portalAbi,
+          functionName: 'finalizeWithdrawal',
+          args: [
+            BigInt(proof.proposalIndex),
+            { index: BigInt(w.index), sender: w.sender, recipient: w.recipient, l1Token: w.l1Token, amount },
+            proof.accountsRoot,
+            siblingsTuple(proof.siblings),
+          ],
+          what: 'finalizeWithdrawal',
+        },
+      )
       return {
         l1TxHash: hash,
         l1GasUsed: receipt.gasUsed,
