@@ -17,6 +17,7 @@ export const commonFlags: FlagSpec = {
   json: { type: 'boolean', description: 'machine-readable JSON output' },
   config: { type: 'string', description: 'config file (default: ./l2kit.config.json if present)' },
   'log-level': { type: 'string', description: 'trace|debug|info|warn|error|silent', default: 'info' },
+  verbose: { type: 'boolean', description: 'show stack traces of errors (also: DEBUG=1)' },
 }
 
 export type ParsedArgs = { values: Record<string, string | boolean | undefined>; positionals: string[] }

@@ -12,29 +12,9 @@ import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import { Challenger } from '../optimistic/challenger.ts'
 import { Derivation } from '../optimistic/derivation.ts'
-import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
+import { num, type ParsedArgs, str } from './args.ts'
 import type { NodeContracts } from './l2Context.ts'
 import { requireKey } from './l2Context.ts'
-
-export const challengerFlags: FlagSpec = {
-  'private-key': {
-    type: 'string',
-    description: 'L1 key of the challenger (pays challenge bonds, gets rewards)',
-  },
-  'l2-rpc': {
-    type: 'string',
-    description: 'an l2kit node to read the contract addresses and chain constants from',
-    default: 'http://127.0.0.1:8547',
-  },
-  'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the node reports)' },
-  rollup: { type: 'string', description: 'Rollup contract (default: from the node)' },
-  portal: { type: 'string', description: 'Portal contract (default: from the node)' },
-  'deploy-block': {
-    type: 'string',
-    description: 'L1 block the contracts were deployed in (default: from the node)',
-  },
-  'interval-ms': { type: 'string', description: 'how often to check new proposals', default: '1000' },
-}
 
 type NodeInfo = NodeContracts & { deployBlock: string; genesisTimestamp: number; baseFee: string }
 

@@ -17,25 +17,16 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import type { Logger } from '../node/logger.ts'
 import { startDevnet, waitFor } from '../optimistic/devnet.ts'
-import { FAULT_KINDS, parseFaultKind } from '../optimistic/faults.ts'
+import { parseFaultKind } from '../optimistic/faults.ts'
 import { defineL2Chain } from '../sdk/defineL2Chain.ts'
 import { depositErc20 } from '../sdk/depositErc20.ts'
 import { depositEth } from '../sdk/depositEth.ts'
 import { getL2Balance } from '../sdk/getL2Balance.ts'
 import { initiateWithdrawal } from '../sdk/initiateWithdrawal.ts'
 import { proveAndFinalizeWithdrawal } from '../sdk/proveAndFinalizeWithdrawal.ts'
-import type { FlagSpec, ParsedArgs } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { num, str } from './args.ts'
-import { printJson, table } from './output.ts'
-
-export const demoFlags: FlagSpec = {
-  'challenge-window': { type: 'string', description: 'challenge window for the demo, seconds', default: '5' },
-  transfers: { type: 'string', description: 'number of L2 transfers', default: '24' },
-  attack: {
-    type: 'string',
-    description: `instead: show one attack being caught (${FAULT_KINDS.join(' | ')}); the window is then at least 30 s`,
-  },
-}
+import { costComparison, printJson, table } from './output.ts'
 
 const L2_DEV_TOKEN: Hex = '0x4200000000000000000000000000000000001001'
 
@@ -307,10 +298,7 @@ export async function runDemo(
         `${eth(rollupFee)} for ${l2Txs} L2 txs (${allBatches.length} batches, ${devnet.node.proposer.posted.length} proposals)`,
       ],
       ['same transfers on L1', `${eth(directFee)} (${directGas} gas)`],
-      [
-        'ratio',
-        `${rollupFee > 0n ? (Number(directFee) / Number(rollupFee)).toFixed(1) : '∞'}× cheaper on the rollup here`,
-      ],
+      ['ratio', costComparison(directFee, rollupFee)],
       [
         'why so small',
         'each batch and proposal has a fixed L1 cost (~120k + ~138k gas) that a demo-sized batch of a few txs does not amortize;',

@@ -5,24 +5,16 @@ import { waitFor } from '../optimistic/devnet.ts'
 import { depositErc20 } from '../sdk/depositErc20.ts'
 import { depositEth } from '../sdk/depositEth.ts'
 import { getL2Balance } from '../sdk/getL2Balance.ts'
-import type { FlagSpec, ParsedArgs } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { str } from './args.ts'
-import { l2Flags, walletsFor } from './l2Context.ts'
+import { walletsFor } from './l2Context.ts'
 import { printJson, progress } from './output.ts'
 import { parseAmount, resolveToken } from './tokens.ts'
-
-export const depositFlags: FlagSpec = {
-  ...l2Flags,
-  'private-key': { type: 'string', description: 'L1 key that pays (and, by default, receives on L2)' },
-  amount: { type: 'string', description: 'amount in token units, e.g. 1.5' },
-  token: { type: 'string', description: 'ETH (default), a bridged symbol, or an L1 ERC-20 address' },
-  to: { type: 'string', description: 'L2 recipient (default: the sender)' },
-}
 
 export async function runDeposit(args: ParsedArgs): Promise<void> {
   const ctx = await walletsFor(args)
   const token = await resolveToken(args, ctx)
-  const amount = parseAmount(args, token.decimals)
+  const amount = parseAmount(args, token.decimals, token.symbol)
   const toArg = str(args.values.to)
   if (toArg !== undefined && !isAddress(toArg))
     throw new L2kitError('INVALID_ARGUMENTS', '--to must be an address')

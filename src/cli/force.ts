@@ -1,31 +1,23 @@
 /**
- * `l2kit force`: censorship resistance from the command line. Signs an L2 transfer or withdrawal like a wallet,
+ * `l2kit force`: censorship resistance from the command line. Signs an L2 transfer or withdrawal (ETH, or a
+ * bridged ERC-20 with --token) like a wallet,
  * queues it on L1 (`Rollup.queueForcedTx`) instead of sending it to the sequencer, waits out the inclusion
  * window (the sequencer may include it meanwhile) and then forces every due queued transaction into the
  * canonical order (`appendForcedBatch`), together with L1 deposits past the window that no forced batch covered
  * yet (a sequencer that withholds deposits cannot keep funds out of L2 either). `--include-only` just forces what
  * is due, for anyone.
  */
-import { encodeFunctionData, formatEther, isAddress } from 'viem'
+import { encodeFunctionData, erc20Abi, formatUnits, isAddress } from 'viem'
 import { GAS, L2_BRIDGE_ADDRESS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import { forceInclusion } from '../sdk/forceInclusion.ts'
 import { forceTransaction } from '../sdk/forceTransaction.ts'
 import { l2BridgeAbi } from '../sdk/initiateWithdrawal.ts'
-import type { FlagSpec, ParsedArgs } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { str } from './args.ts'
-import { l2Flags, walletsFor } from './l2Context.ts'
+import { walletsFor } from './l2Context.ts'
 import { printJson, progress } from './output.ts'
-import { parseAmount } from './tokens.ts'
-
-export const forceFlags: FlagSpec = {
-  ...l2Flags,
-  'private-key': { type: 'string', description: 'L2 sender key (also pays the L1 transactions)' },
-  to: { type: 'string', description: 'ETH transfer recipient on L2' },
-  withdraw: { type: 'boolean', description: 'an ETH withdrawal to L1 (recipient: --to, default the sender)' },
-  amount: { type: 'string', description: 'ETH amount, e.g. 0.5' },
-  'include-only': { type: 'boolean', description: 'only force the queued transactions that are due' },
-}
+import { parseAmount, resolveToken } from './tokens.ts'
 
 export async function runForce(args: ParsedArgs): Promise<void> {
   const ctx = await walletsFor(args)
@@ -40,19 +32,42 @@ export async function runForce(args: ParsedArgs): Promise<void> {
     const withdraw = args.values.withdraw === true
     if (!withdraw && to === undefined)
       throw new L2kitError('INVALID_ARGUMENTS', 'give --to (a transfer) or --withdraw (a withdrawal to L1)')
-    const amount = parseAmount(args, 18)
-    const call = withdraw
-      ? {
-          to: L2_BRIDGE_ADDRESS,
-          value: amount,
-          data: encodeFunctionData({
-            abi: l2BridgeAbi,
-            functionName: 'withdrawETH',
-            args: [to ?? ctx.account.address],
-          }),
-          gas: GAS.withdrawEth,
-        }
-      : { to: to as `0x${string}`, value: amount, gas: GAS.ethTransfer }
+    const token = await resolveToken(args, ctx)
+    if (token.kind === 'erc20' && token.index < 0)
+      throw new L2kitError('UNKNOWN_TOKEN', `${token.l1Address} is not bridged to L2 yet (deposit it first)`)
+    const amount = parseAmount(args, token.decimals, token.symbol)
+    const recipient = to ?? ctx.account.address
+    const call =
+      token.kind === 'eth'
+        ? withdraw
+          ? {
+              to: L2_BRIDGE_ADDRESS,
+              value: amount,
+              data: encodeFunctionData({ abi: l2BridgeAbi, functionName: 'withdrawETH', args: [recipient] }),
+              gas: GAS.withdrawEth,
+            }
+          : { to: recipient, value: amount, gas: GAS.ethTransfer }
+        : withdraw
+          ? {
+              to: L2_BRIDGE_ADDRESS,
+              value: 0n,
+              data: encodeFunctionData({
+                abi: l2BridgeAbi,
+                functionName: 'withdrawERC20',
+                args: [token.l2Address, recipient, amount],
+              }),
+              gas: GAS.withdrawToken,
+            }
+          : {
+              to: token.l2Address,
+              value: 0n,
+              data: encodeFunctionData({
+                abi: erc20Abi,
+                functionName: 'transfer',
+                args: [recipient, amount],
+              }),
+              gas: GAS.tokenTransfer,
+            }
     // The node answers the nonce and fees even if it censors us; the signature is ours alone.
     const request = await ctx.l2Wallet.prepareTransactionRequest({ ...call, chain: ctx.chain })
     const signed = await ctx.account.signTransaction(request as never)
@@ -62,7 +77,7 @@ export async function runForce(args: ParsedArgs): Promise<void> {
       l2ChainId: BigInt(ctx.info.l2ChainId),
     })
     say(
-      `queued on L1 as forced transaction #${queued.forcedIndex} (${withdraw ? 'withdraw' : 'transfer'} ${formatEther(amount)} ETH, tx ${queued.l1TxHash}); the sequencer has until L1 time ${queued.dueAt}`,
+      `queued on L1 as forced transaction #${queued.forcedIndex} (${withdraw ? 'withdraw' : 'transfer'} ${formatUnits(amount, token.decimals)} ${token.symbol}, tx ${queued.l1TxHash}); the sequencer has until L1 time ${queued.dueAt}`,
     )
     for (;;) {
       const head = Number((await ctx.l1.publicClient.getBlock()).timestamp)

@@ -1,20 +1,11 @@
 /** What the user-facing commands need: the L2 node's URL, and from it the L1 URL and contract addresses. */
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { L2kitError } from '../core/errors.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { createL1Clients } from '../l1/clients.ts'
 import { defineL2Chain } from '../sdk/defineL2Chain.ts'
-import type { FlagSpec, ParsedArgs } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { str } from './args.ts'
-
-export const l2Flags: FlagSpec = {
-  'l2-rpc': {
-    type: 'string',
-    description: 'L2 JSON-RPC URL of an l2kit node',
-    default: 'http://127.0.0.1:8547',
-  },
-  'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the L2 node reports)' },
-}
 
 export type NodeContracts = {
   l1Rpc: string
@@ -62,4 +53,25 @@ export async function walletsFor(args: ParsedArgs) {
   const l2Wallet = createWalletClient({ account, chain: ctx.chain, transport: http(ctx.l2Rpc) })
   const l1 = await createL1Clients({ rpcUrl: ctx.l1Rpc, privateKey: key })
   return { ...ctx, account, l2Wallet, l1 }
+}
+
+/**
+ * The node's refusal inside a viem error, as an L2kitError with the node's stable code (`INSUFFICIENT_BALANCE`,
+ * `NONCE_TOO_LOW`, …) and its one-line message, so the CLI prints that rather than viem's stack. Anything else is
+ * returned unchanged.
+ */
+export function nodeRefusal(err: unknown, what: string): unknown {
+  if (isL2kitError(err)) return err
+  let e: unknown = err
+  for (let depth = 0; depth < 10 && typeof e === 'object' && e !== null; depth++) {
+    const data = (e as { data?: unknown }).data
+    const code = typeof data === 'object' && data !== null ? (data as { code?: unknown }).code : undefined
+    if (typeof code === 'string') {
+      const detail = (e as { details?: unknown }).details
+      const message = typeof detail === 'string' ? detail : (e as Error).message
+      return new L2kitError(code, `${what}: ${message.split('\n')[0]}`, { cause: err })
+    }
+    e = (e as { cause?: unknown }).cause
+  }
+  return err
 }

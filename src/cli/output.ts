@@ -15,3 +15,15 @@ export function table(rows: [string, string][]): string {
   const w = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')
 }
+
+/**
+ * How the rollup's cost compares with doing the same on L1, worded right both ways: "12.5× cheaper on the
+ * rollup" or "1.25× dearer on the rollup" (never "0.8× cheaper", which reads as a saving).
+ */
+export function costComparison(directWei: bigint, rollupWei: bigint): string {
+  if (rollupWei === 0n) return 'free on the rollup here'
+  if (directWei === rollupWei) return 'the same cost on the rollup here'
+  if (rollupWei < directWei)
+    return `${(Number(directWei) / Number(rollupWei)).toFixed(1)}× cheaper on the rollup here`
+  return `${(Number(rollupWei) / Number(directWei)).toFixed(2)}× dearer on the rollup here`
+}

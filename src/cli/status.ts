@@ -1,9 +1,7 @@
 /** `l2kit status`: heads, the last batch (L1 tx, blob hashes), proposals, verifier agreement, withdrawals. */
-import type { FlagSpec, ParsedArgs } from './args.ts'
-import { connectL2, l2Flags } from './l2Context.ts'
+import { type ParsedArgs, str } from './args.ts'
 import { printJson, table } from './output.ts'
-
-export const statusFlags: FlagSpec = { ...l2Flags }
+import { l2Request } from './rpc.ts'
 
 type Status = {
   l2Head: string
@@ -18,13 +16,15 @@ type Status = {
     blobHashes: string[]
     firstBlock: string
     blockCount: number
-    dataBytes: number
+    dataBytes?: number | null
     txCount: number
+    forced?: boolean
   }
   proposals: { proposalIndex: string; finalized: boolean; secondsToFinality: number }[]
   verifier: null | {
     safeHead: string
     agreesWithAllProposals: boolean
+    sequencerAgreesWithL1?: boolean
     proposalsChecked: number
     disagreements: string[]
   }
@@ -32,8 +32,7 @@ type Status = {
 }
 
 export async function runStatus(args: ParsedArgs): Promise<void> {
-  const ctx = await connectL2(args)
-  const s = (await ctx.l2Public.request({ method: 'l2kit_status' as 'eth_chainId' })) as unknown as Status
+  const s = await l2Request<Status>(str(args.values['l2-rpc']) ?? 'http://127.0.0.1:8547', 'l2kit_status')
   if (args.values.json === true) {
     printJson({ ...s, verifierAgrees: s.verifier ? s.verifier.agreesWithAllProposals : null })
     return
@@ -45,12 +44,7 @@ export async function runStatus(args: ParsedArgs): Promise<void> {
       ['safe head (on L1)', s.safeHead],
       ['finalized head', s.finalizedHead],
       ['deposits included', s.depositsIncluded],
-      [
-        'last batch',
-        b
-          ? `#${b.batchIndex}: blocks ${b.firstBlock}+${b.blockCount}, ${b.txCount} txs, ${b.dataBytes} bytes as ${b.isBlob ? `${b.blobHashes.length} blob(s)` : 'calldata'}`
-          : 'none yet',
-      ],
+      ['last batch', b ? describeBatch(b) : 'none yet'],
       ['  L1 tx', b?.l1TxHash ?? '-'],
       ...(b?.blobHashes.map((h, i) => [`  blob ${i}`, h] as [string, string]) ?? []),
       [
@@ -60,10 +54,32 @@ export async function runStatus(args: ParsedArgs): Promise<void> {
       [
         'verifier',
         s.verifier
-          ? `${s.verifier.agreesWithAllProposals ? 'agrees with every proposed root' : `DISAGREES with proposals ${s.verifier.disagreements.join(', ')}`} (${s.verifier.proposalsChecked} checked, safe head ${s.verifier.safeHead})`
+          ? `${describeAgreement(s.verifier)} (${s.verifier.proposalsChecked} checked, safe head ${s.verifier.safeHead})`
           : 'not running',
       ],
       ['pending withdrawals', String(s.pendingWithdrawals.length)],
     ])}\n`,
   )
+}
+
+/** "blocks 1–2" (a range, not "1+2"), forced batches marked as such. */
+export function describeBatch(b: NonNullable<Status['lastBatch']>): string {
+  const first = BigInt(b.firstBlock)
+  const blocks =
+    b.blockCount <= 0
+      ? 'no blocks'
+      : b.blockCount === 1
+        ? `block ${first}`
+        : `blocks ${first}–${first + BigInt(b.blockCount) - 1n}`
+  const carrier = b.isBlob ? `${b.blobHashes.length} blob(s)` : 'calldata'
+  const size =
+    b.dataBytes === undefined || b.dataBytes === null ? carrier : `${b.dataBytes} bytes as ${carrier}`
+  return `#${b.batchIndex}${b.forced ? ' (forced from the L1 queue)' : ''}: ${blocks}, ${b.txCount} txs, ${size}`
+}
+
+function describeAgreement(v: NonNullable<Status['verifier']>): string {
+  if (v.sequencerAgreesWithL1 === false)
+    return `DISAGREES: the sequencer's block at the safe head differs from what L1 implies (forked from L1)`
+  if (!v.agreesWithAllProposals) return `DISAGREES with proposals ${v.disagreements.join(', ')}`
+  return 'agrees with every proposed root'
 }

@@ -52,11 +52,25 @@ export async function resolveToken(
   )
 }
 
-export function parseAmount(args: ParsedArgs, decimals: number): bigint {
+export function parseAmount(args: ParsedArgs, decimals: number, symbol = 'the token'): bigint {
   const a = str(args.values.amount)
   if (!a) throw new L2kitError('INVALID_ARGUMENTS', '--amount is required (in token units, e.g. 1.5)')
+  return parseAmountText(a, decimals, symbol)
+}
+
+/**
+ * A decimal amount in base units. Refuses more fractional digits than the token has (parseUnits would round
+ * them away silently, so the user would move a different amount than they typed).
+ */
+export function parseAmountText(a: string, decimals: number, symbol = 'the token'): bigint {
   if (!/^\d+(\.\d+)?$/.test(a))
     throw new L2kitError('INVALID_ARGUMENTS', `--amount must be a positive decimal number, got "${a}"`)
+  const fraction = a.split('.')[1] ?? ''
+  if (fraction.replace(/0+$/, '').length > decimals)
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      `--amount ${a} has more decimals than ${symbol} has (${decimals}); it would be rounded`,
+    )
   const v = parseUnits(a, decimals)
   if (v <= 0n) throw new L2kitError('INVALID_ARGUMENTS', '--amount must be more than 0')
   return v

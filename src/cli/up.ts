@@ -8,57 +8,8 @@ import type { Logger } from '../node/logger.ts'
 import type { BatchDataMode } from '../optimistic/config.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
-import { type FlagSpec, num, type ParsedArgs, str } from './args.ts'
+import { num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
-
-export const upFlags: FlagSpec = {
-  'l1-rpc': {
-    type: 'string',
-    description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',
-  },
-  'private-key': {
-    type: 'string',
-    description: 'operator key on an external L1 (deploys, posts batches, proposes)',
-  },
-  'data-dir': {
-    type: 'string',
-    description: 'keep node state and deployment here; restart resumes from it (default: a temp dir)',
-  },
-  host: { type: 'string', description: 'L2 JSON-RPC host', default: '127.0.0.1' },
-  port: { type: 'string', description: 'L2 JSON-RPC port (0 = any free port)', default: '8547' },
-  'chain-id': { type: 'string', description: 'L2 chain id', default: '42069' },
-  'block-time-ms': { type: 'string', description: 'L2 block time', default: '250' },
-  'challenge-window': {
-    type: 'string',
-    description: 'challenge window of proposed roots, seconds',
-    default: '10',
-  },
-  'batch-mode': {
-    type: 'string',
-    description: 'auto (cheaper of blob/calldata at live prices) | blob | calldata',
-    default: 'auto',
-  },
-  'l1-block-time': {
-    type: 'string',
-    description: 'seconds between embedded-anvil blocks (default: one block per tx)',
-  },
-  'challenger-key': {
-    type: 'string',
-    description:
-      'L1 key of the challenger this node runs (embedded L1: anvil account 9; external L1: none unless set)',
-  },
-  'no-challenger': { type: 'boolean', description: 'do not run a challenger in this node' },
-  fault: {
-    type: 'string',
-    description:
-      'TESTING ONLY: the proposer posts one wrong root of this kind: wrong-balance | skip-tx | bad-signature | forged-deposit | forged-withdrawal | garbage-batch',
-  },
-  'dev-accounts': {
-    type: 'string',
-    description: 'dev accounts funded on L2 at start (embedded L1)',
-    default: '5',
-  },
-}
 
 /** The operator's address (the attacker of an injected fault): the given key's, or anvil account 0's. */
 function privateKeyToAddress(key: string | undefined): Hex {

@@ -2,27 +2,14 @@
 import { formatUnits, isAddress } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import type { TokenInfo } from '../core/types.ts'
-import { getWithdrawalStatus } from '../sdk/getWithdrawalStatus.ts'
+import { getWithdrawalStatus, type WithdrawalStatus } from '../sdk/getWithdrawalStatus.ts'
 import { initiateWithdrawal } from '../sdk/initiateWithdrawal.ts'
 import { proveAndFinalizeWithdrawal } from '../sdk/proveAndFinalizeWithdrawal.ts'
-import type { FlagSpec, ParsedArgs } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { str } from './args.ts'
-import { l2Flags, walletsFor } from './l2Context.ts'
+import { walletsFor } from './l2Context.ts'
 import { printJson, progress } from './output.ts'
 import { parseAmount, resolveToken } from './tokens.ts'
-
-export const withdrawFlags: FlagSpec = {
-  ...l2Flags,
-  'private-key': { type: 'string', description: 'key of the L2 sender (also pays the L1 finalization)' },
-  amount: { type: 'string', description: 'amount in token units' },
-  token: { type: 'string', description: 'ETH (default) or a bridged token' },
-  to: { type: 'string', description: 'L1 recipient (default: the sender)' },
-  'no-wait': { type: 'boolean', description: 'only start the withdrawal; finalize later with --index' },
-  index: {
-    type: 'string',
-    description: 'finalize an existing withdrawal by its index instead of starting one',
-  },
-}
 
 export async function runWithdraw(args: ParsedArgs): Promise<void> {
   const ctx = await walletsFor(args)
@@ -32,9 +19,10 @@ export async function runWithdraw(args: ParsedArgs): Promise<void> {
   if (existing !== undefined) {
     if (!/^\d+$/.test(existing)) throw new L2kitError('INVALID_ARGUMENTS', '--index must be a whole number')
     index = BigInt(existing)
+    await requireWithdrawalExists(ctx, index)
   } else {
     const token = await resolveToken(args, ctx)
-    const amount = parseAmount(args, token.decimals)
+    const amount = parseAmount(args, token.decimals, token.symbol)
     const to = str(args.values.to)
     if (to !== undefined && !isAddress(to))
       throw new L2kitError('INVALID_ARGUMENTS', '--to must be an address')
@@ -77,12 +65,7 @@ export async function runWithdraw(args: ParsedArgs): Promise<void> {
       pollIntervalMs: 500,
       onProgress: (s) => {
         if (json) return
-        const line =
-          s.status === 'in-challenge-window'
-            ? `state root proposed (proposal #${s.proof.proposalIndex}); challenge window: ${s.secondsLeft} s left`
-            : s.status === 'waiting-for-proposal'
-              ? 'waiting for the batch and a proposed state root that cover it'
-              : s.status
+        const line = describeWithdrawalStatus(s)
         if (line !== last) progress(line)
         last = line
       },
@@ -101,4 +84,40 @@ export async function runWithdraw(args: ParsedArgs): Promise<void> {
       `withdrawal #${index} finalized on L1: ${what} paid to ${result.recipient} (tx ${result.l1TxHash})\n`,
     )
   }
+}
+
+/** A withdrawal's status in words (the SDK's status names are for programs). */
+export function describeWithdrawalStatus(s: WithdrawalStatus): string {
+  switch (s.status) {
+    case 'waiting-for-proposal':
+      return 'waiting for the batch and a proposed state root that cover it'
+    case 'in-challenge-window':
+      return `state root proposed (proposal #${s.proof.proposalIndex}); challenge window: ${s.secondsLeft} s left`
+    case 'ready-to-finalize':
+      return `challenge window over (proposal #${s.proof.proposalIndex} is final): finalizing on L1`
+    case 'finalized':
+      return 'already paid out on L1'
+  }
+}
+
+/**
+ * `--index N` of a withdrawal that does not exist must fail at once, not wait forever for a proposal that will
+ * never cover it. It exists if the node can prove it (or says it is not yet derived/proposed) and it is one the
+ * sequencer executed: still pending, or already proven (then finalized).
+ */
+async function requireWithdrawalExists(
+  ctx: Awaited<ReturnType<typeof walletsFor>>,
+  index: bigint,
+): Promise<void> {
+  const status = (await ctx.l2Public.request({ method: 'l2kit_status' as 'eth_chainId' })) as unknown as {
+    pendingWithdrawals: { index: string }[]
+  }
+  if (status.pendingWithdrawals.some((w) => BigInt(w.index) === index)) return
+  const known = await getWithdrawalStatus(ctx.l2Public, index)
+  if (known.status !== 'waiting-for-proposal') return
+  const pending = status.pendingWithdrawals.map((w) => w.index)
+  throw new L2kitError(
+    'WITHDRAWAL_NOT_FOUND',
+    `there is no withdrawal #${index} on this L2 (pending: ${pending.length ? pending.join(', ') : 'none'}); start one with --amount`,
+  )
 }

@@ -15,7 +15,6 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { anvil, holesky, hoodi, mainnet, sepolia } from 'viem/chains'
 import { ErrorKind, L2kitError } from '../core/errors.ts'
 import { L1ErrorCode } from './errors.ts'
 
@@ -49,6 +48,8 @@ export const defaultL1ClientsOptions = {
   batch: false,
 } as const
 
+const noRpc = { default: { http: [] as string[] } }
+
 export interface L1Clients {
   chain: Chain
   publicClient: L1PublicClient
@@ -58,7 +59,43 @@ export interface L1ClientsWithWallet extends L1Clients {
   account: PrivateKeyAccount
 }
 
-const knownChains: readonly Chain[] = [mainnet, sepolia, holesky, hoodi, anvil]
+// The chains we know, written out rather than imported from 'viem/chains': that module loads every chain viem
+// knows (hundreds of files), which cost every CLI call ~1.5 s. Only what viem uses from a chain is kept.
+const MULTICALL3 = { multicall3: { address: '0xca11bde05977b3631167028862be2a173976ca11' as const } }
+const knownChains: readonly Chain[] = [
+  defineChain({
+    id: 1,
+    name: 'Ethereum',
+    nativeCurrency: ether('Ether'),
+    rpcUrls: noRpc,
+    contracts: MULTICALL3,
+  }),
+  defineChain({
+    id: 11155111,
+    name: 'Sepolia',
+    nativeCurrency: ether('Sepolia Ether'),
+    rpcUrls: noRpc,
+    contracts: MULTICALL3,
+  }),
+  defineChain({
+    id: 17000,
+    name: 'Holesky',
+    nativeCurrency: ether('Holesky Ether'),
+    rpcUrls: noRpc,
+    contracts: MULTICALL3,
+  }),
+  defineChain({
+    id: 560048,
+    name: 'Hoodi',
+    nativeCurrency: ether('Hoodi Ether'),
+    rpcUrls: noRpc,
+    contracts: MULTICALL3,
+  }),
+  defineChain({ id: 31337, name: 'Anvil', nativeCurrency: ether('Ether'), rpcUrls: noRpc }),
+]
+function ether(name: string) {
+  return { name, symbol: 'ETH', decimals: 18 }
+}
 
 /** A viem chain for `chainId` at `rpcUrl`: the known definition (mainnet, sepolia, holesky, hoodi, anvil) when there is one. */
 export function defineL1Chain(chainId: number, rpcUrl: string): Chain {

@@ -415,8 +415,17 @@ export class OptimisticNode {
     const proposals = this.derivation.proposals.filter((p) => p !== undefined)
     const finalized = [...proposals].reverse().find((p) => !p.deleted && p.proposedAt + window <= now)
     const last = this.store.lastBatch()
+    const derivedLast = this.derivation.latestBatch()
+    const forcedLast = derivedLast?.forced ? derivedLast : undefined
     const v = this.verifier
     const vProposals = v ? v.proposals.filter((p) => p !== undefined) : []
+    // The sequencer's block at the verifier's safe head must be the block L1 implies. When it is not (e.g. the
+    // L1 lost blocks the sequencer built on), the node has forked from L1 and status must not say it agrees.
+    const sequencerHashAtSafeHead = v ? (this.store.getBlock(v.safeHead.number)?.hash ?? null) : null
+    const sequencerAgreesWithL1 =
+      !v ||
+      sequencerHashAtSafeHead === v.safeHead.hash ||
+      (v.safeHead.number === 0n && sequencerHashAtSafeHead === null)
     const pendingWithdrawals = this.sequencer.state.withdrawals
       .filter((w) => !this.derivation.finalizedWithdrawals.has(w.index))
       .map((w) => ({ ...w, index: w.index.toString(), amount: w.amount.toString() }))
@@ -429,20 +438,37 @@ export class OptimisticNode {
       safeHead: this.derivation.safeHead.number.toString(),
       finalizedHead: finalized ? finalized.l2BlockNumber.toString() : '0',
       challengeWindowSeconds: window,
-      lastBatch: last
-        ? {
-            batchIndex: last.batchIndex.toString(),
-            l1TxHash: last.l1TxHash,
-            l1BlockNumber: last.l1BlockNumber.toString(),
-            isBlob: last.isBlob,
-            blobHashes: last.blobHashes,
-            firstBlock: last.firstBlock.toString(),
-            blockCount: last.blockCount,
-            dataBytes: last.dataBytes,
-            txCount: last.txCount,
-            l1FeeWei: last.l1FeeWei.toString(),
-          }
-        : null,
+      lastBatch:
+        // A forced batch (the Rollup built it from its L1 queue) is newer than any the batcher posted.
+        forcedLast && (!last || forcedLast.batchIndex > last.batchIndex)
+          ? {
+              batchIndex: forcedLast.batchIndex.toString(),
+              l1TxHash: forcedLast.l1TxHash,
+              l1BlockNumber: forcedLast.l1BlockNumber.toString(),
+              isBlob: false,
+              blobHashes: [],
+              firstBlock: forcedLast.firstBlock.toString(),
+              blockCount: forcedLast.blockCount,
+              dataBytes: null,
+              txCount: forcedLast.txCount,
+              l1FeeWei: null,
+              forced: true,
+            }
+          : last
+            ? {
+                batchIndex: last.batchIndex.toString(),
+                l1TxHash: last.l1TxHash,
+                l1BlockNumber: last.l1BlockNumber.toString(),
+                isBlob: last.isBlob,
+                blobHashes: last.blobHashes,
+                firstBlock: last.firstBlock.toString(),
+                blockCount: last.blockCount,
+                dataBytes: last.dataBytes,
+                txCount: last.txCount,
+                l1FeeWei: last.l1FeeWei.toString(),
+                forced: false,
+              }
+            : null,
       proposals: proposals.map((p) => ({
         proposalIndex: p.proposalIndex.toString(),
         batchIndex: p.batchIndex.toString(),
@@ -456,9 +482,11 @@ export class OptimisticNode {
         ? {
             safeHead: v.safeHead.number.toString(),
             safeHeadHash: v.safeHead.hash,
-            sequencerHashAtSafeHead: this.store.getBlock(v.safeHead.number)?.hash ?? null,
+            sequencerHashAtSafeHead,
+            sequencerAgreesWithL1,
             proposalsChecked: vProposals.filter((p) => p.agrees !== undefined).length,
-            agreesWithAllProposals: vProposals.every((p) => p.agrees !== false),
+            // Agreement means with L1 too: never reported while the sequencer's chain differs at the safe head.
+            agreesWithAllProposals: sequencerAgreesWithL1 && vProposals.every((p) => p.agrees !== false),
             disagreements: vProposals
               .filter((p) => p.agrees === false)
               .map((p) => p.proposalIndex.toString()),
