@@ -140,6 +140,8 @@ export async function startDevnet(
   let l1RpcUrl = o.l1RpcUrl
   if (!l1RpcUrl) {
     step('starting embedded L1 (anvil, prague)')
+    const pidPath = join(dataDir, 'anvil.pid')
+    if (o.dataDir) await stopOrphanedAnvil(pidPath, join(dataDir, 'anvil-state.json'))
     anvil = await startAnvil({
       logPath: join(dataDir, 'anvil.log'),
       // With a data dir the L1 is kept too: loaded on start, dumped on stop and every second meanwhile, so a
@@ -151,9 +153,11 @@ export async function startDevnet(
       ...(o.anvilArgs ? { extraArgs: o.anvilArgs } : {}),
     })
     l1RpcUrl = anvil.rpcUrl
+    if (o.dataDir) writeFileSync(pidPath, String(anvil.pid))
   }
   const cleanup = async () => {
     await anvil?.stop()
+    if (anvil && o.dataDir) rmSync(join(dataDir, 'anvil.pid'), { force: true })
     // A temporary data dir is ours alone: remove it once nothing writes to it any more.
     if (o.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
   }
@@ -302,6 +306,37 @@ async function fundDevAccounts(
     results.push(...(await Promise.all(rest.map((c) => depositErc20(c, { portal, token, amount: tokens })))))
   }
   return results
+}
+
+/**
+ * The embedded anvil of a previous run on this data dir that outlived its node (a SIGKILL of the node reaches
+ * only the node): stops it with SIGTERM, so it dumps its complete state, before a new one loads that state.
+ * Only a live process whose command line names this data dir's state file is touched.
+ */
+async function stopOrphanedAnvil(pidPath: string, statePath: string): Promise<void> {
+  if (!existsSync(pidPath)) return
+  const pid = Number(readFileSync(pidPath, 'utf8').trim())
+  rmSync(pidPath, { force: true })
+  if (!Number.isInteger(pid) || pid <= 0) return
+  let cmdline: string
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return // gone (or no /proc to make sure it is ours: leave it)
+  }
+  if (!cmdline.includes('anvil') || !cmdline.includes(statePath)) return
+  const alive = () => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  process.kill(pid, 'SIGTERM')
+  const deadline = Date.now() + 10_000
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  if (alive()) process.kill(pid, 'SIGKILL')
 }
 
 /** The L1's genesis hash and the hash of the deployment block: what identifies "the L1 this was built on". */
