@@ -8,7 +8,16 @@
  * Proposals are checked in order; a wrong parent is challenged first (its deletion takes the children with it).
  * Every challenge is simulated before it is sent, so an honest challenger never loses its bond.
  */
-import { decodeEventLog, decodeFunctionData, encodeFunctionData, hexToBytes } from 'viem'
+import {
+  type Address,
+  decodeEventLog,
+  decodeFunctionData,
+  encodeAbiParameters,
+  encodeFunctionData,
+  hexToBytes,
+  keccak256,
+  numberToHex,
+} from 'viem'
 import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from '../core/batchCodecV3.ts'
 import type { StateHeader } from '../core/commitment.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
@@ -48,6 +57,8 @@ export type ChallengeResult = {
   won: boolean
   l1TxHash: Hex
   gasUsed: bigint
+  /** Gas of the commitment sent before the challenge (`Rollup.commitChallenge`). */
+  commitGasUsed: bigint
   /** What the Rollup owes the challenger (its bond + half the proposer's) on a win. */
   payoutWei: bigint
   burntWei: bigint
@@ -279,9 +290,22 @@ export class Challenger {
       functionName: call.functionName,
       args: call.args,
     } as never)
+    const commitment = challengeCommitment(this.#m.txManager.address, data)
     if (options.simulate !== false) {
       // A challenge whose evidence does not check reverts with the Rollup's custom error: see it before paying.
-      const sim = await client.call({ account: this.#m.txManager.address, to: rollup, data, value: bond })
+      // The commitment is not on L1 yet: the simulation assumes it (state override of its storage slot).
+      const sim = await client.call({
+        account: this.#m.txManager.address,
+        to: rollup,
+        data,
+        value: bond,
+        stateOverride: [
+          {
+            address: rollup,
+            stateDiff: [{ slot: challengeCommittedAtSlot(commitment), value: numberToHex(1n, { size: 32 }) }],
+          },
+        ],
+      })
       const won = sim.data !== undefined && BigInt(sim.data) === 1n
       if (!won)
         throw new L2kitError(
@@ -292,6 +316,15 @@ export class Challenger {
           },
         )
     }
+    // Commit first and reveal in a later block: a copy of our challenge seen in the mempool cannot win (the
+    // Rollup pays only a sender that committed to the exact calldata in an earlier block).
+    const committed = await this.#m.txManager.send({
+      to: rollup,
+      data: encodeFunctionData({ abi: rollupAbi, functionName: 'commitChallenge', args: [commitment] }),
+      abi: rollupAbi,
+      label: 'challenge commitment',
+    })
+    await waitForLaterBlock(client, committed.receipt.blockNumber)
     const result = await this.#m.txManager.send({
       to: rollup,
       value: bond,
@@ -312,6 +345,7 @@ export class Challenger {
       won: false,
       l1TxHash: result.txHash,
       gasUsed: result.gasUsed,
+      commitGasUsed: committed.gasUsed,
       payoutWei: 0n,
       burntWei: 0n,
       reason: verdict.reason,
@@ -336,7 +370,7 @@ export class Challenger {
     if (outcome.won)
       this.#log.warn(
         { ...fields, payoutWei: outcome.payoutWei.toString(), burntWei: outcome.burntWei.toString() },
-        'challenge WON: the proposal and every later one are deleted, the proposer bond is slashed',
+        'challenge WON: the proposal and every proposal built on it are deleted, the proposer bond is slashed',
       )
     else
       this.#log.error(
@@ -448,3 +482,34 @@ function dataLengthOf(src: CommittedData): DataProofArgs {
 }
 
 export type { StateHeader }
+
+/** Storage slot of `Rollup.challengeCommittedAt` (`forge inspect Rollup storageLayout`; checked by an e2e test). */
+export const CHALLENGE_COMMITTED_AT_SLOT = 7n
+
+/** `keccak256(abi.encode(challenger, keccak256(calldata)))`: what `Rollup.commitChallenge` takes. */
+export function challengeCommitment(challenger: Address, calldata: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [challenger, keccak256(calldata)]),
+  )
+}
+
+/** Storage slot of `challengeCommittedAt[commitment]`. */
+export function challengeCommittedAtSlot(commitment: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'uint256' }],
+      [commitment, CHALLENGE_COMMITTED_AT_SLOT],
+    ),
+  )
+}
+
+/** Resolves once L1 has a block after `blockNumber` (anvil mines on demand: ask it to). */
+async function waitForLaterBlock(client: L1PublicClient, blockNumber: bigint): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await client.getBlockNumber({ cacheTime: 0 })) > blockNumber) return
+    if (i === 0)
+      await client.request({ method: 'evm_mine' as never, params: [] as never }).catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new L2kitError('TIMEOUT', `no L1 block after ${blockNumber} within 60 s`, { kind: 'temporary' })
+}

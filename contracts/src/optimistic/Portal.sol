@@ -38,6 +38,15 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     uint16 public constant MAX_TOKENS = 255;
     /// @notice Token index of ETH.
     uint16 public constant ETH_TOKEN_INDEX = 0;
+    /// @notice Fee (wei) of registering one of the first 16 tokens; it doubles every 16 registrations (token 255
+    ///         costs 2^15 times as much), and is burnt. Token indices are scarce (the L2 balances tree has 255
+    ///         token leaves): early, real tokens pay little, while squatting every slot to lock real tokens out
+    ///         costs 16·(2^16 − 1)·0.001 ≈ 1,049 ETH, and the last slots alone are dearer than any gain.
+    uint256 public constant TOKEN_REGISTRATION_BASE_FEE = 0.001 ether;
+    /// @notice Registrations per doubling of the registration fee.
+    uint256 public constant TOKEN_FEE_DOUBLING_EVERY = 16;
+    /// @notice Where registration fees go.
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
     /// @dev Gas given to each `name()`/`symbol()`/`decimals()` probe of a token being registered.
     uint256 private constant METADATA_GAS = 100_000;
     /// @dev Longest token name or symbol kept (longer ones are truncated), so a token cannot bloat the event.
@@ -96,6 +105,11 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     error NotAContract(address l1Token);
     /// @notice All 255 token indices are taken.
     error TooManyTokens();
+    /// @notice `depositERC20` must send exactly the token's registration fee (`tokenRegistrationFee`): the fee of
+    ///         the next registration for a new token, 0 for a registered one.
+    error IncorrectRegistrationFee(uint256 sent, uint256 required);
+    /// @notice Burning a registration fee failed.
+    error FeeBurnFailed(uint256 amount);
     /// @notice `initialize` called by someone other than the deployer.
     error NotDeployer(address caller);
     /// @notice `initialize` called a second time.
@@ -147,14 +161,16 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     }
 
     /// @notice Deposits `amount` of ERC-20 `l1Token` for L2 account `to`; the portal must be approved first.
-    ///         Registers the token on its first deposit. Credits what the portal actually received, so a
-    ///         fee-on-transfer token cannot credit more than it delivered.
+    ///         Registers the token on its first deposit, for exactly `tokenRegistrationFee(l1Token)` wei (burnt);
+    ///         later deposits send no ETH. Credits what the portal actually received, so a fee-on-transfer token
+    ///         cannot credit more than it delivered.
     /// @param l1Token The ERC-20 on L1.
     /// @param to L2 recipient.
     /// @param amount Base units to pull from the caller.
     /// @return depositIndex Index of the deposit in the queue.
     function depositERC20(address l1Token, address to, uint256 amount)
         external
+        payable
         nonReentrant
         returns (uint256 depositIndex)
     {
@@ -162,7 +178,15 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         if (to == address(0)) revert ZeroAddress();
         if (l1Token.code.length == 0) revert NotAContract(l1Token);
         uint16 tokenIndex = _tokenIndexOf[l1Token];
-        if (tokenIndex == 0) tokenIndex = _registerToken(l1Token);
+        if (tokenIndex == 0) {
+            uint256 fee = _nextRegistrationFee();
+            if (msg.value != fee) revert IncorrectRegistrationFee(msg.value, fee);
+            tokenIndex = _registerToken(l1Token);
+            (bool burnt,) = BURN_ADDRESS.call{value: fee}("");
+            if (!burnt) revert FeeBurnFailed(fee);
+        } else if (msg.value != 0) {
+            revert IncorrectRegistrationFee(msg.value, 0);
+        }
 
         IERC20 token = IERC20(l1Token);
         uint256 balanceBefore = token.balanceOf(address(this));
@@ -264,6 +288,12 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         return _tokenAt[tokenIndex];
     }
 
+    /// @notice Wei `depositERC20` of `l1Token` must send: 0 once it is registered, else the fee of the next
+    ///         registration (`TOKEN_REGISTRATION_BASE_FEE` doubled once per 16 tokens already registered).
+    function tokenRegistrationFee(address l1Token) external view returns (uint256) {
+        return _tokenIndexOf[l1Token] != 0 ? 0 : _nextRegistrationFee();
+    }
+
     /// @notice Number of registered ERC-20 tokens (the highest token index in use).
     function tokenCount() external view returns (uint16) {
         return _tokenCount;
@@ -296,6 +326,10 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         _depositTimes[depositIndex >> 2] |= uint256(uint64(block.timestamp)) << ((depositIndex & 3) << 6);
         _depositCount = depositIndex + 1;
         emit DepositQueued(depositIndex, msg.sender, to, tokenIndex, amount, next);
+    }
+
+    function _nextRegistrationFee() private view returns (uint256) {
+        return TOKEN_REGISTRATION_BASE_FEE << (_tokenCount / TOKEN_FEE_DOUBLING_EVERY);
     }
 
     /// @dev Gives `l1Token` the next token index and announces it with its metadata (read defensively: a token

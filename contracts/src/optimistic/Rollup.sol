@@ -67,7 +67,8 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @param bond Wei locked with the proposal.
     /// @param proposer Account that posted the proposal and its bond.
     /// @param proposedAt L1 timestamp of the proposal; final at `proposedAt + challengeWindow` unless deleted.
-    /// @param deleted Whether the proposal was deleted (it never finalizes).
+    /// @param deleted Whether the proposal was deleted: slashed, or built on a slashed proposal (it never finalizes).
+    ///        Stored for the slashed one only; `getProposal` computes it for all.
     /// @param bondClaimed Whether the bond was paid back (or slashed).
     /// @param traceIsBlob Whether the trace is in blobs (`propose`) or was given as calldata (`proposeCalldata`).
     /// @param slashed Whether a challenge proved this proposal wrong (its bond was split and burnt).
@@ -159,6 +160,16 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     ///      stored as the distance `i - value` so the usual case (the previous proposal, value == i) costs no storage
     ///      write. `_deleteFrom` uses it to find the newest proposal that survives a deletion.
     mapping(uint256 proposalIndex => uint256) private _previousLiveDistance;
+    /// @dev Proposals invalidated by won challenges, as disjoint index ranges sorted by start: entry `k < _rangeCount`
+    ///      packs `from` (high 128 bits) and `to` (low 128 bits), meaning proposals `from .. to − 1` are deleted
+    ///      (proposal `from` was slashed; the others were built on it). Entries at `k >= _rangeCount` are stale.
+    mapping(uint256 k => uint256) private _ranges;
+    /// @dev Number of live entries of `_ranges`.
+    uint256 private _rangeCount;
+    /// @dev Who won the challenge that slashed a proposal: forfeited bonds of proposals built on it go half to them.
+    mapping(uint256 proposalIndex => address) internal _slashedBy;
+    /// @notice L1 block in which each challenge commitment was made (`commitChallenge`); 0 = none.
+    mapping(bytes32 commitment => uint256) public challengeCommittedAt;
     /// @notice Wei owed to each account by settled challenges, paid by `withdrawPayout`.
     mapping(address account => uint256) public payouts;
     /// @dev The forced-transaction queue: entry `i` is the `i`-th `queueForcedTx`.
@@ -203,11 +214,19 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         bytes32 traceHash,
         bytes32[] traceBlobHashes
     );
-    /// @notice Proposals `fromProposalIndex` up to (excluding) `toProposalIndex` are deleted (some may have been
-    ///         already); they will never finalize.
+    /// @notice Proposals `fromProposalIndex` up to (excluding) `toProposalIndex` are deleted: the first was slashed,
+    ///         the others were built on it (some may have been deleted already); none will ever finalize.
     event ProposalsDeleted(uint256 indexed fromProposalIndex, uint256 toProposalIndex);
-    /// @notice The bond of a finalized (or deleted, unslashed) proposal was paid back to its proposer.
+    /// @notice The bond of a finalized proposal was paid back to its proposer.
     event BondClaimed(uint256 indexed proposalIndex, address indexed proposer, uint256 amount);
+    /// @notice Proposal `proposalIndex` was built on a slashed proposal: its bond is forfeited, `toChallenger` owed
+    ///         to `challenger` (who won against the slashed ancestor), the rest burnt.
+    event BondForfeited(
+        uint256 indexed proposalIndex, address indexed proposer, address indexed challenger, uint256 toChallenger
+    );
+    /// @notice `challenger` committed to a challenge (`commitment = keccak256(abi.encode(challenger,
+    ///         keccak256(challengeCalldata)))`); only a committed challenger can win, from the next block on.
+    event ChallengeCommitted(bytes32 indexed commitment, address indexed challenger);
     /// @notice A challenge proved proposal `proposalIndex` wrong: it and every later proposal are deleted;
     ///         `challengerPayout` (the challenge bond + half the proposal bond) is owed to the challenger, `burnt` went
     ///         to `BURN_ADDRESS`. `step`: kind 1 the bound (0 length, 1 first leaf, 2 last leaf), kind 2 the step
@@ -277,6 +296,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error BondAlreadyClaimed(uint256 proposalIndex);
     /// @notice The bond of this proposal was slashed by a winning challenge.
     error BondSlashed(uint256 proposalIndex);
+    /// @notice A winning challenge needs the sender's commitment to this exact call, made in an earlier block
+    ///         (`commitChallenge`), so nobody can copy a pending challenge and take its reward.
+    error ChallengeNotCommitted(bytes32 commitment);
     /// @notice Sending the bond to the proposer failed.
     error BondTransferFailed(address proposer, uint256 amount);
     /// @notice `challengeTraceBounds` on a calldata trace: its bounds were checked when it was proposed.
@@ -307,8 +329,8 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error TooManyForcedRows(uint256 rowCount);
     /// @notice `appendForcedBatch` with more than `MAX_FORCED_DEPOSIT_ROWS` deposit rows.
     error TooManyForcedDepositRows(uint256 depositRows);
-    /// @notice Deposit rows must cover deposits no forced batch covered yet: at most `dueDepositCount −
-    ///         forcedDepositCount()` rows, and at least one new deposit.
+    /// @notice Deposit rows must cover deposits no forced batch covered yet, one row each: exactly
+    ///         `dueDepositCount − forcedDepositCount()` rows, and at least one.
     error ForcedDepositsNotNew(uint256 dueDepositCount, uint256 forcedDepositCount, uint256 depositRows);
     /// @notice Portal deposit `index` may be forced in only from `dueAt` (its `depositQueuedAt + inclusionWindow`).
     error ForcedDepositNotDue(uint256 index, uint256 dueAt);
@@ -429,8 +451,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @dev Moves no ETH; its only external calls are views of the portal, made only when `dueDepositCount > 0`.
     ///      Deposit rows apply the next deposits while the L2 state's depositCount < the batch's
     ///      `depositCountAfter` and are no-ops after (a deposit the sequencer already applied). Each deposit is
-    ///      forced at most once: deposit rows must cover deposits above `forcedDepositCount()`, at most one row each,
-    ///      so nobody can append forced batches of no-op rows for free (each costs every proposer a proposal).
+    ///      forced at most once: deposit rows cover the deposits from `forcedDepositCount()` to `dueDepositCount`,
+    ///      exactly one row each, so nobody can append forced batches of no-op rows for free (each costs every
+    ///      proposer a proposal), nor mark deposits forced that no row applied.
     /// @param rows The queued transaction rows, each exactly as queued (may be empty when `depositRows > 0`).
     /// @param dueDepositCount Deposits the batch's deposit rows may apply up to (the batch's `depositCountAfter`
     ///        when `depositRows > 0`).
@@ -447,8 +470,12 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (d + n == 0) revert NoForcedRows();
         if (dueDepositCount != 0) _checkDepositsDue(dueDepositCount);
         if (d != 0) {
+            // One row per deposit the counter moves past: the L2 state's deposit count is always at least the
+            // counter (each forced batch's rows apply deposits up to it), so exactly `due − forced` rows are
+            // enough to apply every deposit below `due`, and nobody can move the counter past deposits that no
+            // row applied (which would leave them unforceable for good).
             uint256 forced = _forcedDepositCount;
-            if (dueDepositCount <= forced || d > dueDepositCount - forced) {
+            if (dueDepositCount <= forced || d != dueDepositCount - forced) {
                 revert ForcedDepositsNotNew(dueDepositCount, forced, d);
             }
             _forcedDepositCount = dueDepositCount;
@@ -554,18 +581,30 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         return _store(batchIndex, lastLivePlusOne, end, commitment, stepCount, keccak256(trace), new bytes32[](0));
     }
 
-    /// @notice Pays back the bond of proposal `proposalIndex` to its proposer, once, when it is finalized or was
-    ///         deleted without being slashed itself (a later proposal deleted with a wrong ancestor); anyone may call.
+    /// @notice Settles the bond of proposal `proposalIndex`, once; anyone may call. Finalized: paid back to its
+    ///         proposer. Deleted because it was built on a slashed proposal: forfeited, half owed to the challenger
+    ///         who slashed that ancestor, the rest burnt (so stacking proposals on a wrong root costs the
+    ///         attacker, and each proposer answers for the parent it chose).
     /// @param proposalIndex The proposal.
     function claimBond(uint256 proposalIndex) external nonReentrant {
         if (proposalIndex >= _proposals.length) revert ProposalNotFinalized(proposalIndex);
         Proposal storage proposal = _proposals[proposalIndex];
-        if (!proposal.deleted && !isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
         if (proposal.slashed) revert BondSlashed(proposalIndex);
         if (proposal.bondClaimed) revert BondAlreadyClaimed(proposalIndex);
+        (bool deleted, uint256 slashedRoot) = _deletedBy(proposalIndex);
+        if (!deleted && !isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
         proposal.bondClaimed = true;
         address proposer = proposal.proposer;
         uint256 amount = proposal.bond;
+        if (deleted) {
+            address winner = _slashedBy[slashedRoot];
+            uint256 toChallenger = amount / 2;
+            payouts[winner] += toChallenger;
+            emit BondForfeited(proposalIndex, proposer, winner, toChallenger);
+            (bool burnt,) = BURN_ADDRESS.call{value: amount - toChallenger}("");
+            if (!burnt) revert BurnFailed(amount - toChallenger);
+            return;
+        }
         emit BondClaimed(proposalIndex, proposer, amount);
         (bool ok,) = proposer.call{value: amount}("");
         if (!ok) revert BondTransferFailed(proposer, amount);
@@ -662,6 +701,22 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         _settle(proposalIndex, KIND_STEP, step, won);
     }
 
+    /// @notice Commits to a challenge before sending it: `commitment = keccak256(abi.encode(msg.sender,
+    ///         keccak256(challengeCalldata)))`, where `challengeCalldata` is the exact input of the later
+    ///         `challengeTraceBounds` / `challengeStepCount` / `challengeStep` call. A challenge wins only for a
+    ///         sender that committed to it in an earlier block, so copying a challenge seen in the mempool cannot
+    ///         win its reward (the copier has no earlier commitment to evidence it had not seen). The commitment
+    ///         hides the evidence. Costs no bond; a losing challenge needs no commitment. Committing again keeps
+    ///         the first block.
+    /// @param commitment The commitment.
+    function commitChallenge(bytes32 commitment) external {
+        // Idempotent: someone who copies a pending commit only records it earlier for its owner (the commitment
+        // names the challenger), so the owner's own commit must not revert.
+        if (challengeCommittedAt[commitment] != 0) return;
+        challengeCommittedAt[commitment] = block.number;
+        emit ChallengeCommitted(commitment, msg.sender);
+    }
+
     /// @notice Pays `msg.sender` what settled challenges owe it (challenge wins, and challenge bonds lost to it as
     ///         a proposer).
     function withdrawPayout() external nonReentrant {
@@ -718,7 +773,9 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice Proposal `proposalIndex`; reverts `UnknownProposal` if there is none.
     function getProposal(uint256 proposalIndex) external view returns (Proposal memory) {
         if (proposalIndex >= _proposals.length) revert UnknownProposal(proposalIndex);
-        return _proposals[proposalIndex];
+        Proposal memory proposal = _proposals[proposalIndex];
+        proposal.deleted = _isDeleted(proposalIndex);
+        return proposal;
     }
 
     /// @notice Leaf 0 of proposal `proposalIndex`'s trace: the commitment of the proposal it followed (its parent),
@@ -739,8 +796,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice Whether proposal `proposalIndex` exists, is not deleted and its challenge window has passed.
     function isFinalized(uint256 proposalIndex) public view returns (bool) {
         if (proposalIndex >= _proposals.length) return false;
-        Proposal storage proposal = _proposals[proposalIndex];
-        return !proposal.deleted && block.timestamp >= uint256(proposal.proposedAt) + challengeWindow;
+        // Not deleted means no ancestor was slashed either (a slash deletes every proposal built on the slashed
+        // one), and an ancestor was proposed earlier, so its window ended first: the parent has finalized.
+        return block.timestamp >= uint256(_proposals[proposalIndex].proposedAt) + challengeWindow
+            && !_isDeleted(proposalIndex);
     }
 
     /// @notice State root of proposal `proposalIndex`; reverts `ProposalNotFinalized` unless it is final.
@@ -917,23 +976,29 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (msg.value != challengeBond) revert IncorrectBond(msg.value, challengeBond);
         if (proposalIndex >= _proposals.length) revert UnknownProposal(proposalIndex);
         proposal = _proposals[proposalIndex];
-        if (proposal.deleted) revert ProposalAlreadyDeleted(proposalIndex);
         if (block.timestamp >= uint256(proposal.proposedAt) + challengeWindow) {
             revert ProposalAlreadyFinal(proposalIndex);
         }
+        if (_isDeleted(proposalIndex)) revert ProposalAlreadyDeleted(proposalIndex);
     }
 
-    /// @dev Outcome of a challenge. Won: the proposal is slashed (half its bond + the challenge bond owed to the
-    ///      challenger, the rest burnt) and it and every later proposal are deleted. Lost: the challenge bond is
-    ///      owed to the proposer.
+    /// @dev Outcome of a challenge. Won: the sender must have committed to this exact call in an earlier block
+    ///      (`commitChallenge`: a copy of a pending challenge sent by someone else cannot win); the proposal is
+    ///      slashed (half its bond + the challenge bond owed to the challenger, the rest burnt) and it and every
+    ///      proposal built on it are deleted, in O(1) whatever their number. Lost: the challenge bond is owed to
+    ///      the proposer.
     function _settle(uint256 proposalIndex, uint8 kind, uint64 step, bool won) private {
         Proposal storage proposal = _proposals[proposalIndex];
         if (won) {
+            bytes32 commitment = keccak256(abi.encode(msg.sender, keccak256(msg.data)));
+            uint256 committedAt = challengeCommittedAt[commitment];
+            if (committedAt == 0 || committedAt >= block.number) revert ChallengeNotCommitted(commitment);
             uint256 bond = proposal.bond;
             uint256 reward = bond / 2;
             uint256 burnt = bond - reward;
             proposal.slashed = true;
             proposal.bondClaimed = true;
+            _slashedBy[proposalIndex] = msg.sender;
             _deleteFrom(proposalIndex);
             uint256 challengerPayout = reward + msg.value;
             payouts[msg.sender] += challengerPayout;
@@ -1035,20 +1100,52 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Deletes proposal `proposalIndex` and every later one, so none of them ever finalizes, and makes the
-    ///      newest proposal before it (if any) the one new proposals must follow. Bonds of deleted proposals stay in
-    ///      the contract: the challenged one's is distributed by `_settle`, the others are reclaimable (`claimBond`).
+    /// @dev Deletes proposal `proposalIndex` (live) and every proposal built on it, in O(log n) whatever their
+    ///      number, and makes its parent the one new proposals must follow. While `proposalIndex` is live every
+    ///      later proposal descends from it (new proposals follow the newest live one, and a deletion after it
+    ///      only rewinds to a descendant of it), so "built on it" is exactly the index range
+    ///      `proposalIndex .. proposalCount() − 1`: one range entry records it. Ranges never overlap partly (a
+    ///      live proposal is outside every range, and an earlier range ends at most at today's count), so the
+    ///      entries stay sorted and disjoint: the new one replaces those it contains. Bonds of the deleted
+    ///      proposals stay in the contract: the challenged one's is split by `_settle`, the others are forfeited
+    ///      (`claimBond`).
     function _deleteFrom(uint256 proposalIndex) internal {
         uint256 count = _proposals.length;
         if (proposalIndex >= count) revert UnknownProposal(proposalIndex);
-        if (_proposals[proposalIndex].deleted) revert ProposalAlreadyDeleted(proposalIndex);
+        if (_isDeleted(proposalIndex)) revert ProposalAlreadyDeleted(proposalIndex);
         if (isFinalized(proposalIndex)) revert ProposalAlreadyFinal(proposalIndex);
-        for (uint256 i = proposalIndex; i < count; i++) {
-            Proposal storage proposal = _proposals[i];
-            if (!proposal.deleted) proposal.deleted = true;
-        }
+        _proposals[proposalIndex].deleted = true;
+        // Entries 0 .. at − 1 start below proposalIndex (and end at or before it); the rest start inside the new
+        // range and are contained in it.
+        uint256 at = _firstRangeStartingAtOrAfter(proposalIndex);
+        _ranges[at] = (proposalIndex << 128) | count;
+        _rangeCount = at + 1;
         // Proposal `proposalIndex` was live, so the proposal that was newest when it was made still is.
         _lastLivePlusOne = _previousLivePlusOne(proposalIndex);
         emit ProposalsDeleted(proposalIndex, count);
+    }
+
+    /// @dev Index of the first live range entry whose start is `>= proposalIndex` (`_rangeCount` if none).
+    function _firstRangeStartingAtOrAfter(uint256 proposalIndex) private view returns (uint256 lo) {
+        uint256 hi = _rangeCount;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (_ranges[mid] >> 128 < proposalIndex) lo = mid + 1;
+            else hi = mid;
+        }
+    }
+
+    /// @dev Whether proposal `proposalIndex` was deleted (slashed, or built on a slashed proposal), and if so the
+    ///      slashed proposal whose range holds it. O(log ranges).
+    function _deletedBy(uint256 proposalIndex) private view returns (bool deleted, uint256 slashedRoot) {
+        uint256 at = _firstRangeStartingAtOrAfter(proposalIndex + 1); // first entry starting after it
+        if (at == 0) return (false, 0);
+        uint256 entry = _ranges[at - 1];
+        slashedRoot = entry >> 128;
+        deleted = proposalIndex < (entry & type(uint128).max);
+    }
+
+    function _isDeleted(uint256 proposalIndex) private view returns (bool deleted) {
+        (deleted,) = _deletedBy(proposalIndex);
     }
 }

@@ -82,7 +82,9 @@ contract StateVectorsTest is Test {
                 if (v.l1Token.code.length == 0) vm.etch(v.l1Token, type(BareToken).runtimeCode);
                 BareToken(v.l1Token).mint(address(this), v.amount);
                 BareToken(v.l1Token).approve(address(portal), v.amount);
-                portal.depositERC20(v.l1Token, v.sender, v.amount);
+                uint256 fee = portal.tokenRegistrationFee(v.l1Token);
+                vm.deal(address(this), fee);
+                portal.depositERC20{value: fee}(v.l1Token, v.sender, v.amount);
             }
         }
         for (uint256 i = 0; i < vs.length; i++) {

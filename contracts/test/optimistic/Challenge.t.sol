@@ -11,6 +11,7 @@ import {Rollup} from "../../src/optimistic/Rollup.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
 import {StepVerifier} from "../../src/optimistic/StepVerifier.sol";
 import {TxExecutor} from "../../src/optimistic/TxExecutor.sol";
+import {ChallengeCommit} from "../utils/ChallengeCommit.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {EthRejecter, RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
@@ -270,6 +271,9 @@ contract ChallengeTest is ChallengeBase {
         internal
         returns (bool)
     {
+        commitAs(
+            challenger, abi.encodeCall(Rollup.challengeTraceBounds, (proposalIndex, bound, blobProof(one(vh), range)))
+        );
         vm.prank(challenger);
         return rollup.challengeTraceBounds{value: CHALLENGE_BOND}(proposalIndex, bound, blobProof(one(vh), range));
     }
@@ -447,6 +451,7 @@ contract ChallengeTest is ChallengeBase {
         DataSource.DataProof memory proof,
         BlobData.RangeProof memory lastRow
     ) internal returns (bool) {
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (proposalIndex, parent, proof, lastRow)));
         vm.prank(challenger);
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(proposalIndex, parent, proof, lastRow);
     }
@@ -658,8 +663,8 @@ contract ChallengeTest is ChallengeBase {
 
     // --------------------------------------------------------------- outcomes
 
-    /// A win deletes the challenged proposal and every later one, slashes only the challenged proposer, lets the
-    /// later proposers reclaim their bonds, and lets a new proposal follow the surviving parent.
+    /// A win deletes the challenged proposal and every proposal built on it, slashes the challenged proposer,
+    /// forfeits the bonds built on it (half to the challenger), and lets a new proposal follow the surviving parent.
     function test_aWinDeletesTheSuffixAndANewProposalFollowsTheSurvivingParent() public {
         bytes memory data = batchData(1, 3);
         uint256 b0 = appendData(data);
@@ -694,10 +699,12 @@ contract ChallengeTest is ChallengeBase {
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalAlreadyDeleted.selector, p2));
         rollup.challengeStepCount{value: CHALLENGE_BOND}(p2, s0, calldataProof(batchData(5, 3)), noRange());
 
-        // Bonds: the later proposer reclaims at once, the slashed one never.
+        // Bonds: the later proposer built on a wrong root and forfeits (half to the challenger, half burnt).
         uint256 laterBefore = later.balance;
+        deadBefore = DEAD.balance;
         rollup.claimBond(p2);
-        assertEq(later.balance, laterBefore + BOND);
+        assertEq(later.balance, laterBefore, "no refund");
+        assertEq(DEAD.balance - deadBefore, BOND - BOND / 2);
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondSlashed.selector, p1));
         rollup.claimBond(p1);
 
@@ -712,7 +719,7 @@ contract ChallengeTest is ChallengeBase {
         uint256 before = challenger.balance;
         vm.prank(challenger);
         rollup.withdrawPayout();
-        assertEq(challenger.balance, before + CHALLENGE_BOND + BOND / 2);
+        assertEq(challenger.balance, before + CHALLENGE_BOND + BOND / 2 + BOND / 2);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(Rollup.NothingToWithdraw.selector, challenger));
         rollup.withdrawPayout();
@@ -794,6 +801,10 @@ contract ChallengeTest is ChallengeBase {
         uint256 p = proposeSteps(0, 2, endHeader()); // wrong: 1 row
         ReentrantPayee payee = new ReentrantPayee(rollup);
         vm.deal(address(payee), 10 ether);
+        commitAs(
+            address(payee),
+            abi.encodeCall(Rollup.challengeStepCount, (p, genesisHeader(), calldataProof(data), noRange()))
+        );
         payee.challenge{value: CHALLENGE_BOND}(p, genesisHeader(), data);
         uint256 owed = rollup.payouts(address(payee));
         assertEq(owed, CHALLENGE_BOND + BOND / 2);
@@ -807,6 +818,10 @@ contract ChallengeTest is ChallengeBase {
                 // credit the payee again through a won challenge on a fresh wrong proposal
                 rollup.deleteFrom(target);
                 uint256 wrong = proposeSteps(0, 3, endHeader());
+                commitAs(
+                    address(payee),
+                    abi.encodeCall(Rollup.challengeStepCount, (wrong, genesisHeader(), calldataProof(data), noRange()))
+                );
                 payee.challenge{value: CHALLENGE_BOND}(wrong, genesisHeader(), data);
                 payee.arm(mode, wrong, genesisHeader(), data);
             } else {
@@ -846,6 +861,9 @@ contract ChallengeTest is ChallengeBase {
         uint256 b = appendData(data);
         uint256 p = proposeSteps(b, 2, endHeader());
         vm.etch(DEAD, hex"5f5ffd"); // PUSH0 PUSH0 REVERT
+        commitAs(
+            challenger, abi.encodeCall(Rollup.challengeStepCount, (p, genesisHeader(), calldataProof(data), noRange()))
+        );
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(Rollup.BurnFailed.selector, BOND - BOND / 2));
         rollup.challengeStepCount{value: CHALLENGE_BOND}(p, genesisHeader(), calldataProof(data), noRange());
@@ -997,6 +1015,7 @@ abstract contract ChallengeStepBase is ChallengeBase, StepModel {
         DataSource.DataProof memory rowProof,
         bytes memory witness
     ) internal returns (bool won, uint256 gasUsed) {
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStep, (p, step, pre, traceProof, rowProof, witness)));
         vm.prank(challenger);
         uint256 before = gasleft();
         won = rollup.challengeStep{value: CHALLENGE_BOND}(p, step, pre, traceProof, rowProof, witness);
@@ -1147,6 +1166,7 @@ contract ChallengeStepTest is ChallengeStepBase {
         DataSource.DataProof memory proof,
         BlobData.RangeProof memory lastRow
     ) internal returns (bool) {
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (proposalIndex, parent, proof, lastRow)));
         vm.prank(challenger);
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(proposalIndex, parent, proof, lastRow);
     }
@@ -1198,6 +1218,7 @@ contract ChallengeGasKind1Test is ChallengeBase {
     function measure(uint8 bound_, uint256 first, uint256 count, string memory label) internal {
         DataSource.DataProof memory proof =
             blobProof(one(T_BAD_LAST_VH0), rangeOf(T_BAD_LAST_C0, T_BAD_LAST_VALUES, T_BAD_LAST_PROOFS, first, count));
+        commitAs(challenger, abi.encodeCall(Rollup.challengeTraceBounds, (p, bound_, proof)));
         vm.prank(challenger);
         uint256 g = gasleft();
         rollup.challengeTraceBounds{value: CHALLENGE_BOND}(p, bound_, proof);
@@ -1234,6 +1255,7 @@ contract ChallengeGasKind2Test is ChallengeBase {
             blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
         BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
         StateCommitment.StateHeader memory parent = genesisHeader();
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (p, parent, head, lastRow)));
         vm.prank(challenger);
         uint256 g = gasleft();
         won = rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, head, lastRow);
@@ -1259,6 +1281,7 @@ contract ChallengeGasKind2WonTest is ChallengeBase {
             blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
         BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
         StateCommitment.StateHeader memory parent = genesisHeader();
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (wrong, parent, head, lastRow)));
         vm.prank(challenger);
         uint256 g = gasleft();
         bool won = rollup.challengeStepCount{value: CHALLENGE_BOND}(wrong, parent, head, lastRow);
@@ -1372,6 +1395,10 @@ abstract contract StepVectorsRollupBase is Test, ChallengeVectors {
         vm.deal(challenger, 1_000 ether);
     }
 
+    function commitAs(address who, bytes memory call) internal {
+        ChallengeCommit.commitAs(rollup, who, call);
+    }
+
     function rangeOf(bytes memory commitments, bytes memory values, bytes memory proofs, uint256 count)
         internal
         pure
@@ -1419,6 +1446,7 @@ contract ChallengeStepVectorsTest is StepVectorsRollupBase {
         traceProof.data = trace;
         DataSource.DataProof memory rowProof;
         rowProof.data = data;
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStep, (p, s, v.pre, traceProof, rowProof, v.witness)));
         vm.prank(challenger);
         return rollup.challengeStep{value: CHALLENGE_BOND}(p, s, v.pre, traceProof, rowProof, v.witness);
     }
@@ -1541,6 +1569,7 @@ abstract contract AllBlobStepBase is StepVectorsRollupBase {
         DataSource.DataProof memory traceProof = blobSource(vh, rangeOf(c, values, proofs, 3));
         DataSource.DataProof memory rowProof =
             blobSource(S_BATCH_VH0, rangeOf(S_BATCH_C0, S_BATCH_VALUES, S_BATCH_PROOFS, 4));
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStep, (p, 1, v.pre, traceProof, rowProof, v.witness)));
         vm.prank(challenger);
         uint256 before = gasleft();
         won = rollup.challengeStep{value: CHALLENGE_BOND}(p, 1, v.pre, traceProof, rowProof, v.witness);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {DevToken} from "../../src/common/DevToken.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
+import {ChallengeCommit} from "../utils/ChallengeCommit.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {HARNESS_INCLUSION_WINDOW, RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
@@ -78,6 +79,11 @@ abstract contract OptimisticFixture is Test {
             blockNumber: blockNumber,
             tokenCount: 1
         });
+    }
+
+    /// @dev Commits to challenge `call` as `who` and moves to the next block (see `ChallengeCommit`).
+    function commitAs(address who, bytes memory call) internal {
+        ChallengeCommit.commitAs(rollup, who, call);
     }
 
     function commitment(StateCommitment.StateHeader memory h) internal pure returns (bytes32) {

@@ -158,6 +158,7 @@ abstract contract ForceInclusionBase is OptimisticFixture {
         internal
         returns (bool)
     {
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (p, parent, calldataProof(data), noRange())));
         vm.prank(challenger);
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, calldataProof(data), noRange());
     }
@@ -839,7 +840,7 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
     }
 
     /// Random deposit counts, deposits already forced, deposit-row and tx-row counts: the data is header ‖ deposit
-    /// rows ‖ tx rows exactly, kind 2 proves the sum, and deposit rows take at most one row per new deposit.
+    /// rows ‖ tx rows exactly, kind 2 proves the sum, and deposit rows take exactly one row per new deposit.
     function testFuzz_forcedBatchWithDepositRows(
         uint8 depositCountSeed,
         uint8 forcedSeed,
@@ -848,18 +849,20 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         uint256 seed
     ) public {
         uint256 due = bound(depositCountSeed, 1, 80);
-        uint256 forced = bound(forcedSeed, 0, due - 1);
+        uint256 forced = bound(forcedSeed, 0, due - 1 < 64 ? due - 1 : 64);
         depositN(due);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         uint256 first = 0;
         if (forced != 0) {
-            // forge-lint: disable-next-line(unsafe-typecast) forced < 80
-            assertEq(appendForcedWith(noRows(), uint64(forced), 1), 0);
+            // forge-lint: disable-next-line(unsafe-typecast) forced <= 64
+            assertEq(appendForcedWith(noRows(), uint64(forced), uint16(forced)), 0);
             first = 1;
         }
         assertEq(rollup.forcedDepositCount(), forced);
         uint256 fresh = due - forced;
-        uint256 d = bound(depositRowsSeed, 0, fresh < 64 ? fresh : 64);
+        // Either no deposit rows, or exactly one per deposit forced (at most 64 at once).
+        uint256 d = depositRowsSeed % 2 == 0 ? 0 : (fresh < 64 ? fresh : 64);
+        if (d != 0) due = forced + d;
         uint256 n = bound(txRowsSeed, d == 0 ? 1 : 0, 64);
         bytes[] memory rows = rowsOf(seed % 1e9, n);
         queueAll(rows);
@@ -869,6 +872,12 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
             vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, due, forced, fresh + 1));
             // forge-lint: disable-next-line(unsafe-typecast) due <= 80, fresh < 64
             rollup.appendForcedBatch(rows, uint64(due), uint16(fresh + 1));
+        }
+        // One row fewer than the new deposits reverts too: it would mark a deposit forced that no row applied.
+        if (d > 1) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, due, forced, d - 1));
+            // forge-lint: disable-next-line(unsafe-typecast) due <= 80, d <= 64
+            rollup.appendForcedBatch(rows, uint64(due), uint16(d - 1));
         }
         bytes memory data = forcedDataWith(d, rows);
         vm.expectEmit(address(rollup));
@@ -901,8 +910,8 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         // Tx rows only: dueDepositCount is checked but forces nothing.
         appendForcedWith(sub(rows, 0, 1), 3, 0);
         assertEq(rollup.forcedDepositCount(), 0);
-        appendForcedWith(noRows(), 2, 1);
-        assertEq(rollup.forcedDepositCount(), 2, "dueDepositCount, not the row count");
+        appendForcedWith(noRows(), 2, 2);
+        assertEq(rollup.forcedDepositCount(), 2, "one row per deposit forced");
         appendForcedWith(sub(rows, 1, 1), 3, 1);
         assertEq(rollup.forcedDepositCount(), 3);
         // A new Rollup starts at 0.
@@ -953,7 +962,7 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         assertEq(appendForcedWith(noRows(), 1, 1), 0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 3, 1, 3));
         rollup.appendForcedBatch(noRows(), 3, 3);
-        // Exactly the new deposits, or fewer rows (the caller may know the sequencer applied some).
+        // Exactly one row per new deposit (a deposit the sequencer applied makes its row a no-op).
         assertEq(appendForcedWith(noRows(), 3, 2), 1);
         assertEq(rollup.getBatch(1).depositCountAfter, 3);
         assertEq(rollup.getBatch(1).dataHash, keccak256(forcedDataWith(2, noRows())));
@@ -967,7 +976,7 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         bytes[] memory rows = rowsOf(370, 2);
         queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
-        assertEq(appendForcedWith(sub(rows, 0, 1), 2, 1), 0);
+        assertEq(appendForcedWith(sub(rows, 0, 1), 2, 2), 0);
         assertEq(rollup.forcedDepositCount(), 2);
         for (uint16 d = 1; d <= 2; d++) {
             vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, d));
@@ -1043,9 +1052,11 @@ contract DepositQueuedAtTest is OptimisticFixture {
         for (uint256 i = 0; i < 11; i++) {
             vm.warp(block.timestamp + 1 + i * i * 37);
             times[i] = uint64(block.timestamp);
+            uint256 fee = portal.tokenRegistrationFee(address(token));
             vm.prank(alice);
-            uint256 index =
-                i % 3 == 1 ? portal.depositERC20(address(token), bob, 1 + i) : portal.depositETH{value: 1 + i}(bob);
+            uint256 index = i % 3 == 1
+                ? portal.depositERC20{value: fee}(address(token), bob, 1 + i)
+                : portal.depositETH{value: 1 + i}(bob);
             assertEq(index, i);
             for (uint256 j = 0; j <= i; j++) {
                 assertEq(portal.depositQueuedAt(j), times[j]);
@@ -1221,6 +1232,7 @@ contract ForceInclusionStepTest is ChallengeStepBase {
             assertFalse(won, "honest step");
             emit log_named_uint("gas: challengeStep on a forced batch row (calldata, lost)", gasUsed);
         }
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (p, f.end0, calldataProof(f.data), noRange())));
         vm.prank(challenger);
         assertFalse(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, f.end0, calldataProof(f.data), noRange()));
         assertEq(rollup.payouts(proposer), 3 * CHALLENGE_BOND);
@@ -1301,6 +1313,7 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         assertFalse(won, "the deposit the sequencer left out applies");
         (won,) = challenge(p, 2, h[1], calldataProof(trace), calldataProof(data), "");
         assertFalse(won, "the row for the deposit the sequencer applied is a no-op");
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (p, h[0], calldataProof(data), noRange())));
         vm.prank(challenger);
         assertFalse(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, h[0], calldataProof(data), noRange()));
         assertFalse(rollup.getProposal(p).deleted);
@@ -1365,6 +1378,7 @@ contract ForceInclusionStepTest is ChallengeStepBase {
         Forced memory f = forcedRun();
         uint256 p = proposeTrace(1, f.end0, abi.encodePacked(commitment(f.end0)));
         assertEq(rollup.getProposal(p).stepCount, 0);
+        commitAs(challenger, abi.encodeCall(Rollup.challengeStepCount, (p, f.end0, calldataProof(f.data), noRange())));
         vm.prank(challenger);
         assertTrue(rollup.challengeStepCount{value: CHALLENGE_BOND}(p, f.end0, calldataProof(f.data), noRange()));
     }
@@ -1425,7 +1439,7 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         bytes[] memory part = sub(rows, 0, n);
         vm.prank(carol);
         uint256 g = gasleft();
-        rollup.appendForcedBatch(part, 64, depositRows);
+        rollup.appendForcedBatch(part, depositRows, depositRows);
         emit log_named_uint(label, g - gasleft());
     }
 

@@ -23,7 +23,7 @@ contract GasTest is OptimisticFixture {
         vm.startPrank(alice);
         portal.depositETH{value: 10 ether}(alice);
         token.approve(address(portal), type(uint256).max);
-        portal.depositERC20(address(token), alice, 100 ether);
+        portal.depositERC20{value: portal.tokenRegistrationFee(address(token))}(address(token), alice, 100 ether);
         address[] memory holders = new address[](1);
         holders[0] = alice;
         newToken = new DevToken("New", "NEW", 18, holders, 1 ether);
@@ -61,16 +61,18 @@ contract GasTest is OptimisticFixture {
     }
 
     function test_gas_depositERC20() public {
+        uint256 registrationFee0 = portal.tokenRegistrationFee(address(token));
         vm.prank(alice);
         uint256 g = gasleft();
-        portal.depositERC20(address(token), bob, 1 ether);
+        portal.depositERC20{value: registrationFee0}(address(token), bob, 1 ether);
         report("depositERC20", g);
     }
 
     function test_gas_depositERC20RegisteringTheToken() public {
+        uint256 registrationFee1 = portal.tokenRegistrationFee(address(newToken));
         vm.prank(alice);
         uint256 g = gasleft();
-        portal.depositERC20(address(newToken), bob, 1 ether);
+        portal.depositERC20{value: registrationFee1}(address(newToken), bob, 1 ether);
         report("depositERC20 (first deposit of a token)", g);
     }
 

@@ -101,7 +101,7 @@ contract PortalTest is OptimisticFixture {
         portal.depositETH{value: 3}(bob);
         vm.startPrank(bob);
         token.approve(address(portal), 7);
-        portal.depositERC20(address(token), alice, 7);
+        portal.depositERC20{value: portal.tokenRegistrationFee(address(token))}(address(token), alice, 7);
         vm.stopPrank();
         vm.prank(alice);
         portal.depositETH{value: 11}(alice);
@@ -151,14 +151,15 @@ contract PortalTest is OptimisticFixture {
         vm.startPrank(alice);
         token.approve(address(portal), type(uint256).max);
 
+        uint256 registrationFee0 = portal.tokenRegistrationFee(address(token));
         vm.expectEmit(address(portal));
         emit TokenRegistered(1, address(token), "Dev Token", "DEV", 18);
         vm.expectEmit(address(portal));
         emit DepositQueued(0, alice, bob, 1, 100, nextQueueHash(0, 0, alice, bob, 1, 100));
-        portal.depositERC20(address(token), bob, 100);
+        portal.depositERC20{value: registrationFee0}(address(token), bob, 100);
 
         vm.recordLogs();
-        portal.depositERC20(address(token), alice, 7);
+        portal.depositERC20{value: portal.tokenRegistrationFee(address(token))}(address(token), alice, 7);
         assertEq(vm.getRecordedLogs().length, 2, "Transfer + DepositQueued, no second TokenRegistered");
         vm.stopPrank();
 
@@ -181,24 +182,29 @@ contract PortalTest is OptimisticFixture {
         vm.startPrank(alice);
         token.approve(address(portal), 10);
 
+        uint256 registrationFee1 = portal.tokenRegistrationFee(address(token));
         vm.expectRevert(Portal.ZeroAmount.selector);
-        portal.depositERC20(address(token), bob, 0);
+        portal.depositERC20{value: registrationFee1}(address(token), bob, 0);
 
+        uint256 registrationFee2 = portal.tokenRegistrationFee(address(token));
         vm.expectRevert(Portal.ZeroAddress.selector);
-        portal.depositERC20(address(token), address(0), 1);
+        portal.depositERC20{value: registrationFee2}(address(token), address(0), 1);
 
+        uint256 registrationFee3 = portal.tokenRegistrationFee(address(0xbeef));
         vm.expectRevert(abi.encodeWithSelector(Portal.NotAContract.selector, address(0xbeef)));
-        portal.depositERC20(address(0xbeef), bob, 1);
+        portal.depositERC20{value: registrationFee3}(address(0xbeef), bob, 1);
 
+        uint256 registrationFee4 = portal.tokenRegistrationFee(address(token));
         vm.expectRevert(
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(portal), 10, 11)
         );
-        portal.depositERC20(address(token), bob, 11);
+        portal.depositERC20{value: registrationFee4}(address(token), bob, 11);
         vm.stopPrank();
 
         LyingToken liar = new LyingToken();
+        uint256 registrationFee5 = portal.tokenRegistrationFee(address(liar));
         vm.expectRevert(Portal.ZeroAmount.selector);
-        portal.depositERC20(address(liar), bob, 1);
+        portal.depositERC20{value: registrationFee5}(address(liar), bob, 1);
         assertEq(portal.tokenCount(), 0, "registration rolled back with the failed deposit");
     }
 
@@ -207,9 +213,10 @@ contract PortalTest is OptimisticFixture {
         feeToken.mint(alice, 1_000);
         vm.startPrank(alice);
         feeToken.approve(address(portal), 1_000);
+        uint256 registrationFee6 = portal.tokenRegistrationFee(address(feeToken));
         vm.expectEmit(address(portal));
         emit DepositQueued(0, alice, bob, 1, 990, nextQueueHash(0, 0, alice, bob, 1, 990));
-        portal.depositERC20(address(feeToken), bob, 1_000);
+        portal.depositERC20{value: registrationFee6}(address(feeToken), bob, 1_000);
         vm.stopPrank();
         assertEq(portal.totalDeposited(address(feeToken)), 990);
         assertEq(feeToken.balanceOf(address(portal)), 990);
@@ -220,9 +227,10 @@ contract PortalTest is OptimisticFixture {
         bare.mint(alice, 5);
         vm.startPrank(alice);
         bare.approve(address(portal), 5);
+        uint256 registrationFee7 = portal.tokenRegistrationFee(address(bare));
         vm.expectEmit(address(portal));
         emit TokenRegistered(1, address(bare), "", "", 18);
-        portal.depositERC20(address(bare), bob, 5);
+        portal.depositERC20{value: registrationFee7}(address(bare), bob, 5);
         vm.stopPrank();
     }
 
@@ -231,9 +239,10 @@ contract PortalTest is OptimisticFixture {
         old.mint(alice, 5);
         vm.startPrank(alice);
         old.approve(address(portal), 5);
+        uint256 registrationFee8 = portal.tokenRegistrationFee(address(old));
         vm.expectEmit(address(portal));
         emit TokenRegistered(1, address(old), "Maker", "MKR", 18);
-        portal.depositERC20(address(old), bob, 5);
+        portal.depositERC20{value: registrationFee8}(address(old), bob, 5);
         vm.stopPrank();
     }
 
@@ -242,9 +251,10 @@ contract PortalTest is OptimisticFixture {
         odd.mint(alice, 5);
         vm.startPrank(alice);
         odd.approve(address(portal), 5);
+        uint256 registrationFee9 = portal.tokenRegistrationFee(address(odd));
         vm.expectEmit(address(portal));
         emit TokenRegistered(1, address(odd), "", "", 18);
-        portal.depositERC20(address(odd), bob, 5);
+        portal.depositERC20{value: registrationFee9}(address(odd), bob, 5);
         vm.stopPrank();
     }
 
@@ -256,28 +266,31 @@ contract PortalTest is OptimisticFixture {
         DevToken verbose = new DevToken(longName, "LONG", 6, holders, 10);
         vm.startPrank(alice);
         verbose.approve(address(portal), 10);
+        uint256 registrationFee10 = portal.tokenRegistrationFee(address(verbose));
         vm.expectEmit(address(portal));
         emit TokenRegistered(
             1, address(verbose), "This token name is far too long to be useful anywhere and keeps ", "LONG", 6
         );
-        portal.depositERC20(address(verbose), bob, 10);
+        portal.depositERC20{value: registrationFee10}(address(verbose), bob, 10);
         vm.stopPrank();
     }
 
     function test_atMost255TokensCanBeRegistered() public {
+        vm.deal(alice, 2_000 ether); // 1,048.56 ETH of registration fees in all
         vm.startPrank(alice);
         for (uint256 i = 1; i <= 255; i++) {
             BareToken t = new BareToken();
             t.mint(alice, 1);
             t.approve(address(portal), 1);
-            portal.depositERC20(address(t), bob, 1);
+            portal.depositERC20{value: portal.tokenRegistrationFee(address(t))}(address(t), bob, 1);
         }
         assertEq(portal.tokenCount(), 255);
         BareToken extra = new BareToken();
         extra.mint(alice, 1);
         extra.approve(address(portal), 1);
+        uint256 registrationFee11 = portal.tokenRegistrationFee(address(extra));
         vm.expectRevert(Portal.TooManyTokens.selector);
-        portal.depositERC20(address(extra), bob, 1);
+        portal.depositERC20{value: registrationFee11}(address(extra), bob, 1);
         vm.stopPrank();
     }
 
@@ -305,11 +318,11 @@ contract PortalTest is OptimisticFixture {
                 portal.depositETH{value: amount}(to);
                 ethTotal += amount;
             } else if (amount % 2 == 0) {
-                portal.depositERC20(address(token), to, amount);
+                portal.depositERC20{value: portal.tokenRegistrationFee(address(token))}(address(token), to, amount);
                 tokenIndex = portal.tokenIndexOf(address(token));
                 tokenTotal += amount;
             } else {
-                portal.depositERC20(address(second), to, amount);
+                portal.depositERC20{value: portal.tokenRegistrationFee(address(second))}(address(second), to, amount);
                 tokenIndex = portal.tokenIndexOf(address(second));
             }
             assertTrue(tokenIndex <= 2, "token index in range");
@@ -358,7 +371,7 @@ contract PortalTest is OptimisticFixture {
         vm.startPrank(alice);
         portal.depositETH{value: 10 ether}(alice);
         token.approve(address(portal), 1_000 ether);
-        portal.depositERC20(address(token), alice, 1_000 ether);
+        portal.depositERC20{value: portal.tokenRegistrationFee(address(token))}(address(token), alice, 1_000 ether);
         vm.stopPrank();
     }
 

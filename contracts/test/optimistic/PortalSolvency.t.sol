@@ -7,6 +7,7 @@ import {DataSource} from "../../src/optimistic/DataSource.sol";
 import {Portal} from "../../src/optimistic/Portal.sol";
 import {Rollup} from "../../src/optimistic/Rollup.sol";
 import {StateCommitment} from "../../src/optimistic/StateCommitment.sol";
+import {ChallengeCommit} from "../utils/ChallengeCommit.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {FeeOnTransferToken, MockRollup, RollupHarness} from "../utils/Mocks.sol";
 import {Test} from "../utils/Test.sol";
@@ -49,8 +50,10 @@ contract PortalHandler is Test {
         else assertTrue(token.transfer(user, amount), "funding transfer");
         vm.startPrank(user);
         DevToken(l1Token).approve(address(portal), amount);
+        uint256 registrationFee0 = portal.tokenRegistrationFee(l1Token);
+        vm.deal(user, user.balance + registrationFee0);
         if (withFee && amount * feeToken.feeBps() / 10_000 == amount) vm.expectRevert(Portal.ZeroAmount.selector);
-        portal.depositERC20(l1Token, user, amount);
+        portal.depositERC20{value: registrationFee0}(l1Token, user, amount);
         vm.stopPrank();
     }
 
@@ -400,6 +403,7 @@ contract RollupSolvencyHandler is Test {
         DataSource.DataProof memory proof;
         proof.data = _batchData(batchIndex);
         vm.deal(WATCHER, CHALLENGE_BOND);
+        ChallengeCommit.commitAs(rollup, WATCHER, abi.encodeCall(Rollup.challengeStepCount, (p, parent, proof, none)));
         vm.prank(WATCHER);
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, proof, none);
     }

@@ -507,17 +507,24 @@ contract RollupTest is OptimisticFixture {
 
     /// A proposal deleted without being slashed (here by the hook; in the game: a later proposal deleted with a
     /// wrong ancestor) gets its bond back at once; unknown and live, unfinalized proposals do not.
-    function test_claimBondPaysBackDeletedProposalsAndRefusesUnknownOnes() public {
+    /// Proposals deleted with a slashed ancestor forfeit their bonds (half to whoever slashed it, half burnt): no
+    /// refund for building on a wrong root.
+    function test_claimBondForfeitsDeletedProposalsAndRefusesUnknownOnes() public {
         appendBatches(2);
         uint256 p = propose(0, keccak256("root"));
         uint256 q = propose(1, keccak256("next"));
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, q));
         rollup.claimBond(q);
+        address slasher = makeAddr("slasher");
+        vm.prank(slasher);
         rollup.deleteFrom(p);
         uint256 before = proposer.balance;
+        uint256 burntBefore = address(0xdEaD).balance;
         rollup.claimBond(q);
         rollup.claimBond(p);
-        assertEq(proposer.balance, before + 2 * BOND);
+        assertEq(proposer.balance, before, "no refund");
+        assertEq(rollup.payouts(slasher), BOND, "half of each forfeited bond");
+        assertEq(address(0xdEaD).balance - burntBefore, BOND, "the other halves burnt");
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondAlreadyClaimed.selector, p));
         rollup.claimBond(p);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, 9));

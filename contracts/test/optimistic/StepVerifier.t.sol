@@ -581,7 +581,7 @@ contract StepVerifierTest is StepModel {
         vm.startPrank(depositor);
         real.depositETH{value: 2 ether}(alice);
         token.approve(address(real), 100 ether);
-        real.depositERC20(address(token), alice, 100 ether);
+        real.depositERC20{value: real.tokenRegistrationFee(address(token))}(address(token), alice, 100 ether);
         vm.stopPrank();
 
         StepVerifier.StepContext memory ctx = _ctx();
