@@ -69,8 +69,20 @@ async function bundledEntry() {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true })
+    // esbuild keeps a service process for further builds; there are none, so do not leave it running.
+    await esbuild.stop?.()
   }
+  pruneOldBundles(cacheRoot, hash)
   return existsSync(entry) ? entry : undefined
+}
+
+/** Bundles of older sources pile up while someone edits src/; drop those not touched for a day. */
+function pruneOldBundles(cacheRoot, keep) {
+  const dayAgo = Date.now() - 86_400_000
+  for (const name of readdirSync(cacheRoot)) {
+    const path = join(cacheRoot, name)
+    if (name !== keep && statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true })
+  }
 }
 
 async function runWithTsx() {
