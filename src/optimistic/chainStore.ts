@@ -3,7 +3,7 @@
  * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1, and
  * the batcher's posted batches. The in-memory L2 state is a cache of this, rebuilt by replay at start.
  */
-import type { Deposit, Hex, TokenInfo } from '../core/types.ts'
+import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { openStore, type Store, type StoreDb } from '../node/store.ts'
 import type { L2Block } from './block.ts'
 
@@ -12,6 +12,13 @@ export type PendingEntry = { seq: number; raw: Hex }
 
 /** The block being filled: its deposits were applied at its start, before any of its transactions. */
 export type OpenBlockMeta = { number: bigint; depositCountAfter: bigint }
+
+/**
+ * An account as it was at the end of a block that changed it (non-zero balances by token index, 0 = ETH): the
+ * record behind `eth_getBalance` & co at a past block. Written with the block, so history costs one entry per
+ * touched account per block instead of a state snapshot.
+ */
+export type AccountRecord = { nonce: bigint; balances: [number, bigint][] }
 
 /** What the batcher posted for a run of blocks. */
 export type PostedBatch = {
@@ -45,6 +52,8 @@ export class ChainStore {
   readonly #deposits: StoreDb<Deposit, 'uint64'>
   readonly #tokens: StoreDb<TokenInfo, 'uint64'>
   readonly #batches: StoreDb<PostedBatch, 'uint64'>
+  /** Key [address, blockNumber]: the account after that block, for every block that touched it. */
+  readonly #history: StoreDb<AccountRecord, 'ordered'>
 
   private constructor(store: Store) {
     this.#store = store
@@ -56,6 +65,7 @@ export class ChainStore {
     this.#deposits = store.db('deposits', { keyEncoding: 'uint64' })
     this.#tokens = store.db('tokens', { keyEncoding: 'uint64' })
     this.#batches = store.db('batches', { keyEncoding: 'uint64' })
+    this.#history = store.db('accountHistory')
   }
 
   static async open(path: string): Promise<ChainStore> {
@@ -92,8 +102,15 @@ export class ChainStore {
    * Seals a block atomically: the block, its hash and tx indexes, the new head, the open block that follows,
    * and the removal of the pending entries it absorbed. Resolves once durable.
    */
-  async sealBlock(block: L2Block, absorbedPending: readonly number[], next: OpenBlockMeta): Promise<void> {
+  async sealBlock(
+    block: L2Block,
+    absorbedPending: readonly number[],
+    next: OpenBlockMeta,
+    changedAccounts?: ReadonlyMap<Address, AccountRecord>,
+  ): Promise<void> {
     await this.#store.transaction(() => {
+      for (const [address, record] of changedAccounts ?? [])
+        void this.#history.put([address.toLowerCase(), Number(block.number)], record)
       void this.#blocks.put(block.number, block)
       void this.#blockByHash.put(block.hash.toLowerCase(), block.number)
       block.txs.forEach((t, index) => {
@@ -103,6 +120,42 @@ export class ChainStore {
       void this.#meta.put('head', block.number)
       void this.#meta.put('open', next)
     })
+  }
+
+  // ---- account history ----
+  /** First block whose end state the history can answer (undefined: not set up yet). */
+  historyFrom(): bigint | undefined {
+    return this.getMeta<bigint>('historyFrom')
+  }
+
+  /**
+   * Starts the account history at `blockNumber` with every account as it is then (stores written before the
+   * history existed start it at their head; a fresh chain at genesis with no records).
+   */
+  async startHistory(blockNumber: bigint, accounts: ReadonlyMap<Address, AccountRecord>): Promise<void> {
+    await this.#store.transaction(() => {
+      for (const [address, record] of accounts)
+        void this.#history.put([address.toLowerCase(), Number(blockNumber)], record)
+      void this.#meta.put('historyFrom', blockNumber)
+    })
+  }
+
+  /**
+   * The account at the end of block `blockNumber` (the newest record at or before it); undefined when no block
+   * up to it touched the account (it did not exist: nonce 0, no balances). The caller checks `historyFrom`.
+   */
+  accountAt(address: Address, blockNumber: bigint): AccountRecord | undefined {
+    const a = address.toLowerCase()
+    for (const e of this.#history.getRange({
+      start: [a, Number(blockNumber)],
+      end: [a],
+      reverse: true,
+      limit: 1,
+    })) {
+      const key = e.key as unknown as readonly unknown[]
+      if (Array.isArray(key) && key[0] === a) return e.value
+    }
+    return undefined
   }
 
   // ---- the open block ----

@@ -1,12 +1,18 @@
 /**
- * The optimistic node's JSON-RPC surface: the standard `eth_*` methods wallets and viem need, answered from the
- * sequencer's state and the chain store, and `l2kit_*` methods for rollup status and withdrawals.
+ * The optimistic node's JSON-RPC surface: the standard `eth_*` methods wallets, viem, ethers and cast need,
+ * answered from the sequencer's state and the chain store in the shapes geth and anvil use, and `l2kit_*`
+ * methods for rollup status and withdrawals.
+ *
+ * Block tags: `latest`, `pending`, `safe` and `finalized` read the live state (every acknowledged transaction
+ * is already executed: soft confirmation), a block number or hash reads the state at the end of that block
+ * (from the chain store's account history), a block past the head or an unknown hash is `header not found`.
  */
 import {
   decodeFunctionData,
   encodeAbiParameters,
-  encodeEventTopics,
+  encodeFunctionResult,
   isAddress,
+  keccak256,
   numberToHex,
   parseAbi,
   parseTransaction,
@@ -14,12 +20,14 @@ import {
   type Hex as ViemHex,
 } from 'viem'
 import { GAS, L2_BRIDGE_ADDRESS, L2_FEE_VAULT_ADDRESS, SELECTORS } from '../core/constants.ts'
-import { L2kitError } from '../core/errors.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { tokenIndexFromL2Address } from '../core/state.ts'
 import type { Address, Hex, TokenInfo } from '../core/types.ts'
+import { RpcError } from '../node/rpcServer.ts'
 import type { BlockTx, L2Block } from './block.ts'
-import type { ChainStore } from './chainStore.ts'
+import type { AccountRecord, ChainStore } from './chainStore.ts'
 import type { ChainConfig } from './config.ts'
+import { encodeReceipt, logsBloom, orBlooms, orderedTrieRoot, type TxLog, txLogs } from './rpcEncoding.ts'
 import type { Sequencer } from './sequencer.ts'
 
 export type RpcHandler = (params: unknown[]) => unknown | Promise<unknown>
@@ -33,9 +41,15 @@ export type RollupStatusSource = {
 }
 
 const EMPTY_UNCLES: Hex = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347'
-const ZERO_BLOOM: Hex = `0x${'00'.repeat(256)}`
+const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
 /** A placeholder code so wallets treat system addresses as contracts (they only check for non-empty code). */
 const SYSTEM_CODE: Hex = '0x6080604052600080fd'
+/** Like hosted providers: bounded work per eth_getLogs, answered with -32005 beyond it. */
+const MAX_LOG_BLOCK_RANGE = 10_000n
+const MAX_LOGS = 10_000
+/** geth drops a filter nobody polled for 5 minutes. */
+const FILTER_TIMEOUT_MS = 5 * 60_000
+const MAX_FILTERS = 1_000
 
 const erc20Abi = parseAbi([
   'function balanceOf(address) view returns (uint256)',
@@ -44,14 +58,16 @@ const erc20Abi = parseAbi([
   'function name() view returns (string)',
   'function totalSupply() view returns (uint256)',
   'function allowance(address,address) view returns (uint256)',
-  'event Transfer(address indexed from, address indexed to, uint256 value)',
-])
-const bridgeEventsAbi = parseAbi([
-  'event WithdrawalInitiated(uint256 indexed withdrawalIndex, address indexed sender, address indexed recipient, address l1Token, uint256 amount)',
+  'function transfer(address,uint256) returns (bool)',
 ])
 
 function invalidParams(message: string): L2kitError {
   return new L2kitError('INVALID_PARAMS', message)
+}
+
+/** geth's answer for a block it does not have (a future number, an unknown hash). */
+function headerNotFound(): RpcError {
+  return new RpcError(-32000, 'header not found')
 }
 
 function param<T = unknown>(params: unknown[], i: number, name: string): T {
@@ -66,10 +82,108 @@ function addressParam(params: unknown[], i: number, name: string): Address {
   return v.toLowerCase() as Address
 }
 
+function isHash(v: unknown): v is Hex {
+  return typeof v === 'string' && /^0x[0-9a-fA-F]{64}$/.test(v)
+}
+
+/** A 32-byte hash parameter; anything else (`""`, `[]`, short hex) is -32602 with a clear message. */
+function hashParam(params: unknown[], i: number, name: string): Hex {
+  const v = param(params, i, name)
+  if (!isHash(v)) {
+    throw invalidParams(
+      `${name} must be a 0x-prefixed 32-byte hex string (66 characters), got ${JSON.stringify(v)?.slice(0, 80)}`,
+    )
+  }
+  return v.toLowerCase() as Hex
+}
+
 function quantity(v: unknown, name: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
   if (typeof v !== 'string' || !/^0x[0-9a-fA-F]+$/.test(v))
     throw invalidParams(`${name} must be a hex quantity`)
   return BigInt(v)
+}
+
+/** A log as eth_getLogs and receipts show it. */
+type RpcLog = {
+  address: Address
+  topics: Hex[]
+  data: Hex
+  blockNumber: Hex
+  blockHash: Hex
+  blockTimestamp: Hex
+  transactionHash: Hex
+  transactionIndex: Hex
+  logIndex: Hex
+  removed: false
+}
+
+/** Per-block derived data (logs, blooms, trie roots), cached: blocks never change once sealed. */
+type BlockExtras = {
+  logs: RpcLog[][]
+  blooms: Uint8Array[]
+  bloom: Hex
+  transactionsRoot: Hex
+  receiptsRoot: Hex
+  cumulativeGas: bigint[]
+}
+
+type LogFilter = {
+  addresses: Set<string> | undefined
+  topics: (Set<string> | undefined)[]
+}
+
+type Filter =
+  | { kind: 'blocks'; next: bigint; touched: number }
+  | { kind: 'logs'; next: bigint; criteria: LogFilter; from?: bigint; to?: bigint; touched: number }
+  | { kind: 'pendingTxs'; seen: Set<string>; touched: number }
+
+function bytesHex(b: Uint8Array): Hex {
+  return `0x${Buffer.from(b).toString('hex')}`
+}
+
+/**
+ * geth's wording for rejected transactions, which ethers and other clients parse to classify them (ethers v6:
+ * /nonce/ + /too low/ → NONCE_EXPIRED, /insufficient funds/ → INSUFFICIENT_FUNDS, "only replay-protected" →
+ * UNSUPPORTED_OPERATION); the typed `data.code` and details stay, with l2kit's own explanation as
+ * `details.reason`.
+ */
+function gethStyleError(err: L2kitError): L2kitError {
+  const d = err.details as Record<string, string | undefined>
+  let message: string | undefined
+  switch (err.code) {
+    case 'NONCE_TOO_LOW':
+      message = `nonce too low: next nonce ${d.accountNonce}, tx nonce ${d.txNonce}`
+      break
+    case 'NONCE_TOO_HIGH':
+      message = `nonce too high: next nonce ${d.accountNonce}, tx nonce ${d.txNonce}`
+      break
+    case 'INSUFFICIENT_BALANCE':
+      message = `insufficient funds for gas * price + value: address ${d.sender} have ${d.balance} want ${d.required}`
+      break
+    case 'UNKNOWN_ACCOUNT':
+      // The sender never received anything: on Ethereum that is an empty account, i.e. no funds.
+      message = `insufficient funds for gas * price + value: address ${d.sender} have 0 (no account on this L2 yet)`
+      break
+    case 'GAS_LIMIT_TOO_LOW':
+      message = `intrinsic gas too low: gas ${d.gasLimit}, minimum needed ${d.required}`
+      break
+    case 'UNPROTECTED_TX':
+      message = 'only replay-protected (EIP-155) transactions allowed over RPC'
+      break
+    case 'WRONG_CHAIN_ID':
+      message = 'invalid chain id for signer'
+      break
+    case 'FEE_CAP_TOO_LOW':
+      message = `max fee per gas less than block base fee: ${err.message}`
+      break
+  }
+  if (message === undefined) return err
+  return new L2kitError(err.code, message, {
+    kind: err.kind,
+    details: { ...err.details, reason: err.message },
+    cause: err,
+  })
 }
 
 export function createRpcMethods(deps: {
@@ -77,23 +191,135 @@ export function createRpcMethods(deps: {
   sequencer: Sequencer
   store: ChainStore
   status: RollupStatusSource
+  /** Wall clock in ms (filters expire); injectable for tests. */
+  now?: () => number
 }): Record<string, RpcHandler> {
   const { chain, sequencer, store } = deps
+  const now = deps.now ?? Date.now
   const hexChainId = numberToHex(chain.chainId)
 
-  function resolveBlock(tag: unknown): L2Block | undefined {
+  // ---- blocks ----
+
+  /** A block by tag or number for block queries: null (not an error) when it does not exist, like geth. */
+  function resolveBlock(tag: unknown): L2Block | 'pending' | undefined {
     const head = sequencer.head
-    if (tag === undefined || tag === 'latest' || tag === 'pending' || tag === 'safe' || tag === 'finalized') {
-      return head
-    }
+    if (tag === 'pending') return 'pending'
+    if (tag === undefined || tag === 'latest' || tag === 'safe' || tag === 'finalized') return head
     if (tag === 'earliest') return store.getBlock(0n)
     const n = quantity(tag, 'block number')
     return n > head.number ? undefined : store.getBlock(n)
   }
 
+  function sealedBlock(tag: unknown): L2Block | undefined {
+    const b = resolveBlock(tag)
+    return b === 'pending' ? undefined : b
+  }
+
+  /**
+   * The state a state query reads (EIP-1898: a tag, a number, a hash, or `{blockNumber}` / `{blockHash}`):
+   * 'live' or the end of a sealed block. Future blocks and unknown hashes are errors, never today's value.
+   */
+  function stateAt(tag: unknown): 'live' | bigint {
+    if (tag === undefined || tag === 'latest' || tag === 'pending' || tag === 'safe' || tag === 'finalized')
+      return 'live'
+    if (tag === 'earliest') return 0n
+    let hash: unknown
+    let number: unknown
+    if (typeof tag === 'object' && tag !== null && !Array.isArray(tag)) {
+      const o = tag as Record<string, unknown>
+      if (o.blockHash !== undefined) hash = o.blockHash
+      else if (o.blockNumber !== undefined) return stateAt(o.blockNumber)
+      else throw invalidParams('block must be a tag, a number, {blockNumber} or {blockHash}')
+    } else if (typeof tag === 'string' && tag.length === 66) hash = tag
+    else number = tag
+    if (hash !== undefined) {
+      if (!isHash(hash)) throw invalidParams('blockHash must be a 0x-prefixed 32-byte hex string')
+      const b = store.getBlockByHash(hash)
+      if (b === undefined || b.number > sequencer.head.number) throw headerNotFound()
+      return b.number
+    }
+    const n = quantity(number, 'block number')
+    if (n > sequencer.head.number) throw headerNotFound()
+    return n
+  }
+
+  /** The account at the end of block `n` from the chain store's history. */
+  function accountAt(address: Address, n: bigint): AccountRecord | undefined {
+    const from = store.historyFrom() ?? 0n
+    if (n < from) {
+      throw new L2kitError(
+        'HISTORICAL_STATE_UNAVAILABLE',
+        `historical state not available: this node keeps account history from block ${from}, block ${n} was asked`,
+        { details: { block: n.toString(), historyFrom: from.toString() } },
+      )
+    }
+    return store.accountAt(address, n)
+  }
+
+  function balanceAt(address: Address, tokenIndex: number, at: 'live' | bigint): bigint {
+    if (at === 'live') return sequencer.state.getBalance(address, tokenIndex)
+    const rec = accountAt(address, at)
+    return rec?.balances.find(([t]) => t === tokenIndex)?.[1] ?? 0n
+  }
+
+  function nonceAt(address: Address, at: 'live' | bigint): bigint {
+    if (at === 'live') return sequencer.state.getNonce(address)
+    return accountAt(address, at)?.nonce ?? 0n
+  }
+
   function tokenAt(address: Address): TokenInfo | undefined {
     const index = tokenIndexFromL2Address(address)
     return index === undefined ? undefined : sequencer.state.tokens.find((t: TokenInfo) => t.index === index)
+  }
+
+  function tokenAddressOf(index: number): Address {
+    const t = sequencer.state.tokens.find((x: TokenInfo) => x.index === index)
+    return (t?.l2Address ?? L2_FEE_VAULT_ADDRESS).toLowerCase() as Address
+  }
+
+  const extrasCache = new Map<string, BlockExtras>()
+  function extras(b: L2Block): BlockExtras {
+    const cached = extrasCache.get(b.hash)
+    if (cached) return cached
+    const logs: RpcLog[][] = []
+    const blooms: Uint8Array[] = []
+    const receipts: Hex[] = []
+    const cumulativeGas: bigint[] = []
+    let logIndex = 0
+    let cumulative = 0n
+    b.txs.forEach((t, i) => {
+      const raw: TxLog[] = txLogs(t, tokenAddressOf)
+      const bloom = logsBloom(raw)
+      cumulative += t.gasUsed
+      cumulativeGas.push(cumulative)
+      blooms.push(bloom)
+      receipts.push(encodeReceipt(t.raw.startsWith('0x02') ? 'eip1559' : 'legacy', cumulative, bloom, raw))
+      logs.push(
+        raw.map((l) => ({
+          address: l.address,
+          topics: l.topics,
+          data: l.data,
+          blockNumber: toHex(b.number),
+          blockHash: b.hash,
+          blockTimestamp: toHex(b.timestamp),
+          transactionHash: t.hash,
+          transactionIndex: toHex(i),
+          logIndex: toHex(logIndex++),
+          removed: false as const,
+        })),
+      )
+    })
+    const e: BlockExtras = {
+      logs,
+      blooms,
+      bloom: bytesHex(orBlooms(blooms)),
+      transactionsRoot: orderedTrieRoot(b.txs.map((t) => t.raw)),
+      receiptsRoot: orderedTrieRoot(receipts),
+      cumulativeGas,
+    }
+    if (extrasCache.size >= 512) extrasCache.delete(extrasCache.keys().next().value as string)
+    extrasCache.set(b.hash, e)
+    return e
   }
 
   function formatTx(
@@ -111,6 +337,7 @@ export function createRpcMethods(deps: {
       nonce: toHex(t.tx.nonce),
       blockHash: block?.hash ?? null,
       blockNumber: block ? toHex(block.number) : null,
+      blockTimestamp: block ? toHex(block.timestamp) : null,
       transactionIndex: index === undefined ? null : toHex(index),
       from: t.sender,
       to: p.to ?? null,
@@ -132,79 +359,8 @@ export function createRpcMethods(deps: {
     }
   }
 
-  function receiptLogs(
-    t: BlockTx,
-    block: L2Block,
-    txIndex: number,
-    firstLogIndex: number,
-  ): Record<string, unknown>[] {
-    const base = {
-      blockHash: block.hash,
-      blockNumber: toHex(block.number),
-      transactionHash: t.hash,
-      transactionIndex: toHex(txIndex),
-      removed: false,
-    }
-    const op = t.tx.op
-    if (op.kind === 'tokenTransfer') {
-      return [
-        {
-          ...base,
-          logIndex: toHex(firstLogIndex),
-          address: tokenAddressOf(op.tokenIndex),
-          topics: encodeEventTopics({
-            abi: erc20Abi,
-            eventName: 'Transfer',
-            args: { from: t.sender, to: op.to },
-          }),
-          data: encodeAbiParameters([{ type: 'uint256' }], [op.amount]),
-        },
-      ]
-    }
-    if ((op.kind === 'withdrawEth' || op.kind === 'withdrawToken') && t.withdrawal) {
-      return [
-        {
-          ...base,
-          logIndex: toHex(firstLogIndex),
-          address: L2_BRIDGE_ADDRESS,
-          topics: encodeEventTopics({
-            abi: bridgeEventsAbi,
-            eventName: 'WithdrawalInitiated',
-            args: { withdrawalIndex: t.withdrawal.index, sender: t.sender, recipient: op.recipient },
-          }),
-          data: encodeAbiParameters(
-            [{ type: 'address' }, { type: 'uint256' }],
-            [t.withdrawal.l1Token, t.withdrawal.amount],
-          ),
-        },
-      ]
-    }
-    return []
-  }
-
-  function totalSupply(tokenIndex: number): bigint {
-    const state = sequencer.state
-    let sum = 0n
-    for (let i = 0; i < state.accountCount; i++) {
-      const a = state.addressAt(i)
-      if (a) sum += state.getBalance(a, tokenIndex)
-    }
-    return sum
-  }
-
-  function tokenAddressOf(index: number): Address {
-    const t = sequencer.state.tokens.find((x: TokenInfo) => x.index === index)
-    return (t?.l2Address ?? L2_FEE_VAULT_ADDRESS) as Address
-  }
-
   function formatReceipt(t: BlockTx, block: L2Block, index: number): Record<string, unknown> {
-    let cumulative = 0n
-    let logIndex = 0
-    for (let i = 0; i < index; i++) {
-      const prev = block.txs[i] as BlockTx
-      cumulative += prev.gasUsed
-      logIndex += prev.tx.op.kind === 'tokenTransfer' || prev.withdrawal ? 1 : 0
-    }
+    const e = extras(block)
     const p = parseTransaction(t.raw as ViemHex)
     return {
       transactionHash: t.hash,
@@ -213,12 +369,12 @@ export function createRpcMethods(deps: {
       blockNumber: toHex(block.number),
       from: t.sender,
       to: p.to ?? null,
-      cumulativeGasUsed: toHex(cumulative + t.gasUsed),
+      cumulativeGasUsed: toHex(e.cumulativeGas[index] as bigint),
       gasUsed: toHex(t.gasUsed),
       effectiveGasPrice: toHex(t.effectiveGasPrice),
       contractAddress: null,
-      logs: receiptLogs(t, block, index, logIndex),
-      logsBloom: ZERO_BLOOM,
+      logs: e.logs[index],
+      logsBloom: bytesHex(e.blooms[index] as Uint8Array),
       status: '0x1',
       type: p.type === 'legacy' ? '0x0' : '0x2',
     }
@@ -226,16 +382,19 @@ export function createRpcMethods(deps: {
 
   function formatBlock(b: L2Block, full: boolean): Record<string, unknown> {
     const gasUsed = b.txs.reduce((s, t) => s + t.gasUsed, 0n)
+    const e = extras(b)
     return {
       number: toHex(b.number),
       hash: b.hash,
       parentHash: b.parentHash,
       nonce: '0x0000000000000000',
       sha3Uncles: EMPTY_UNCLES,
-      logsBloom: ZERO_BLOOM,
-      transactionsRoot: b.stateRoot,
+      logsBloom: e.bloom,
+      // Ethereum's tries over the block's transactions and receipts; stateRoot is the L2 state commitment
+      // (ARCHITECTURE.md "State and its root"), the root the proposer posts and a fraud proof checks.
+      transactionsRoot: e.transactionsRoot,
       stateRoot: b.stateRoot,
-      receiptsRoot: b.stateRoot,
+      receiptsRoot: e.receiptsRoot,
       miner: L2_FEE_VAULT_ADDRESS,
       difficulty: '0x0',
       totalDifficulty: '0x0',
@@ -245,9 +404,40 @@ export function createRpcMethods(deps: {
       gasUsed: toHex(gasUsed),
       timestamp: toHex(b.timestamp),
       baseFeePerGas: toHex(chain.baseFee),
-      mixHash: `0x${'00'.repeat(32)}`,
+      mixHash: ZERO_HASH,
+      blobGasUsed: '0x0',
+      excessBlobGas: '0x0',
       uncles: [],
       transactions: full ? b.txs.map((t, i) => formatTx(t, b, i)) : b.txs.map((t) => t.hash),
+    }
+  }
+
+  /**
+   * The block being built, as geth shows its pending block: number head+1, the executed transactions not yet
+   * sealed, the live state root, and no hash, nonce or miner (they do not exist yet).
+   */
+  function formatPendingBlock(full: boolean): Record<string, unknown> {
+    const head = sequencer.head
+    const txs = sequencer.unsealedTxs
+    const pseudo: L2Block = {
+      number: head.number + 1n,
+      hash: ZERO_HASH,
+      parentHash: head.hash,
+      timestamp: Math.max(head.timestamp, Math.floor(now() / 1000)),
+      depositCountAfter: head.depositCountAfter,
+      deposits: [],
+      accountCountBefore: 0,
+      txs,
+      stateRoot: sequencer.state.stateRoot(),
+    }
+    const out = formatBlock(pseudo, false)
+    extrasCache.delete(ZERO_HASH)
+    return {
+      ...out,
+      hash: null,
+      nonce: null,
+      miner: null,
+      transactions: full ? txs.map((t) => formatTx(t, undefined, undefined)) : txs.map((t) => t.hash),
     }
   }
 
@@ -264,11 +454,241 @@ export function createRpcMethods(deps: {
     return pending ? { t: pending } : undefined
   }
 
+  /**
+   * Resolves once `hash` (executed, not sealed yet) is in a sealed block, or after about two block times.
+   * A receipt asked for a soft-confirmed transaction waits for its seal instead of answering null: the L2 makes
+   * no empty blocks, and ethers' `tx.wait()` only looks again when a new block appears, so a null answered just
+   * before the last seal of a quiet chain would leave it waiting forever.
+   */
+  const sealWaiters = new Set<() => void>()
+  sequencer.on('block', () => {
+    for (const wake of sealWaiters) wake()
+  })
+  function sealOf(hash: Hex): Promise<void> {
+    const limitMs = Math.min(2 * sequencer.options.blockTimeMs + 250, 5_000)
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        sealWaiters.delete(check)
+        resolve()
+      }
+      const check = () => {
+        if (!sequencer.getPendingTx(hash)) done()
+      }
+      const timer = setTimeout(done, limitMs)
+      sealWaiters.add(check)
+      check()
+    })
+  }
+
+  /** A sealed block named by a hash parameter, or undefined (not in the store or not yet the head's past). */
+  function blockByHash(hash: Hex): L2Block | undefined {
+    const b = store.getBlockByHash(hash)
+    return b && b.number <= sequencer.head.number ? b : undefined
+  }
+
+  // ---- logs ----
+
+  function topicSet(v: unknown, what: string): Set<string> | undefined {
+    if (v === null || v === undefined) return undefined
+    const list = Array.isArray(v) ? v : [v]
+    if (list.length === 0) return undefined
+    for (const x of list) if (!isHash(x)) throw invalidParams(`${what} must be 32-byte hex topics or null`)
+    return new Set(list.map((x) => (x as string).toLowerCase()))
+  }
+
+  function logCriteria(f: Record<string, unknown>): LogFilter {
+    let addresses: Set<string> | undefined
+    if (f.address !== undefined && f.address !== null) {
+      const list = Array.isArray(f.address) ? f.address : [f.address]
+      for (const a of list)
+        if (typeof a !== 'string' || !isAddress(a, { strict: false }))
+          throw invalidParams('filter address must be an address or a list of addresses')
+      addresses = list.length === 0 ? undefined : new Set(list.map((a) => (a as string).toLowerCase()))
+    }
+    const topicsIn = f.topics ?? []
+    if (!Array.isArray(topicsIn)) throw invalidParams('filter topics must be a list')
+    if (topicsIn.length > 4) throw invalidParams('filter topics: at most 4 positions')
+    return { addresses, topics: topicsIn.map((t, i) => topicSet(t, `topics[${i}]`)) }
+  }
+
+  function matches(log: RpcLog, c: LogFilter): boolean {
+    if (c.addresses && !c.addresses.has(log.address.toLowerCase())) return false
+    for (let i = 0; i < c.topics.length; i++) {
+      const want = c.topics[i]
+      if (want === undefined) continue
+      const got = log.topics[i]
+      if (got === undefined || !want.has(got.toLowerCase())) return false
+    }
+    return true
+  }
+
+  function blockLogs(b: L2Block, c: LogFilter, out: RpcLog[]): void {
+    // Empty blocks and blocks of plain ETH transfers have no logs: skip them without building anything.
+    if (!b.txs.some((t) => t.tx.op.kind !== 'ethTransfer')) return
+    for (const txLogsOf of extras(b).logs) {
+      for (const log of txLogsOf) {
+        if (!matches(log, c)) continue
+        if (out.length >= MAX_LOGS)
+          throw new RpcError(-32005, `query returned more than ${MAX_LOGS} results; narrow the block range`)
+        out.push(log)
+      }
+    }
+  }
+
+  function logsInRange(from: bigint, to: bigint, c: LogFilter): RpcLog[] {
+    const out: RpcLog[] = []
+    for (let n = from; n <= to; n++) {
+      const b = store.getBlock(n)
+      if (b) blockLogs(b, c, out)
+    }
+    return out
+  }
+
+  /** A filter's block bound: tags and numbers, clamped to the head like geth ("latest" = head). */
+  function boundOf(v: unknown, fallback: bigint): bigint {
+    if (v === undefined || v === null) return fallback
+    if (v === 'latest' || v === 'pending' || v === 'safe' || v === 'finalized') return sequencer.head.number
+    if (v === 'earliest') return 0n
+    return quantity(v, 'block number')
+  }
+
+  function getLogs(f: Record<string, unknown>): RpcLog[] {
+    const criteria = logCriteria(f)
+    if (f.blockHash !== undefined && f.blockHash !== null) {
+      if (f.fromBlock !== undefined || f.toBlock !== undefined)
+        throw invalidParams('cannot specify both blockHash and fromBlock/toBlock')
+      if (!isHash(f.blockHash)) throw invalidParams('blockHash must be a 0x-prefixed 32-byte hex string')
+      const b = blockByHash(f.blockHash)
+      if (!b) throw new RpcError(-32000, 'unknown block')
+      const out: RpcLog[] = []
+      blockLogs(b, criteria, out)
+      return out
+    }
+    const head = sequencer.head.number
+    const from = boundOf(f.fromBlock, head)
+    const to = boundOf(f.toBlock, head)
+    if (from > to && to <= head) throw invalidParams('invalid block range params: fromBlock is after toBlock')
+    let last = to
+    if (last > head) last = head
+    if (from > last) return []
+    if (last - from + 1n > MAX_LOG_BLOCK_RANGE)
+      throw new RpcError(-32005, `query exceeds the max block range of ${MAX_LOG_BLOCK_RANGE}`)
+    return logsInRange(from, last, criteria)
+  }
+
+  // ---- filters (polling) ----
+
+  const filters = new Map<string, Filter>()
+  let nextFilterId = 1n
+  function addFilter(f: Filter): Hex {
+    const t = now()
+    for (const [id, old] of filters) if (t - old.touched > FILTER_TIMEOUT_MS) filters.delete(id)
+    if (filters.size >= MAX_FILTERS)
+      throw new RpcError(-32005, `too many filters (${MAX_FILTERS}); uninstall some or let them expire`)
+    const id = toHex(nextFilterId++)
+    filters.set(id, f)
+    return id
+  }
+  function filterOf(p: unknown[]): [string, Filter] {
+    const raw = param(p, 0, 'filter id')
+    const id = typeof raw === 'string' && /^0x[0-9a-fA-F]+$/.test(raw) ? toHex(BigInt(raw)) : undefined
+    const f = id === undefined ? undefined : filters.get(id)
+    if (id === undefined || f === undefined || now() - f.touched > FILTER_TIMEOUT_MS) {
+      if (id !== undefined) filters.delete(id)
+      throw new RpcError(-32000, 'filter not found')
+    }
+    f.touched = now()
+    return [id, f]
+  }
+
+  // ---- fee history ----
+
+  function feeHistory(p: unknown[]): Record<string, unknown> {
+    const rawCount = param(p, 0, 'blockCount')
+    const count = quantity(rawCount, 'blockCount')
+    const newestTag = p[1] ?? 'latest'
+    const head = sequencer.head.number
+    let newest: bigint
+    if (
+      newestTag === 'latest' ||
+      newestTag === 'pending' ||
+      newestTag === 'safe' ||
+      newestTag === 'finalized'
+    )
+      newest = head
+    else if (newestTag === 'earliest') newest = 0n
+    else {
+      newest = quantity(newestTag, 'newestBlock')
+      if (newest > head)
+        throw new RpcError(-32000, `request beyond head block: requested ${newest}, head ${head}`)
+    }
+    const percentiles = p[2] ?? []
+    if (!Array.isArray(percentiles)) throw invalidParams('rewardPercentiles must be a list of numbers')
+    percentiles.forEach((x, i) => {
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 100)
+        throw invalidParams(`invalid reward percentile: ${JSON.stringify(x)} (must be in [0, 100])`)
+      if (i > 0 && x < (percentiles[i - 1] as number))
+        throw invalidParams(`invalid reward percentile: #${i - 1}:${percentiles[i - 1]} > #${i}:${x}`)
+    })
+    const n = count > 1024n ? 1024n : count
+    if (n === 0n) return { oldestBlock: '0x0', baseFeePerGas: [], gasUsedRatio: [], reward: [] }
+    const oldest = newest - n + 1n < 0n ? 0n : newest - n + 1n
+    const blocks: L2Block[] = []
+    for (let i = oldest; i <= newest; i++) {
+      const b = store.getBlock(i)
+      if (b) blocks.push(b)
+    }
+    const limit = Number(sequencer.options.blockGasLimit)
+    const gasUsedOf = (b: L2Block) => b.txs.reduce((s, t) => s + t.gasUsed, 0n)
+    return {
+      oldestBlock: toHex(oldest),
+      baseFeePerGas: Array.from({ length: blocks.length + 1 }, () => toHex(chain.baseFee)),
+      gasUsedRatio: blocks.map((b) => Number(gasUsedOf(b)) / limit),
+      // No blob transactions on this L2 (like op-geth's answer on an L2 without blobs).
+      baseFeePerBlobGas: Array.from({ length: blocks.length + 1 }, () => '0x0'),
+      blobGasUsedRatio: blocks.map(() => 0),
+      reward:
+        percentiles.length === 0
+          ? []
+          : blocks.map((b) => rewardPercentiles(b, gasUsedOf(b), percentiles as number[])),
+    }
+  }
+
+  /** geth's rule: tips sorted ascending, each percentile = the tip of the tx where cumulative gas reaches it. */
+  function rewardPercentiles(b: L2Block, gasUsed: bigint, percentiles: number[]): Hex[] {
+    if (b.txs.length === 0) return percentiles.map(() => '0x0')
+    const tips = b.txs
+      .map((t) => ({ tip: t.effectiveGasPrice - chain.baseFee, gas: t.gasUsed }))
+      .sort((a, c) => (a.tip < c.tip ? -1 : a.tip > c.tip ? 1 : 0))
+    return percentiles.map((pct) => {
+      const threshold = (Number(gasUsed) * pct) / 100
+      let sum = 0
+      for (const t of tips) {
+        sum += Number(t.gas)
+        if (sum >= threshold) return toHex(t.tip < 0n ? 0n : t.tip)
+      }
+      const lastTip = (tips[tips.length - 1] as { tip: bigint }).tip
+      return toHex(lastTip < 0n ? 0n : lastTip)
+    })
+  }
+
+  // ---- calls ----
+
+  function callData(callObj: Record<string, unknown>): ViemHex {
+    return (
+      typeof callObj.data === 'string'
+        ? callObj.data
+        : typeof callObj.input === 'string'
+          ? callObj.input
+          : '0x'
+    ) as ViemHex
+  }
+
   /** Gas a call would use; the L2 has fixed gas per supported operation. */
-  function estimate(call: Record<string, unknown>): bigint {
-    const to = typeof call.to === 'string' ? (call.to.toLowerCase() as Address) : undefined
-    const data =
-      typeof call.data === 'string' ? call.data : typeof call.input === 'string' ? call.input : '0x'
+  function estimate(callObj: Record<string, unknown>): bigint {
+    const to = typeof callObj.to === 'string' ? (callObj.to.toLowerCase() as Address) : undefined
+    const data = callData(callObj)
     if (to === undefined) {
       throw new L2kitError(
         'CONTRACT_CREATION_UNSUPPORTED',
@@ -290,7 +710,7 @@ export function createRpcMethods(deps: {
         'the L2 bridge supports withdrawETH(address) and withdrawERC20(address,address,uint256) only',
       )
     }
-    if (data !== '0x' && data !== '') {
+    if (data !== '0x' && (data as string) !== '') {
       throw new L2kitError(
         'UNSUPPORTED_CALL',
         'calls to arbitrary contracts are not supported on this L2 yet; send plain ETH or call a bridged token',
@@ -299,15 +719,25 @@ export function createRpcMethods(deps: {
     return GAS.ethTransfer
   }
 
-  function call(callObj: Record<string, unknown>): Hex {
+  /** What a Solidity contract answers for a call it cannot handle: a revert with empty data. */
+  function executionReverted(data: Hex = '0x'): RpcError {
+    return new RpcError(3, 'execution reverted', data)
+  }
+
+  function totalSupply(tokenIndex: number, at: 'live' | bigint): bigint {
+    const state = sequencer.state
+    let sum = 0n
+    // Every account that ever existed is in the live state (accounts are never removed).
+    for (let i = 0; i < state.accountCount; i++) {
+      const a = state.addressAt(i)
+      if (a) sum += balanceAt(a, tokenIndex, at)
+    }
+    return sum
+  }
+
+  function call(callObj: Record<string, unknown>, at: 'live' | bigint): Hex {
     const to = typeof callObj.to === 'string' ? (callObj.to.toLowerCase() as Address) : undefined
-    const data = (
-      typeof callObj.data === 'string'
-        ? callObj.data
-        : typeof callObj.input === 'string'
-          ? callObj.input
-          : '0x'
-    ) as ViemHex
+    const data = callData(callObj)
     if (to === undefined)
       throw new L2kitError(
         'CONTRACT_CREATION_UNSUPPORTED',
@@ -316,22 +746,18 @@ export function createRpcMethods(deps: {
     const index = tokenIndexFromL2Address(to)
     if (index !== undefined) {
       const token = tokenAt(to)
-      if (!token) throw new L2kitError('UNKNOWN_TOKEN', `no bridged token is registered at ${to}`)
+      // Like a call to an address without code on Ethereum: success, empty return data.
+      if (!token) return '0x'
       let decoded: ReturnType<typeof decodeFunctionData<typeof erc20Abi>>
       try {
         decoded = decodeFunctionData({ abi: erc20Abi, data })
       } catch {
-        throw new L2kitError(
-          'UNSUPPORTED_CALL',
-          'bridged tokens answer balanceOf, decimals, symbol, name, totalSupply and allowance only',
-        )
+        // An ERC-20 contract has no fallback: an unknown selector reverts.
+        throw executionReverted()
       }
       switch (decoded.functionName) {
         case 'balanceOf':
-          return encodeAbiParameters(
-            [{ type: 'uint256' }],
-            [sequencer.state.getBalance(decoded.args[0], index)],
-          )
+          return encodeAbiParameters([{ type: 'uint256' }], [balanceAt(decoded.args[0], index, at)])
         case 'decimals':
           return encodeAbiParameters([{ type: 'uint8' }], [token.decimals])
         case 'symbol':
@@ -339,9 +765,16 @@ export function createRpcMethods(deps: {
         case 'name':
           return encodeAbiParameters([{ type: 'string' }], [token.name])
         case 'totalSupply':
-          return encodeAbiParameters([{ type: 'uint256' }], [totalSupply(index)])
+          return encodeAbiParameters([{ type: 'uint256' }], [totalSupply(index, at)])
         case 'allowance':
           return encodeAbiParameters([{ type: 'uint256' }], [0n])
+        case 'transfer': {
+          // A simulation (viem's simulateContract, ethers' staticCall): true if the sender holds the amount.
+          const from = typeof callObj.from === 'string' ? (callObj.from.toLowerCase() as Address) : undefined
+          const have = from === undefined ? 0n : balanceAt(from, index, at)
+          if (have < decoded.args[1]) throw executionReverted()
+          return encodeFunctionResult({ abi: erc20Abi, functionName: 'transfer', result: true })
+        }
       }
     }
     if (data === '0x' && to !== L2_BRIDGE_ADDRESS.toLowerCase()) return '0x'
@@ -351,68 +784,190 @@ export function createRpcMethods(deps: {
     )
   }
 
+  function txByBlockAndIndex(b: L2Block | 'pending' | undefined, rawIndex: unknown): unknown {
+    const i = quantity(rawIndex, 'index')
+    if (b === undefined) return null
+    if (b === 'pending') {
+      const t = sequencer.unsealedTxs[Number(i)]
+      return t ? formatTx(t, undefined, undefined) : null
+    }
+    const t = i < BigInt(b.txs.length) ? b.txs[Number(i)] : undefined
+    return t ? formatTx(t, b, Number(i)) : null
+  }
+
   const methods: Record<string, RpcHandler> = {
     eth_chainId: () => hexChainId,
     net_version: () => chain.chainId.toString(),
     net_listening: () => true,
+    // A sequencer has no peers: it is the only block producer.
+    net_peerCount: () => '0x0',
     web3_clientVersion: () => 'l2kit/0.1.0/optimistic',
     eth_syncing: () => false,
     eth_accounts: () => [],
     eth_blockNumber: () => toHex(sequencer.head.number),
-    eth_getBalance: (p) => toHex(sequencer.state.getBalance(addressParam(p, 0, 'address'), 0)),
+    eth_getBalance: (p) => {
+      const address = addressParam(p, 0, 'address')
+      return toHex(balanceAt(address, 0, stateAt(p[1])))
+    },
     eth_getTransactionCount: (p) => {
       const address = addressParam(p, 0, 'address')
-      return toHex(sequencer.state.getNonce(address))
+      return toHex(nonceAt(address, stateAt(p[1])))
     },
     eth_getCode: (p) => {
       const a = addressParam(p, 0, 'address')
+      stateAt(p[1])
       return a === L2_BRIDGE_ADDRESS.toLowerCase() || tokenAt(a) ? SYSTEM_CODE : '0x'
+    },
+    eth_getStorageAt: (p) => {
+      addressParam(p, 0, 'address')
+      quantity(param(p, 1, 'slot'), 'slot')
+      stateAt(p[2])
+      // No contract on this L2 keeps EVM storage.
+      return ZERO_HASH
     },
     eth_sendRawTransaction: async (p) => {
       const raw = param<unknown>(p, 0, 'signed transaction')
       if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
         throw new L2kitError('MALFORMED_TRANSACTION', 'the signed transaction must be 0x-prefixed hex bytes')
       }
-      return sequencer.submitRawTransaction(raw as Hex)
+      try {
+        return await sequencer.submitRawTransaction(raw as Hex)
+      } catch (err) {
+        if (!isL2kitError(err)) throw err
+        if (err.code === 'NONCE_TOO_LOW') {
+          // The same transaction again while it is still pending: geth's "already known" (the typed code stays
+          // NONCE_TOO_LOW, which it also is).
+          const hash = parseTransactionHash(raw as Hex)
+          if (hash && sequencer.getPendingTx(hash))
+            throw new L2kitError('NONCE_TOO_LOW', 'already known', {
+              details: { ...err.details, hash, reason: err.message },
+              cause: err,
+            })
+        }
+        throw gethStyleError(err)
+      }
     },
     eth_getTransactionByHash: (p) => {
-      const found = findTx(String(param(p, 0, 'hash')) as Hex)
+      const found = findTx(hashParam(p, 0, 'transaction hash'))
       return found ? formatTx(found.t, found.block, found.index) : null
     },
-    eth_getTransactionReceipt: (p) => {
-      const found = findTx(String(param(p, 0, 'hash')) as Hex)
+    eth_getTransactionReceipt: async (p) => {
+      const hash = hashParam(p, 0, 'transaction hash')
+      let found = findTx(hash)
+      if (found && !found.block) {
+        await sealOf(hash)
+        found = findTx(hash)
+      }
       if (!found?.block || found.index === undefined) return null
       return formatReceipt(found.t, found.block, found.index)
     },
     eth_getBlockByNumber: (p) => {
       const b = resolveBlock(param(p, 0, 'block'))
+      if (b === 'pending') return formatPendingBlock(p[1] === true)
       return b ? formatBlock(b, p[1] === true) : null
     },
     eth_getBlockByHash: (p) => {
-      const b = store.getBlockByHash(String(param(p, 0, 'hash')) as Hex)
+      const b = blockByHash(hashParam(p, 0, 'block hash'))
       return b ? formatBlock(b, p[1] === true) : null
     },
     eth_getBlockTransactionCountByNumber: (p) => {
       const b = resolveBlock(param(p, 0, 'block'))
+      if (b === 'pending') return toHex(sequencer.unsealedTxs.length)
       return b ? toHex(b.txs.length) : null
+    },
+    eth_getBlockTransactionCountByHash: (p) => {
+      const b = blockByHash(hashParam(p, 0, 'block hash'))
+      return b ? toHex(b.txs.length) : null
+    },
+    eth_getUncleCountByBlockNumber: (p) => (resolveBlock(param(p, 0, 'block')) ? '0x0' : null),
+    eth_getUncleCountByBlockHash: (p) => (blockByHash(hashParam(p, 0, 'block hash')) ? '0x0' : null),
+    eth_getTransactionByBlockNumberAndIndex: (p) =>
+      txByBlockAndIndex(resolveBlock(param(p, 0, 'block')), param(p, 1, 'index')),
+    eth_getTransactionByBlockHashAndIndex: (p) =>
+      txByBlockAndIndex(blockByHash(hashParam(p, 0, 'block hash')), param(p, 1, 'index')),
+    eth_getBlockReceipts: (p) => {
+      const tag = param(p, 0, 'block')
+      const b = isHash(tag) ? blockByHash(tag) : sealedBlock(tag)
+      return b ? b.txs.map((t, i) => formatReceipt(t, b, i)) : null
+    },
+    eth_getLogs: (p) => getLogs(param<Record<string, unknown>>(p, 0, 'filter') ?? {}),
+    eth_newFilter: (p) => {
+      const f = param<Record<string, unknown>>(p, 0, 'filter') ?? {}
+      const criteria = logCriteria(f)
+      const head = sequencer.head.number
+      const from =
+        f.fromBlock === undefined || f.fromBlock === 'latest' ? undefined : boundOf(f.fromBlock, head)
+      const to = f.toBlock === undefined || f.toBlock === 'latest' ? undefined : boundOf(f.toBlock, head)
+      return addFilter({
+        kind: 'logs',
+        next: from ?? head + 1n,
+        criteria,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        touched: now(),
+      })
+    },
+    eth_newBlockFilter: () => addFilter({ kind: 'blocks', next: sequencer.head.number + 1n, touched: now() }),
+    eth_newPendingTransactionFilter: () =>
+      addFilter({
+        kind: 'pendingTxs',
+        seen: new Set(sequencer.unsealedTxs.map((t) => t.hash)),
+        touched: now(),
+      }),
+    eth_getFilterChanges: (p) => {
+      const [, f] = filterOf(p)
+      const head = sequencer.head.number
+      if (f.kind === 'pendingTxs') {
+        const fresh = sequencer.unsealedTxs.map((t) => t.hash).filter((h) => !f.seen.has(h))
+        for (const h of fresh) f.seen.add(h)
+        // Forget hashes that are sealed now, so the set stays small.
+        if (f.seen.size > 10_000) f.seen = new Set(sequencer.unsealedTxs.map((t) => t.hash))
+        return fresh
+      }
+      if (f.kind === 'blocks') {
+        const out: Hex[] = []
+        for (let n = f.next; n <= head; n++) {
+          const b = store.getBlock(n)
+          if (b) out.push(b.hash)
+        }
+        f.next = head + 1n
+        return out
+      }
+      const last = f.to !== undefined && f.to < head ? f.to : head
+      const out = f.next <= last ? logsInRange(f.next, last, f.criteria) : []
+      if (last + 1n > f.next) f.next = last + 1n
+      return out
+    },
+    eth_getFilterLogs: (p) => {
+      const [, f] = filterOf(p)
+      if (f.kind !== 'logs') throw new RpcError(-32000, 'filter not found')
+      const head = sequencer.head.number
+      const from = f.from ?? head
+      const to = f.to !== undefined && f.to < head ? f.to : head
+      return from > to ? [] : logsInRange(from, to, f.criteria)
+    },
+    eth_uninstallFilter: (p) => {
+      const raw = param(p, 0, 'filter id')
+      const id = typeof raw === 'string' && /^0x[0-9a-fA-F]+$/.test(raw) ? toHex(BigInt(raw)) : undefined
+      return id !== undefined && filters.delete(id)
     },
     eth_gasPrice: () => toHex(chain.baseFee),
     eth_maxPriorityFeePerGas: () => '0x0',
-    eth_feeHistory: (p) => {
-      const count = Math.max(1, Math.min(1024, Number(typeof p[0] === 'string' ? BigInt(p[0]) : (p[0] ?? 1))))
-      const newest = resolveBlock(p[1] ?? 'latest') ?? sequencer.head
-      const oldest = newest.number - BigInt(count) + 1n < 0n ? 0n : newest.number - BigInt(count) + 1n
-      const n = Number(newest.number - oldest) + 1
-      const percentiles = Array.isArray(p[2]) ? p[2] : []
-      return {
-        oldestBlock: toHex(oldest),
-        baseFeePerGas: Array.from({ length: n + 1 }, () => toHex(chain.baseFee)),
-        gasUsedRatio: Array.from({ length: n }, () => 0),
-        reward: Array.from({ length: n }, () => percentiles.map(() => '0x0')),
-      }
+    // No blob transactions on this L2.
+    eth_blobBaseFee: () => '0x0',
+    eth_feeHistory: (p) => feeHistory(p),
+    eth_estimateGas: (p) => {
+      const callObj = param<Record<string, unknown>>(p, 0, 'transaction') ?? {}
+      stateAt(p[1])
+      return toHex(estimate(callObj))
     },
-    eth_estimateGas: (p) => toHex(estimate(param<Record<string, unknown>>(p, 0, 'transaction') ?? {})),
-    eth_call: (p) => call(param<Record<string, unknown>>(p, 0, 'call') ?? {}),
+    eth_createAccessList: (p) => {
+      const callObj = param<Record<string, unknown>>(p, 0, 'transaction') ?? {}
+      stateAt(p[1])
+      // No EVM storage is read: the best access list is always empty.
+      return { accessList: [], gasUsed: toHex(estimate(callObj)) }
+    },
+    eth_call: (p) => call(param<Record<string, unknown>>(p, 0, 'call') ?? {}, stateAt(p[1])),
     l2kit_status: () => deps.status.status(),
     l2kit_getWithdrawalProof: (p) =>
       deps.status.withdrawalProof(quantity(param(p, 0, 'withdrawal index'), 'withdrawal index')),
@@ -421,4 +976,12 @@ export function createRpcMethods(deps: {
     l2kit_batches: () => store.listBatches(),
   }
   return methods
+}
+
+function parseTransactionHash(raw: Hex): Hex | undefined {
+  try {
+    return keccak256(raw as ViemHex)
+  } catch {
+    return undefined
+  }
 }

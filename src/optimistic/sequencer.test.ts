@@ -99,4 +99,41 @@ describe('Sequencer', () => {
     await seq.stop()
     await store.close()
   })
+
+  it('records every touched account per block, so the state at a past block can be answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir)
+    const users = loadAccounts(3, 'seq3-')
+    const { store, seq } = await open(dir)
+    expect(store.historyFrom()).toBe(0n)
+    await store.putDeposits(
+      users.map((u, i) => ({
+        index: BigInt(i),
+        from: u.address,
+        to: u.address,
+        tokenIndex: 0,
+        amount: parseEther('1'),
+      })),
+    )
+    const b1 = await seq.sealNow()
+    for (const raw of makeTransfers({
+      accounts: users,
+      count: 3,
+      chainId: chain.chainId,
+      baseFee: chain.baseFee,
+      tokenShare: 0,
+    }))
+      await seq.submitRawTransaction(raw)
+    const b2 = await seq.sealNow()
+    expect([b1?.number, b2?.number]).toEqual([1n, 2n])
+    for (const u of users) {
+      const a = u.address.toLowerCase() as `0x${string}`
+      expect(store.accountAt(a, 0n)).toBeUndefined()
+      expect(store.accountAt(a, 1n)).toEqual({ nonce: 0n, balances: [[0, parseEther('1')]] })
+      expect(store.accountAt(a, 2n)?.nonce).toBe(1n)
+      expect(store.accountAt(a, 7n)?.balances).toEqual([[0, seq.state.getBalance(a, 0)]])
+    }
+    await seq.stop()
+    await store.close()
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { bytesToHex } from 'viem'
-import { GAS } from '../core/constants.ts'
+import { GAS, L2_FEE_VAULT_ADDRESS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import {
   decodeRawTransaction,
@@ -18,7 +18,7 @@ import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
 import { RecoveryPool } from '../node/recoveryPool.ts'
 import { type BlockTx, computeBlockHash, genesisBlock, type L2Block, ZERO_HASH } from './block.ts'
-import type { ChainStore, OpenBlockMeta } from './chainStore.ts'
+import type { AccountRecord, ChainStore, OpenBlockMeta } from './chainStore.ts'
 import type { ChainConfig, SequencerOptions } from './config.ts'
 import { defaultSequencerOptions, validateSequencerOptions } from './config.ts'
 
@@ -134,6 +134,18 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
         throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
       this.#state.applyDeposit(d)
       this.#open.deposits.push(d)
+    }
+    if (this.#store.historyFrom() === undefined) {
+      // Genesis holds only the empty fee vault, so a fresh chain needs no records; an older store starts its
+      // history at its head with every account.
+      const all = new Map<Address, AccountRecord>()
+      if (head > 0n) {
+        for (let i = 0; i < this.#state.accountCount; i++) {
+          const a = this.#state.addressAt(i)
+          if (a) all.set(a, this.#accountRecord(a))
+        }
+      }
+      await this.#store.startHistory(head, all)
     }
     const pending = this.#store.listPending()
     let replayed = 0
@@ -263,6 +275,32 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     return this.#unsealed.get(hash.toLowerCase())
   }
 
+  /** Executed transactions not yet in a durable sealed block, in order: the RPC's "pending" block. */
+  get unsealedTxs(): BlockTx[] {
+    return [...this.#unsealed.values()]
+  }
+
+  #accountRecord(address: Address): AccountRecord {
+    const a = this.#state.getAccount(address)
+    return { nonce: a?.nonce ?? 0n, balances: a ? [...a.balances] : [] }
+  }
+
+  /** Accounts the open block changed, as they are now (its end state): the block's history records. */
+  #changedAccounts(deposits: readonly Deposit[], txs: readonly BlockTx[]): Map<Address, AccountRecord> {
+    const touched = new Set<Address>()
+    for (const d of deposits) touched.add(d.to.toLowerCase() as Address)
+    for (const t of txs) {
+      touched.add(t.sender.toLowerCase() as Address)
+      const op = t.tx.op
+      if (op.kind === 'ethTransfer' || op.kind === 'tokenTransfer')
+        touched.add(op.to.toLowerCase() as Address)
+    }
+    if (txs.length > 0) touched.add(L2_FEE_VAULT_ADDRESS.toLowerCase() as Address)
+    const out = new Map<Address, AccountRecord>()
+    for (const a of touched) out.set(a, this.#accountRecord(a))
+    return out
+  }
+
   /** Tokens and deposits observed on L1 (stored durably by the caller first). */
   registerToken(token: TokenInfo): void {
     if (this.#state.tokens.some((t: TokenInfo) => t.index === token.index)) return
@@ -343,8 +381,9 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#open = { ...next, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
     this.#lastClosed = block
     const absorbed = open.txs.map((t) => t.seq)
+    const changed = this.#changedAccounts(open.deposits, txs)
     this.#persisting = this.#persisting.then(async () => {
-      await this.#store.sealBlock(block, absorbed, next)
+      await this.#store.sealBlock(block, absorbed, next, changed)
       this.#head = block
       for (const t of txs) this.#unsealed.delete(t.hash.toLowerCase())
       this.#log.debug(
