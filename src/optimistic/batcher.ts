@@ -38,11 +38,11 @@ const APPEND_BLOB_EXEC_GAS = 121_000n
 const GAS_PER_BLOB = 131_072n
 
 /**
- * Largest calldata batch. A step challenge of a calldata batch carries the whole batch (and its calldata trace)
- * in one L1 transaction; at ~46 gas per byte (EIP-7623 floor pricing) 96 KiB keeps it near 5M gas, well inside a
- * block and the 16.7M per-transaction cap of EIP-7825. Blob batches are opened element by element: no such cap.
+ * Largest calldata batch, the Rollup's `MAX_CALLDATA_BATCH_BYTES`. A step challenge of a calldata batch carries the
+ * whole batch, its calldata trace and a 16 KB witness in one L1 transaction: 64 KiB keeps that under the 128 KiB
+ * that public mempools (geth, reth) accept, and near 3.5M gas. Blob batches are opened element by element.
  */
-export const MAX_CALLDATA_BATCH_BYTES = 96 * 1024
+export const MAX_CALLDATA_BATCH_BYTES = 64 * 1024
 
 export type BatcherModules = {
   store: ChainStore

@@ -27,6 +27,9 @@ import type { Derivation, DerivedBatchRecord } from './derivation.ts'
 import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
 import type { L1TxSender } from './reorgAwareSender.ts'
 
+/** The Rollup's `MAX_CALLDATA_TRACE_BYTES`: longer traces of blob batches go in blobs. */
+export const MAX_CALLDATA_TRACE_BYTES = 24 * 1024
+
 export type ProposalPosted = {
   proposalIndex: bigint
   /** The fault this proposal carries (undefined = honest). */
@@ -163,8 +166,10 @@ export class Proposer {
       this.posted.splice(this.posted.indexOf(earlier), 1)
     }
     const bond = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'proposalBond' })
-    const useBlob = batch.isBlob && this.options.traceMode !== 'calldata'
     const bytes = traceBytes(trace.leaves)
+    // The Rollup takes calldata traces up to MAX_CALLDATA_TRACE_BYTES (challenge transactions must fit 128 KiB).
+    const useBlob =
+      batch.isBlob && (this.options.traceMode !== 'calldata' || bytes.length > MAX_CALLDATA_TRACE_BYTES)
     const traceBlobs = useBlob ? dataToBlobs(bytes) : []
     const result = useBlob
       ? await this.#m.txManager.send({

@@ -108,6 +108,13 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     uint256 public constant MAX_FORCED_ROWS = 64;
     /// @notice Most deposit rows one forced batch may carry (before its transaction rows).
     uint256 public constant MAX_FORCED_DEPOSIT_ROWS = 64;
+    /// @notice Largest calldata batch (`appendBatchCalldata`). With `MAX_CALLDATA_TRACE_BYTES` and the fixed 16,128-byte
+    ///         step witness, every challenge transaction stays under 128 KiB, the largest transaction geth's and
+    ///         reth's public pools accept, so a challenger never needs a private builder (528 rows at most).
+    uint256 public constant MAX_CALLDATA_BATCH_BYTES = 64 * 1024;
+    /// @notice Largest calldata trace (`proposeCalldata`): 768 leaves, more than any calldata batch needs; a longer
+    ///         trace (a blob batch of more rows) must go in blobs (`propose`).
+    uint256 public constant MAX_CALLDATA_TRACE_BYTES = 24 * 1024;
     /// @notice Bytes per trace leaf (one state commitment).
     uint256 public constant LEAF_BYTES = 32;
     /// @notice Where the burnt half of a slashed bond goes.
@@ -264,6 +271,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error MissingBlob(uint256 blobIndex);
     /// @notice A calldata batch without data.
     error EmptyBatchData();
+    /// @notice A calldata batch over `MAX_CALLDATA_BATCH_BYTES` (blob batches have no such limit).
+    error BatchDataTooLarge(uint256 length, uint256 max);
+    /// @notice A calldata trace over `MAX_CALLDATA_TRACE_BYTES`: propose it in blobs.
+    error TraceTooLarge(uint256 length, uint256 max);
     /// @notice A batch declaring zero L2 blocks.
     error EmptyBatch();
     /// @notice The batch consumes deposits the portal has not queued yet.
@@ -416,6 +427,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         bytes calldata data
     ) external onlyBatcher returns (uint256 batchIndex) {
         if (data.length == 0) revert EmptyBatchData();
+        if (data.length > MAX_CALLDATA_BATCH_BYTES) revert BatchDataTooLarge(data.length, MAX_CALLDATA_BATCH_BYTES);
         return _append(firstL2Block, l2BlockCount, depositCountAfter, false, keccak256(data), new bytes32[](0));
     }
 
@@ -570,6 +582,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         uint256 lastLivePlusOne = _checkProposal(batchIndex, expectedBatchDataHash);
         uint256 length = trace.length;
         if (length == 0 || length % LEAF_BYTES != 0) revert InvalidTraceLength(length);
+        if (length > MAX_CALLDATA_TRACE_BYTES) revert TraceTooLarge(length, MAX_CALLDATA_TRACE_BYTES);
         bytes32 first = bytes32(trace[0:LEAF_BYTES]);
         bytes32 parent = _commitmentOfPlusOne(lastLivePlusOne);
         if (first != parent) revert TraceStartMismatch(parent, first);
