@@ -52,6 +52,8 @@ export const defaultRpcErrorCodes: Readonly<Record<string, number>> = Object.fre
   FEE_CAP_TOO_LOW: JsonRpcErrorCode.serverError,
   INVALID_FEE: JsonRpcErrorCode.serverError,
   ALREADY_KNOWN: JsonRpcErrorCode.serverError,
+  // geth answers state it pruned ("missing trie node") with -32000 too.
+  HISTORICAL_STATE_UNAVAILABLE: JsonRpcErrorCode.serverError,
   // Well-formed but outside what l2kit's L2 supports: rejected.
   UNSUPPORTED_TX_TYPE: JsonRpcErrorCode.transactionRejected,
   CONTRACT_CREATION_UNSUPPORTED: JsonRpcErrorCode.transactionRejected,

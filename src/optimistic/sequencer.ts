@@ -123,6 +123,18 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
         },
       )
     }
+    if (this.#store.historyFrom() === undefined) {
+      // Genesis holds only the empty fee vault, so a fresh chain needs no records; an older store starts its
+      // history at its head with every account (before the open block's deposits are applied below).
+      const all = new Map<Address, AccountRecord>()
+      if (head > 0n) {
+        for (let i = 0; i < this.#state.accountCount; i++) {
+          const a = this.#state.addressAt(i)
+          if (a) all.set(a, this.#accountRecord(a))
+        }
+      }
+      await this.#store.startHistory(head, all)
+    }
     const open = this.#store.getOpenBlock() ?? {
       number: head + 1n,
       depositCountAfter: this.#head.depositCountAfter,
@@ -134,18 +146,6 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
         throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
       this.#state.applyDeposit(d)
       this.#open.deposits.push(d)
-    }
-    if (this.#store.historyFrom() === undefined) {
-      // Genesis holds only the empty fee vault, so a fresh chain needs no records; an older store starts its
-      // history at its head with every account.
-      const all = new Map<Address, AccountRecord>()
-      if (head > 0n) {
-        for (let i = 0; i < this.#state.accountCount; i++) {
-          const a = this.#state.addressAt(i)
-          if (a) all.set(a, this.#accountRecord(a))
-        }
-      }
-      await this.#store.startHistory(head, all)
     }
     const pending = this.#store.listPending()
     let replayed = 0

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseEther, toHex } from 'viem'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadAccounts, makeTransfers } from '../../bench/loadgen.ts'
+import { silentLogger } from '../node/logger.ts'
+import { RpcError } from '../node/rpcServer.ts'
+import { ChainStore } from './chainStore.ts'
+import { createRpcMethods } from './rpcMethods.ts'
+import { Sequencer } from './sequencer.ts'
+
+const chain = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }
+const dirs: string[] = []
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'l2kit-rpc-'))
+  dirs.push(dir)
+  const store = await ChainStore.open(dir)
+  const seq = new Sequencer(
+    { blockTimeMs: 60_000 },
+    { chain, store, logger: silentLogger, recoveryThreads: 1 },
+  )
+  await seq.start()
+  cleanups.push(async () => {
+    await seq.stop()
+    await store.close()
+  })
+  const users = loadAccounts(2, 'rpc-')
+  await store.putDeposits(
+    users.map((u, i) => ({
+      index: BigInt(i),
+      from: u.address,
+      to: u.address,
+      tokenIndex: 0,
+      amount: parseEther('1'),
+    })),
+  )
+  await seq.sealNow()
+  for (const raw of makeTransfers({
+    accounts: users,
+    count: 2,
+    chainId: chain.chainId,
+    baseFee: chain.baseFee,
+    tokenShare: 0,
+  }))
+    await seq.submitRawTransaction(raw)
+  await seq.sealNow()
+  const methods = createRpcMethods({
+    chain,
+    sequencer: seq,
+    store,
+    status: { status: () => ({}), withdrawalProof: () => ({}), contracts: () => ({}) },
+  })
+  const call = async (method: string, params: unknown[]) =>
+    (methods[method] as (p: unknown[]) => unknown)(params)
+  return { store, seq, users, call }
+}
+
+describe('L2 RPC methods', () => {
+  it('answers state at a block from the history, refuses blocks before it and after the head', async () => {
+    const { store, users, call } = await setup()
+    const a = users[0]?.address as string
+    expect(await call('eth_getBalance', [a, '0x1'])).toBe(toHex(parseEther('1')))
+    expect(await call('eth_getTransactionCount', [a, '0x1'])).toBe('0x0')
+    expect(await call('eth_getTransactionCount', [a, '0x2'])).toBe('0x1')
+    expect(await call('eth_getBalance', [a, 'earliest'])).toBe('0x0')
+    await expect(call('eth_getBalance', [a, '0x3'])).rejects.toEqual(new RpcError(-32000, 'header not found'))
+    // A store that started its history later (written before the history existed) refuses older blocks.
+    await store.startHistory(2n, new Map())
+    await expect(call('eth_getBalance', [a, '0x1'])).rejects.toMatchObject({
+      code: 'HISTORICAL_STATE_UNAVAILABLE',
+      message: expect.stringMatching(/^historical state not available/),
+    })
+  })
+
+  it('checks hash and feeHistory parameters', async () => {
+    const { call } = await setup()
+    for (const bad of ['', [], '0x12', 7])
+      await expect(call('eth_getTransactionByHash', [bad])).rejects.toMatchObject({ code: 'INVALID_PARAMS' })
+    expect(await call('eth_getTransactionByHash', [`0x${'00'.repeat(32)}`])).toBeNull()
+    const h = (await call('eth_feeHistory', ['0x5', 'latest', [25, 75]])) as Record<string, unknown[]>
+    expect(h.oldestBlock).toBe('0x0')
+    expect(h.gasUsedRatio).toHaveLength(3)
+    expect(h.baseFeePerGas).toHaveLength(4)
+    expect(h.reward).toEqual([['0x0', '0x0'], ['0x0', '0x0'], expect.any(Array)])
+    await expect(call('eth_feeHistory', ['latest'])).rejects.toMatchObject({ code: 'INVALID_PARAMS' })
+    await expect(call('eth_feeHistory', ['0x1', 'latest', [-1]])).rejects.toMatchObject({
+      code: 'INVALID_PARAMS',
+    })
+    await expect(call('eth_feeHistory', ['0x1', '0x9'])).rejects.toBeInstanceOf(RpcError)
+  })
+})
