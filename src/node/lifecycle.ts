@@ -177,14 +177,15 @@ export interface ShutdownSignalOptions {
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }
 
 /**
- * On the first SIGINT/SIGTERM runs `fn` once (a clean shutdown); a second signal exits at once with
+ * On the first SIGINT/SIGTERM/SIGHUP runs `fn` once (a clean shutdown); a second signal exits at once with
  * 128+signal. If `fn` fails, the error is logged and the process exits with 1. Returns an unsubscribe.
  */
 export function onShutdownSignals(
   fn: (signal: NodeJS.Signals) => void | Promise<void>,
   options: ShutdownSignalOptions = {},
 ): () => void {
-  const signals = options.signals ?? ['SIGINT', 'SIGTERM']
+  // SIGHUP too: a closed terminal or a service manager's reload must not leave the node without a clean stop.
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM', 'SIGHUP']
   const emitter = options.emitter ?? process
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const logger = options.logger

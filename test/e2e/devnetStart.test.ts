@@ -4,7 +4,9 @@
  * ~17k more gas than the estimate made just before another deposit landed; five parallel deposits with bare
  * estimates then reverted out of gas, unchecked. These tests pin the cause and start the devnet repeatedly.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createWalletClient, type Hex, http, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -13,7 +15,8 @@ import { ANVIL_DEV_ACCOUNTS } from '../../src/l1/anvil.ts'
 import { depositEth } from '../../src/sdk/depositEth.ts'
 import { getL2Balance } from '../../src/sdk/getL2Balance.ts'
 import { withGasMargin } from '../../src/sdk/l1Tx.ts'
-import { clientsFor, testDevnet } from './helpers.ts'
+import { isL2kitError } from '../../src/core/errors.ts'
+import { clientsFor, testDevnet, until } from './helpers.ts'
 
 const L2_DEV: Hex = '0x4200000000000000000000000000000000001001'
 
@@ -79,4 +82,34 @@ describe('devnet start-up', () => {
       expect(existsSync(devnet.dataDir)).toBe(false)
     }
   }, 300_000)
+
+  it('refuses to resume when the L1 lost a deposit the L2 chain already included (an L1 that lost its last seconds)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'l2kit-lost-deposit-'))
+    try {
+      const first = await testDevnet({ dataDir, devAccounts: 1 })
+      const l1 = first.l1.publicClient
+      const snapshot = await l1.request({ method: 'evm_snapshot' as 'eth_chainId' })
+      const a = ANVIL_DEV_ACCOUNTS[3] as { privateKey: Hex }
+      const wallet = createWalletClient({
+        account: privateKeyToAccount(a.privateKey),
+        chain: l1.chain,
+        transport: http(first.l1Rpc),
+      })
+      const d = await depositEth(
+        { walletClient: wallet, publicClient: l1 },
+        { portal: first.contracts.portal, amount: parseEther('1') },
+      )
+      await until(() => first.node.sequencer.state.depositCount > d.depositIndex, 20_000, 'the deposit on L2')
+      // The L1 forgets its last blocks (as an anvil killed between two state dumps would) while the L2 keeps them.
+      await l1.request({ method: 'evm_revert' as 'eth_chainId', params: [snapshot] as never })
+      await first.stop()
+      const restart = testDevnet({ dataDir, devAccounts: 1 })
+      await expect(restart).rejects.toSatisfy(
+        (e: unknown) =>
+          isL2kitError(e, 'L1_MISMATCH') && /included 3 deposits but L1 has only 2/.test(String(e)),
+      )
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
