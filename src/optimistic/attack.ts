@@ -137,7 +137,14 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   const forged = bad.forged.state
   let rejected = false
   let rejection: string | undefined
-  if (forged.withdrawals.length > 0) {
+  // Every kind leaves the user's withdrawal in the forged state (skip-tx skips the transfer): never report a
+  // default when nothing was tried.
+  if (forged.withdrawals.length === 0)
+    throw new L2kitError(
+      'ATTACK_SETUP',
+      `the forged state of the ${kind} attack holds no withdrawal: nothing to prove against the wrong root`,
+    )
+  {
     const proof = forged.withdrawalProof(forged.withdrawals.length - 1)
     if (proof.stateRoot.toLowerCase() !== onChain.stateRoot.toLowerCase())
       throw new L2kitError('ATTACK_SETUP', 'the forged withdrawal proof does not match the wrong root')

@@ -127,9 +127,15 @@ export function faultyTrace(kind: FaultKind, input: FaultInput): FaultyTrace | u
   // Faults land as late in the batch as they can, so the challenger has to find the first wrong leaf itself.
   const lastAppliedTx = honest.outcomes.findLastIndex((o) => o.kind === 'tx' && o.applied)
   if (kind === 'skip-tx') {
-    if (lastAppliedTx < 0) return undefined
+    // Skip a transfer rather than a withdrawal, so the forged state still holds the user's withdrawal and the
+    // attack can show a withdrawal proven against the wrong root being refused.
+    const lastTransfer = honest.outcomes.findLastIndex(
+      (o) => o.kind === 'tx' && o.applied && !o.tx.tx.op.kind.startsWith('withdraw'),
+    )
+    const skipped = lastTransfer >= 0 ? lastTransfer : lastAppliedTx
+    if (skipped < 0) return undefined
     const data = input.data.slice()
-    data[V3_HEADER_BYTES + V3_ROW_BYTES * lastAppliedTx] = 0xff // the proposer treats the row as a no-op
+    data[V3_HEADER_BYTES + V3_ROW_BYTES * skipped] = 0xff // the proposer treats the row as a no-op
     const state = input.pre.clone()
     return finish(state, run(state, data))
   }
