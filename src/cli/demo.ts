@@ -300,7 +300,7 @@ export async function runDemo(
       ['same transfers on L1', `${eth(directFee)} (${directGas} gas)`],
       ['ratio', costComparison(directFee, rollupFee)],
       [
-        'why so small',
+        'why the gap is small',
         'each batch and proposal has a fixed L1 cost (~120k + ~138k gas) that a demo-sized batch of a few txs does not amortize;',
       ],
       [
