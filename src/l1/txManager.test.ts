@@ -34,6 +34,14 @@ function managerFor(c: L1ClientsWithWallet, options: Partial<TxManagerOptions> =
     account: c.account,
   })
 }
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined || Date.now() > deadline) return value
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
 async function failure(promise: Promise<unknown>): Promise<L2kitError> {
   const error = await promise.then(
     () => undefined,
@@ -223,6 +231,32 @@ describe('TxManager fee bumping (automine off)', () => {
     expect(tx.maxFeePerGas).toBeGreaterThanOrEqual(before.maxFeePerGas * 2n)
     expect(tx.maxPriorityFeePerGas).toBeGreaterThanOrEqual(before.maxPriorityFeePerGas * 2n)
     expect(result.blobGasUsed).toBe(131_072n)
+  })
+
+  it('re-broadcasts a transaction reorged out before its confirmations at once, not after resubmitAfterMs', async () => {
+    const c = await clientsFor(4)
+    const tm = managerFor(c, { confirmations: 2, resubmitAfterMs: 60_000, pollingIntervalMs: 25 })
+    const send = tm.send({ to: contracts.ping, data: '0x' })
+    await new Promise((r) => setTimeout(r, 200))
+    await rpc('evm_mine')
+    const first = await until(async () => {
+      const pool = await rpc<{ pending: Record<string, unknown> }>('txpool_content')
+      return Object.keys(pool.pending).length === 0 ? true : undefined
+    })
+    expect(first).toBe(true)
+    await new Promise((r) => setTimeout(r, 200)) // the manager sees the receipt (1 of 2 confirmations)
+    // Reorg the block out; anvil drops its transactions, so only the manager can bring it back.
+    await rpc('anvil_rollback', [1])
+    await rpc('evm_mine') // the replacement block, without our transaction
+    const resent = await until(async () => {
+      const pool = await rpc<{ pending: Record<string, Record<string, unknown>> }>('txpool_content')
+      return pool.pending[c.account.address] ?? pool.pending[c.account.address.toLowerCase()]
+    }, 3_000)
+    expect(resent).toBeDefined() // back in the pool within 3 s, far before resubmitAfterMs (60 s)
+    await rpc('evm_mine')
+    await rpc('evm_mine')
+    const result = await send
+    expect(result.attempts).toBe(1)
   })
 
   it('times out with L1_TX_TIMEOUT (temporary) when never mined', async () => {

@@ -620,17 +620,40 @@ export class TxManager {
     const deadline = Date.now() + o.receiptTimeoutMs
     let lastSentAt = Date.now()
     let nonceUsedSince: number | undefined
+    // The attempt we last saw mined (waiting for confirmations): if its receipt disappears, a reorg took it out.
+    let mined: Attempt | undefined
     for (;;) {
+      let found = false
       for (let i = attempts.length - 1; i >= 0; i--) {
         const attempt = attempts[i] as Attempt
         const receipt = await this.receiptOf(attempt.hash)
         if (receipt === undefined) continue
+        found = true
+        mined = attempt
         const head = await this.retry('block number', () => this.client.getBlockNumber({ cacheTime: 0 }))
         if (head - receipt.blockNumber + 1n >= BigInt(confirmations)) {
           return this.finish(prepared, nonce, attempt, receipt, attempts.length)
         }
         lastSentAt = Date.now() // mined: no bumping while waiting for confirmations
         break
+      }
+      if (!found && mined !== undefined) {
+        // Reorged out before its confirmations: the new chain's nodes may not hold it in their pools, so send
+        // the same signed transaction again at once rather than after `resubmitAfterMs`.
+        const again = mined
+        mined = undefined
+        let outcome: BroadcastOutcome
+        try {
+          outcome = await this.broadcast(again)
+        } catch {
+          outcome = 'other'
+        }
+        if (outcome === 'nonceTooLow') nonceUsedSince = Date.now()
+        this.log.warn(
+          { nonce, txHash: again.hash, outcome, label: prepared.request.label },
+          'mined transaction reorged out before its confirmations: re-broadcast at once',
+        )
+        lastSentAt = Date.now()
       }
       if (Date.now() > deadline) {
         throw new L2kitError(
