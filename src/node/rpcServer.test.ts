@@ -1,5 +1,6 @@
 import { createPublicClient, http } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { sleep } from './lifecycle.ts'
 import type { Logger } from './logger.ts'
@@ -7,6 +8,7 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import {
   defaultRpcErrorCodes,
   JsonRpcErrorCode,
+  type RpcConnection,
   RpcError,
   RpcServer,
   type RpcServerOptions,
@@ -373,4 +375,72 @@ describe('RpcServer', () => {
       )
     }
   })
+
+  it('serves JSON-RPC over a WebSocket on the same port, with notifications and close listeners', async () => {
+    const { server, url } = await startServer({ cors: ['https://wallet.example'] })
+    let connection: RpcConnection | undefined
+    let closed = false
+    server.register('sub', (_params, ctx) => {
+      connection = ctx.connection
+      ctx.connection?.onClose(() => {
+        closed = true
+      })
+      return ctx.connection ? 'ws' : 'http'
+    })
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), { origin: 'https://wallet.example' })
+    const messages: unknown[] = []
+    ws.on('message', (data) => messages.push(JSON.parse(data.toString())))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }))
+    ws.send(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 2, method: 'sub' },
+        { jsonrpc: '2.0', id: 3, method: 'nope' },
+      ]),
+    )
+    ws.send('{not json')
+    await until(() => messages.length >= 3)
+    expect(messages).toContainEqual({ jsonrpc: '2.0', id: 1, result: '0x10f2c' })
+    expect(messages).toContainEqual([
+      { jsonrpc: '2.0', id: 2, result: 'ws' },
+      expect.objectContaining({ id: 3, error: expect.objectContaining({ code: -32601 }) }),
+    ])
+    expect(messages).toContainEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: 'parse error' },
+    })
+    connection?.notify('eth_subscription', { subscription: '0x1', result: 5n })
+    await until(() => messages.length >= 4)
+    expect(messages[3]).toEqual({
+      jsonrpc: '2.0',
+      method: 'eth_subscription',
+      params: { subscription: '0x1', result: '0x5' },
+    })
+    ws.close()
+    await until(() => closed)
+    // The HTTP path has no connection; an origin outside the allow-list cannot open a WebSocket.
+    expect((await post(url, call('sub'))).json).toMatchObject({ result: 'http' })
+    const refused = new WebSocket(url.replace(/^http/, 'ws'), { origin: 'https://evil.example' })
+    await expect(
+      new Promise((resolve, reject) => refused.once('open', resolve).once('error', reject)),
+    ).rejects.toThrow(/403/)
+  })
+
+  it('closes open WebSockets when it stops', async () => {
+    const { server, url } = await startServer()
+    const ws = new WebSocket(url.replace(/^http/, 'ws'))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    const closedWith = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+    await server.stop()
+    expect(await closedWith).toBe(1001)
+  })
 })
+
+async function until(fn: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await sleep(10)
+  }
+}

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { ErrorKind, isL2kitError, L2kitError } from '../core/errors.ts'
 import type { Service } from './lifecycle.ts'
 import type { Logger } from './logger.ts'
@@ -98,7 +100,17 @@ export class RpcError extends Error {
   }
 }
 
+/** A connection that can carry server-to-client notifications (a WebSocket); absent for HTTP requests. */
+export interface RpcConnection {
+  /** Sends `{"jsonrpc":"2.0","method":…,"params":…}` on this connection (dropped if it is closed). */
+  notify(method: string, params: unknown): void
+  /** Runs `listener` once when the connection closes (at once if it already has). */
+  onClose(listener: () => void): void
+}
+
 export interface RpcContext {
+  /** Set for requests that arrived over a WebSocket: subscriptions push their results through it. */
+  connection?: RpcConnection
   method: string
   /** The request id; undefined for a notification (no response is sent). */
   id: JsonRpcId | undefined
@@ -123,6 +135,8 @@ export interface RpcServerOptions {
   stopGraceMs: number
   /** L2kitError code → JSON-RPC error code. */
   errorCodes: Readonly<Record<string, number>>
+  /** Accept WebSocket upgrades on the same port (JSON-RPC over WebSocket, with subscriptions). */
+  websocket: boolean
 }
 
 export const defaultRpcServerOptions: RpcServerOptions = {
@@ -134,6 +148,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   requestTimeoutMs: 30_000,
   stopGraceMs: 5_000,
   errorCodes: defaultRpcErrorCodes,
+  websocket: true,
 }
 
 export interface RpcServerModules {
@@ -168,6 +183,7 @@ export class RpcServer implements Service {
   private boundUrl: string | undefined
   private readonly inflight = new Set<ServerResponse>()
   private closing = false
+  private wss: WebSocketServer | undefined
   private readonly requestsTotal
   private readonly durationSeconds
 
@@ -188,6 +204,7 @@ export class RpcServer implements Service {
     if (!isIntegerInRange(o.requestTimeoutMs, 1, 3_600_000))
       problems.push('requestTimeoutMs must be a positive integer')
     if (!isIntegerInRange(o.stopGraceMs, 0, 3_600_000)) problems.push('stopGraceMs must be an integer >= 0')
+    if (typeof o.websocket !== 'boolean') problems.push('websocket must be a boolean')
     if (typeof o.errorCodes !== 'object' || o.errorCodes === null)
       problems.push('errorCodes must be an object')
     else if (!Object.values(o.errorCodes).every((c) => Number.isInteger(c)))
@@ -272,6 +289,7 @@ export class RpcServer implements Service {
       })
     })
     server.on('error', (error) => this.logger.error({ err: error }, 'rpc server error'))
+    if (this.options.websocket) this.acceptWebSockets(server)
     const address = server.address() as AddressInfo
     this.server = server
     this.boundUrl = `http://${urlHost(this.options.host)}:${address.port}`
@@ -286,7 +304,21 @@ export class RpcServer implements Service {
     this.server = undefined
     this.boundUrl = undefined
     this.closing = true
+    const wss = this.wss
+    this.wss = undefined
+    if (wss) {
+      for (const ws of wss.clients) ws.close(1001, 'server stopping')
+      wss.close()
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    // Sockets upgraded to WebSockets are no longer tracked by the HTTP server: end the ones still open.
+    if (wss)
+      setTimeout(
+        () => {
+          for (const ws of wss.clients) ws.terminate()
+        },
+        Math.min(this.options.stopGraceMs, 1_000),
+      ).unref()
     // Requests being handled close their connection once answered; idle ones close now.
     for (const res of this.inflight) if (!res.headersSent) res.setHeader('Connection', 'close')
     server.closeIdleConnections()
@@ -301,7 +333,11 @@ export class RpcServer implements Service {
    * Handles one parsed JSON-RPC payload (single or batch) exactly as the HTTP path does and returns the
    * serialized response, or undefined when nothing is to be sent (only notifications).
    */
-  async handlePayload(payload: unknown, remoteAddress?: string): Promise<string | undefined> {
+  async handlePayload(
+    payload: unknown,
+    remoteAddress?: string,
+    connection?: RpcConnection,
+  ): Promise<string | undefined> {
     if (Array.isArray(payload)) {
       if (payload.length === 0) {
         return stringifyJson(
@@ -316,14 +352,20 @@ export class RpcServer implements Service {
           }),
         )
       }
-      const responses = await Promise.all(payload.map((request) => this.handleOne(request, remoteAddress)))
+      const responses = await Promise.all(
+        payload.map((request) => this.handleOne(request, remoteAddress, connection)),
+      )
       const sent = responses.filter((r) => r !== undefined)
       return sent.length === 0 ? undefined : `[${sent.join(',')}]`
     }
-    return this.handleOne(payload, remoteAddress)
+    return this.handleOne(payload, remoteAddress, connection)
   }
 
-  private async handleOne(request: unknown, remoteAddress: string | undefined): Promise<string | undefined> {
+  private async handleOne(
+    request: unknown,
+    remoteAddress: string | undefined,
+    connection?: RpcConnection,
+  ): Promise<string | undefined> {
     const parsed = parseRequest(request)
     if ('error' in parsed) return stringifyJson(errorResponse(parsed.id, parsed.error))
     const { id, method } = parsed
@@ -349,7 +391,9 @@ export class RpcServer implements Service {
     } else {
       const params = (parsed.params as unknown[] | undefined) ?? []
       try {
-        const result = await handler(params, { method, id, remoteAddress, logger: this.logger })
+        const ctx: RpcContext = { method, id, remoteAddress, logger: this.logger }
+        if (connection) ctx.connection = connection
+        const result = await handler(params, ctx)
         outcome = { result: result === undefined ? null : result }
       } catch (error) {
         outcome = { error: this.toRpcError(error, method) }
@@ -404,6 +448,68 @@ export class RpcServer implements Service {
     }
     this.logger.error({ err: error, method }, 'rpc handler failed')
     return internalError()
+  }
+
+  /**
+   * JSON-RPC over WebSocket on the HTTP port (an `Upgrade: websocket` request to any path), as geth and anvil
+   * serve it: the same methods, plus notifications for handlers that use `ctx.connection` (eth_subscribe).
+   */
+  private acceptWebSockets(server: Server): void {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxBodyBytes })
+    this.wss = wss
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const cors = this.options.cors
+      const origin = req.headers.origin
+      // Browsers do not apply CORS to WebSockets: enforce the same allow-list here.
+      if (this.closing || (Array.isArray(cors) && origin !== undefined && !cors.includes(origin))) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        return
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.serveWebSocket(ws, req.socket.remoteAddress))
+    })
+  }
+
+  private serveWebSocket(ws: WebSocket, remoteAddress: string | undefined): void {
+    const closeListeners: (() => void)[] = []
+    let closed = false
+    const connection: RpcConnection = {
+      notify: (method, params) => {
+        if (closed || ws.readyState !== ws.OPEN) return
+        ws.send(stringifyJson({ jsonrpc: '2.0', method, params }))
+      },
+      onClose: (listener) => {
+        if (closed) listener()
+        else closeListeners.push(listener)
+      },
+    }
+    ws.on('close', () => {
+      closed = true
+      for (const listener of closeListeners.splice(0)) {
+        try {
+          listener()
+        } catch (error) {
+          this.logger.error({ err: error }, 'rpc: a WebSocket close listener failed')
+        }
+      }
+    })
+    ws.on('error', (error) => this.logger.debug({ err: error }, 'rpc: WebSocket error'))
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? undefined : data.toString()
+      let payload: unknown
+      try {
+        payload = JSON.parse(text ?? '')
+      } catch {
+        ws.send(
+          stringifyJson(errorResponse(null, { code: JsonRpcErrorCode.parseError, message: 'parse error' })),
+        )
+        return
+      }
+      this.handlePayload(payload, remoteAddress, connection)
+        .then((response) => {
+          if (response !== undefined && ws.readyState === ws.OPEN) ws.send(response)
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'rpc: unhandled error on a WebSocket'))
+    })
   }
 
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {

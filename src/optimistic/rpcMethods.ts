@@ -23,14 +23,18 @@ import { GAS, L2_BRIDGE_ADDRESS, L2_FEE_VAULT_ADDRESS, SELECTORS } from '../core
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { tokenIndexFromL2Address } from '../core/state.ts'
 import type { Address, Hex, TokenInfo } from '../core/types.ts'
-import { RpcError } from '../node/rpcServer.ts'
+import { type RpcConnection, RpcError } from '../node/rpcServer.ts'
 import type { BlockTx, L2Block } from './block.ts'
 import type { AccountRecord, ChainStore } from './chainStore.ts'
 import type { ChainConfig } from './config.ts'
 import { encodeReceipt, logsBloom, orBlooms, orderedTrieRoot, type TxLog, txLogs } from './rpcEncoding.ts'
 import type { Sequencer } from './sequencer.ts'
 
-export type RpcHandler = (params: unknown[]) => unknown | Promise<unknown>
+/** `ctx.connection` is set for WebSocket requests (eth_subscribe needs it). */
+export type RpcHandler = (
+  params: unknown[],
+  ctx?: { connection?: RpcConnection },
+) => unknown | Promise<unknown>
 
 /** What the node reports through `l2kit_status` and the withdrawal methods; implemented by OptimisticNode. */
 export type RollupStatusSource = {
@@ -461,8 +465,17 @@ export function createRpcMethods(deps: {
    * before the last seal of a quiet chain would leave it waiting forever.
    */
   const sealWaiters = new Set<() => void>()
-  sequencer.on('block', () => {
+  /** WebSocket subscriptions fed by every sealed block (one sequencer listener for all of them). */
+  const blockSubscribers = new Map<string, (b: L2Block) => void>()
+  sequencer.on('block', (b) => {
     for (const wake of sealWaiters) wake()
+    for (const [id, push] of blockSubscribers) {
+      try {
+        push(b)
+      } catch {
+        blockSubscribers.delete(id)
+      }
+    }
   })
   function sealOf(hash: Hex): Promise<void> {
     const limitMs = Math.min(2 * sequencer.options.blockTimeMs + 250, 5_000)
@@ -523,13 +536,13 @@ export function createRpcMethods(deps: {
     return true
   }
 
-  function blockLogs(b: L2Block, c: LogFilter, out: RpcLog[]): void {
+  function blockLogs(b: L2Block, c: LogFilter, out: RpcLog[], limit = MAX_LOGS): void {
     // Empty blocks and blocks of plain ETH transfers have no logs: skip them without building anything.
     if (!b.txs.some((t) => t.tx.op.kind !== 'ethTransfer')) return
     for (const txLogsOf of extras(b).logs) {
       for (const log of txLogsOf) {
         if (!matches(log, c)) continue
-        if (out.length >= MAX_LOGS)
+        if (out.length >= limit)
           throw new RpcError(-32005, `query returned more than ${MAX_LOGS} results; narrow the block range`)
         out.push(log)
       }
@@ -784,6 +797,38 @@ export function createRpcMethods(deps: {
     )
   }
 
+  /** geth's eth_subscribe: `newHeads` (block headers) and `logs` (with an address/topics filter), WebSocket only. */
+  function subscribe(p: unknown[], connection: RpcConnection | undefined): Hex {
+    // geth's answer over HTTP.
+    if (!connection) throw new RpcError(-32601, 'notifications not supported')
+    const kind = param(p, 0, 'subscription type')
+    const id = toHex(crypto.getRandomValues(new Uint8Array(16)))
+    const notify = (result: unknown) => connection.notify('eth_subscription', { subscription: id, result })
+    if (kind === 'newHeads') {
+      blockSubscribers.set(id, (b) => {
+        const {
+          transactions: _t,
+          uncles: _u,
+          size: _s,
+          totalDifficulty: _d,
+          ...header
+        } = formatBlock(b, false)
+        notify(header)
+      })
+    } else if (kind === 'logs') {
+      const criteria = logCriteria((p[1] ?? {}) as Record<string, unknown>)
+      blockSubscribers.set(id, (b) => {
+        const out: RpcLog[] = []
+        blockLogs(b, criteria, out, Number.POSITIVE_INFINITY)
+        for (const log of out) notify(log)
+      })
+    } else {
+      throw invalidParams(`unsupported subscription type ${JSON.stringify(kind)}: use newHeads or logs`)
+    }
+    connection.onClose(() => blockSubscribers.delete(id))
+    return id
+  }
+
   function txByBlockAndIndex(b: L2Block | 'pending' | undefined, rawIndex: unknown): unknown {
     const i = quantity(rawIndex, 'index')
     if (b === undefined) return null
@@ -950,6 +995,11 @@ export function createRpcMethods(deps: {
       const raw = param(p, 0, 'filter id')
       const id = typeof raw === 'string' && /^0x[0-9a-fA-F]+$/.test(raw) ? toHex(BigInt(raw)) : undefined
       return id !== undefined && filters.delete(id)
+    },
+    eth_subscribe: (p, ctx) => subscribe(p, ctx?.connection),
+    eth_unsubscribe: (p) => {
+      const id = param(p, 0, 'subscription id')
+      return typeof id === 'string' && blockSubscribers.delete(id.toLowerCase())
     },
     eth_gasPrice: () => toHex(chain.baseFee),
     eth_maxPriorityFeePerGas: () => '0x0',

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { Contract, isError, JsonRpcProvider, Wallet } from 'ethers'
+import { Contract, isError, JsonRpcProvider, Wallet, WebSocketProvider } from 'ethers'
 import { type Hex, keccak256, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Devnet } from '../../src/optimistic/devnet.ts'
@@ -285,5 +285,38 @@ describe('L2 JSON-RPC compatibility with standard clients', () => {
       await rpc('eth_createAccessList', [{ from: alice.address, to: bob.address, value: '0x1' }])
     ).result
     expect(access).toEqual({ accessList: [], gasUsed: '0x5208' })
+  })
+
+  it('serves JSON-RPC over WebSocket on the same port: ethers block and Transfer subscriptions', async () => {
+    const ws = new WebSocketProvider(devnet.l2Rpc.replace(/^http/, 'ws'), Number(devnet.chain.chainId), {
+      staticNetwork: true,
+    })
+    try {
+      expect(await ws.getBlockNumber()).toBe(await provider.getBlockNumber())
+      const head = new Promise<number>((resolve) => {
+        void ws.once('block', (n: number) => resolve(n))
+      })
+      let resolveLog: (hash: string) => void = () => undefined
+      const transferSeen = new Promise<string>((resolve) => {
+        resolveLog = resolve
+      })
+      const watched = new Contract(token, erc20, ws)
+      await watched.on(
+        watched.getEvent('Transfer')(alice.address),
+        (...args: { log: { transactionHash: string } }[]) =>
+          resolveLog(args[args.length - 1]?.log.transactionHash as string),
+      )
+      // ethers sends eth_subscribe asynchronously after on() resolves.
+      await new Promise((r) => setTimeout(r, 300))
+      const dev = new Contract(token, erc20, alice)
+      const receipt = await (await dev.getFunction('transfer')(bob.address, 4n)).wait()
+      expect(await head).toBeGreaterThanOrEqual(receipt.blockNumber)
+      expect(await transferSeen).toBe(receipt.hash)
+      await watched.removeAllListeners()
+    } finally {
+      await ws.destroy()
+    }
+    const overHttp = await rpc('eth_subscribe', ['newHeads'])
+    expect(overHttp.error).toMatchObject({ code: -32601, message: 'notifications not supported' })
   })
 })
