@@ -371,6 +371,7 @@ export function createRpcMethods(deps: {
       transactionIndex: toHex(index),
       blockHash: block.hash,
       blockNumber: toHex(block.number),
+      blockTimestamp: toHex(block.timestamp),
       from: t.sender,
       to: p.to ?? null,
       cumulativeGasUsed: toHex(e.cumulativeGas[index] as bigint),
