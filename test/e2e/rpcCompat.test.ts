@@ -170,8 +170,24 @@ describe('L2 JSON-RPC compatibility with standard clients', () => {
       bob.address,
     ])
     expect(BigInt(balance.stdout.trim())).toBe(await provider.getBalance(bob.address, head))
+    // cast send: nonce, fee estimation, submission and the receipt wait, all over the L2 RPC.
+    const sent = await run(CAST, [
+      'send',
+      '--rpc-url',
+      devnet.l2Rpc,
+      '--private-key',
+      devnet.accounts[1]?.privateKey as string,
+      '--json',
+      token,
+      'transfer(address,uint256)',
+      alice.address,
+      '7',
+    ])
+    const castReceipt = JSON.parse(sent.stdout) as { status: string; logs: unknown[] }
+    expect(castReceipt.status).toBe('0x1')
+    expect(castReceipt.logs).toHaveLength(1)
     const block = await run(CAST, ['block', '--rpc-url', devnet.l2Rpc, '--json', 'latest'])
-    expect(JSON.parse(block.stdout).number).toBe(toHex(head))
+    expect(JSON.parse(block.stdout).number).toBe(toHex(await provider.getBlockNumber()))
   })
 
   it('blocks have their own roots, a pending view, receipts by block and transactions by index', async () => {
