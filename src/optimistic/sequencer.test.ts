@@ -135,5 +135,31 @@ describe('Sequencer', () => {
     }
     await seq.stop()
     await store.close()
+
+    // A data directory written before the history existed: it starts at the head, with every account.
+    const dir2 = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir2)
+    const old = await open(dir2)
+    await old.store.putDeposits([
+      {
+        index: 0n,
+        from: users[0]?.address as `0x${string}`,
+        to: users[0]?.address as `0x${string}`,
+        tokenIndex: 0,
+        amount: 5n,
+      },
+    ])
+    await old.seq.sealNow()
+    await old.seq.stop()
+    await old.store.putMeta('historyFrom', undefined)
+    await old.store.close()
+    const reopened = await open(dir2)
+    expect(reopened.store.historyFrom()).toBe(1n)
+    expect(reopened.store.accountAt(users[0]?.address.toLowerCase() as `0x${string}`, 1n)).toEqual({
+      nonce: 0n,
+      balances: [[0, 5n]],
+    })
+    await reopened.seq.stop()
+    await reopened.store.close()
   })
 })
