@@ -1,7 +1,8 @@
 /**
  * The optimistic node's durable record, in the node's embedded store (LMDB, fdatasync before a write resolves).
- * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1, and
- * the batcher's posted batches. The in-memory L2 state is a cache of this, rebuilt by replay at start.
+ * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1, the
+ * batcher's posted batches, and the account history (each touched account after each block) the RPC reads
+ * past state from. The in-memory L2 state is a cache of this, rebuilt by replay at start.
  */
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { openStore, type Store, type StoreDb } from '../node/store.ts'

@@ -95,4 +95,32 @@ describe('L2 RPC methods', () => {
     })
     await expect(call('eth_feeHistory', ['0x1', '0x9'])).rejects.toBeInstanceOf(RpcError)
   })
+
+  it('polls pending transactions and new blocks through filters', async () => {
+    const { seq, users, call } = await setup()
+    const pendingFilter = (await call('eth_newPendingTransactionFilter', [])) as string
+    const blockFilter = (await call('eth_newBlockFilter', [])) as string
+    const [raw] = makeTransfers({
+      accounts: users,
+      count: 1,
+      chainId: chain.chainId,
+      baseFee: chain.baseFee,
+      tokenShare: 0,
+      nonces: new Map(users.map((u) => [u.address, 1n])),
+      seed: 7,
+    })
+    const hash = await seq.submitRawTransaction(raw as `0x${string}`)
+    expect(await call('eth_getFilterChanges', [pendingFilter])).toEqual([hash])
+    expect(await call('eth_getFilterChanges', [pendingFilter])).toEqual([])
+    const pending = (await call('eth_getBlockByNumber', ['pending', false])) as Record<string, unknown>
+    expect(pending).toMatchObject({ number: '0x3', hash: null, transactions: [hash] })
+    expect(await call('eth_getFilterChanges', [blockFilter])).toEqual([])
+    const sealed = await seq.sealNow()
+    expect(await call('eth_getFilterChanges', [blockFilter])).toEqual([sealed?.hash])
+    expect(await call('eth_uninstallFilter', [blockFilter])).toBe(true)
+    expect(await call('eth_uninstallFilter', [blockFilter])).toBe(false)
+    await expect(call('eth_getFilterChanges', ['0x999'])).rejects.toEqual(
+      new RpcError(-32000, 'filter not found'),
+    )
+  })
 })
