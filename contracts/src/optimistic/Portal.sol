@@ -70,6 +70,9 @@ contract Portal is IPortal, ReentrancyGuardTransient {
 
     /// @notice Base units ever deposited, per L1 token (`address(0)` = ETH).
     mapping(address l1Token => uint256) public totalDeposited;
+    /// @notice Fee (basis points) a token was seen to charge the portal on top of what it sent, per L1 token; the
+    ///         portal keeps that much back when it pays the rest of its balance out.
+    mapping(address l1Token => uint256) public topFeeBps;
     /// @notice Base units ever paid out by withdrawals, per L1 token (`address(0)` = ETH).
     mapping(address l1Token => uint256) public totalWithdrawn;
 
@@ -94,6 +97,9 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         address l1Token,
         uint256 amount
     );
+    /// @notice The portal held less of the token than it owes (a shrinking balance): the withdrawal was paid its
+    ///         pro-rata share `paid` of `owed`.
+    event WithdrawalShortPaid(bytes32 indexed withdrawalHash, uint256 owed, uint256 paid);
     /// @notice `initialize` linked the portal to its rollup.
     event RollupSet(address indexed rollup);
 
@@ -124,6 +130,8 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     error UnknownToken(address l1Token);
     /// @notice Paying the withdrawal would exceed what was ever deposited of that token.
     error WithdrawalExceedsDeposits(address l1Token, uint256 amount, uint256 available);
+    /// @notice `finalizeWithdrawalTo` from someone other than the withdrawal's recipient.
+    error NotRecipient(address caller, address recipient);
     /// @notice The ETH transfer to the recipient failed.
     error EthTransferFailed(address recipient, uint256 amount);
     /// @notice `tokenAt` with an index that is not registered.
@@ -204,7 +212,8 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     /// @notice Pays withdrawal `w`, proven against the state root of finalized proposal `proposalIndex`:
     ///         `stateRoot == keccak256(accountsRoot ‖ withdrawalsRoot)` where `withdrawalsRoot` is the depth-32
     ///         sparse Merkle root of leaf `withdrawalHash(w)` at index `w.index` with `siblings` (bottom-up).
-    ///         Each withdrawal is paid once, to `w.recipient`, whoever calls.
+    ///         Each withdrawal is paid once, to `w.recipient`, whoever calls. ERC-20 payouts follow the
+    ///         non-standard token policy (`_payToken`).
     /// @param proposalIndex A finalized proposal of the rollup (any one whose state includes the withdrawal).
     /// @param w The withdrawal.
     /// @param accountsRoot The accounts root of that state.
@@ -215,33 +224,23 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         bytes32 accountsRoot,
         bytes32[32] calldata siblings
     ) external nonReentrant {
-        IRollup rollup_ = rollup;
-        if (address(rollup_) == address(0)) revert NotInitialized();
-        bytes32 hash = _withdrawalHash(w);
-        if (_finalized[hash]) revert WithdrawalAlreadyFinalized(hash);
-        bytes32 stateRoot = rollup_.finalizedStateRoot(proposalIndex);
-        bytes32 withdrawalsRoot = SparseMerkle.computeRoot(hash, w.index, siblings);
-        bytes32 provenStateRoot = keccak256(abi.encodePacked(accountsRoot, withdrawalsRoot));
-        if (provenStateRoot != stateRoot) revert InvalidWithdrawalProof(stateRoot, provenStateRoot);
+        _finalizeWithdrawal(proposalIndex, w, accountsRoot, siblings, w.recipient);
+    }
 
-        address l1Token = w.l1Token;
-        if (l1Token != address(0) && _tokenIndexOf[l1Token] == 0) revert UnknownToken(l1Token);
-        uint256 withdrawn = totalWithdrawn[l1Token] + w.amount;
-        uint256 deposited = totalDeposited[l1Token];
-        if (withdrawn > deposited) {
-            revert WithdrawalExceedsDeposits(l1Token, w.amount, deposited - totalWithdrawn[l1Token]);
-        }
-
-        _finalized[hash] = true;
-        totalWithdrawn[l1Token] = withdrawn;
-        emit WithdrawalFinalized(hash, w.index, w.recipient, l1Token, w.amount);
-
-        if (l1Token == address(0)) {
-            (bool ok,) = w.recipient.call{value: w.amount}("");
-            if (!ok) revert EthTransferFailed(w.recipient, w.amount);
-        } else {
-            IERC20(l1Token).safeTransfer(w.recipient, w.amount);
-        }
+    /// @notice As `finalizeWithdrawal`, but paid to `payTo`; only `w.recipient` may call. For a recipient that
+    ///         cannot receive: a token that blocklists it, or a contract that refuses ETH. Without this such a
+    ///         withdrawal would be stranded for good.
+    /// @param payTo Where the funds go instead of `w.recipient`.
+    function finalizeWithdrawalTo(
+        uint256 proposalIndex,
+        Withdrawal calldata w,
+        bytes32 accountsRoot,
+        bytes32[32] calldata siblings,
+        address payTo
+    ) external nonReentrant {
+        if (msg.sender != w.recipient) revert NotRecipient(msg.sender, w.recipient);
+        if (payTo == address(0)) revert ZeroAddress();
+        _finalizeWithdrawal(proposalIndex, w, accountsRoot, siblings, payTo);
     }
 
     // ------------------------------------------------------------------- views
@@ -311,6 +310,76 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     }
 
     // ---------------------------------------------------------------- internal
+
+    function _finalizeWithdrawal(
+        uint256 proposalIndex,
+        Withdrawal calldata w,
+        bytes32 accountsRoot,
+        bytes32[32] calldata siblings,
+        address payTo
+    ) private {
+        IRollup rollup_ = rollup;
+        if (address(rollup_) == address(0)) revert NotInitialized();
+        bytes32 hash = _withdrawalHash(w);
+        if (_finalized[hash]) revert WithdrawalAlreadyFinalized(hash);
+        bytes32 stateRoot = rollup_.finalizedStateRoot(proposalIndex);
+        bytes32 withdrawalsRoot = SparseMerkle.computeRoot(hash, w.index, siblings);
+        bytes32 provenStateRoot = keccak256(abi.encodePacked(accountsRoot, withdrawalsRoot));
+        if (provenStateRoot != stateRoot) revert InvalidWithdrawalProof(stateRoot, provenStateRoot);
+
+        _finalized[hash] = true;
+        uint256 outstanding = _recordWithdrawal(w.l1Token, w.amount);
+        emit WithdrawalFinalized(hash, w.index, w.recipient, w.l1Token, w.amount);
+
+        if (w.l1Token == address(0)) {
+            (bool ok,) = payTo.call{value: w.amount}("");
+            if (!ok) revert EthTransferFailed(payTo, w.amount);
+        } else {
+            _payToken(hash, IERC20(w.l1Token), payTo, w.amount, outstanding);
+        }
+    }
+
+    /// @dev Checks the token and that `amount` fits in what was deposited and not withdrawn yet (`outstanding`,
+    ///      returned), and counts it as withdrawn.
+    function _recordWithdrawal(address l1Token, uint256 amount) private returns (uint256 outstanding) {
+        if (l1Token != address(0) && _tokenIndexOf[l1Token] == 0) revert UnknownToken(l1Token);
+        uint256 withdrawnBefore = totalWithdrawn[l1Token];
+        outstanding = totalDeposited[l1Token] - withdrawnBefore;
+        if (amount > outstanding) revert WithdrawalExceedsDeposits(l1Token, amount, outstanding);
+        totalWithdrawn[l1Token] = withdrawnBefore + amount;
+    }
+
+    /// @dev The bridge's policy for non-standard ERC-20s (docs/fraud-proofs.md "Tokens the bridge accepts"):
+    ///      - fee-on-transfer on deposit: only what arrived is credited (`depositERC20`);
+    ///      - a balance that shrinks (negative rebase): the portal then holds less than it owes
+    ///        (`outstanding`); each withdrawal is paid its pro-rata share
+    ///        `amount · balance / outstanding` (the loss is shared by every holder, not dumped on the last ones,
+    ///        whose withdrawals would revert for good) and `WithdrawalShortPaid` says so;
+    ///        A fee charged to the portal on top of what it sends lowers the balance the same way, so later
+    ///        withdrawals of that token share that cost too; the portal learns the fee's rate from the first
+    ///        such transfer (`topFeeBps`) and keeps it back, so the last withdrawals do not revert once the
+    ///        balance runs out (a token whose very first payout is the whole balance can still fail: retry);
+    ///      - a token that blocklists the recipient: `finalizeWithdrawalTo` lets the recipient name another
+    ///        address.
+    function _payToken(bytes32 hash, IERC20 token, address payTo, uint256 amount, uint256 outstanding) private {
+        uint256 balance = token.balanceOf(address(this));
+        uint256 pay = balance >= outstanding ? amount : amount * balance / outstanding;
+        uint256 feeBps = topFeeBps[address(token)];
+        if (feeBps != 0) {
+            // Leave room for the fee the token will charge on top, or the transfer itself would fail.
+            uint256 cap = balance * 10_000 / (10_000 + feeBps);
+            if (pay > cap) pay = cap;
+        }
+        if (pay < amount) emit WithdrawalShortPaid(hash, amount, pay);
+        if (pay == 0) return;
+        token.safeTransfer(payTo, pay);
+        uint256 spent = balance - token.balanceOf(address(this));
+        if (spent > pay) {
+            // A fee on top: learn its rate (rounded up) so the last withdrawals can still be paid.
+            uint256 bps = ((spent - pay) * 10_000 + pay - 1) / pay;
+            if (bps > feeBps) topFeeBps[address(token)] = bps;
+        }
+    }
 
     function _withdrawalHash(Withdrawal calldata w) private pure returns (bytes32) {
         return keccak256(abi.encode(w.index, w.sender, w.recipient, w.l1Token, w.amount));

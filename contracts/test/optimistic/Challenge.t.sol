@@ -99,6 +99,9 @@ abstract contract ChallengeBase is OptimisticFixture, ChallengeVectors {
     event ProposalsDeleted(uint256 indexed fromProposalIndex, uint256 toProposalIndex);
 
     address internal constant DEAD = 0x000000000000000000000000000000000000dEaD;
+    /// @dev Stand-in versioned hash of a trace blob: a 1024-step trace is over the calldata trace limit, and kind 2
+    ///      reads only the proposal's step count.
+    bytes32 internal constant LONG_TRACE_VH = keccak256("1024-step trace blob");
     address internal challenger = makeAddr("challenger");
 
     function setUp() public virtual override {
@@ -507,13 +510,13 @@ contract ChallengeTest is ChallengeBase {
         DataSource.DataProof memory head =
             blobProof(two(B_TWO_VH0, B_TWO_VH1), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
         BlobData.RangeProof memory lastRow = rangeOf(bytes.concat(B_TWO_C0, B_TWO_C1), B_TWO_VALUES, B_TWO_PROOFS, 1, 4);
-        uint256 p = proposeSteps(b, 1024, endHeader());
+        uint256 p = proposeBlobTrace(b, 1024, endHeader(), LONG_TRACE_VH);
         assertFalse(challengeCount(p, genesisHeader(), head, lastRow), "valid, 1024 rows");
 
         rollup.deleteFrom(p);
         uint256 c = appendBlobBatch(one(B_TWO_VH0));
         uint256 q = proposeSteps(b, 0, genesisHeader());
-        uint256 r = proposeSteps(c, 1024, endHeader());
+        uint256 r = proposeBlobTrace(c, 1024, endHeader(), LONG_TRACE_VH);
         head = blobProof(one(B_TWO_VH0), rangeOf(B_TWO_C0, B_TWO_VALUES, B_TWO_PROOFS, 0, 1));
         assertTrue(challengeCount(r, genesisHeader(), head, noRange()), "does not fit one blob");
         // q (0 steps on the valid two-blob batch) is wrong too.
@@ -1247,7 +1250,7 @@ contract ChallengeGasKind2Test is ChallengeBase {
     function setUp() public override {
         super.setUp();
         uint256 b = appendBlobBatch(two(B_TWO_VH0, B_TWO_VH1));
-        lost = proposeSteps(b, 1024, endHeader());
+        lost = proposeBlobTrace(b, 1024, endHeader(), LONG_TRACE_VH);
     }
 
     function measure(uint256 p, string memory label) internal returns (bool won) {
@@ -1273,7 +1276,7 @@ contract ChallengeGasKind2WonTest is ChallengeBase {
     function setUp() public override {
         super.setUp();
         uint256 b = appendBlobBatch(two(B_TWO_VH0, B_TWO_VH1));
-        wrong = proposeSteps(b, 1023, endHeader());
+        wrong = proposeBlobTrace(b, 1023, endHeader(), LONG_TRACE_VH);
     }
 
     function test_gas_kind2_twoBlobs_won() public {

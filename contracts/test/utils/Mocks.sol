@@ -32,6 +32,69 @@ contract FeeOnTransferToken is ERC20 {
     }
 }
 
+/// @notice ERC-20 whose balances all shrink when `rebase(bps)` is called (a negative rebase, as some staking
+///         tokens do after a slashing): every balance is scaled by `(10,000 − bps) / 10,000`.
+contract RebasingToken is ERC20 {
+    uint256 public scale = 1e18;
+
+    constructor() ERC20("Rebasing Token", "REB") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount * 1e18 / scale);
+    }
+
+    function rebase(uint256 bps) external {
+        scale = scale * (10_000 - bps) / 10_000;
+    }
+
+    function balanceOf(address account) public view override returns (uint256) {
+        return super.balanceOf(account) * scale / 1e18;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value * 1e18 / scale);
+    }
+}
+
+/// @notice ERC-20 that charges its sender a fee of `feeBps` on top of every transfer (the receiver gets `amount`,
+///         the sender loses `amount + fee`).
+contract FeeOnTopToken is ERC20 {
+    uint256 public immutable feeBps;
+
+    constructor(uint256 feeBps_) ERC20("Fee On Top", "FOT") {
+        feeBps = feeBps_;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) super._update(from, address(0), value * feeBps / 10_000);
+        super._update(from, to, value);
+    }
+}
+
+/// @notice ERC-20 that refuses transfers to blocklisted accounts (as USDC and USDT do).
+contract BlocklistToken is ERC20 {
+    mapping(address => bool) public blocked;
+
+    constructor() ERC20("Blocklist Token", "BLK") {}
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function block_(address account) external {
+        blocked[account] = true;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        require(!blocked[to], "blocklisted");
+        super._update(from, to, value);
+    }
+}
+
 /// @notice Bare token without `name`, `symbol` or `decimals`; transfers move balances, nothing else.
 contract BareToken {
     mapping(address => uint256) public balanceOf;
