@@ -1,6 +1,7 @@
 import { type Address, type Hex, parseEventLogs } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
+import { writeContractChecked } from './l1Tx.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 /** Most queued transactions, and most deposit rows, one forced batch takes (the Rollup's limits). */
@@ -22,6 +23,23 @@ export type ForcedInclusion = {
  * the sequencer. Returns undefined when nothing is due.
  */
 export async function forceInclusion(
+  l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
+  parameters: { rollup: Address; portal?: Address; fromBlock?: bigint },
+): Promise<ForcedInclusion | undefined> {
+  // A forced batch must take every due queued transaction; one that becomes due between our reading of the clock
+  // and the including block makes the call revert (DueForcedTxLeftOut): read again and retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await forceInclusionOnce(l1, parameters)
+    } catch (error) {
+      const text =
+        error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : ''
+      if (attempt >= 3 || !/DueForcedTxLeftOut/.test(text)) throw error
+    }
+  }
+}
+
+async function forceInclusionOnce(
   l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
   parameters: { rollup: Address; portal?: Address; fromBlock?: bigint },
 ): Promise<ForcedInclusion | undefined> {
@@ -77,17 +95,13 @@ export async function forceInclusion(
     depositRows = Number(due - forced)
   }
   if (rows.length === 0 && depositRows === 0) return undefined
-  const hash = await l1.walletClient.writeContract({
+  const { hash, receipt } = await writeContractChecked(l1, {
     address: rollup,
     abi: rollupAbi,
     functionName: 'appendForcedBatch',
     args: [rows, depositRows > 0 ? due : 0n, depositRows],
-    chain: l1.walletClient.chain,
-    account: l1.walletClient.account,
+    what: 'appendForcedBatch',
   })
-  const receipt = await client.waitForTransactionReceipt({ hash })
-  if (receipt.status !== 'success')
-    throw new L2kitError('L1_TX_REVERTED', `appendForcedBatch ${hash} reverted`)
   const [event] = parseEventLogs({ abi: rollupAbi, logs: receipt.logs, eventName: 'ForcedBatchAppended' })
   if (!event)
     throw new L2kitError('L1_EVENT_MISSING', `appendForcedBatch ${hash} emitted no ForcedBatchAppended`)

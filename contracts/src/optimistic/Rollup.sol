@@ -115,6 +115,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice Largest calldata trace (`proposeCalldata`): 768 leaves, more than any calldata batch needs; a longer
     ///         trace (a blob batch of more rows) must go in blobs (`propose`).
     uint256 public constant MAX_CALLDATA_TRACE_BYTES = 24 * 1024;
+    /// @notice Gas whose price (at the queuing block's base fee) `queueForcedTx` charges and burns: every forced
+    ///         batch makes the proposers post a proposal (~160k gas and a bond locked for a window), so queuing
+    ///         must cost a flooder more than its batches cost the proposers.
+    uint256 public constant FORCED_TX_FEE_GAS = 300_000;
     /// @notice Bytes per trace leaf (one state commitment).
     uint256 public constant LEAF_BYTES = 32;
     /// @notice Where the burnt half of a slashed bond goes.
@@ -330,6 +334,13 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     error PayoutTransferFailed(address account, uint256 amount);
     /// @notice The inclusion window does not fit in 64 bits.
     error InclusionWindowTooLarge(uint256 inclusionWindowSeconds);
+    /// @notice `queueForcedTx` paid less than `forcedTxFee()`.
+    error ForcedTxFeeTooLow(uint256 sent, uint256 required);
+    /// @notice `appendForcedBatch` stopped before a queued transaction that is due: a forced batch takes every due
+    ///         queued transaction (up to `MAX_FORCED_ROWS`), so a queue cannot be split into one batch per row.
+    error DueForcedTxLeftOut(uint256 index);
+    /// @notice Refunding the part of a forced transaction fee above `forcedTxFee()` failed.
+    error FeeRefundFailed(uint256 amount);
     /// @notice `queueForcedTx` with a row that is not 124 bytes long.
     error InvalidForcedRowLength(uint256 length);
     /// @notice `queueForcedTx` with a row whose type byte is not 0 (a tx row).
@@ -435,25 +446,43 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
 
     /// @notice Queues an L2 transaction for force inclusion: `row` is its 124-byte v3 tx row (byte 0 = 0; the rest is
     ///         not checked here: a malformed row is a no-op step). The sequencer should include it within
-    ///         `inclusionWindow` seconds; from then on anyone may append it with `appendForcedBatch`.
+    ///         `inclusionWindow` seconds; from then on anyone may append it with `appendForcedBatch`. Burns
+    ///         `forcedTxFee()` (the excess of `msg.value` is refunded), so flooding the queue costs the flooder
+    ///         more than the proposals its forced batches make the proposers post.
     /// @param row The v3 tx row.
     /// @return index The transaction's index in the forced queue.
-    function queueForcedTx(bytes calldata row) external returns (uint256 index) {
+    function queueForcedTx(bytes calldata row) external payable nonReentrant returns (uint256 index) {
         if (row.length != ROW_BYTES) revert InvalidForcedRowLength(row.length);
         uint8 rowType = uint8(row[0]);
         if (rowType != ROW_TYPE_TX) revert ForcedRowNotATx(rowType);
+        uint256 fee = forcedTxFee();
+        if (msg.value < fee) revert ForcedTxFeeTooLow(msg.value, fee);
         index = _forcedTxCount;
         uint64 queuedAt = uint64(block.timestamp);
         _forcedTxs[index] = ForcedTx({hash: keccak256(row), queuedAt: queuedAt});
         // forge-lint: disable-next-line(unsafe-typecast) one queue entry per call: far below 2^64
         _forcedTxCount = uint64(index + 1);
         emit ForcedTxQueued(index, msg.sender, row, queuedAt);
+        if (fee != 0) {
+            (bool burnt,) = BURN_ADDRESS.call{value: fee}("");
+            if (!burnt) revert BurnFailed(fee);
+        }
+        if (msg.value > fee) {
+            (bool refunded,) = msg.sender.call{value: msg.value - fee}("");
+            if (!refunded) revert FeeRefundFailed(msg.value - fee);
+        }
+    }
+
+    /// @notice Wei `queueForcedTx` burns in this block: `FORCED_TX_FEE_GAS` at the block's base fee (send more to
+    ///         allow for a rising base fee: the excess is refunded).
+    function forcedTxFee() public view returns (uint256) {
+        return FORCED_TX_FEE_GAS * block.basefee;
     }
 
     /// @notice Appends a forced batch; anyone may call. It carries `depositRows` (0..`MAX_FORCED_DEPOSIT_ROWS`)
     ///         deposit rows, then the next `rows.length` (0..`MAX_FORCED_ROWS`) queued forced transactions in queue
     ///         order from `forcedIncludedCount()`, each due (`queuedAt + inclusionWindow <= block.timestamp`) and
-    ///         exactly as queued; at least one row in all. `dueDepositCount` (at most `portal.depositCount()`)
+    ///         exactly as queued, and every due one up to the limit (no batch per row); at least one row in all. `dueDepositCount` (at most `portal.depositCount()`)
     ///         counts the deposits the batch may apply: deposit `dueDepositCount − 1`, if any, must be due
     ///         (`portal.depositQueuedAt + inclusionWindow <= block.timestamp`). The contract builds the data,
     ///         `header(version 3, firstBlockNumber 0, rowCount = depositRows + rows.length) ‖ depositRows × (type 1,
@@ -519,6 +548,13 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
                 rowHash := keccak256(at, 124)
             }
             if (rowHash != _forcedTxs[first + i].hash) revert ForcedRowMismatch(first + i);
+        }
+        // Every due queued transaction goes in (up to the row limit): the next one, if any, must not be due yet.
+        if (n < MAX_FORCED_ROWS) {
+            uint256 next = first + n;
+            if (next < _forcedTxCount && uint256(_forcedTxs[next].queuedAt) + inclusionWindow <= block.timestamp) {
+                revert DueForcedTxLeftOut(next);
+            }
         }
         // forge-lint: disable-next-line(unsafe-typecast) first + n <= _forcedTxCount, a uint64
         if (n != 0) _forcedIncludedCount = uint64(first + n);

@@ -227,21 +227,28 @@ contract ForceInclusionTest is ForceInclusionBase {
         assertEq(rollup.forcedTxCount(), 0);
     }
 
-    /// No ETH is involved: both entry points are non-payable.
-    function test_forceInclusionTakesNoETH() public {
+    /// Queuing burns `forcedTxFee()` (FORCED_TX_FEE_GAS at the base fee) and refunds the excess; appending takes no
+    /// ETH; the rollup keeps none of it.
+    function test_queueingBurnsTheForcedTxFeeAndAppendingTakesNoETH() public {
+        vm.fee(10 gwei);
+        uint256 fee = rollup.forcedTxFee();
+        assertEq(fee, 300_000 * 10 gwei);
         bytes memory row = txRow(1);
-        vm.prank(carol);
-        (bool ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.queueForcedTx, (row)));
-        assertFalse(ok, "queue with ETH");
         vm.deal(carol, 1 ether);
         vm.prank(carol);
-        (ok,) = address(rollup).call{value: 0}(abi.encodeCall(Rollup.queueForcedTx, (row)));
-        assertTrue(ok, "queue without ETH");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedTxFeeTooLow.selector, fee - 1, fee));
+        rollup.queueForcedTx{value: fee - 1}(row);
+        uint256 deadBefore = address(0xdEaD).balance;
+        uint256 carolBefore = carol.balance;
+        vm.prank(carol);
+        rollup.queueForcedTx{value: fee + 5}(row);
+        assertEq(address(0xdEaD).balance - deadBefore, fee, "burnt");
+        assertEq(carolBefore - carol.balance, fee, "excess refunded");
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         bytes[] memory rows = new bytes[](1);
         rows[0] = row;
         vm.prank(carol);
-        (ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.appendForcedBatch, (rows, 0, 0)));
+        (bool ok,) = address(rollup).call{value: 1}(abi.encodeCall(Rollup.appendForcedBatch, (rows, 0, 0)));
         assertFalse(ok, "append with ETH");
         assertEq(address(rollup).balance, 0);
     }
@@ -297,9 +304,11 @@ contract ForceInclusionTest is ForceInclusionBase {
 
     function test_depositCountAfterRepeatsThePreviousBatch() public {
         bytes[] memory rows = rowsOf(20, 2);
-        queueAll(rows);
+        queueAll(sub(rows, 0, 1));
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         appendForced(sub(rows, 0, 1));
+        queueAll(sub(rows, 1, 1));
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
         assertEq(rollup.getBatch(0).depositCountAfter, 0, "first batch: 0");
         vm.startPrank(alice);
         portal.depositETH{value: 1 ether}(alice);
@@ -403,20 +412,23 @@ contract ForceInclusionTest is ForceInclusionBase {
 
     /// Rows go in queue order from `forcedIncludedCount`: skipping, reordering or repeating one is a mismatch.
     function test_queueOrderIsEnforced() public {
-        bytes[] memory rows = rowsOf(40, 3);
-        queueAll(rows);
+        bytes[] memory rows = rowsOf(40, 4);
+        queueAll(sub(rows, 0, 3));
         vm.warp(block.timestamp + INCLUSION_WINDOW);
-        bytes[] memory swapped = new bytes[](2);
+        bytes[] memory swapped = new bytes[](3);
         swapped[0] = rows[1];
         swapped[1] = rows[0];
+        swapped[2] = rows[2];
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
         rollup.appendForcedBatch(swapped, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 0));
         rollup.appendForcedBatch(sub(rows, 1, 2), 0, 0); // skips row 0
-        appendForced(sub(rows, 0, 1));
-        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 1));
+        appendForced(sub(rows, 0, 3));
+        queueAll(sub(rows, 3, 1));
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedRowMismatch.selector, 3));
         rollup.appendForcedBatch(sub(rows, 0, 1), 0, 0); // row 0 again
-        appendForced(sub(rows, 1, 2));
+        appendForced(sub(rows, 3, 1));
     }
 
     /// A row queued twice is two queue entries, forced twice (derivation makes the second a no-op by nonce).
@@ -434,18 +446,25 @@ contract ForceInclusionTest is ForceInclusionBase {
         assertEq(rollup.getBatch(0).dataHash, keccak256(forcedData(rows)));
     }
 
+    /// Rows 0–1 are due before rows 2–4: the first forced batch takes exactly the due ones (leaving one of them
+    /// out reverts: no batch per row), the second the rest.
     function test_partialInclusionThenTheRest() public {
         bytes[] memory rows = rowsOf(50, 5);
-        queueAll(rows);
-        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        queueAll(sub(rows, 0, 2));
+        vm.warp(block.timestamp + 1);
+        queueAll(sub(rows, 2, 3));
+        vm.warp(block.timestamp + INCLUSION_WINDOW - 1);
         vm.prank(batcher);
         rollup.appendBatchCalldata(1, 1, 0, hex"02");
+        vm.expectRevert(abi.encodeWithSelector(Rollup.DueForcedTxLeftOut.selector, 1));
+        rollup.appendForcedBatch(sub(rows, 0, 1), 0, 0);
 
         bytes memory first = forcedData(sub(rows, 0, 2));
         vm.expectEmit(address(rollup));
         emit ForcedBatchAppended(1, 0, first);
         assertEq(appendForced(sub(rows, 0, 2)), 1);
         assertEq(rollup.forcedIncludedCount(), 2);
+        vm.warp(block.timestamp + 1);
 
         bytes memory rest = forcedData(sub(rows, 2, 3));
         vm.expectEmit(address(rollup));
@@ -606,14 +625,18 @@ contract ForceInclusionTest is ForceInclusionBase {
         uint256 n = bound(count, 1, 64);
         uint256 split = bound(splitSeed, 1, n);
         bytes[] memory rows = new bytes[](n);
+        uint256 lastOfPart1;
         for (uint256 i = 0; i < n; i++) {
+            // The second part is queued at least a second after the first, so it is due later.
+            if (i == split) vm.warp(block.timestamp + 1);
             rows[i] = txRow(uint256(keccak256(abi.encode(seed, i))));
             vm.prank(carol);
             assertEq(rollup.queueForcedTx(rows[i]), i);
+            if (i + 1 == split) lastOfPart1 = block.timestamp;
             vm.warp(block.timestamp + (gap % 1000));
         }
         uint256 lastQueuedAt = block.timestamp - (gap % 1000);
-        vm.warp(lastQueuedAt + INCLUSION_WINDOW);
+        vm.warp(lastOfPart1 + INCLUSION_WINDOW);
 
         bytes[] memory part1 = sub(rows, 0, split);
         bytes memory data1 = forcedData(part1);
@@ -625,6 +648,7 @@ contract ForceInclusionTest is ForceInclusionBase {
         // forge-lint: disable-next-line(unsafe-typecast) any pre-state block number: truncation is the point
         assertEq(rollup.provenStepCount(b1, uint64(seed), calldataProof(data1), noRange()), split);
         if (split < n) {
+            vm.warp(lastQueuedAt + INCLUSION_WINDOW);
             bytes[] memory part2 = sub(rows, split, n - split);
             bytes memory data2 = forcedData(part2);
             vm.expectEmit(address(rollup));
@@ -685,8 +709,10 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 0, 0, 1));
         rollup.appendForcedBatch(noRows(), 0, 1);
         depositN(2);
-        queueAll(sub(rows, 1, 2));
-        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        queueAll(sub(rows, 1, 1));
+        vm.warp(block.timestamp + 1);
+        queueAll(sub(rows, 2, 1)); // due a second after the others
+        vm.warp(block.timestamp + INCLUSION_WINDOW - 1);
         bytes memory data = forcedDataWith(2, sub(rows, 0, 2));
         vm.expectEmit(address(rollup));
         emit ForcedBatchAppended(0, 0, data);
@@ -759,7 +785,7 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         vm.expectRevert(abi.encodeWithSelector(Rollup.DepositCountTooHigh.selector, 3, 2));
         rollup.appendForcedBatch(rows, 3, 0);
         assertEq(rollup.batchCount(), 0);
-        assertEq(appendForcedWith(noRows(), 2, 2), 0);
+        assertEq(appendForcedWith(rows, 2, 2), 0);
     }
 
     function test_depositRowsAreBounded() public {
@@ -795,12 +821,14 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         vm.prank(batcher);
         rollup.appendBatchCalldata(1, 1, 2, hex"01"); // batch 0: 2 deposits
         bytes[] memory rows = rowsOf(330, 2);
-        queueAll(rows);
+        queueAll(sub(rows, 0, 1));
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         assertEq(appendForcedWith(sub(rows, 0, 1), 3, 0), 1);
         assertEq(rollup.getBatch(1).depositCountAfter, 2, "no deposit rows: the previous batch's");
         assertEq(rollup.forcedDepositCount(), 0, "no deposit rows: nothing forced");
         assertEq(appendForcedWith(noRows(), 1, 1), 2);
+        queueAll(sub(rows, 1, 1));
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
         assertEq(rollup.getBatch(2).depositCountAfter, 1, "deposit rows: dueDepositCount, even below the previous");
         assertEq(rollup.forcedDepositCount(), 1);
         assertEq(appendForcedWith(sub(rows, 1, 1), 3, 2), 3);
@@ -813,9 +841,10 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
     function test_kind2OnForcedBatchesWithDepositRows() public {
         depositN(4);
         bytes[] memory rows = rowsOf(340, 2);
-        queueAll(rows);
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         uint256 b0 = appendForcedWith(noRows(), 3, 3); // deposits only: #0..#2
+        queueAll(rows);
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
         uint256 b1 = appendForcedWith(rows, 4, 1); // deposits (#3) + txs
         bytes memory data0 = forcedDataWith(3, noRows());
         bytes memory data1 = forcedDataWith(1, rows);
@@ -905,12 +934,14 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
         assertEq(rollup.forcedDepositCount(), 0);
         depositN(3);
         bytes[] memory rows = rowsOf(350, 2);
-        queueAll(rows);
+        queueAll(sub(rows, 0, 1));
         vm.warp(block.timestamp + INCLUSION_WINDOW);
         // Tx rows only: dueDepositCount is checked but forces nothing.
         appendForcedWith(sub(rows, 0, 1), 3, 0);
         assertEq(rollup.forcedDepositCount(), 0);
         appendForcedWith(noRows(), 2, 2);
+        queueAll(sub(rows, 1, 1));
+        vm.warp(block.timestamp + INCLUSION_WINDOW);
         assertEq(rollup.forcedDepositCount(), 2, "one row per deposit forced");
         appendForcedWith(sub(rows, 1, 1), 3, 1);
         assertEq(rollup.forcedDepositCount(), 3);
@@ -974,9 +1005,12 @@ contract ForceInclusionDepositTest is ForceInclusionBase {
     function test_aSecondForcedBatchCannotReforceTheSameDeposits() public {
         depositN(2);
         bytes[] memory rows = rowsOf(370, 2);
-        queueAll(rows);
-        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        queueAll(sub(rows, 0, 1));
+        vm.warp(block.timestamp + 1);
+        queueAll(sub(rows, 1, 1));
+        vm.warp(block.timestamp + INCLUSION_WINDOW - 1);
         assertEq(appendForcedWith(sub(rows, 0, 1), 2, 2), 0);
+        vm.warp(block.timestamp + 1);
         assertEq(rollup.forcedDepositCount(), 2);
         for (uint16 d = 1; d <= 2; d++) {
             vm.expectRevert(abi.encodeWithSelector(Rollup.ForcedDepositsNotNew.selector, 2, 2, d));
@@ -1396,12 +1430,26 @@ contract ForceInclusionGasTest is ForceInclusionBase {
         vm.prank(batcher);
         rollup.appendBatchCalldata(1, 1, 0, hex"01");
         depositN(64);
-        queueAll(rows);
-        vm.warp(block.timestamp + INCLUSION_WINDOW);
+        vm.warp(block.timestamp + 1); // the deposits are due a second before the first row
+        // One row a second, so that exactly the first n are due at t0 + n − 1 + INCLUSION_WINDOW (a forced batch
+        // takes every due row).
+        t0 = block.timestamp;
+        for (uint256 i = 0; i < rows.length; i++) {
+            vm.warp(t0 + i);
+            queueAll(sub(rows, i, 1));
+        }
+    }
+
+    uint256 internal t0;
+
+    /// Exactly the first `n` queued rows due.
+    function dueFirst(uint256 n) internal {
+        vm.warp(t0 + (n == 0 ? 0 : n - 1) + INCLUSION_WINDOW);
     }
 
     function measureAppend(uint256 n, string memory label) internal {
         bytes[] memory part = sub(rows, 0, n);
+        dueFirst(n);
         vm.prank(carol);
         uint256 g = gasleft();
         rollup.appendForcedBatch(part, 0, 0);
@@ -1437,6 +1485,9 @@ contract ForceInclusionGasTest is ForceInclusionBase {
 
     function measureAppendWithDeposits(uint256 n, uint16 depositRows, string memory label) internal {
         bytes[] memory part = sub(rows, 0, n);
+        // n = 0: deposits due (made before the rows), no row due yet.
+        if (n == 0) vm.warp(t0 + INCLUSION_WINDOW - 1);
+        else dueFirst(n);
         vm.prank(carol);
         uint256 g = gasleft();
         rollup.appendForcedBatch(part, depositRows, depositRows);

@@ -16,6 +16,7 @@ interface Vm {
     function blobhashes(bytes32[] calldata hashes) external;
     function getBlobhashes() external view returns (bytes32[] memory hashes);
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function fee(uint256 newBasefee) external;
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function store(address target, bytes32 slot, bytes32 value) external;
