@@ -182,6 +182,12 @@ contract RollupSolvencyHandler is Test {
     mapping(uint256 proposalIndex => uint256) internal included;
     /// The fake withdrawal (index into `fakes` + 1) a fake proposal holds.
     mapping(uint256 proposalIndex => uint256) internal fakeOf;
+    /// Proposals the attacker stacked on a live fraudulent one (their own claims are right).
+    mapping(uint256 proposalIndex => bool) public onFake;
+    /// Data of each forced batch (header ‖ its queued rows).
+    mapping(uint256 batchIndex => bytes) internal forcedData;
+    uint256 public forcedBatches;
+    uint256 public bondsForfeited;
 
     constructor(Portal portal_, RollupHarness rollup_, address batcher_) {
         portal = portal_;
@@ -219,8 +225,45 @@ contract RollupSolvencyHandler is Test {
     function proposeHonest() external {
         challengeAll();
         StateCommitment.StateHeader memory end = _stateWith(honest.length, 0, 0);
-        uint256 p = _propose(HONEST, end, 1);
+        (uint256 batchIndex,) = rollup.nextProposalParent();
+        uint256 p = _propose(HONEST, end, _rowCount(batchIndex));
         included[p] = honest.length;
+    }
+
+    /// The attacker builds on its own live fraudulent proposal (claims that are right given the fraud), hoping a
+    /// pile of proposals makes the fraud too dear to prove: the watcher still proves it, and these bonds are lost.
+    function proposeStacked() external {
+        (bool exists, uint256 last) = rollup.lastLiveProposal();
+        if (!exists || !(isFake[last] || onFake[last])) return;
+        StateCommitment.StateHeader memory end = _stateWith(included[last], fakeOf[last], 0);
+        (uint256 batchIndex,) = rollup.nextProposalParent();
+        uint256 p = _propose(ATTACKER, end, _rowCount(batchIndex));
+        onFake[p] = true;
+        fakeOf[p] = fakeOf[last];
+        included[p] = included[last];
+    }
+
+    /// Someone queues 1–3 transactions on L1 and forces them in after the inclusion window (the watcher keeps
+    /// watching meanwhile): forced batches interleave with the batcher's.
+    function forceRows(uint256 seed) external {
+        uint256 n = bound(seed, 1, 3);
+        bytes memory data = abi.encodePacked(uint8(3), uint64(0), uint32(n), bytes14(0));
+        bytes[] memory rows = new bytes[](n);
+        for (uint256 i = 0; i < n; i++) {
+            rows[i] = new bytes(124);
+            rows[i][1] = bytes1(uint8(seed >> (8 * i)));
+            rollup.queueForcedTx(rows[i]);
+            data = bytes.concat(data, rows[i]);
+        }
+        uint256 dueAt = block.timestamp + rollup.inclusionWindow();
+        while (block.timestamp < dueAt) {
+            challengeAll();
+            uint256 next = block.timestamp + WINDOW / 2;
+            vm.warp(next < dueAt ? next : dueAt);
+        }
+        uint256 b = rollup.appendForcedBatch(rows, 0, 0);
+        forcedData[b] = data;
+        forcedBatches++;
     }
 
     function proposeFake(uint256 amount) external {
@@ -231,7 +274,11 @@ contract RollupSolvencyHandler is Test {
         });
         fakes.push(w);
         StateCommitment.StateHeader memory end = _stateWith(honest.length, fakes.length, 0);
-        uint256 p = _propose(ATTACKER, end, 2);
+        (uint256 batchIndex,) = rollup.nextProposalParent();
+        (bool exists, uint256 last) = rollup.lastLiveProposal();
+        // A wrong step count stands for any provable fraud (kind 2 proves it).
+        uint256 p = _propose(ATTACKER, end, _rowCount(batchIndex) + 1);
+        if (exists && (isFake[last] || onFake[last])) onFake[p] = true; // a fraud on a fraud goes with it
         isFake[p] = true;
         fakeOf[p] = fakes.length;
         included[p] = honest.length;
@@ -293,6 +340,10 @@ contract RollupSolvencyHandler is Test {
         uint256 p = seed % count;
         Rollup.Proposal memory proposal = rollup.getProposal(p);
         if (proposal.bondClaimed || (!proposal.deleted && !rollup.isFinalized(p))) return;
+        if (proposal.deleted && !proposal.slashed) {
+            assertTrue(onFake[p], "only proposals built on a fraud are deleted without being slashed");
+            bondsForfeited++;
+        }
         rollup.claimBond(p);
     }
 
@@ -310,7 +361,7 @@ contract RollupSolvencyHandler is Test {
     function fakeProposalFinalized() external view returns (bool) {
         uint256 count = rollup.proposalCount();
         for (uint256 i = 0; i < count; i++) {
-            if (isFake[i] && rollup.isFinalized(i)) return true;
+            if ((isFake[i] || onFake[i]) && rollup.isFinalized(i)) return true;
         }
         return false;
     }
@@ -381,9 +432,11 @@ contract RollupSolvencyHandler is Test {
             vm.prank(batcher);
             rollup.appendBatchCalldata(1, 1, 0, data);
         }
-        bytes memory trace = steps == 1
-            ? abi.encodePacked(parent, StateCommitment.commitment(end))
-            : abi.encodePacked(parent, keccak256("junk"), StateCommitment.commitment(end));
+        bytes memory trace = abi.encodePacked(parent);
+        for (uint256 k = 1; k < steps; k++) {
+            trace = bytes.concat(trace, keccak256(abi.encode("junk", k)));
+        }
+        trace = bytes.concat(trace, StateCommitment.commitment(end));
         bytes32 dataHash = rollup.getBatch(batchIndex).dataHash;
         vm.deal(who, BOND);
         vm.prank(who);
@@ -401,11 +454,17 @@ contract RollupSolvencyHandler is Test {
         uint256 batchIndex = rollup.getProposal(p).batchIndex;
         BlobData.RangeProof memory none;
         DataSource.DataProof memory proof;
-        proof.data = _batchData(batchIndex);
+        proof.data = forcedData[batchIndex].length != 0 ? forcedData[batchIndex] : _batchData(batchIndex);
         vm.deal(WATCHER, CHALLENGE_BOND);
         ChallengeCommit.commitAs(rollup, WATCHER, abi.encodeCall(Rollup.challengeStepCount, (p, parent, proof, none)));
         vm.prank(WATCHER);
         return rollup.challengeStepCount{value: CHALLENGE_BOND}(p, parent, proof, none);
+    }
+
+    /// Steps of batch `batchIndex`: its queued rows for a forced batch, else 1 (one block end).
+    function _rowCount(uint256 batchIndex) internal view returns (uint256) {
+        bytes storage forced = forcedData[batchIndex];
+        return forced.length == 0 ? 1 : (forced.length - 27) / 124;
     }
 
     /// Index + 1 of the newest proposal before `before` with this commitment.
@@ -491,8 +550,36 @@ contract RollupSolvencyTest is Test {
         assertEq(address(portal).balance, portal.totalDeposited(address(0)) - withdrawn, "portal balance");
     }
 
+    /// Neither a fraudulent proposal nor anything the attacker stacked on it ever finalizes.
     function invariant_noFraudulentProposalFinalizes() public view {
         assertFalse(handler.fakeProposalFinalized());
+    }
+
+    /// Stacking and forced batches in a fixed walk: the fraud under the stack is proven, the stack is deleted and
+    /// its bonds forfeited, proposals over forced batches claim their row counts and survive challenges.
+    function test_handlerWalkWithStackedProposalsAndForcedBatches() public {
+        handler.deposit(0, 10 ether);
+        handler.l2Withdraw(0, 2 ether);
+        handler.proposeHonest();
+        handler.forceRows(2);
+        handler.proposeFake(5 ether); // over the forced batch
+        handler.proposeStacked();
+        handler.proposeStacked();
+        handler.proposeHonest(); // proves the fraud first: the stack goes with it
+        assertEq(handler.challengesWon(), 1, "fraud proven under the stack");
+        assertGt(handler.forcedBatches(), 0);
+        handler.warp(1 hours);
+        handler.warp(1 hours);
+        handler.finalizeHonest(0);
+        for (uint256 i = 0; i < rollup.proposalCount(); i++) {
+            handler.claimBond(i);
+        }
+        assertEq(handler.bondsForfeited(), 2, "both stacked bonds forfeited");
+        handler.withdrawPayouts();
+        assertEq(handler.ghostPaid(), 2 ether);
+        invariant_portalPaysAtMostWhatLeftL2();
+        invariant_rollupHoldsItsBondsAndPayouts();
+        invariant_noFraudulentProposalFinalizes();
     }
 
     /// The rollup holds exactly the bonds not yet returned or slashed plus the payouts it owes.
