@@ -329,8 +329,11 @@ describe('L2 JSON-RPC compatibility with standard clients', () => {
       expect(await head).toBeGreaterThanOrEqual(receipt.blockNumber)
       expect(await transferSeen).toBe(receipt.hash)
       await watched.removeAllListeners()
+      // ethers sends eth_unsubscribe asynchronously too: let it finish, or destroy() cancels it and the
+      // cancelled request surfaces as an unhandled rejection.
+      await new Promise((r) => setTimeout(r, 300))
     } finally {
-      await ws.destroy()
+      await ws.destroy().catch(() => undefined)
     }
     const overHttp = await rpc('eth_subscribe', ['newHeads'])
     expect(overHttp.error).toMatchObject({ code: -32601, message: 'notifications not supported' })
