@@ -64,6 +64,7 @@ import { type CommittedData, dataRangeProof } from '../src/l1/dataProofs.ts'
 import { deployContractWithReceipt } from '../src/l1/deploy.ts'
 import { TxManager } from '../src/l1/txManager.ts'
 import { type Logger, silentLogger } from '../src/node/logger.ts'
+import { MAX_CALLDATA_BATCH_BYTES } from '../src/optimistic/batcher.ts'
 import type { L2Block } from '../src/optimistic/block.ts'
 import { ChainStore } from '../src/optimistic/chainStore.ts'
 import { DEFAULT_L2_BASE_FEE } from '../src/optimistic/config.ts'
@@ -206,7 +207,8 @@ export async function runBench(
     })),
   })
   const capacity6 = maxBlobDataBytes(6)
-  const capacityCalldata = 250_000
+  // What the batcher and the Rollup allow (every challenge transaction must fit a public mempool's 128 KiB).
+  const capacityCalldata = MAX_CALLDATA_BATCH_BYTES
   // v3 (what the batcher posts): uncompressed fixed rows, so a batch is a run of whole blocks up to the limit.
   function packV3(limit: number): V3Batch[] {
     const result: V3Batch[] = []

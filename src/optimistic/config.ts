@@ -29,6 +29,11 @@ export type SequencerOptions = {
   blockTimeMs: number
   /** Gas limit of an L2 block: a block is cut when the next transaction would not fit. */
   blockGasLimit: bigint
+  /**
+   * Most v3 rows (deposits + transactions + the block end) in one L2 block: a block is cut when the next would
+   * not fit. A batch holds whole blocks, so every block must fit the Rollup's 64 KiB calldata batch (528 rows).
+   */
+  maxBlockRows: number
   /** Largest raw transaction accepted (bytes). */
   maxTxBytes: number
   /** L1 blocks a deposit must be buried under before the sequencer includes it. */
@@ -93,6 +98,7 @@ export type OptimisticNodeOptions = {
 export const defaultSequencerOptions: SequencerOptions = {
   blockTimeMs: 250,
   blockGasLimit: 30_000_000n,
+  maxBlockRows: 500,
   maxTxBytes: 4_096,
   depositConfirmations: 0,
   l1PollIntervalMs: 500,
@@ -125,6 +131,12 @@ function positive(name: string, value: number): void {
 export function validateSequencerOptions(o: SequencerOptions): SequencerOptions {
   positive('sequencer.blockTimeMs', o.blockTimeMs)
   positive('sequencer.maxTxBytes', o.maxTxBytes)
+  if (!Number.isInteger(o.maxBlockRows) || o.maxBlockRows < 2 || o.maxBlockRows > 528) {
+    throw new L2kitError(
+      'INVALID_OPTIONS',
+      'sequencer.maxBlockRows must be a whole number from 2 to 528 (a block must fit a 64 KiB calldata batch)',
+    )
+  }
   if (typeof o.blockGasLimit !== 'bigint' || o.blockGasLimit < 100_000n) {
     throw new L2kitError('INVALID_OPTIONS', 'sequencer.blockGasLimit must be a bigint of at least 100,000')
   }

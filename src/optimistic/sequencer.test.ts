@@ -15,11 +15,11 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function open(dir: string, blockGasLimit = 100_000n) {
+async function open(dir: string, blockGasLimit = 100_000n, maxBlockRows = 500) {
   const store = await ChainStore.open(dir)
   // A long block time: blocks are cut only by the gas limit or sealNow() in these tests.
   const seq = new Sequencer(
-    { blockTimeMs: 60_000, blockGasLimit },
+    { blockTimeMs: 60_000, blockGasLimit, maxBlockRows },
     { chain, store, logger: silentLogger, recoveryThreads: 1 },
   )
   await seq.start()
@@ -66,6 +66,44 @@ describe('Sequencer', () => {
     expect(sealed?.txs).toHaveLength(2)
     await second.seq.stop()
     await second.store.close()
+  })
+
+  it('cuts a block at its row limit (deposits + transactions + block end), so every block fits a calldata batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir)
+    const users = loadAccounts(3, 'rows-')
+    const { store, seq } = await open(dir, 30_000_000n, 5)
+    // Six deposits: the open block takes four (and its block end makes five); the rest open the next block.
+    const deposits: Deposit[] = [...users, ...users].map((u, i) => ({
+      index: BigInt(i),
+      from: u.address,
+      to: u.address,
+      tokenIndex: 0,
+      amount: parseEther('1'),
+    }))
+    await store.putDeposits(deposits)
+    await seq.sealNow()
+    expect(seq.head.deposits).toHaveLength(4)
+    await seq.sealNow()
+    expect(seq.head.deposits).toHaveLength(2)
+    const raws = makeTransfers({
+      accounts: users,
+      count: 9,
+      chainId: chain.chainId,
+      baseFee: chain.baseFee,
+      tokenShare: 0,
+    })
+    for (const raw of raws) await seq.submitRawTransaction(raw)
+    await seq.sealNow()
+    const sizes: number[] = []
+    for (let n = 3n; n <= seq.head.number; n++) {
+      const b = store.getBlock(n)
+      if (b) sizes.push(b.deposits.length + b.txs.length + 1)
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(9 + sizes.length)
+    for (const rows of sizes) expect(rows).toBeLessThanOrEqual(5)
+    await seq.stop()
+    await store.close()
   })
 
   it('refuses a transaction whose nonce was already used, and leaves the state as it was', async () => {

@@ -248,10 +248,13 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     sender: Address,
     seq: number,
   ): OpenTx {
-    // A full block is cut right here, like an L1 block at its gas limit.
+    // A full block is cut right here, like an L1 block at its gas limit (or at its row limit: a batch carries
+    // whole blocks, so each must fit a calldata batch).
+    const open = this.#open
     if (
-      this.#open.gasUsed + GAS[decoded.tx.op.kind] > this.options.blockGasLimit &&
-      this.#open.txs.length > 0
+      open.txs.length > 0 &&
+      (open.gasUsed + GAS[decoded.tx.op.kind] > this.options.blockGasLimit ||
+        open.deposits.length + open.txs.length + 2 > this.options.maxBlockRows)
     )
       this.#closeOpenBlock()
     const result = this.#state.applyTx(decoded.tx, sender)
@@ -334,7 +337,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     const available = this.#store.depositCount()
     if (available <= this.#open.depositCountAfter) return
     const next = this.#open.depositCountAfter
-    for (let i = next; i < available; i++) {
+    // Leave room for the block end (later deposits open the next block).
+    const room = BigInt(this.options.maxBlockRows - 1 - this.#open.deposits.length)
+    const until = available < next + room ? available : next + room
+    for (let i = next; i < until; i++) {
       const d = this.#store.getDeposit(i)
       if (d === undefined) break
       this.#state.applyDeposit(d)
