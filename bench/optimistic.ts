@@ -162,7 +162,8 @@ export async function runBench(
     { index: BigInt(2 * i + 1), from: a.address, to: a.address, tokenIndex: 1, amount: parseEther('100000') },
   ])
   await store.putDeposits(deposits)
-  await seq.sealNow()
+  // A block holds at most maxBlockRows rows: the funding deposits take several blocks.
+  while (seq.state.depositCount < BigInt(deposits.length)) await seq.sealNow()
   // The state the measured blocks start from: section C re-executes their v3 data from it to get real traces.
   const preState = seq.state.clone()
   const preBlockNumber = seq.head.number

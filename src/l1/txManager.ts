@@ -642,12 +642,7 @@ export class TxManager {
         // the same signed transaction again at once rather than after `resubmitAfterMs`.
         const again = mined
         mined = undefined
-        let outcome: BroadcastOutcome
-        try {
-          outcome = await this.broadcast(again)
-        } catch {
-          outcome = 'other'
-        }
+        const outcome = await this.broadcastOrOther(again)
         if (outcome === 'nonceTooLow') nonceUsedSince = Date.now()
         this.log.warn(
           { nonce, txHash: again.hash, outcome, label: prepared.request.label },
@@ -681,12 +676,7 @@ export class TxManager {
           fees.maxFeePerBlobGas === previous.fees.maxFeePerBlobGas
         // At the fee caps a bump is impossible: re-broadcast the same tx (it may have been dropped).
         const attempt = same ? previous : await this.sign(prepared, nonce, fees)
-        let outcome: BroadcastOutcome
-        try {
-          outcome = await this.broadcast(attempt)
-        } catch {
-          outcome = 'other'
-        }
+        const outcome = await this.broadcastOrOther(attempt)
         if (outcome === 'nonceTooLow') nonceUsedSince = Date.now()
         if (!same && (outcome === 'sent' || outcome === 'underpriced')) attempts.push(attempt)
         this.log.warn(
@@ -702,6 +692,15 @@ export class TxManager {
         lastSentAt = Date.now()
       }
       await sleep(o.pollingIntervalMs)
+    }
+  }
+
+  /** A re-broadcast while waiting: an unexpected failure only means "try again later". */
+  private async broadcastOrOther(attempt: Attempt): Promise<BroadcastOutcome> {
+    try {
+      return await this.broadcast(attempt)
+    } catch {
+      return 'other'
     }
   }
 
