@@ -100,6 +100,11 @@ export class Challenger {
     this.#log = modules.logger.child({ component: 'challenger' })
   }
 
+  /** The L1 account that challenges (and is paid). */
+  get address(): Address {
+    return this.#m.txManager.address
+  }
+
   async start(): Promise<void> {
     this.#loop = new Poller(
       { name: 'challenger', intervalMs: this.options.intervalMs, runImmediately: false },
@@ -114,6 +119,7 @@ export class Challenger {
 
   /** Checks every live proposal not judged yet, in order, and challenges the first wrong one. */
   async checkAll(): Promise<ChallengeResult[]> {
+    await this.#claimMaturedRewards()
     const done: ChallengeResult[] = []
     for (const p of this.#m.derivation.proposals) {
       if (!p || p.deleted || this.#settled.has(keyOf(p))) continue
@@ -325,13 +331,25 @@ export class Challenger {
       label: 'challenge commitment',
     })
     await waitForLaterBlock(client, committed.receipt.blockNumber)
-    const result = await this.#m.txManager.send({
-      to: rollup,
-      value: bond,
-      data,
-      abi: rollupAbi,
-      label: 'challenge',
-    })
+    let result: Awaited<ReturnType<L1TxSender['send']>>
+    try {
+      result = await this.#m.txManager.send({
+        to: rollup,
+        value: bond,
+        data,
+        abi: rollupAbi,
+        label: 'challenge',
+      })
+    } catch (err) {
+      // Someone else's copy of our challenge landed first: the Rollup holds the reward for REWARD_DELAY_BLOCKS,
+      // and our older commitment to the same evidence takes it over.
+      if (
+        isL2kitError(err) &&
+        /ProposalAlreadyDeleted/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`)
+      )
+        await this.#contestReward(p.proposalIndex)
+      throw err
+    }
     const step =
       verdict.kind === 'traceBounds'
         ? verdict.bound
@@ -377,8 +395,74 @@ export class Challenger {
         fields,
         'challenge LOST: the evidence showed the proposal right; our bond went to the proposer',
       )
-    if (outcome.won) await this.#withdrawPayout()
+    if (outcome.won) {
+      await this.#withdrawPayout() // our challenge bond, back at once
+      this.#heldRewards.add(p.proposalIndex) // the reward after REWARD_DELAY_BLOCKS
+    }
     return outcome
+  }
+
+  /** Rewards of our winning challenges the Rollup still holds (claimed once their hold is over). */
+  readonly #heldRewards = new Set<bigint>()
+
+  async #contestReward(proposalIndex: bigint): Promise<void> {
+    try {
+      await this.#m.txManager.send({
+        to: this.#m.contracts.rollup,
+        data: encodeFunctionData({
+          abi: rollupAbi,
+          functionName: 'contestChallengeReward',
+          args: [proposalIndex],
+        }),
+        abi: rollupAbi,
+        label: 'contestChallengeReward',
+      })
+      this.#heldRewards.add(proposalIndex)
+      this.#log.warn(
+        { proposalIndex: proposalIndex.toString() },
+        'a copy of our challenge landed first: took its reward over with our older commitment',
+      )
+    } catch (err) {
+      this.#log.warn(
+        { proposalIndex: proposalIndex.toString(), err: String(err) },
+        'could not contest the reward',
+      )
+    }
+  }
+
+  /** Credits and withdraws the rewards whose hold is over (`claimChallengeReward`, then `withdrawPayout`). */
+  async #claimMaturedRewards(): Promise<void> {
+    if (this.#heldRewards.size === 0) return
+    const client = this.#m.publicClient
+    const { rollup } = this.#m.contracts
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    let claimed = false
+    for (const proposalIndex of [...this.#heldRewards]) {
+      const r = await client.readContract({
+        address: rollup,
+        abi: rollupAbi,
+        functionName: 'pendingReward',
+        args: [proposalIndex],
+      })
+      if (r.amount === 0n || r.holder.toLowerCase() !== this.#m.txManager.address.toLowerCase()) {
+        this.#heldRewards.delete(proposalIndex) // paid, or taken over by an older commitment
+        continue
+      }
+      if (head < r.claimableAt) continue
+      await this.#m.txManager.send({
+        to: rollup,
+        data: encodeFunctionData({
+          abi: rollupAbi,
+          functionName: 'claimChallengeReward',
+          args: [proposalIndex],
+        }),
+        abi: rollupAbi,
+        label: 'claimChallengeReward',
+      })
+      this.#heldRewards.delete(proposalIndex)
+      claimed = true
+    }
+    if (claimed) await this.#withdrawPayout()
   }
 
   async #withdrawPayout(): Promise<void> {
@@ -484,7 +568,7 @@ function dataLengthOf(src: CommittedData): DataProofArgs {
 export type { StateHeader }
 
 /** Storage slot of `Rollup.challengeCommittedAt` (`forge inspect Rollup storageLayout`; checked by an e2e test). */
-export const CHALLENGE_COMMITTED_AT_SLOT = 7n
+export const CHALLENGE_COMMITTED_AT_SLOT = 6n
 
 /** `keccak256(abi.encode(challenger, keccak256(calldata)))`: what `Rollup.commitChallenge` takes. */
 export function challengeCommitment(challenger: Address, calldata: Hex): Hex {

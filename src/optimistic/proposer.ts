@@ -12,12 +12,12 @@
  * batch comes next and whether the block that carried it is still canonical. A proposal a reorg dropped is made
  * again once derivation has re-derived the batch on the new chain.
  */
-import { decodeEventLog, encodeFunctionData } from 'viem'
+import { concatHex, decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import type { StateHeader } from '../core/commitment.ts'
 import { traceBytes } from '../core/trace.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
-import { dataToBlobs } from '../l1/blobs.ts'
+import { blobsToSidecars, dataToBlobs } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
@@ -107,6 +107,53 @@ export class Proposer {
     await this.#loop?.stop()
   }
 
+  /**
+   * Whether the live parent can be built on without risking our bond: a proposal built on one that a challenge
+   * later deletes forfeits its bond. A right end state is not enough (a parent with the right root but a wrong
+   * trace or step count can still be slashed, and with it everything built on it): the parent must be final,
+   * or its step count and whole trace must be exactly what derivation computed (the trace hash of our own
+   * encoding of the derived leaves). Otherwise wait: the challenger deletes a wrong parent, a right one finalizes.
+   */
+  async #parentIsSafeToBuildOn(nextBatch: bigint, parentCommitment: Hex): Promise<boolean> {
+    if (nextBatch === 0n) return true // genesis
+    const parent = this.#m.derivation.latestLiveProposal()
+    if (!parent || parent.batchIndex !== nextBatch - 1n) return false
+    if (parent.commitment.toLowerCase() !== parentCommitment.toLowerCase()) return false
+    const now = Math.floor(Date.now() / 1000)
+    if (this.#challengeWindow === undefined)
+      this.#challengeWindow = await this.#m.publicClient.readContract({
+        address: this.#m.contracts.rollup,
+        abi: rollupAbi,
+        functionName: 'challengeWindow',
+      })
+    const window = Number(this.#challengeWindow)
+    if (parent.proposedAt + window <= now) return true // final: no challenge can delete it any more
+    // Keyed by index and L1 tx: after an L1 reorg the same index can name another proposal.
+    const key = `${parent.proposalIndex}:${parent.l1TxHash}`
+    const verified = this.#verifiedParents.get(key)
+    if (verified !== undefined) return verified
+    const batch = this.#m.derivation.batches[Number(parent.batchIndex)]
+    if (!batch || parent.agrees !== true || parent.stepCount !== BigInt(batch.rowCount)) return false
+    const bytes = traceBytes(batch.leaves)
+    const expected = parent.traceIsBlob
+      ? keccak256(concatHex(blobsToSidecars(dataToBlobs(bytes)).versionedHashes))
+      : keccak256(bytes)
+    const ok = expected.toLowerCase() === parent.traceHash.toLowerCase()
+    if (!ok)
+      this.#log.error(
+        { proposalIndex: parent.proposalIndex.toString(), batchIndex: parent.batchIndex.toString() },
+        'the live parent has the right state but a trace that differs from ours: not building on it until it is final or deleted',
+      )
+    this.#verifiedParents.set(key, ok)
+    if (this.#verifiedParents.size > 256)
+      this.#verifiedParents.delete(this.#verifiedParents.keys().next().value as string)
+    return ok
+  }
+
+  #challengeWindow: bigint | undefined
+  /** Parents whose trace was compared with ours (by proposal index), so blob traces are committed to once. */
+  readonly #verifiedParents = new Map<string, boolean>()
+
   /** The node's derivation saw an L1 reorg: re-check our proposals against L1 before proposing again. */
   onL1Reorg(): void {
     this.#reorged = true
@@ -135,6 +182,7 @@ export class Proposer {
       }
       return undefined
     }
+    if (!(await this.#parentIsSafeToBuildOn(nextBatch, parentCommitment))) return undefined
     let trace: { leaves: Hex[]; end: StateHeader; stepCount: number } = {
       leaves: batch.leaves,
       end: batch.postHeader,

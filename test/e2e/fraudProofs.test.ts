@@ -142,4 +142,36 @@ describe('fraud proofs on anvil: every fault kind is caught', () => {
       }),
     ).toBe(true)
   }, 120_000)
+
+  it('the challenger claims each held reward once its hold is over, and nobody else gets it', async () => {
+    const challenger = devnet.node.challenger
+    if (!challenger) throw new Error('no challenger')
+    const l1 = devnet.l1.publicClient
+    const rollup = devnet.contracts.rollup
+    const won = challenger.results.filter((r) => r.won)
+    expect(won.length).toBeGreaterThanOrEqual(FAULT_KINDS.length)
+    const delay = await l1.readContract({
+      address: rollup,
+      abi: rollupAbi,
+      functionName: 'REWARD_DELAY_BLOCKS',
+    })
+    // Let the hold pass (an idle devnet mines no L1 blocks by itself), then the challenger's next round claims.
+    for (let i = 0n; i <= delay; i++) await l1.request({ method: 'evm_mine' as never, params: [] as never })
+    for (const r of won) {
+      const held = await until(
+        async () => {
+          const p = await l1.readContract({
+            address: rollup,
+            abi: rollupAbi,
+            functionName: 'pendingReward',
+            args: [r.proposalIndex],
+          })
+          return p.amount === 0n ? p : undefined
+        },
+        30_000,
+        `the reward of proposal ${r.proposalIndex} claimed`,
+      )
+      expect(held.holder.toLowerCase()).toBe(challenger.address.toLowerCase())
+    }
+  }, 60_000)
 })

@@ -45,6 +45,8 @@ contract Portal is IPortal, ReentrancyGuardTransient {
     uint256 public constant TOKEN_REGISTRATION_BASE_FEE = 0.001 ether;
     /// @notice Registrations per doubling of the registration fee.
     uint256 public constant TOKEN_FEE_DOUBLING_EVERY = 16;
+    /// @notice Smallest payout (base units) from which a fee charged on top is learnt (`topFeeBps`).
+    uint256 public constant MIN_FEE_LEARNING_PAYOUT = 1e6;
     /// @notice Where registration fees go.
     address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
     /// @dev Gas given to each `name()`/`symbol()`/`decimals()` probe of a token being registered.
@@ -365,20 +367,49 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         uint256 balance = token.balanceOf(address(this));
         uint256 pay = balance >= outstanding ? amount : amount * balance / outstanding;
         uint256 feeBps = topFeeBps[address(token)];
-        if (feeBps != 0) {
-            // Leave room for the fee the token will charge on top, or the transfer itself would fail.
-            uint256 cap = balance * 10_000 / (10_000 + feeBps);
-            if (pay > cap) pay = cap;
+        if (feeBps != 0) pay = _leaveRoomForFee(pay, balance, feeBps);
+        if (pay == 0) {
+            emit WithdrawalShortPaid(hash, amount, 0);
+            return;
+        }
+        if (!_tryTransfer(token, payTo, pay)) {
+            // A payout that takes (nearly) the whole balance fails when the token charges a fee on top that the
+            // portal has not learnt yet: retry leaving room for a 1 %, then a 10 % fee. Any other failure (a
+            // blocklisted recipient, a paused token) fails these too, and the withdrawal reverts untouched.
+            bool paid;
+            if (pay * 10_100 / 10_000 > balance) {
+                uint16[2] memory guesses = [uint16(100), 1_000];
+                for (uint256 i = 0; i < guesses.length && !paid; i++) {
+                    uint256 smaller = _leaveRoomForFee(pay, balance, guesses[i]);
+                    if (smaller != 0 && smaller < pay && _tryTransfer(token, payTo, smaller)) {
+                        pay = smaller;
+                        paid = true;
+                    }
+                }
+            }
+            if (!paid) revert SafeERC20.SafeERC20FailedOperation(address(token));
         }
         if (pay < amount) emit WithdrawalShortPaid(hash, amount, pay);
-        if (pay == 0) return;
-        token.safeTransfer(payTo, pay);
         uint256 spent = balance - token.balanceOf(address(this));
-        if (spent > pay) {
-            // A fee on top: learn its rate (rounded up) so the last withdrawals can still be paid.
-            uint256 bps = ((spent - pay) * 10_000 + pay - 1) / pay;
+        // A fee on top: learn its rate so the last withdrawals can still be paid. Only from payouts large enough
+        // that a token's rounding (one unit, e.g. a share-based balance) cannot pass for a fee, and rounded down:
+        // a dust withdrawal must not teach the portal a huge rate that then halves every later payout.
+        if (spent > pay && pay >= MIN_FEE_LEARNING_PAYOUT) {
+            uint256 bps = (spent - pay) * 10_000 / pay;
             if (bps > feeBps) topFeeBps[address(token)] = bps;
         }
+    }
+
+    /// @dev `pay`, lowered if needed so that `pay` plus a fee of `feeBps` on top fits in `balance`.
+    function _leaveRoomForFee(uint256 pay, uint256 balance, uint256 feeBps) private pure returns (uint256) {
+        uint256 cap = balance * 10_000 / (10_000 + feeBps);
+        return pay > cap ? cap : pay;
+    }
+
+    /// @dev `transfer` as SafeERC20 judges it (no revert data, or `true`), without reverting.
+    function _tryTransfer(IERC20 token, address to, uint256 amount) private returns (bool) {
+        (bool ok, bytes memory data) = address(token).call(abi.encodeCall(IERC20.transfer, (to, amount)));
+        return ok && (data.length == 0 ? address(token).code.length > 0 : data.length >= 32 && abi.decode(data, (bool)));
     }
 
     function _withdrawalHash(Withdrawal calldata w) private pure returns (bytes32) {

@@ -119,6 +119,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     ///         batch makes the proposers post a proposal (~160k gas and a bond locked for a window), so queuing
     ///         must cost a flooder more than its batches cost the proposers.
     uint256 public constant FORCED_TX_FEE_GAS = 300_000;
+    /// @notice L1 blocks a challenge reward is held before it is paid (`claimChallengeReward`), during which a
+    ///         challenger that committed to the same evidence earlier takes it over (`contestChallengeReward`): a
+    ///         copier that commits after seeing a reveal held up in the mempool wins the race, not the reward.
+    uint256 public constant REWARD_DELAY_BLOCKS = 10;
     /// @notice Bytes per trace leaf (one state commitment).
     uint256 public constant LEAF_BYTES = 32;
     /// @notice Where the burnt half of a slashed bond goes.
@@ -177,10 +181,25 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     mapping(uint256 k => uint256) private _ranges;
     /// @dev Number of live entries of `_ranges`.
     uint256 private _rangeCount;
-    /// @dev Who won the challenge that slashed a proposal: forfeited bonds of proposals built on it go half to them.
-    mapping(uint256 proposalIndex => address) internal _slashedBy;
     /// @notice L1 block in which each challenge commitment was made (`commitChallenge`); 0 = none.
     mapping(bytes32 commitment => uint256) public challengeCommittedAt;
+
+    /// @notice The reward of the challenge that slashed a proposal, held `REWARD_DELAY_BLOCKS` so that whoever
+    ///         committed to the same evidence first can take it over (`contestChallengeReward`).
+    /// @param holder Who gets it: the winner, or an earlier committer that contested.
+    /// @param committedAt L1 block of the holder's commitment.
+    /// @param claimableAt First L1 block at which `claimChallengeReward` pays it.
+    /// @param amount Wei (half the slashed bond); 0 once paid.
+    /// @param callHash keccak256 of the winning challenge's calldata.
+    struct PendingReward {
+        address holder;
+        uint64 committedAt;
+        uint64 claimableAt;
+        uint128 amount;
+        bytes32 callHash;
+    }
+
+    mapping(uint256 proposalIndex => PendingReward) private _rewards;
     /// @notice Wei owed to each account by settled challenges, paid by `withdrawPayout`.
     mapping(address account => uint256) public payouts;
     /// @dev The forced-transaction queue: entry `i` is the `i`-th `queueForcedTx`.
@@ -230,11 +249,13 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     event ProposalsDeleted(uint256 indexed fromProposalIndex, uint256 toProposalIndex);
     /// @notice The bond of a finalized proposal was paid back to its proposer.
     event BondClaimed(uint256 indexed proposalIndex, address indexed proposer, uint256 amount);
-    /// @notice Proposal `proposalIndex` was built on a slashed proposal: its bond is forfeited, `toChallenger` owed
-    ///         to `challenger` (who won against the slashed ancestor), the rest burnt.
-    event BondForfeited(
-        uint256 indexed proposalIndex, address indexed proposer, address indexed challenger, uint256 toChallenger
-    );
+    /// @notice Proposal `proposalIndex` was built on a slashed proposal: its bond (`amount`) is forfeited and burnt.
+    event BondForfeited(uint256 indexed proposalIndex, address indexed proposer, uint256 amount);
+    /// @notice The reward for slashing proposal `proposalIndex` moved from `from` to `to`, whose commitment to the same
+    ///         evidence is older.
+    event ChallengeRewardContested(uint256 indexed proposalIndex, address indexed from, address indexed to);
+    /// @notice The reward for slashing proposal `proposalIndex` was credited to `holder`'s payouts.
+    event ChallengeRewardClaimed(uint256 indexed proposalIndex, address indexed holder, uint256 amount);
     /// @notice `challenger` committed to a challenge (`commitment = keccak256(abi.encode(challenger,
     ///         keccak256(challengeCalldata)))`); only a committed challenger can win, from the next block on.
     event ChallengeCommitted(bytes32 indexed commitment, address indexed challenger);
@@ -314,6 +335,14 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     /// @notice A winning challenge needs the sender's commitment to this exact call, made in an earlier block
     ///         (`commitChallenge`), so nobody can copy a pending challenge and take its reward.
     error ChallengeNotCommitted(bytes32 commitment);
+    /// @notice No reward is held for this proposal (it was not slashed, or its reward was paid).
+    error NoPendingReward(uint256 proposalIndex);
+    /// @notice The reward is held until `claimableAt`.
+    error RewardNotClaimableYet(uint256 proposalIndex, uint256 claimableAt);
+    /// @notice The reward was already claimable: too late to contest it.
+    error RewardNoLongerContestable(uint256 proposalIndex);
+    /// @notice The caller has no commitment to the winning evidence older than the holder's.
+    error NoEarlierCommitment(uint256 proposalIndex);
     /// @notice Sending the bond to the proposer failed.
     error BondTransferFailed(address proposer, uint256 amount);
     /// @notice `challengeTraceBounds` on a calldata trace: its bounds were checked when it was proposed.
@@ -631,27 +660,26 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     }
 
     /// @notice Settles the bond of proposal `proposalIndex`, once; anyone may call. Finalized: paid back to its
-    ///         proposer. Deleted because it was built on a slashed proposal: forfeited, half owed to the challenger
-    ///         who slashed that ancestor, the rest burnt (so stacking proposals on a wrong root costs the
-    ///         attacker, and each proposer answers for the parent it chose).
+    ///         proposer. Deleted because it was built on a slashed proposal: forfeited and burnt whole, so
+    ///         stacking proposals on a wrong root costs the attacker a bond each, and each proposer answers for
+    ///         the parent it chose. Nobody is paid from it: a share for the challenger would let an attacker who
+    ///         slashes its own wrong root (with an accomplice's earlier commitment) profit from the bonds of
+    ///         honest proposals built on it.
     /// @param proposalIndex The proposal.
     function claimBond(uint256 proposalIndex) external nonReentrant {
         if (proposalIndex >= _proposals.length) revert ProposalNotFinalized(proposalIndex);
         Proposal storage proposal = _proposals[proposalIndex];
         if (proposal.slashed) revert BondSlashed(proposalIndex);
         if (proposal.bondClaimed) revert BondAlreadyClaimed(proposalIndex);
-        (bool deleted, uint256 slashedRoot) = _deletedBy(proposalIndex);
+        bool deleted = _isDeleted(proposalIndex);
         if (!deleted && !isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
         proposal.bondClaimed = true;
         address proposer = proposal.proposer;
         uint256 amount = proposal.bond;
         if (deleted) {
-            address winner = _slashedBy[slashedRoot];
-            uint256 toChallenger = amount / 2;
-            payouts[winner] += toChallenger;
-            emit BondForfeited(proposalIndex, proposer, winner, toChallenger);
-            (bool burnt,) = BURN_ADDRESS.call{value: amount - toChallenger}("");
-            if (!burnt) revert BurnFailed(amount - toChallenger);
+            emit BondForfeited(proposalIndex, proposer, amount);
+            (bool burnt,) = BURN_ADDRESS.call{value: amount}("");
+            if (!burnt) revert BurnFailed(amount);
             return;
         }
         emit BondClaimed(proposalIndex, proposer, amount);
@@ -764,6 +792,39 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (challengeCommittedAt[commitment] != 0) return;
         challengeCommittedAt[commitment] = block.number;
         emit ChallengeCommitted(commitment, msg.sender);
+    }
+
+    /// @notice Credits the held reward for slashing proposal `proposalIndex` to its holder's payouts, from
+    ///         `claimableAt` on; anyone may call.
+    function claimChallengeReward(uint256 proposalIndex) external {
+        PendingReward storage r = _rewards[proposalIndex];
+        uint256 amount = r.amount;
+        if (amount == 0) revert NoPendingReward(proposalIndex);
+        if (block.number < r.claimableAt) revert RewardNotClaimableYet(proposalIndex, r.claimableAt);
+        r.amount = 0;
+        address holder = r.holder;
+        payouts[holder] += amount;
+        emit ChallengeRewardClaimed(proposalIndex, holder, amount);
+    }
+
+    /// @notice Takes over the held reward for slashing proposal `proposalIndex` with an older commitment to the
+    ///         same evidence: `challengeCommittedAt[keccak256(abi.encode(msg.sender, callHash))]` earlier than the
+    ///         holder's (before `claimableAt`). This is what makes the reward go to whoever committed first, even
+    ///         when its own reveal was held up and a copier's landed first.
+    function contestChallengeReward(uint256 proposalIndex) external {
+        PendingReward storage r = _rewards[proposalIndex];
+        if (r.amount == 0) revert NoPendingReward(proposalIndex);
+        if (block.number >= r.claimableAt) revert RewardNoLongerContestable(proposalIndex);
+        uint256 committedAt = challengeCommittedAt[keccak256(abi.encode(msg.sender, r.callHash))];
+        if (committedAt == 0 || committedAt >= r.committedAt) revert NoEarlierCommitment(proposalIndex);
+        emit ChallengeRewardContested(proposalIndex, r.holder, msg.sender);
+        r.holder = msg.sender;
+        r.committedAt = uint64(committedAt);
+    }
+
+    /// @notice The reward held for slashing proposal `proposalIndex` (`amount` 0 when none or paid).
+    function pendingReward(uint256 proposalIndex) external view returns (PendingReward memory) {
+        return _rewards[proposalIndex];
     }
 
     /// @notice Pays `msg.sender` what settled challenges owe it (challenge wins, and challenge bonds lost to it as
@@ -1047,10 +1108,17 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
             uint256 burnt = bond - reward;
             proposal.slashed = true;
             proposal.bondClaimed = true;
-            _slashedBy[proposalIndex] = msg.sender;
             _deleteFrom(proposalIndex);
             uint256 challengerPayout = reward + msg.value;
-            payouts[msg.sender] += challengerPayout;
+            // The challenge bond comes back at once; the reward is held for REWARD_DELAY_BLOCKS (contest).
+            payouts[msg.sender] += msg.value;
+            _rewards[proposalIndex] = PendingReward({
+                holder: msg.sender,
+                committedAt: uint64(committedAt),
+                claimableAt: uint64(block.number + REWARD_DELAY_BLOCKS),
+                amount: uint128(reward),
+                callHash: keccak256(msg.data)
+            });
             emit ChallengeWon(proposalIndex, kind, msg.sender, step, challengerPayout, burnt);
             if (burnt != 0) {
                 (bool ok,) = BURN_ADDRESS.call{value: burnt}("");
@@ -1184,17 +1252,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Whether proposal `proposalIndex` was deleted (slashed, or built on a slashed proposal), and if so the
-    ///      slashed proposal whose range holds it. O(log ranges).
-    function _deletedBy(uint256 proposalIndex) private view returns (bool deleted, uint256 slashedRoot) {
+    /// @dev Whether proposal `proposalIndex` was deleted (slashed, or built on a slashed proposal): it lies in the
+    ///      last range starting at or before it. O(log ranges).
+    function _isDeleted(uint256 proposalIndex) private view returns (bool) {
         uint256 at = _firstRangeStartingAtOrAfter(proposalIndex + 1); // first entry starting after it
-        if (at == 0) return (false, 0);
-        uint256 entry = _ranges[at - 1];
-        slashedRoot = entry >> 128;
-        deleted = proposalIndex < (entry & type(uint128).max);
-    }
-
-    function _isDeleted(uint256 proposalIndex) private view returns (bool deleted) {
-        (deleted,) = _deletedBy(proposalIndex);
+        return at != 0 && proposalIndex < (_ranges[at - 1] & type(uint128).max);
     }
 }

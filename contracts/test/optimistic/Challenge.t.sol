@@ -320,6 +320,8 @@ contract ChallengeTest is ChallengeBase {
         emit ChallengeWon(p, 1, challenger, 0, CHALLENGE_BOND + BOND / 2, BOND - BOND / 2);
         assertTrue(challengeBound(p, 0, T_BAD_LEN_VH0, traceRange(T_BAD_LEN_C0, T_BAD_LEN_VALUES, T_BAD_LEN_PROOFS, 0)));
         assertEq(DEAD.balance, deadBefore + BOND - BOND / 2, "half burnt");
+        assertEq(rollup.payouts(challenger), CHALLENGE_BOND, "challenger: own bond back at once");
+        claimReward(p);
         assertEq(rollup.payouts(challenger), CHALLENGE_BOND + BOND / 2, "challenger: own bond + half");
         assertEq(rollup.payouts(proposer), 2 * CHALLENGE_BOND, "the two lost challenges");
         Rollup.Proposal memory q = rollup.getProposal(p);
@@ -667,7 +669,7 @@ contract ChallengeTest is ChallengeBase {
     // --------------------------------------------------------------- outcomes
 
     /// A win deletes the challenged proposal and every proposal built on it, slashes the challenged proposer,
-    /// forfeits the bonds built on it (half to the challenger), and lets a new proposal follow the surviving parent.
+    /// burns the bonds built on it, and lets a new proposal follow the surviving parent.
     function test_aWinDeletesTheSuffixAndANewProposalFollowsTheSurvivingParent() public {
         bytes memory data = batchData(1, 3);
         uint256 b0 = appendData(data);
@@ -702,12 +704,12 @@ contract ChallengeTest is ChallengeBase {
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalAlreadyDeleted.selector, p2));
         rollup.challengeStepCount{value: CHALLENGE_BOND}(p2, s0, calldataProof(batchData(5, 3)), noRange());
 
-        // Bonds: the later proposer built on a wrong root and forfeits (half to the challenger, half burnt).
+        // Bonds: the later proposer built on a wrong root and forfeits its bond, burnt whole.
         uint256 laterBefore = later.balance;
         deadBefore = DEAD.balance;
         rollup.claimBond(p2);
         assertEq(later.balance, laterBefore, "no refund");
-        assertEq(DEAD.balance - deadBefore, BOND - BOND / 2);
+        assertEq(DEAD.balance - deadBefore, BOND);
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondSlashed.selector, p1));
         rollup.claimBond(p1);
 
@@ -718,11 +720,12 @@ contract ChallengeTest is ChallengeBase {
         assertTrue(rollup.isFinalized(p0) && rollup.isFinalized(p3));
         assertFalse(rollup.isFinalized(p1) || rollup.isFinalized(p2));
 
-        // Payout to the challenger.
+        // Payout to the challenger (its reward after the hold).
+        claimReward(p1);
         uint256 before = challenger.balance;
         vm.prank(challenger);
         rollup.withdrawPayout();
-        assertEq(challenger.balance, before + CHALLENGE_BOND + BOND / 2 + BOND / 2);
+        assertEq(challenger.balance, before + CHALLENGE_BOND + BOND / 2);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(Rollup.NothingToWithdraw.selector, challenger));
         rollup.withdrawPayout();
@@ -809,6 +812,7 @@ contract ChallengeTest is ChallengeBase {
             abi.encodeCall(Rollup.challengeStepCount, (p, genesisHeader(), calldataProof(data), noRange()))
         );
         payee.challenge{value: CHALLENGE_BOND}(p, genesisHeader(), data);
+        claimReward(p);
         uint256 owed = rollup.payouts(address(payee));
         assertEq(owed, CHALLENGE_BOND + BOND / 2);
 
@@ -826,6 +830,7 @@ contract ChallengeTest is ChallengeBase {
                     abi.encodeCall(Rollup.challengeStepCount, (wrong, genesisHeader(), calldataProof(data), noRange()))
                 );
                 payee.challenge{value: CHALLENGE_BOND}(wrong, genesisHeader(), data);
+                claimReward(wrong);
                 payee.arm(mode, wrong, genesisHeader(), data);
             } else {
                 rollup.deleteFrom(target);
@@ -890,8 +895,12 @@ contract ChallengeTest is ChallengeBase {
             bondsHeld += BOND;
             bool won = challengeCount(p, genesisHeader(), calldataProof(data), noRange());
             assertEq(won, wrong);
-            if (won) bondsHeld -= BOND;
-            else rollup.deleteFrom(p); // free batch 0 again; its bond is reclaimable
+            if (won) {
+                bondsHeld -= BOND;
+                claimReward(p);
+            } else {
+                rollup.deleteFrom(p); // free batch 0 again; its bond stays held until claimed (then burnt)
+            }
         }
         uint256 owed = rollup.payouts(challenger) + rollup.payouts(proposer);
         assertEq(address(rollup).balance, bondsHeld + owed);

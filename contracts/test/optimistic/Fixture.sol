@@ -81,6 +81,12 @@ abstract contract OptimisticFixture is Test {
         });
     }
 
+    /// @dev Waits out the reward hold of the challenge that slashed proposal `p` and credits the reward.
+    function claimReward(uint256 p) internal {
+        vm.roll(block.number + rollup.REWARD_DELAY_BLOCKS());
+        rollup.claimChallengeReward(p);
+    }
+
     /// @dev Commits to challenge `call` as `who` and moves to the next block (see `ChallengeCommit`).
     function commitAs(address who, bytes memory call) internal {
         ChallengeCommit.commitAs(rollup, who, call);

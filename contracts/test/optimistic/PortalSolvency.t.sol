@@ -305,6 +305,7 @@ contract RollupSolvencyHandler is Test {
     function warp(uint256 seconds_) external {
         challengeAll();
         vm.warp(block.timestamp + bound(seconds_, 1, WINDOW));
+        vm.roll(block.number + 5);
     }
 
     // -------------------------------------------------------------- withdrawals
@@ -348,6 +349,12 @@ contract RollupSolvencyHandler is Test {
     }
 
     function withdrawPayouts() external {
+        // Rewards held past their contest period are credited first (anyone may).
+        uint256 count = rollup.proposalCount();
+        for (uint256 i = 0; i < count; i++) {
+            Rollup.PendingReward memory r = rollup.pendingReward(i);
+            if (r.amount != 0 && block.number >= r.claimableAt) rollup.claimChallengeReward(i);
+        }
         address[3] memory actors = [HONEST, ATTACKER, WATCHER];
         for (uint256 i = 0; i < 3; i++) {
             if (rollup.payouts(actors[i]) == 0) continue;
@@ -371,6 +378,7 @@ contract RollupSolvencyHandler is Test {
         uint256 count = rollup.proposalCount();
         for (uint256 i = 0; i < count; i++) {
             if (!rollup.getProposal(i).bondClaimed) total += BOND;
+            total += rollup.pendingReward(i).amount;
         }
         total += rollup.payouts(HONEST) + rollup.payouts(ATTACKER) + rollup.payouts(WATCHER);
     }

@@ -507,8 +507,8 @@ contract RollupTest is OptimisticFixture {
 
     /// A proposal deleted without being slashed (here by the hook; in the game: a later proposal deleted with a
     /// wrong ancestor) gets its bond back at once; unknown and live, unfinalized proposals do not.
-    /// Proposals deleted with a slashed ancestor forfeit their bonds (half to whoever slashed it, half burnt): no
-    /// refund for building on a wrong root.
+    /// Proposals deleted with a slashed ancestor forfeit their bonds, burnt whole: no refund for building on a
+    /// wrong root, and no share for whoever deleted it.
     function test_claimBondForfeitsDeletedProposalsAndRefusesUnknownOnes() public {
         appendBatches(2);
         uint256 p = propose(0, keccak256("root"));
@@ -523,8 +523,8 @@ contract RollupTest is OptimisticFixture {
         rollup.claimBond(q);
         rollup.claimBond(p);
         assertEq(proposer.balance, before, "no refund");
-        assertEq(rollup.payouts(slasher), BOND, "half of each forfeited bond");
-        assertEq(address(0xdEaD).balance - burntBefore, BOND, "the other halves burnt");
+        assertEq(rollup.payouts(slasher), 0, "no share for the deleter");
+        assertEq(address(0xdEaD).balance - burntBefore, 2 * BOND, "both bonds burnt");
         vm.expectRevert(abi.encodeWithSelector(Rollup.BondAlreadyClaimed.selector, p));
         rollup.claimBond(p);
         vm.expectRevert(abi.encodeWithSelector(Rollup.ProposalNotFinalized.selector, 9));

@@ -12,7 +12,7 @@ import {Vm} from "./Vm.sol";
 library ChallengeCommit {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
     /// @dev Storage slot of `Rollup.challengeCommittedAt` (`forge inspect Rollup storageLayout`).
-    uint256 internal constant COMMITTED_AT_SLOT = 7;
+    uint256 internal constant COMMITTED_AT_SLOT = 6;
 
     function commitment(address who, bytes memory call) internal pure returns (bytes32) {
         return keccak256(abi.encode(who, keccak256(call)));

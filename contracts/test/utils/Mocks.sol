@@ -197,9 +197,8 @@ contract RollupHarness is Rollup {
         uint256 baseFee
     ) Rollup(portal_, batcher_, window, bond, challengeBond_, genesis, chainId, baseFee, HARNESS_INCLUSION_WINDOW) {}
 
-    /// @dev As if the caller had won a challenge against `proposalIndex` (without the slashing).
+    /// @dev As if a challenge had won against `proposalIndex` (without the slashing).
     function deleteFrom(uint256 proposalIndex) external {
-        _slashedBy[proposalIndex] = msg.sender;
         _deleteFrom(proposalIndex);
     }
 
