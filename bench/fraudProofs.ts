@@ -26,9 +26,9 @@ export const FORGE_GAS_COMMAND = [
   'scripts/forge.mjs',
   'test',
   '--match-contract',
-  '^(ChallengeGas.*|GasTest|StepVerifierTest)$',
+  '^(ChallengeGas.*|GasTest|StepVerifierTest|ExploitsTest)$',
   '--match-test',
-  '^test_gas',
+  '^(test_gas|test_stackingThousands|test_theLargestPossibleChallenge)',
   '-vv',
 ] as const
 
@@ -172,6 +172,17 @@ export function proofStepGas(f: ForgeGasFigures) {
         'gas: challengeStep, deposit row from a blob, 4 openings (lost)',
       ),
       witnessCalldataBytes: pick(f, 'ChallengeGasKind3Test', 'calldata: witness bytes'),
+    },
+    /** Issue 7: a winning challenge's gas with proposals stacked on the wrong root (deletion is O(1) in them). */
+    stackedProposals: {
+      nothingStacked: pick(f, 'ExploitsTest', 'gas: challenge of a wrong root, nothing stacked'),
+      hundredStacked: pick(f, 'ExploitsTest', 'gas: challenge of a wrong root, 100 proposals stacked on it'),
+      stacked3300: pick(f, 'ExploitsTest', 'gas: challenge of a wrong root, 3,300 proposals stacked on it'),
+    },
+    /** Issue 7: calldata bytes of the largest possible challenges (a public mempool takes up to 131,072). */
+    largestChallengeCalldataBytes: {
+      challengeStep: pick(f, 'ExploitsTest', 'bytes: largest challengeStep calldata'),
+      challengeStepCount: pick(f, 'ExploitsTest', 'bytes: largest challengeStepCount calldata'),
     },
     executeRowWorstCasePerRowType: f.byContract.StepVerifierTest ?? {},
     proposeAndAppend: f.byContract.GasTest ?? {},

@@ -956,6 +956,16 @@ export async function runBench(
     ['kind 3 step: ETH withdrawal (lost)', g(k?.ethWithdrawalLost), ''],
     ['kind 3 step: block end (lost)', g(k?.blockEndLost), ''],
     ['kind 3 step: deposit row from a blob, 4 openings (lost)', g(k?.depositRowFromBlob4OpeningsLost), ''],
+    [
+      'kind 2 win with 0 / 100 / 3,300 proposals stacked on the wrong root',
+      `${g(steps?.stackedProposals.nothingStacked)} / ${g(steps?.stackedProposals.hundredStacked)} / ${g(steps?.stackedProposals.stacked3300)}`,
+      'same gas',
+    ],
+    [
+      'largest possible challenge calldata: challengeStep / challengeStepCount, bytes',
+      `${g(steps?.largestChallengeCalldataBytes.challengeStep)} / ${g(steps?.largestChallengeCalldataBytes.challengeStepCount)}`,
+      '≤ 131,072',
+    ],
     section('E. honest challenges on the bench batches (whole tx gas, each lost)'),
     ...honestChallenges.map((c): Row => [c.name, g(c.gas || null), '']),
     section('E. bonds and window'),
