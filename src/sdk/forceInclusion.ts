@@ -1,4 +1,4 @@
-import { type Address, type Hex, parseEventLogs } from 'viem'
+import { type Address, decodeFunctionData, type Hex, parseEventLogs } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { writeContractChecked } from './l1Tx.ts'
@@ -77,6 +77,7 @@ async function forceInclusionOnce(
   let due = 0n
   let depositRows = 0
   if (portal) {
+    await syncForcedDeposits(l1, rollup, parameters.fromBlock)
     const [forced, count] = await Promise.all([
       read<bigint>('forcedDepositCount'),
       client.readContract({ address: portal, abi: portalAbi, functionName: 'depositCount' }),
@@ -106,4 +107,49 @@ async function forceInclusionOnce(
   if (!event)
     throw new L2kitError('L1_EVENT_MISSING', `appendForcedBatch ${hash} emitted no ForcedBatchAppended`)
   return { l1TxHash: hash, batchIndex: event.args.batchIndex, included: rows.length, depositRows }
+}
+
+/**
+ * Moves the Rollup's forced-deposit counter up to the newest finalized state's deposit count
+ * (`syncForcedDepositCount`), when that saves deposit rows: deposits a finalized state applied need none. The
+ * state header is read from the proposing transaction's input. Returns the counter.
+ */
+export async function syncForcedDeposits(
+  l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
+  rollup: Address,
+  fromBlock?: bigint,
+): Promise<bigint> {
+  const client = l1.publicClient
+  const [forced, [exists, proposalIndex]] = await Promise.all([
+    client.readContract({ address: rollup, abi: rollupAbi, functionName: 'forcedDepositCount' }),
+    client.readContract({ address: rollup, abi: rollupAbi, functionName: 'latestFinalizedProposal' }),
+  ])
+  if (!exists) return forced
+  const [event] = await client.getContractEvents({
+    address: rollup,
+    abi: rollupAbi,
+    eventName: 'StateRootProposed',
+    args: { proposalIndex },
+    fromBlock: fromBlock ?? 0n,
+    strict: true,
+  })
+  if (!event) return forced
+  const tx = await client.getTransaction({ hash: event.transactionHash })
+  let end: { depositCount: bigint } & Record<string, unknown>
+  try {
+    const call = decodeFunctionData({ abi: rollupAbi, data: tx.input })
+    if (call.functionName !== 'propose' && call.functionName !== 'proposeCalldata') return forced
+    end = call.args[2] as typeof end
+  } catch {
+    return forced // proposed through another contract: its header is not in the input
+  }
+  if (BigInt(end.depositCount) <= forced) return forced
+  await writeContractChecked(l1, {
+    address: rollup,
+    abi: rollupAbi,
+    functionName: 'syncForcedDepositCount',
+    args: [proposalIndex, end as never],
+    what: 'syncForcedDepositCount',
+  })
+  return BigInt(end.depositCount)
 }

@@ -594,6 +594,24 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         _record(0, 0, depositCountAfter, false, true, keccak256(data), new bytes32[](0));
     }
 
+    /// @notice Moves `forcedDepositCount()` up to the deposit count of finalized proposal `proposalIndex`'s state
+    ///         (`end` is its header: `commitment(end)` must be the proposal's). Deposits a finalized state has
+    ///         applied need no forcing, so this spares forcers a row per deposit the sequencer included honestly
+    ///         (without it, forcing a deposit after N honest ones takes N/64 forced batches of no-op rows). Safe
+    ///         for the counter's invariant: the L2 state derives on top of a finalized state, so its deposit count
+    ///         is at least that state's. Anyone may call; returns the new counter.
+    function syncForcedDepositCount(uint256 proposalIndex, StateCommitment.StateHeader calldata end)
+        external
+        returns (uint256)
+    {
+        if (!isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
+        bytes32 expected = _proposals[proposalIndex].commitment;
+        bytes32 supplied = StateCommitment.commitment(end);
+        if (supplied != expected) revert ParentHeaderMismatch(expected, supplied);
+        if (end.depositCount > _forcedDepositCount) _forcedDepositCount = end.depositCount;
+        return _forcedDepositCount;
+    }
+
     // --------------------------------------------------------------- proposals
 
     /// @notice Proposes `end` as the L2 state after batch `batchIndex`, with the batch's trace (leaves L0..L_stepCount,
