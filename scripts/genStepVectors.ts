@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { encodeAbiParameters, getAddress, keccak256 } from 'viem'
+import { getAddress, keccak256 } from 'viem'
 import { loadAccounts, signL2Tx } from '../bench/loadgen.ts'
 import {
   encodeBlockEndRowV3,
@@ -26,6 +26,7 @@ import {
 import { bytesToHex } from '../src/core/bytes.ts'
 import { type StateHeader, stateCommitment } from '../src/core/commitment.ts'
 import { L2_FEE_VAULT_ADDRESS } from '../src/core/constants.ts'
+import { nextDepositQueueHash } from '../src/core/depositQueue.ts'
 import { keccakHasher } from '../src/core/hash.ts'
 import { decodeRawTransaction } from '../src/core/l2tx.ts'
 import { SECP256K1_N } from '../src/core/signature.ts'
@@ -75,21 +76,8 @@ export type StepVectorSet = {
 }
 
 /** `keccak256(abi.encode(previousHash, index, from, to, tokenIndex, amount))`, as the Portal rolls it. */
-export function nextDepositHash(previous: Hex, d: Deposit): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: 'bytes32' },
-        { type: 'uint256' },
-        { type: 'address' },
-        { type: 'address' },
-        { type: 'uint16' },
-        { type: 'uint256' },
-      ],
-      [previous, d.index, d.from, d.to, d.tokenIndex, d.amount],
-    ),
-  )
-}
+/** The Portal's rolling deposit queue hash (one definition, in core). */
+export const nextDepositHash = nextDepositQueueHash
 
 /** A short description of what a row did, for the vector's `outcome` string. */
 export function describeOutcome(o: RowOutcomeV3): string {

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, encodeAbiParameters, type Hex, keccak256, parseEther } from 'viem'
+import { type Address, type Hex, parseEther } from 'viem'
+import { nextDepositQueueHash } from '../core/depositQueue.ts'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
@@ -428,19 +429,7 @@ async function checkIncludedDepositsOnL1(
   for (let i = 0n; i < included; i++) {
     const d = node.store.getDeposit(i)
     if (!d) return // not stored (cannot recompute); the node's own reorg checks still apply
-    hash = keccak256(
-      encodeAbiParameters(
-        [
-          { type: 'bytes32' },
-          { type: 'uint256' },
-          { type: 'address' },
-          { type: 'address' },
-          { type: 'uint16' },
-          { type: 'uint256' },
-        ],
-        [hash, i, d.from, d.to, d.tokenIndex, d.amount],
-      ),
-    )
+    hash = nextDepositQueueHash(hash, { ...d, index: i })
   }
   const onL1Hash = await publicClient.readContract({
     address: portal,
