@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../node/logger.ts'
 import { Batcher, type BatcherModules, type BatchPlan, MAX_CALLDATA_BATCH_BYTES } from './batcher.ts'
+import { batcherLagRisk } from './config.ts'
 
 describe('batcher data mode', () => {
   // Only what chooseDataMode touches before it would price anything on L1.
@@ -20,5 +21,15 @@ describe('batcher data mode', () => {
     expect((await new Batcher({ dataMode: 'calldata' }, modules).chooseDataMode(plan(10))).mode).toBe(
       'calldata',
     )
+  })
+})
+
+describe('batcher lag against the inclusion window', () => {
+  it('flags a batcher that may post after half the Rollup inclusion window, and not one well inside it', () => {
+    expect(batcherLagRisk(2_000, 10n)).toBeUndefined()
+    expect(batcherLagRisk(4_999, 10n)).toBeUndefined()
+    expect(batcherLagRisk(5_000, 10n)).toMatch(/inclusion window \(10 s\)/)
+    expect(batcherLagRisk(3_600_000, 43_200n)).toBeUndefined() // 1 h against a 12 h window (OP Stack-like)
+    expect(batcherLagRisk(3_600_000, 10n)).toBeDefined()
   })
 })

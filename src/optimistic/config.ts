@@ -163,3 +163,20 @@ export function validateBatcherOptions(o: BatcherOptions): BatcherOptions {
   }
   return o
 }
+
+/**
+ * Why a batcher that may wait longer than half the Rollup's inclusion window before posting is unsafe, or
+ * undefined when it is not. A transaction or deposit the sequencer included but did not post within the window
+ * can be forced in by anyone first, ahead of the sequencer's own batch: it then executes earlier than the
+ * sequencer ordered it (withdrawal indices shift, the sequencer's view diverges from L1's). Half the window leaves
+ * room for L1 inclusion delays. (Tests and the demo post by hand with a huge age: the node warns, it does not
+ * refuse.)
+ */
+export function batcherLagRisk(maxBatchAgeMs: number, inclusionWindowSeconds: bigint): string | undefined {
+  if (BigInt(Math.ceil(maxBatchAgeMs)) * 2n < inclusionWindowSeconds * 1000n) return undefined
+  return (
+    `batcher.maxBatchAgeMs (${maxBatchAgeMs} ms) is not under half the Rollup's inclusion window ` +
+    `(${inclusionWindowSeconds} s): a batch posted after the window lets anyone force its transactions in first, ` +
+    'reordering them against the sequencer'
+  )
+}

@@ -27,6 +27,7 @@ import { Batcher } from './batcher.ts'
 import { ChainStore } from './chainStore.ts'
 import { Challenger } from './challenger.ts'
 import type { OptimisticNodeOptions } from './config.ts'
+import { batcherLagRisk, defaultBatcherOptions } from './config.ts'
 import { Derivation, type DerivationReorg, type ForcedTx, type L1Position } from './derivation.ts'
 import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
@@ -95,6 +96,15 @@ export class OptimisticNode {
       abi: rollupAbi,
       functionName: 'challengeWindow',
     })
+    const lagRisk = batcherLagRisk(
+      { ...defaultBatcherOptions, ...o.batcher }.maxBatchAgeMs,
+      await this.#l1.publicClient.readContract({
+        address: o.contracts.rollup,
+        abi: rollupAbi,
+        functionName: 'inclusionWindow',
+      }),
+    )
+    if (lagRisk) this.log.warn({ component: 'node' }, lagRisk)
     await this.sequencer.start()
     // Load the KZG trusted setup now (~2 s, synchronous) rather than stall the first blob batch or blob read.
     getKzg()
