@@ -15,6 +15,16 @@ export type BlockTx = {
   withdrawal?: Withdrawal
 }
 
+/** A transaction an L1 forced batch applied (it has no fee of its own in the block: it ran on L1's order). */
+export type ForcedBlockTx = { tx: L2Tx; hash: Hex; sender: Address }
+
+/**
+ * The rows of an L1 forced batch that changed the state, applied before a block's own deposits (forced batches
+ * close no block: their rows come before the next block the sequencer closes). Kept in the block so a restart
+ * replays them; not part of the block hash or of any batch (they are on L1 already).
+ */
+export type ForcedPrefix = { batchIndex: bigint; deposits: Deposit[]; txs: ForcedBlockTx[] }
+
 export type L2Block = {
   number: bigint
   hash: Hex
@@ -29,6 +39,8 @@ export type L2Block = {
   accountCountBefore: number
   txs: BlockTx[]
   stateRoot: Hex
+  /** A forced batch's effects applied before `deposits` (see `ForcedPrefix`). */
+  forced?: ForcedPrefix
 }
 
 export function txsHash(hashes: readonly Hex[]): Hex {

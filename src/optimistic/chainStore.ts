@@ -6,13 +6,13 @@
  */
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { openStore, type Store, type StoreDb } from '../node/store.ts'
-import type { L2Block } from './block.ts'
+import type { ForcedPrefix, L2Block } from './block.ts'
 
 /** An acknowledged transaction of the open block; kept until its block is sealed. */
 export type PendingEntry = { seq: number; raw: Hex }
 
 /** The block being filled: its deposits were applied at its start, before any of its transactions. */
-export type OpenBlockMeta = { number: bigint; depositCountAfter: bigint }
+export type OpenBlockMeta = { number: bigint; depositCountAfter: bigint; forced?: ForcedPrefix }
 
 /**
  * An account as it was at the end of a block that changed it (non-zero balances by token index, 0 = ETH): the
@@ -120,6 +120,43 @@ export class ChainStore {
       for (const seq of absorbedPending) void this.#pending.remove(seq)
       void this.#meta.put('head', block.number)
       void this.#meta.put('open', next)
+    })
+  }
+
+  /**
+   * Replaces the sealed blocks after `fromNumber − 1` with `blocks` (a re-sync onto L1's canonical state after a
+   * forced batch), atomically with their indexes and history, the open block that follows, and the removal of
+   * pending entries that no longer apply. Resolves once durable.
+   */
+  async replaceBlocksFrom(
+    fromNumber: bigint,
+    blocks: readonly { block: L2Block; changedAccounts: ReadonlyMap<Address, AccountRecord> }[],
+    open: OpenBlockMeta,
+    droppedPending: readonly number[],
+  ): Promise<void> {
+    const head = this.headNumber() ?? 0n
+    await this.#store.transaction(() => {
+      for (let n = fromNumber; n <= head; n++) {
+        const old = this.#blocks.get(n)
+        if (!old) continue
+        void this.#blockByHash.remove(old.hash.toLowerCase())
+        for (const t of old.txs) void this.#txIndex.remove(t.hash.toLowerCase())
+        void this.#blocks.remove(n)
+      }
+      let newHead = fromNumber - 1n
+      for (const { block, changedAccounts } of blocks) {
+        for (const [address, record] of changedAccounts)
+          void this.#history.put([address.toLowerCase(), Number(block.number)], record)
+        void this.#blocks.put(block.number, block)
+        void this.#blockByHash.put(block.hash.toLowerCase(), block.number)
+        block.txs.forEach((t, index) => {
+          void this.#txIndex.put(t.hash.toLowerCase(), { blockNumber: block.number, index })
+        })
+        newHead = block.number
+      }
+      for (const seq of droppedPending) void this.#pending.remove(seq)
+      void this.#meta.put('head', newHead)
+      void this.#meta.put('open', open)
     })
   }
 

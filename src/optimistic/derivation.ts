@@ -24,7 +24,7 @@ import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constan
 import { L2kitError } from '../core/errors.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
-import type { Address, Deposit, Hex, TokenInfo, Withdrawal } from '../core/types.ts'
+import type { Address, Deposit, Hex, L2Tx, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
@@ -136,6 +136,12 @@ export type DerivationModules = {
   onToken?: (t: TokenInfo, l1: L1Position) => void | Promise<void>
   /** Called for each transaction queued on L1 for force inclusion (the sequencer should include it in time). */
   onForcedTx?: (f: ForcedTx, l1: L1Position) => void | Promise<void>
+  /**
+   * A forced batch changed the state (it applied deposits or transactions). `state` is a private copy of the state
+   * right after it; `blockNumber` the last L2 block before it (forced rows close no block: they come before the
+   * next block the sequencer closes). Not called while replaying after an L1 reorg.
+   */
+  onForcedBatch?: (f: ForcedBatchEffects) => void | Promise<void>
   /** Called after derivation rebuilt itself for an L1 reorg (before the new chain's logs are delivered). */
   onReorg?: (e: DerivationReorg) => void | Promise<void>
   /** Called after every processed L1 range: everything up to `blockNumber` has been applied. */
@@ -147,6 +153,15 @@ export type DerivationModules = {
    * challenger and a fault-injecting proposer. 0 = none (a plain verifier). Default 64.
    */
   proofMaterialBatches?: number
+}
+
+/** What a derived forced batch did (`onForcedBatch`). */
+export type ForcedBatchEffects = {
+  batchIndex: bigint
+  blockNumber: bigint
+  state: L2State
+  deposits: Deposit[]
+  txs: { tx: L2Tx; hash: Hex; sender: Address }[]
 }
 
 /** A transaction queued on L1 for force inclusion (`Rollup.ForcedTxQueued`): a 124-byte v3 tx row. */
@@ -657,6 +672,26 @@ export class Derivation {
         'batch derived',
       )
       for (const p of this.#proposals) if (p.batchIndex === a.batchIndex) this.#judge(p)
+      const applied = result.forcedApplied
+      if (
+        !this.#replaying &&
+        result.valid &&
+        applied &&
+        (applied.depositIndices.length > 0 || applied.txs.length > 0)
+      ) {
+        const deposits: Deposit[] = []
+        for (const i of applied.depositIndices) {
+          const d = this.#deposits[Number(i)]
+          if (d) deposits.push(d)
+        }
+        await this.#m.onForcedBatch?.({
+          batchIndex: a.batchIndex,
+          blockNumber: this.#head.number,
+          state: this.#state.clone(),
+          deposits,
+          txs: applied.txs,
+        })
+      }
     } else if (e.eventName === 'StateRootProposed') {
       const a = e.args
       const p: ProposalRecord = {

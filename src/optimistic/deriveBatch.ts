@@ -6,7 +6,7 @@
 
 import type { L2State } from '../core/state.ts'
 import { executeBatchV3 } from '../core/trace.ts'
-import type { Deposit, Hex } from '../core/types.ts'
+import type { Address, Deposit, Hex, L2Tx } from '../core/types.ts'
 import { computeBlockHash } from './block.ts'
 
 /** What the Rollup contract recorded with the batch (its `BatchAppended` event). */
@@ -41,6 +41,8 @@ export type DeriveResult = {
   rowCount: number
   /** The trace: state commitments before the first row and after every row. */
   leaves: Hex[]
+  /** Forced batches (they close no block): the deposits and transactions their rows applied, in order. */
+  forcedApplied?: { depositIndices: bigint[]; txs: { tx: L2Tx; hash: Hex; sender: Address }[] }
 }
 
 export type DeriveContext = {
@@ -99,7 +101,17 @@ export function deriveBatch(
     })
     parentHash = hash
   }
+  const forcedApplied =
+    ctx.forced === true
+      ? {
+          depositIndices: trace.outcomes.flatMap((o) =>
+            o.applied && o.kind === 'deposit' ? [o.depositIndex] : [],
+          ),
+          txs: trace.outcomes.flatMap((o) => (o.applied && o.kind === 'tx' ? [o.tx] : [])),
+        }
+      : undefined
   return {
+    ...(forcedApplied ? { forcedApplied } : {}),
     valid: trace.valid,
     ...(trace.reason === undefined ? {} : { reason: trace.reason }),
     blocks,

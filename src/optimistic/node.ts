@@ -28,7 +28,13 @@ import { ChainStore } from './chainStore.ts'
 import { Challenger } from './challenger.ts'
 import type { OptimisticNodeOptions } from './config.ts'
 import { batcherLagRisk, defaultBatcherOptions } from './config.ts'
-import { Derivation, type DerivationReorg, type ForcedTx, type L1Position } from './derivation.ts'
+import {
+  Derivation,
+  type DerivationReorg,
+  type ForcedBatchEffects,
+  type ForcedTx,
+  type L1Position,
+} from './derivation.ts'
 import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
 import { ReorgAwareSender } from './reorgAwareSender.ts'
@@ -117,6 +123,7 @@ export class OptimisticNode {
       onToken: (t) => this.#onToken(t),
       onDeposit: (d, l1) => this.#onDeposit(d, l1),
       onForcedTx: (f) => this.#onForcedTx(f),
+      onForcedBatch: (e) => this.#onForcedBatch(e),
       onL1Progress: (l1) => this.#releaseDeposits(l1),
       onReorg: (e) => this.#onL1Reorg(e),
     })
@@ -215,6 +222,16 @@ export class OptimisticNode {
    * A transaction queued on L1 for force inclusion: include it like an RPC submission, well inside the
    * inclusion window (after which anyone can force it and it would land in L1's order, not ours).
    */
+  /** A forced batch changed L1's canonical state: move the sequencer's unsafe blocks onto it (finding 8). */
+  async #onForcedBatch(e: ForcedBatchEffects): Promise<void> {
+    const dropped = await this.sequencer.resyncAfterForcedBatch(e)
+    if (dropped.length > 0)
+      this.log.warn(
+        { batchIndex: e.batchIndex.toString(), droppedTxs: dropped },
+        'transactions the sequencer had accepted no longer apply after the forced batch: dropped (their receipts are gone)',
+      )
+  }
+
   async #onForcedTx(f: ForcedTx): Promise<void> {
     const parsed = parseRowV3(f.row)
     if (parsed.type !== 'tx') {

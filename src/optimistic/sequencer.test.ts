@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseEther } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadAccounts, makeTransfers } from '../../bench/loadgen.ts'
+import { loadAccounts, makeTransfers, signL2Tx, walletFees } from '../../bench/loadgen.ts'
+import { GAS } from '../core/constants.ts'
+import { decodeRawTransaction } from '../core/l2tx.ts'
 import type { Deposit } from '../core/types.ts'
 import { silentLogger } from '../node/logger.ts'
 import { ChainStore } from './chainStore.ts'
@@ -104,6 +106,66 @@ describe('Sequencer', () => {
     for (const rows of sizes) expect(rows).toBeLessThanOrEqual(5)
     await seq.stop()
     await store.close()
+  })
+
+  it('re-syncs onto a forced batch: blocks rebuilt on its state, a transaction whose nonce it took dropped, and a restart replays the same root', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l2kit-seq-'))
+    dirs.push(dir)
+    const users = loadAccounts(3, 'resync-')
+    const first = await open(dir, 30_000_000n)
+    await first.store.putDeposits(
+      users.map((u, i) => ({
+        index: BigInt(i),
+        from: u.address,
+        to: u.address,
+        tokenIndex: 0,
+        amount: parseEther('1'),
+      })),
+    )
+    await first.seq.sealNow() // block 1: the deposits
+    const afterDeposits = first.seq.state.clone()
+    const transfer = (to: string, nonce: bigint) =>
+      signL2Tx(
+        {
+          nonce,
+          gasLimit: GAS.ethTransfer,
+          fees: walletFees(chain.baseFee),
+          op: { kind: 'ethTransfer', to: to as `0x${string}`, amount: 1000n },
+        },
+        chain.chainId,
+        users[0]?.privateKey as `0x${string}`,
+      )
+    const t1 = await first.seq.submitRawTransaction(transfer(users[1]?.address as string, 0n))
+    await first.seq.sealNow() // block 2: t1
+    const t2 = await first.seq.submitRawTransaction(transfer(users[1]?.address as string, 1n)) // open block
+    // L1 forced another transaction of user 0 with nonce 0 right after block 1: t1's nonce is taken.
+    const forcedRaw = transfer(users[2]?.address as string, 0n)
+    const forced = decodeRawTransaction(forcedRaw, { chainId: chain.chainId })
+    const state = afterDeposits.clone()
+    state.applyTx(forced.tx, forced.sender)
+    const dropped = await first.seq.resyncAfterForcedBatch({
+      batchIndex: 1n,
+      blockNumber: 1n,
+      state,
+      deposits: [],
+      txs: [{ tx: forced.tx, hash: forced.hash, sender: forced.sender }],
+    })
+    expect(dropped).toEqual([t1])
+    const rebuilt = first.store.getBlock(2n)
+    expect(rebuilt?.txs).toHaveLength(0)
+    expect(rebuilt?.forced?.txs.map((t) => t.hash)).toEqual([forced.hash])
+    expect(first.store.getTxLocation(t1)).toBeUndefined()
+    expect(first.seq.state.getBalance(users[2]?.address as `0x${string}`)).toBe(parseEther('1') + 1000n)
+    expect(first.seq.state.getNonce(users[0]?.address as `0x${string}`)).toBe(2n) // forced, then t2
+    await first.seq.sealNow()
+    expect(first.seq.head.txs.map((t) => t.hash)).toEqual([t2])
+    const root = first.seq.state.stateRoot()
+    await first.seq.stop()
+    await first.store.close()
+    const second = await open(dir, 30_000_000n)
+    expect(second.seq.state.stateRoot()).toEqual(root)
+    await second.seq.stop()
+    await second.store.close()
   })
 
   it('refuses a transaction whose nonce was already used, and leaves the state as it was', async () => {

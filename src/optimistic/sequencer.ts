@@ -17,7 +17,15 @@ import { L2State } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import type { Logger } from '../node/logger.ts'
 import { RecoveryPool } from '../node/recoveryPool.ts'
-import { type BlockTx, computeBlockHash, genesisBlock, type L2Block, ZERO_HASH } from './block.ts'
+import {
+  type BlockTx,
+  computeBlockHash,
+  type ForcedBlockTx,
+  type ForcedPrefix,
+  genesisBlock,
+  type L2Block,
+  ZERO_HASH,
+} from './block.ts'
 import type { AccountRecord, ChainStore, OpenBlockMeta } from './chainStore.ts'
 import type { ChainConfig, SequencerOptions } from './config.ts'
 import { defaultSequencerOptions, validateSequencerOptions } from './config.ts'
@@ -108,6 +116,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       const b = this.#store.getBlock(n)
       if (b === undefined)
         throw new L2kitError('STORE_CORRUPT', `block ${n} is missing from the store`, { kind: 'critical' })
+      this.#applyForced(b.forced)
       for (const d of b.deposits) this.#state.applyDeposit(d)
       for (const t of b.txs) this.#state.applyTx(t.tx, t.sender)
     }
@@ -140,7 +149,8 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       depositCountAfter: this.#head.depositCountAfter,
     }
     this.#open = { ...open, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
-    for (let i = this.#head.depositCountAfter; i < open.depositCountAfter; i++) {
+    this.#applyForced(open.forced)
+    for (let i = this.#state.depositCount; i < open.depositCountAfter; i++) {
       const d = this.#store.getDeposit(i)
       if (d === undefined)
         throw new L2kitError('STORE_CORRUPT', `deposit ${i} is missing from the store`, { kind: 'critical' })
@@ -310,6 +320,138 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#state.registerToken(token)
   }
 
+  /** Applies a forced batch's effects (replay: they were applied before, exactly so). */
+  #applyForced(forced: ForcedPrefix | undefined): void {
+    if (!forced) return
+    for (const d of forced.deposits) if (d.index === this.#state.depositCount) this.#state.applyDeposit(d)
+    for (const t of forced.txs) this.#state.applyTx(t.tx, t.sender)
+  }
+
+  /**
+   * Re-syncs onto L1's canonical order after a forced batch changed the state (OP Stack's unsafe-head reset):
+   * `effects.state` is the state right after the forced batch, which comes after block `effects.blockNumber`.
+   * Every block after that one, and the open block, is executed again on top of it: deposits the forced batch
+   * already applied are skipped, transactions that now fail (e.g. a forced copy took their nonce) are dropped
+   * from the chain and the pending log, and the rebuilt blocks replace the old ones in the store (their roots and
+   * hashes change, so RPC answers what L1 implies). The forced rows are recorded in the first rebuilt block (or
+   * the open block) so a restart replays them. Returns the hashes of the dropped transactions.
+   */
+  async resyncAfterForcedBatch(effects: {
+    batchIndex: bigint
+    blockNumber: bigint
+    state: L2State
+    deposits: Deposit[]
+    txs: ForcedBlockTx[]
+  }): Promise<Hex[]> {
+    // Let queued seals land first, so the store holds every closed block.
+    for (;;) {
+      await this.#sealing
+      await this.#persisting
+      if ((this.#store.headNumber() ?? 0n) === this.#lastClosed.number) break
+    }
+    // From here to the store write: no await, so no submission interleaves with the rebuild.
+    const base = this.#store.getBlock(effects.blockNumber)
+    if (!base || effects.blockNumber > this.#lastClosed.number) {
+      this.#log.warn(
+        { batchIndex: effects.batchIndex.toString(), blockNumber: effects.blockNumber.toString() },
+        'forced batch after a block this sequencer has not sealed: cannot re-sync',
+      )
+      return []
+    }
+    const forced: ForcedPrefix = {
+      batchIndex: effects.batchIndex,
+      deposits: effects.deposits,
+      txs: effects.txs,
+    }
+    const state = effects.state.clone()
+    const accountsAfterForced = state.accountCount
+    const dropped: Hex[] = []
+    const rebuilt: { block: L2Block; changedAccounts: Map<Address, AccountRecord> }[] = []
+    const oldHead = this.#lastClosed.number
+    this.#state = state // #accountRecord and #rootHex read the live state
+    let parent = base
+    for (let n = effects.blockNumber + 1n; n <= oldHead; n++) {
+      const old = this.#store.getBlock(n) as L2Block
+      const accountCountBefore = state.accountCount
+      const deposits = old.deposits.filter((d) => d.index >= state.depositCount)
+      for (const d of deposits) state.applyDeposit(d)
+      const txs: BlockTx[] = []
+      for (const t of old.txs) {
+        try {
+          const r = state.applyTx(t.tx, t.sender)
+          txs.push({ ...t, gasUsed: r.gasUsed })
+        } catch {
+          dropped.push(t.hash)
+        }
+      }
+      const block: L2Block = {
+        number: n,
+        hash: ZERO_HASH,
+        parentHash: parent.hash,
+        timestamp: old.timestamp,
+        depositCountAfter: state.depositCount,
+        deposits,
+        accountCountBefore,
+        txs,
+        stateRoot: this.#rootHex(),
+        ...(n === effects.blockNumber + 1n ? { forced } : {}),
+      }
+      block.hash = computeBlockHash({ ...block, txHashes: txs.map((t) => t.hash) })
+      rebuilt.push({ block, changedAccounts: this.#changedAccounts([...forced.deposits, ...deposits], txs) })
+      parent = block
+    }
+    // The open block, on top.
+    const open = this.#open
+    const openDeposits = open.deposits.filter((d) => d.index >= state.depositCount)
+    for (const d of openDeposits) state.applyDeposit(d)
+    const openTxs: OpenTx[] = []
+    const droppedSeqs: number[] = []
+    for (const t of open.txs) {
+      try {
+        const r = state.applyTx(t.tx, t.sender)
+        openTxs.push({ ...t, gasUsed: r.gasUsed })
+      } catch {
+        dropped.push(t.hash)
+        droppedSeqs.push(t.seq)
+      }
+    }
+    const openDepositCount = open.depositCountAfter
+    this.#open = {
+      number: open.number,
+      // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers)
+      depositCountAfter: state.depositCount > openDepositCount ? state.depositCount : openDepositCount,
+      ...(rebuilt.length === 0 ? { forced } : {}),
+      accountCountBefore: rebuilt.length === 0 ? accountsAfterForced : open.accountCountBefore,
+      deposits: openDeposits,
+      txs: openTxs,
+      gasUsed: openTxs.reduce((s, t) => s + t.gasUsed, 0n),
+    }
+    this.#lastClosed = parent
+    for (const h of dropped) this.#unsealed.delete(h.toLowerCase())
+    const openMeta: OpenBlockMeta = {
+      number: this.#open.number,
+      depositCountAfter: this.#open.depositCountAfter,
+      ...(this.#open.forced ? { forced: this.#open.forced } : {}),
+    }
+    const write = this.#store.replaceBlocksFrom(effects.blockNumber + 1n, rebuilt, openMeta, droppedSeqs)
+    this.#persisting = this.#persisting.then(() => write)
+    await write
+    this.#head = parent
+    this.#log.warn(
+      {
+        batchIndex: effects.batchIndex.toString(),
+        afterBlock: effects.blockNumber.toString(),
+        rebuiltBlocks: rebuilt.length,
+        forcedTxs: forced.txs.length,
+        forcedDeposits: forced.deposits.length,
+        droppedTxs: dropped,
+        stateRoot: this.#rootHex(),
+      },
+      'a forced batch changed the canonical state: re-synced the unsafe blocks onto it',
+    )
+    return dropped
+  }
+
   /** Seals now if there is anything to seal (tests and the demo use it to avoid waiting a tick). */
   async sealNow(): Promise<L2Block | undefined> {
     await this.#sealing
@@ -350,6 +492,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     await this.#store.putOpenBlock({
       number: this.#open.number,
       depositCountAfter: this.#open.depositCountAfter,
+      ...(this.#open.forced ? { forced: this.#open.forced } : {}),
     })
   }
 
@@ -381,6 +524,7 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       accountCountBefore: open.accountCountBefore,
       txs,
       stateRoot,
+      ...(open.forced ? { forced: open.forced } : {}),
     }
     block.hash = computeBlockHash({ ...block, txHashes: txs.map((t) => t.hash) })
     const next: OpenBlockMeta = { number: open.number + 1n, depositCountAfter: open.depositCountAfter }

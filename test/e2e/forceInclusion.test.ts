@@ -117,6 +117,31 @@ describe('force inclusion', () => {
 
     // Derivation (and so the proposer and the verifier) apply it at the forced batch's place in L1 order.
     const index = await derivedWithdrawalOf(devnet, victimAddress)
+    // The sequencer re-syncs onto L1's order (it had censored the withdrawal): over RPC the victim's balance and
+    // nonce are what L1 implies, and the blocks it builds next are the ones L1 derives (same hashes).
+    await until(
+      async () =>
+        (await victim.l2Public.getBalance({ address: victimAddress })) ===
+          devnet.node.derivation.state.getBalance(victimAddress) &&
+        (await victim.l2Public.getTransactionCount({ address: victimAddress })) === 1,
+      20_000,
+      'the sequencer re-synced onto the forced batch',
+    )
+    const forcedAfterBlock = devnet.node.derivation.batches[Number(forced.batchIndex)]?.l2BlockNumber ?? 0n
+    // A new block after the forced batch (a deposit opens one), batched and derived from L1.
+    const other = clientsFor(devnet, ANVIL_DEV_ACCOUNTS[2]?.privateKey as Hex)
+    await depositEth(
+      { walletClient: other.l1Wallet, publicClient: l1 },
+      { portal: devnet.contracts.portal, amount: parseEther('1') },
+    )
+    await until(
+      async () => {
+        const v = (await devnet.node.status()).verifier
+        return !!v && BigInt(v.safeHead) > forcedAfterBlock && v.sequencerAgreesWithL1 === true
+      },
+      20_000,
+      'a block after the forced batch derived from L1 with the sequencer hash',
+    )
     await until(
       () => devnet.node.verifier?.batches[Number(forced.batchIndex)]?.forced === true,
       20_000,
