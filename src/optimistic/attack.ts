@@ -4,14 +4,23 @@
  * slash the bond, and a withdrawal proven against the bad root must be refused. Shared by `l2kit demo --attack`
  * and the adversarial end-to-end tests, so both show exactly the same thing.
  */
-import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEther } from 'viem'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  type Hex,
+  http,
+  parseEther,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { GAS, L2_BRIDGE_ADDRESS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { defineL2Chain } from '../sdk/defineL2Chain.ts'
 import { depositEth } from '../sdk/depositEth.ts'
 import { getL2Balance } from '../sdk/getL2Balance.ts'
-import { initiateWithdrawal } from '../sdk/initiateWithdrawal.ts'
+import { l2BridgeAbi } from '../sdk/initiateWithdrawal.ts'
 import type { ChallengeResult } from './challenger.ts'
 import type { Devnet } from './devnet.ts'
 import { waitFor } from './devnet.ts'
@@ -66,7 +75,6 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   const user = privateKeyToAccount(p.userKey)
   const l1Wallet = createWalletClient({ account: user, chain: l1.chain, transport: http(devnet.l1Rpc) })
   const chain = defineL2Chain({ chainId: Number(devnet.chain.chainId), rpcUrl: devnet.l2Rpc })
-  const l2 = createWalletClient({ account: user, chain, transport: http(devnet.l2Rpc) })
   const l2Public = createPublicClient({ chain, transport: http(devnet.l2Rpc) })
 
   step('the user deposits 5 ETH through the portal')
@@ -103,9 +111,33 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
   if (faultCorruptsBatch(kind)) node.batcher.injectFault(kind)
   const faultsBefore = node.proposer.faulty.length
 
-  step('the user transfers 0.5 ETH and withdraws 1 ETH on L2')
-  await l2.sendTransaction({ to: p.recipient, value: parseEther('0.5') })
-  await initiateWithdrawal({ walletClient: l2, publicClient: l2Public }, { amount: parseEther('1') })
+  step('the user withdraws 1 ETH and transfers 0.5 ETH on L2')
+  // Signed up front and sent back to back so both land in one block, hence one batch: the faulty proposal's
+  // batch then holds the withdrawal that the attack proves against the wrong root. The withdrawal goes first:
+  // skip-tx leaves out the transfer after it, which (same sender, next nonce) would otherwise take it down too.
+  const nonce = await l2Public.getTransactionCount({ address: user.address })
+  const fees = { maxFeePerGas: devnet.chain.baseFee * 2n, maxPriorityFeePerGas: 0n, type: 'eip1559' as const }
+  const chainId = Number(devnet.chain.chainId)
+  const withdrawal = await user.signTransaction({
+    to: L2_BRIDGE_ADDRESS,
+    value: parseEther('1'),
+    data: encodeFunctionData({ abi: l2BridgeAbi, functionName: 'withdrawETH', args: [user.address] }),
+    nonce,
+    gas: GAS.withdrawEth,
+    chainId,
+    ...fees,
+  })
+  const transfer = await user.signTransaction({
+    to: p.recipient,
+    value: parseEther('0.5'),
+    nonce: nonce + 1,
+    gas: GAS.ethTransfer,
+    chainId,
+    ...fees,
+  })
+  await l2Public.sendRawTransaction({ serializedTransaction: withdrawal })
+  const transferHash = await l2Public.sendRawTransaction({ serializedTransaction: transfer })
+  await l2Public.waitForTransactionReceipt({ hash: transferHash })
 
   await waitFor(() => node.proposer.faulty.length > faultsBefore, timeout, 'the wrong proposal')
   const bad = node.proposer.faulty[node.proposer.faulty.length - 1] as (typeof node.proposer.faulty)[number]
