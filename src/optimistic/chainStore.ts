@@ -210,6 +210,10 @@ export class ChainStore {
     return this.#pending.put(entry.seq, entry.raw)
   }
 
+  removePending(seq: number): Promise<boolean> {
+    return this.#pending.remove(seq)
+  }
+
   listPending(): PendingEntry[] {
     return [...this.#pending.getRange()].map(({ key, value }) => ({ seq: Number(key), raw: value }))
   }

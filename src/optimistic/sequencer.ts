@@ -112,10 +112,12 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       head = 0n
     }
     // Replay sealed blocks: deterministic, and the store's blocks are the source of truth.
+    let sawForced = false
     for (let n = 1n; n <= head; n++) {
       const b = this.#store.getBlock(n)
       if (b === undefined)
         throw new L2kitError('STORE_CORRUPT', `block ${n} is missing from the store`, { kind: 'critical' })
+      if (b.forced) sawForced = true
       this.#applyForced(b.forced)
       for (const d of b.deposits) this.#state.applyDeposit(d)
       for (const t of b.txs) this.#state.applyTx(t.tx, t.sender)
@@ -160,10 +162,21 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     const pending = this.#store.listPending()
     let replayed = 0
     for (const p of pending) {
-      // Acknowledged before the crash: must apply again exactly as before.
-      this.#execute(p.raw, p.seq)
-      replayed++
+      // Acknowledged before the crash: must apply again exactly as before. The one exception is a transaction a
+      // re-sync onto a forced batch dropped (its pending entry can land just after the re-sync removed it):
+      // it no longer applies on L1's canonical state, so it is dropped again, loudly.
       this.#nextSeq = p.seq + 1
+      try {
+        this.#execute(p.raw, p.seq)
+        replayed++
+      } catch (error) {
+        if (!sawForced && !open.forced) throw error
+        this.#log.error(
+          { seq: p.seq, err: String(error) },
+          'a pending transaction no longer applies after a forced-batch re-sync: dropped',
+        )
+        await this.#store.removePending(p.seq)
+      }
     }
     this.#pool = new RecoveryPool(
       this.#recoveryThreads === undefined ? {} : { threads: this.#recoveryThreads },
