@@ -157,6 +157,11 @@ describe('Sequencer', () => {
     expect(first.store.getTxLocation(t1)).toBeUndefined()
     expect(first.seq.state.getBalance(users[2]?.address as `0x${string}`)).toBe(parseEther('1') + 1000n)
     expect(first.seq.state.getNonce(users[0]?.address as `0x${string}`)).toBe(2n) // forced, then t2
+    // The history at block 2 says what L1 implies: the forced recipient credited, t1's recipient not.
+    const ethAt = (i: number) =>
+      first.store.accountAt(users[i]?.address as `0x${string}`, 2n)?.balances.find(([t]) => t === 0)?.[1]
+    expect(ethAt(2)).toBe(parseEther('1') + 1000n)
+    expect(ethAt(1)).toBe(parseEther('1'))
     await first.seq.sealNow()
     expect(first.seq.head.txs.map((t) => t.hash)).toEqual([t2])
     const root = first.seq.state.stateRoot()

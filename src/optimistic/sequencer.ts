@@ -312,7 +312,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   }
 
   /** Accounts the open block changed, as they are now (its end state): the block's history records. */
-  #changedAccounts(deposits: readonly Deposit[], txs: readonly BlockTx[]): Map<Address, AccountRecord> {
+  #changedAccounts(
+    deposits: readonly Deposit[],
+    txs: readonly Pick<BlockTx, 'sender' | 'tx'>[],
+  ): Map<Address, AccountRecord> {
     const touched = new Set<Address>()
     for (const d of deposits) touched.add(d.to.toLowerCase() as Address)
     for (const t of txs) {
@@ -410,7 +413,14 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
         ...(n === effects.blockNumber + 1n ? { forced } : {}),
       }
       block.hash = computeBlockHash({ ...block, txHashes: txs.map((t) => t.hash) })
-      rebuilt.push({ block, changedAccounts: this.#changedAccounts([...forced.deposits, ...deposits], txs) })
+      const first = n === effects.blockNumber + 1n
+      rebuilt.push({
+        block,
+        changedAccounts: this.#changedAccounts(
+          first ? [...forced.deposits, ...deposits] : deposits,
+          first ? [...forced.txs, ...txs] : txs,
+        ),
+      })
       parent = block
     }
     // The open block, on top.
@@ -544,7 +554,10 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     this.#open = { ...next, accountCountBefore: this.#state.accountCount, deposits: [], txs: [], gasUsed: 0n }
     this.#lastClosed = block
     const absorbed = open.txs.map((t) => t.seq)
-    const changed = this.#changedAccounts(open.deposits, txs)
+    const changed = this.#changedAccounts(
+      [...(open.forced?.deposits ?? []), ...open.deposits],
+      [...(open.forced?.txs ?? []), ...txs],
+    )
     this.#persisting = this.#persisting.then(async () => {
       await this.#store.sealBlock(block, absorbed, next, changed)
       this.#head = block
