@@ -188,11 +188,47 @@ contract RollupSolvencyHandler is Test {
     mapping(uint256 batchIndex => bytes) internal forcedData;
     uint256 public forcedBatches;
     uint256 public bondsForfeited;
+    /// The same ghosts for an ERC-20 bridged next to ETH.
+    DevToken public immutable token;
+    mapping(address user => uint256) public ghostTokenL2Balance;
+    uint256 public ghostTokenDeposited;
+    uint256 public ghostTokenWithdrawnOnL2;
+    uint256 public ghostTokenPaid;
 
     constructor(Portal portal_, RollupHarness rollup_, address batcher_) {
         portal = portal_;
         rollup = rollup_;
         batcher = batcher_;
+        address[] memory holders = new address[](1);
+        holders[0] = address(this);
+        token = new DevToken("Solvency Token", "SOL", 18, holders, 1e30);
+    }
+
+    function depositToken(uint256 userSeed, uint256 amount) external {
+        address user = users[userSeed % 3];
+        amount = bound(amount, 1, 1e24);
+        assertTrue(token.transfer(user, amount), "funding transfer");
+        uint256 fee = portal.tokenRegistrationFee(address(token));
+        vm.deal(user, user.balance + fee);
+        vm.startPrank(user);
+        token.approve(address(portal), amount);
+        portal.depositERC20{value: fee}(address(token), user, amount);
+        vm.stopPrank();
+        ghostTokenL2Balance[user] += amount;
+        ghostTokenDeposited += amount;
+    }
+
+    function l2WithdrawToken(uint256 userSeed, uint256 amount) external {
+        address user = users[userSeed % 3];
+        if (honest.length >= MAX_WITHDRAWALS || ghostTokenL2Balance[user] == 0) return;
+        amount = bound(amount, 1, ghostTokenL2Balance[user]);
+        ghostTokenL2Balance[user] -= amount;
+        ghostTokenWithdrawnOnL2 += amount;
+        honest.push(
+            Portal.Withdrawal({
+                index: honest.length, sender: user, recipient: user, l1Token: address(token), amount: amount
+            })
+        );
     }
 
     // ------------------------------------------------------------------ L2 side
@@ -267,10 +303,12 @@ contract RollupSolvencyHandler is Test {
     }
 
     function proposeFake(uint256 amount) external {
-        uint256 available = address(portal).balance;
+        // Odd amounts claim the ERC-20, even ones ETH: a fraud may try to take either.
+        address l1Token = amount % 2 == 1 && ghostTokenDeposited > 0 ? address(token) : address(0);
+        uint256 available = l1Token == address(0) ? address(portal).balance : token.balanceOf(address(portal));
         amount = bound(amount, 1, available * 2 + 1);
         Portal.Withdrawal memory w = Portal.Withdrawal({
-            index: honest.length, sender: users[0], recipient: ATTACKER, l1Token: address(0), amount: amount
+            index: honest.length, sender: users[0], recipient: ATTACKER, l1Token: l1Token, amount: amount
         });
         fakes.push(w);
         StateCommitment.StateHeader memory end = _stateWith(honest.length, fakes.length, 0);
@@ -318,7 +356,8 @@ contract RollupSolvencyHandler is Test {
         if (portal.isWithdrawalFinalized(keccak256(abi.encode(w)))) return;
         (uint256[] memory indices, bytes32[] memory leaves) = _leaves(included[p], 0);
         portal.finalizeWithdrawal(p, w, ACCOUNTS_ROOT, MerkleTree.proof32(k, indices, leaves));
-        ghostPaid += w.amount;
+        if (w.l1Token == address(0)) ghostPaid += w.amount;
+        else ghostTokenPaid += w.amount;
     }
 
     /// Tries every fake withdrawal against the proposal that claimed it: never paid.
@@ -381,6 +420,10 @@ contract RollupSolvencyHandler is Test {
             total += rollup.pendingReward(i).amount;
         }
         total += rollup.payouts(HONEST) + rollup.payouts(ATTACKER) + rollup.payouts(WATCHER);
+    }
+
+    function ghostTokenStillOnL2() external view returns (uint256) {
+        return ghostTokenL2Balance[users[0]] + ghostTokenL2Balance[users[1]] + ghostTokenL2Balance[users[2]];
     }
 
     function ghostStillOnL2() external view returns (uint256) {
@@ -558,6 +601,17 @@ contract RollupSolvencyTest is Test {
         assertEq(address(portal).balance, portal.totalDeposited(address(0)) - withdrawn, "portal balance");
     }
 
+    /// The same for the ERC-20: the portal pays out at most what left L2, exactly the honest withdrawals, and holds
+    /// the rest.
+    function invariant_portalPaysTokensAtMostWhatLeftL2() public view {
+        DevToken t = handler.token();
+        uint256 withdrawn = portal.totalWithdrawn(address(t));
+        assertEq(portal.totalDeposited(address(t)), handler.ghostTokenDeposited(), "token deposits");
+        assertLe(withdrawn, handler.ghostTokenDeposited() - handler.ghostTokenStillOnL2(), "tokens paid <= left L2");
+        assertEq(withdrawn, handler.ghostTokenPaid(), "only honest token withdrawals were paid");
+        assertEq(t.balanceOf(address(portal)), portal.totalDeposited(address(t)) - withdrawn, "portal token balance");
+    }
+
     /// Neither a fraudulent proposal nor anything the attacker stacked on it ever finalizes.
     function invariant_noFraudulentProposalFinalizes() public view {
         assertFalse(handler.fakeProposalFinalized());
@@ -568,6 +622,8 @@ contract RollupSolvencyTest is Test {
     function test_handlerWalkWithStackedProposalsAndForcedBatches() public {
         handler.deposit(0, 10 ether);
         handler.l2Withdraw(0, 2 ether);
+        handler.depositToken(1, 500 ether);
+        handler.l2WithdrawToken(1, 200 ether);
         handler.proposeHonest();
         handler.forceRows(2);
         handler.proposeFake(5 ether); // over the forced batch
@@ -579,6 +635,8 @@ contract RollupSolvencyTest is Test {
         handler.warp(1 hours);
         handler.warp(1 hours);
         handler.finalizeHonest(0);
+        handler.finalizeHonest(1);
+        assertEq(handler.ghostTokenPaid(), 200 ether, "the token withdrawal paid");
         for (uint256 i = 0; i < rollup.proposalCount(); i++) {
             handler.claimBond(i);
         }
@@ -586,6 +644,7 @@ contract RollupSolvencyTest is Test {
         handler.withdrawPayouts();
         assertEq(handler.ghostPaid(), 2 ether);
         invariant_portalPaysAtMostWhatLeftL2();
+        invariant_portalPaysTokensAtMostWhatLeftL2();
         invariant_rollupHoldsItsBondsAndPayouts();
         invariant_noFraudulentProposalFinalizes();
     }
