@@ -1,5 +1,6 @@
 /** L2 blocks of the optimistic rollup: their record, their hash (see ARCHITECTURE.md "Blocks"). */
 import { concatHex, encodePacked, keccak256 } from 'viem'
+import { L2_FEE_VAULT_ADDRESS } from '../core/constants.ts'
 import type { Address, Deposit, Hex, L2Tx, Withdrawal } from '../core/types.ts'
 
 export const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
@@ -78,4 +79,23 @@ export function genesisBlock(genesisTimestamp: number, stateRoot: Hex): L2Block 
   }
   block.hash = computeBlockHash({ ...block, txHashes: [] })
   return block
+}
+
+/**
+ * Accounts a block's deposits and transactions touch (deposit recipients, senders, transfer recipients, and the
+ * fee vault when there are transactions), lowercase: what the chain store's account history is keyed by.
+ */
+export function touchedAccounts(
+  deposits: readonly Deposit[],
+  txs: readonly Pick<BlockTx, 'sender' | 'tx'>[],
+): Set<Address> {
+  const touched = new Set<Address>()
+  for (const d of deposits) touched.add(d.to.toLowerCase() as Address)
+  for (const t of txs) {
+    touched.add(t.sender.toLowerCase() as Address)
+    const op = t.tx.op
+    if (op.kind === 'ethTransfer' || op.kind === 'tokenTransfer') touched.add(op.to.toLowerCase() as Address)
+  }
+  if (txs.length > 0) touched.add(L2_FEE_VAULT_ADDRESS.toLowerCase() as Address)
+  return touched
 }

@@ -1,13 +1,6 @@
-/**
- * The optimistic node's durable record, in the node's embedded store (LMDB, fdatasync before a write resolves).
- * Owner of: sealed blocks, the acknowledged-but-unsealed transaction log, deposits and tokens seen on L1, the
- * batcher's posted batches, and the account history (each touched account after each block) the RPC reads
- * past state from. The in-memory L2 state is a cache of this, rebuilt by replay at start.
- */
-import { L2_FEE_VAULT_ADDRESS } from '../core/constants.ts'
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import { openStore, type Store, type StoreDb } from '../node/store.ts'
-import type { ForcedPrefix, L2Block } from './block.ts'
+import { type ForcedPrefix, type L2Block, touchedAccounts } from './block.ts'
 
 /** An acknowledged transaction of the open block; kept until its block is sealed. */
 export type PendingEntry = { seq: number; raw: Hex }
@@ -142,7 +135,9 @@ export class ChainStore {
         if (!old) continue
         // Its history entries go too: the rebuilt block writes its own (an account it no longer touches must
         // answer from an earlier block).
-        for (const address of touchedBy(old)) void this.#history.remove([address, Number(n)])
+        const deposits = [...(old.forced?.deposits ?? []), ...old.deposits]
+        for (const address of touchedAccounts(deposits, [...(old.forced?.txs ?? []), ...old.txs]))
+          void this.#history.remove([address, Number(n)])
         void this.#blockByHash.remove(old.hash.toLowerCase())
         for (const t of old.txs) void this.#txIndex.remove(t.hash.toLowerCase())
         void this.#blocks.remove(n)
@@ -299,17 +294,4 @@ export class ChainStore {
   async close(): Promise<void> {
     await this.#store.close()
   }
-}
-
-/** Accounts a block's history entries are keyed by: deposit recipients, senders, transfer recipients, the vault. */
-function touchedBy(block: L2Block): Set<string> {
-  const out = new Set<string>()
-  for (const d of [...(block.forced?.deposits ?? []), ...block.deposits]) out.add(d.to.toLowerCase())
-  for (const t of [...(block.forced?.txs ?? []), ...block.txs]) {
-    out.add(t.sender.toLowerCase())
-    const op = t.tx.op
-    if (op.kind === 'ethTransfer' || op.kind === 'tokenTransfer') out.add(op.to.toLowerCase())
-  }
-  out.add(L2_FEE_VAULT_ADDRESS.toLowerCase())
-  return out
 }

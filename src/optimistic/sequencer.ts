@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { bytesToHex } from 'viem'
-import { GAS, L2_FEE_VAULT_ADDRESS } from '../core/constants.ts'
+import { GAS } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
 import {
   decodeRawTransaction,
@@ -24,6 +24,7 @@ import {
   type ForcedPrefix,
   genesisBlock,
   type L2Block,
+  touchedAccounts,
   ZERO_HASH,
 } from './block.ts'
 import type { AccountRecord, ChainStore, OpenBlockMeta } from './chainStore.ts'
@@ -316,17 +317,8 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
     deposits: readonly Deposit[],
     txs: readonly Pick<BlockTx, 'sender' | 'tx'>[],
   ): Map<Address, AccountRecord> {
-    const touched = new Set<Address>()
-    for (const d of deposits) touched.add(d.to.toLowerCase() as Address)
-    for (const t of txs) {
-      touched.add(t.sender.toLowerCase() as Address)
-      const op = t.tx.op
-      if (op.kind === 'ethTransfer' || op.kind === 'tokenTransfer')
-        touched.add(op.to.toLowerCase() as Address)
-    }
-    if (txs.length > 0) touched.add(L2_FEE_VAULT_ADDRESS.toLowerCase() as Address)
     const out = new Map<Address, AccountRecord>()
-    for (const a of touched) out.set(a, this.#accountRecord(a))
+    for (const a of touchedAccounts(deposits, txs)) out.set(a, this.#accountRecord(a))
     return out
   }
 

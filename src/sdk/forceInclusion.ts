@@ -45,9 +45,8 @@ async function forceInclusionOnce(
 ): Promise<ForcedInclusion | undefined> {
   const { rollup, portal } = parameters
   const client = l1.publicClient
-  const read = <T>(
-    functionName: 'forcedIncludedCount' | 'forcedTxCount' | 'inclusionWindow' | 'forcedDepositCount',
-  ) => client.readContract({ address: rollup, abi: rollupAbi, functionName }) as Promise<T>
+  const read = <T>(functionName: 'forcedIncludedCount' | 'forcedTxCount' | 'inclusionWindow') =>
+    client.readContract({ address: rollup, abi: rollupAbi, functionName }) as Promise<T>
   const [included, queued, window, head] = await Promise.all([
     read<bigint>('forcedIncludedCount'),
     read<bigint>('forcedTxCount'),
@@ -77,9 +76,8 @@ async function forceInclusionOnce(
   let due = 0n
   let depositRows = 0
   if (portal) {
-    await syncForcedDeposits(l1, rollup, parameters.fromBlock)
     const [forced, count] = await Promise.all([
-      read<bigint>('forcedDepositCount'),
+      syncForcedDeposits(l1, rollup, parameters.fromBlock),
       client.readContract({ address: portal, abi: portalAbi, functionName: 'depositCount' }),
     ])
     due = forced

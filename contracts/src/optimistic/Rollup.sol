@@ -690,7 +690,10 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
         if (proposal.slashed) revert BondSlashed(proposalIndex);
         if (proposal.bondClaimed) revert BondAlreadyClaimed(proposalIndex);
         bool deleted = _isDeleted(proposalIndex);
-        if (!deleted && !isFinalized(proposalIndex)) revert ProposalNotFinalized(proposalIndex);
+        // Not deleted: final once its window is over (isFinalized without a second range lookup).
+        if (!deleted && block.timestamp < uint256(proposal.proposedAt) + challengeWindow) {
+            revert ProposalNotFinalized(proposalIndex);
+        }
         proposal.bondClaimed = true;
         address proposer = proposal.proposer;
         uint256 amount = proposal.bond;
