@@ -20,7 +20,12 @@ export const commonFlags: FlagSpec = {
   verbose: { type: 'boolean', description: 'show stack traces of errors (also: DEBUG=1)' },
 }
 
-export type ParsedArgs = { values: Record<string, string | boolean | undefined>; positionals: string[] }
+export type ParsedArgs = {
+  values: Record<string, string | boolean | undefined>
+  positionals: string[]
+  /** Flags whose value is their default (nobody set them: not on the command line, env or config file). */
+  defaulted?: ReadonlySet<string>
+}
 
 export function parseCommandArgs(argv: string[], spec: FlagSpec): ParsedArgs {
   const all = { ...commonFlags, ...spec }
@@ -37,6 +42,7 @@ export function parseCommandArgs(argv: string[], spec: FlagSpec): ParsedArgs {
     ...(parsed.values as Record<string, string | boolean>),
   }
   const file = loadConfigFile(typeof values.config === 'string' ? values.config : undefined)
+  const defaulted = new Set<string>()
   for (const [name, s] of Object.entries(all)) {
     if (values[name] !== undefined) continue
     const envName = `L2KIT_${name.toUpperCase().replace(/-/g, '_')}`
@@ -51,9 +57,12 @@ export function parseCommandArgs(argv: string[], spec: FlagSpec): ParsedArgs {
       values[name] = s.type === 'boolean' ? Boolean(fromFile) : String(fromFile)
       continue
     }
-    if (s.default !== undefined) values[name] = s.default
+    if (s.default !== undefined) {
+      values[name] = s.default
+      defaulted.add(name)
+    }
   }
-  return { values, positionals: parsed.positionals }
+  return { values, positionals: parsed.positionals, defaulted }
 }
 
 function loadConfigFile(path: string | undefined): Record<string, unknown> {

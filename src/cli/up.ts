@@ -44,6 +44,9 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       ...(l1BlockTime !== undefined ? { l1BlockTime } : {}),
       rpcHost: str(v.host) ?? '127.0.0.1',
       rpcPort: num(v.port, 'port') ?? 8547,
+      // The default port may be taken (another devnet, another tool): then any free one. A port the user chose
+      // must be that port or an error.
+      rpcPortFallback: args.defaulted?.has('port') ?? true,
       l2ChainId: BigInt(num(v['chain-id'], 'chain-id') ?? 42069),
       challengeWindowSeconds: BigInt(num(v['challenge-window'], 'challenge-window') ?? 10),
       devAccounts: l1RpcUrl ? 0 : (num(v['dev-accounts'], 'dev-accounts') ?? 5),

@@ -360,6 +360,16 @@ describe('RpcServer', () => {
     await server.stop()
   })
 
+  it('takes a free port when a default port is busy, if allowed', async () => {
+    const { server, url } = await startServer()
+    const port = Number(new URL(url).port)
+    const second = new RpcServer({ port, fallbackToFreePort: true }, { logger: recordingLogger() })
+    const secondUrl = await second.start()
+    expect(Number(new URL(secondUrl).port)).not.toBe(port)
+    await second.stop()
+    await server.stop()
+  })
+
   it('reports a taken port and rejects bad options and duplicate methods', async () => {
     const { server, url } = await startServer()
     const port = Number(new URL(url).port)

@@ -137,6 +137,8 @@ export interface RpcServerOptions {
   errorCodes: Readonly<Record<string, number>>
   /** Accept WebSocket upgrades on the same port (JSON-RPC over WebSocket, with subscriptions). */
   websocket: boolean
+  /** When `port` is busy, take any free port instead of failing (for a default port nobody asked for). */
+  fallbackToFreePort: boolean
 }
 
 export const defaultRpcServerOptions: RpcServerOptions = {
@@ -149,6 +151,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   stopGraceMs: 5_000,
   errorCodes: defaultRpcErrorCodes,
   websocket: true,
+  fallbackToFreePort: false,
 }
 
 export interface RpcServerModules {
@@ -272,22 +275,29 @@ export class RpcServer implements Service {
     server.requestTimeout = this.options.requestTimeoutMs
     server.headersTimeout = Math.min(this.options.requestTimeoutMs, 60_000)
     server.keepAliveTimeout = 5_000
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) => {
-        reject(
-          new L2kitError(
-            'RPC_LISTEN_FAILED',
-            `cannot listen on ${this.options.host}:${this.options.port}: ${error.message}`,
-            { kind: 'critical', details: { host: this.options.host, port: this.options.port }, cause: error },
-          ),
-        )
-      }
-      server.once('error', onError)
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', onError)
-        resolve()
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => reject(error)
+        server.once('error', onError)
+        server.listen(port, this.options.host, () => {
+          server.off('error', onError)
+          resolve()
+        })
       })
-    })
+    try {
+      await listen(this.options.port).catch(async (error: NodeJS.ErrnoException) => {
+        if (!this.options.fallbackToFreePort || error.code !== 'EADDRINUSE' || this.options.port === 0)
+          throw error
+        this.logger.warn({ port: this.options.port }, 'port busy: listening on a free port instead')
+        await listen(0)
+      })
+    } catch (error) {
+      throw new L2kitError(
+        'RPC_LISTEN_FAILED',
+        `cannot listen on ${this.options.host}:${this.options.port}: ${(error as Error).message}`,
+        { kind: 'critical', details: { host: this.options.host, port: this.options.port }, cause: error },
+      )
+    }
     server.on('error', (error) => this.logger.error({ err: error }, 'rpc server error'))
     if (this.options.websocket) this.acceptWebSockets(server)
     const address = server.address() as AddressInfo

@@ -86,7 +86,8 @@ export type OptimisticNodeOptions = {
   /** Key of the account that posts batches and proposes roots (the rollup's registered batcher). */
   operatorKey: Hex
   dataDir: string
-  rpc: { host: string; port: number }
+  /** `fallbackToFreePort`: take a free port when `port` is busy (set when nobody chose the port). */
+  rpc: { host: string; port: number; fallbackToFreePort?: boolean }
   sequencer: SequencerOptions
   batcher: BatcherOptions
   proposer: ProposerOptions

@@ -43,6 +43,8 @@ export type DevnetOptions = {
   l2BaseFee: bigint
   rpcHost: string
   rpcPort: number
+  /** When `rpcPort` is busy, take a free port (printed in the ready line) instead of failing. */
+  rpcPortFallback: boolean
   challengeWindowSeconds: bigint
   proposalBond: bigint
   challengeBond: bigint
@@ -69,6 +71,7 @@ export const defaultDevnetOptions: DevnetOptions = {
   l2BaseFee: DEFAULT_L2_BASE_FEE,
   rpcHost: '127.0.0.1',
   rpcPort: 8547,
+  rpcPortFallback: true,
   challengeWindowSeconds: 10n,
   proposalBond: parseEther('0.1'),
   challengeBond: parseEther('0.05'),
@@ -216,7 +219,7 @@ export async function startDevnet(
         l1RpcUrl,
         operatorKey,
         dataDir,
-        rpc: { host: o.rpcHost, port: o.rpcPort },
+        rpc: { host: o.rpcHost, port: o.rpcPort, fallbackToFreePort: o.rpcPortFallback },
         sequencer: { ...defaultSequencerOptions, ...o.sequencer },
         batcher: { ...defaultBatcherOptions, ...o.batcher },
         proposer: { ...defaultProposerOptions, ...o.proposer },

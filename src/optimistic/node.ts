@@ -185,7 +185,7 @@ export class OptimisticNode {
     }
     this.#wireMetrics()
     this.rpc = new RpcServer(
-      { host: o.rpc.host, port: o.rpc.port },
+      { host: o.rpc.host, port: o.rpc.port, fallbackToFreePort: o.rpc.fallbackToFreePort === true },
       {
         logger: this.log.child({ component: 'rpc' }),
         metrics: this.metrics,
