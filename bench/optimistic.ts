@@ -75,6 +75,7 @@ import { defineL2Chain } from '../src/sdk/defineL2Chain.ts'
 import { depositEth } from '../src/sdk/depositEth.ts'
 import { attackMatrix, devnetBondSettings, forgeGasFigures, proofStepGas } from './fraudProofs.ts'
 import { L2_TOKEN_1, loadAccounts, makeTransfers } from './loadgen.ts'
+import { type RestartPoint, restartBench } from './restart.ts'
 
 export const benchFlags: FlagSpec = {
   transfers: { type: 'string', description: 'transfers submitted to the sequencer', default: '30000' },
@@ -93,6 +94,11 @@ export const benchFlags: FlagSpec = {
     type: 'string',
     description: `fault kinds attacked on a devnet (comma separated, or "none"): ${FAULT_KINDS.join(',')}`,
     default: FAULT_KINDS.join(','),
+  },
+  'restart-batches': {
+    type: 'string',
+    description: 'chain lengths (batches, comma separated, or "none") at which a derivation restart is timed',
+    default: '100,300',
   },
   out: { type: 'string', description: 'result file', default: 'bench/results/optimistic.json' },
 }
@@ -720,6 +726,24 @@ export async function runBench(
   }
   await devnet.stop()
 
+  // ---- F. restarts (run before E: its attack devnets are the slowest part) ----
+  const restartArg = String(args.values['restart-batches'] ?? '100,300')
+  const restartPoints =
+    restartArg === 'none' ? [] : restartArg.split(',').map((x) => num(x.trim(), 'restart-batches') ?? 0)
+  let restarts: RestartPoint[] = []
+  let restartError: string | undefined
+  if (restartPoints.length > 0) {
+    log(
+      `F. restart: a derivation ready after ${restartPoints.join(' / ')} batches, from a checkpoint vs from L1`,
+    )
+    try {
+      restarts = await restartBench(restartPoints, log, onShutdown)
+    } catch (error) {
+      restartError = error instanceof Error ? error.message : String(error)
+      log(`   restart NOT MEASURED: ${restartError}`)
+    }
+  }
+
   // ---- E. fraud proofs ----
   log('E. fraud proofs: gas of each on-chain proof step (forge gas tests, worst cases)')
   let forge: Awaited<ReturnType<typeof forgeGasFigures>> | undefined
@@ -783,6 +807,14 @@ export async function runBench(
     costRatioVsL1Erc20Transfer: round(costRatioVsL1Erc20Transfer, 1),
     depositLatencySeconds: round(median(depositLatencies), 3),
     softConfirmLatencyMs: round(median(softLatencies), 1),
+    restart: {
+      note:
+        'F: start() + sync() of a derivation (the part of a node restart that grows with the chain): from the ' +
+        'deployment (every batch read and executed again) vs from the checkpoint saved before the last 5 batches; ' +
+        'calldata batches of one transfer and one withdrawal each, each proposed',
+      ...(restartError ? { error: restartError } : {}),
+      points: restarts,
+    },
     fraudProofs: {
       proofStepGas: steps ?? null,
       proofStepGasSource: forge
@@ -925,6 +957,14 @@ export async function runBench(
     section('D. latencies'),
     ['deposit → L2 latency (median of 5), s', String(result.depositLatencySeconds), ''],
     ['soft confirmation latency (median of 30), ms', String(result.softConfirmLatencyMs), ''],
+    section('F. restart: derivation ready (start + catch up with L1), s'),
+    ...restarts.map(
+      (r): Row => [
+        `${r.batches} batches: from the deployment / from the checkpoint (5 batches behind)`,
+        `${r.fromDeploymentSeconds} / ${r.fromCheckpointSeconds}`,
+        'seconds, flat',
+      ],
+    ),
     section('E. fraud proofs: gas per proof step, worst case (forge, execution gas of the call)'),
     [
       'kind 1 trace bounds: length prefix, 1 opening (lost)',

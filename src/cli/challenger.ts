@@ -4,6 +4,7 @@
  * and what it did. The rollup's addresses and chain constants come from flags or, by default, from an l2kit node
  * (`--l2-rpc`); nothing else is taken from the node.
  */
+import { join } from 'node:path'
 import { type Address, createPublicClient, type Hex, http } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { createL1Clients } from '../l1/clients.ts'
@@ -12,6 +13,7 @@ import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import { Challenger } from '../optimistic/challenger.ts'
 import { Derivation } from '../optimistic/derivation.ts'
+import { DerivationStore } from '../optimistic/derivationStore.ts'
 import { num, type ParsedArgs, str } from './args.ts'
 import type { NodeContracts } from './l2Context.ts'
 import { requireKey } from './l2Context.ts'
@@ -50,7 +52,10 @@ export async function runChallenger(
   }
   getKzg()
   const clients = await createL1Clients({ rpcUrl: l1Rpc, privateKey: key as Hex })
+  const dataDir = str(v['data-dir'])
+  const checkpointStore = dataDir ? await DerivationStore.open(join(dataDir, 'derivation')) : undefined
   const derivation = new Derivation({
+    ...(checkpointStore ? { checkpointStore } : {}),
     chain,
     contracts,
     publicClient: clients.publicClient,
@@ -72,6 +77,7 @@ export async function runChallenger(
   onShutdown(async () => {
     await challenger.stop()
     await derivation.stop()
+    await checkpointStore?.close()
   })
   logger.info(
     { l1Rpc, rollup: contracts.rollup, challenger: clients.account.address },

@@ -99,6 +99,11 @@ export const challengerFlags: FlagSpec = {
     description: 'L1 block the contracts were deployed in (default: from the node)',
   },
   'interval-ms': { type: 'string', description: 'how often to check new proposals', default: '1000' },
+  'data-dir': {
+    type: 'string',
+    description:
+      'folder for derivation checkpoints, so a restart resumes instead of re-reading L1 (default: none)',
+  },
 }
 
 export const forceFlags: FlagSpec = {

@@ -161,6 +161,17 @@ export class LogFollower<const TEvents extends readonly AbiEvent[] = readonly Ab
     return this.history.map((b) => ({ ...b }))
   }
 
+  /**
+   * Moves the cursor back to `cursor` (an older canonical block), forgetting the remembered blocks after it: the
+   * next poll delivers every log after it again. For a handler that must re-read more than a reorg undid (call it
+   * from `onReorg`).
+   */
+  rewind(cursor: LogFollowerCursor): void {
+    this.current = { ...cursor }
+    this.history = this.history.filter((b) => b.number < cursor.blockNumber)
+    if (cursor.blockNumber >= 0n) this.history.push({ number: cursor.blockNumber, hash: cursor.blockHash })
+  }
+
   /** Polls in the background every `pollingIntervalMs` until `stop()`. */
   start(): void {
     if (this.running) return

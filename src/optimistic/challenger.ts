@@ -218,7 +218,7 @@ export class Challenger {
   async buildChallenge(p: ProposalRecord, verdict: Exclude<Verdict, { ok: true } | { ok: undefined }>) {
     const d = this.#m.derivation
     const batch = d.batches[Number(p.batchIndex)] as DerivedBatchRecord
-    const material = d.proofMaterial(p.batchIndex)
+    const material = await d.loadProofMaterial(p.batchIndex)
     if (!material)
       throw new L2kitError('PROOF_MATERIAL_MISSING', `no proof material kept for batch ${p.batchIndex}`, {
         kind: 'temporary',

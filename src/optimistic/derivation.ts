@@ -8,6 +8,12 @@
  * the newest checkpoint at or before it (or genesis), re-applies the kept logs after that checkpoint, and goes on
  * with the logs of the new chain. The result is exactly what a node that never saw the old branch derives. The
  * callbacks (`onDeposit`, `onToken`) fire once per log delivered by L1, never for the replay of kept logs.
+ *
+ * Restarts: with a `checkpointStore`, checkpoints are also saved durably (at most every
+ * `checkpointPersistIntervalMs`, and at `stop()`), and `start()` resumes from the saved one when its L1 block is
+ * still canonical: a restart reads only the L1 blocks after it, however long the chain is. Logs before it are not
+ * in memory then, so a later reorg below it, or a prover asking for a batch's material from before it, derives
+ * again from the deployment (rare; correct either way).
  */
 import {
   type AbiEvent,
@@ -29,11 +35,12 @@ import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import type { CommittedData } from '../l1/dataProofs.ts'
-import { LogFollower } from '../l1/logFollower.ts'
+import { LogFollower, type LogFollowerCursor, type SeenBlock } from '../l1/logFollower.ts'
 import { readBlobs } from '../l1/readBlobs.ts'
-import type { Logger } from '../node/logger.ts'
+import { type Logger, silentLogger } from '../node/logger.ts'
 import { genesisBlock } from './block.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
+import type { DerivationStore, LoadedCheckpoint, StoredCheckpoint } from './derivationStore.ts'
 import { type DerivedBlock, deriveBatch } from './deriveBatch.ts'
 
 /** One L1 log as derivation consumes it. */
@@ -153,7 +160,18 @@ export type DerivationModules = {
    * challenger and a fault-injecting proposer. 0 = none (a plain verifier). Default 64.
    */
   proofMaterialBatches?: number
+  /** Saves checkpoints durably and resumes from the newest one at `start()` (undefined: derive from L1 at start). */
+  checkpointStore?: DerivationStore
+  /** Least wall-clock time between two saved checkpoints (a save also happens at `stop()`). Default 5,000. */
+  checkpointPersistIntervalMs?: number
+  /** Keep the proof material of this one batch only (a replay that rebuilds it; see `loadProofMaterial`). */
+  proofMaterialOf?: bigint
 }
+
+/** How `start()` began: from a saved checkpoint (and how long loading it took) or from the deployment. */
+export type DerivationStart =
+  | { from: 'deployment'; reason: string }
+  | { from: 'checkpoint'; l1Block: bigint; batches: number; loadMs: number }
 
 /** What a derived forced batch did (`onForcedBatch`). */
 export type ForcedBatchEffects = {
@@ -186,6 +204,7 @@ export type DerivationReorg = {
 /** Everything derived up to one L1 block, to restore after a reorg instead of re-deriving from genesis. */
 type Checkpoint = {
   l1Block: bigint
+  l1BlockHash: Hex
   logCount: number
   state: ReturnType<L2State['snapshot']>
   tokenCount: number
@@ -201,6 +220,10 @@ type Checkpoint = {
 const MAX_CHECKPOINTS = 8
 const DEFAULT_CHECKPOINT_INTERVAL_BLOCKS = 32
 const DEFAULT_PROOF_MATERIAL_BATCHES = 64
+const DEFAULT_CHECKPOINT_PERSIST_INTERVAL_MS = 5_000
+/** Proof material rebuilt by a replay, kept for the next request (a challenge asks several times). */
+const MAX_REBUILT_MATERIAL = 4
+const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
 
 const eventTopic = (abi: readonly { type: string; name?: string }[], name: string): Hex =>
   toEventSelector(abi.find((x) => x.type === 'event' && x.name === name) as AbiEvent)
@@ -223,6 +246,8 @@ export class Derivation {
   #state!: L2State
   #tokens: TokenInfo[] = []
   #deposits: Deposit[] = []
+  /** L1 block of each deposit, by deposit index (saved with checkpoints for a node waiting for confirmations). */
+  #depositBlocks: bigint[] = []
   #forcedTxs: ForcedTx[] = []
   /** Data of forced batches (from `ForcedBatchAppended`, emitted just before their `BatchAppended`). */
   readonly #forcedData = new Map<bigint, Uint8Array>()
@@ -251,6 +276,16 @@ export class Derivation {
   #l1Position: L1Position | undefined
   /** Withdrawal indices paid out on L1 (Portal `WithdrawalFinalized`). */
   readonly finalizedWithdrawals = new Set<bigint>()
+  /** False after resuming from a saved checkpoint: `#logs` then starts there, not at the deployment. */
+  #logsFromGenesis = true
+  /** Table entries the checkpoint store already holds as they are in memory (lowered when a reorg undoes some). */
+  #saved = { tokens: 0, deposits: 0, forcedTxs: 0, batches: 0, blocks: 0 }
+  /** Proposals changed since the last save (all of them after a reorg restored an older list). */
+  readonly #dirtyProposals = new Set<number>()
+  #allProposalsDirty = false
+  #lastSave: { l1Block: bigint; at: number } | undefined
+  #start: DerivationStart = { from: 'deployment', reason: 'not started' }
+  readonly #rebuiltMaterial = new Map<bigint, BatchProofMaterial>()
 
   constructor(modules: DerivationModules) {
     this.#m = modules
@@ -262,6 +297,7 @@ export class Derivation {
     this.#state = new L2State({ chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee })
     this.#tokens = []
     this.#deposits = []
+    this.#depositBlocks = []
     this.#forcedTxs = []
     this.#forcedData.clear()
     this.#batches = []
@@ -281,14 +317,22 @@ export class Derivation {
     this.#blocks.set(0n, this.#head)
   }
 
-  /** Follows L1 from the contracts' deployment block. */
+  /** Follows L1 from the saved checkpoint when there is a usable one, else from the contracts' deployment block. */
   async start(): Promise<void> {
-    const follower = new LogFollower(
+    const resume = await this.#resumeFromStore()
+    const follower = this.#createFollower(resume)
+    this.#follower = follower
+    follower.start()
+  }
+
+  #createFollower(resume?: { cursor: LogFollowerCursor; recentBlocks: SeenBlock[] }) {
+    return new LogFollower(
       {
         addresses: [this.#m.contracts.portal, this.#m.contracts.rollup],
         events: followedEvents,
         fromBlock: this.#m.contracts.deployBlock,
         pollingIntervalMs: this.#m.pollingIntervalMs ?? 500,
+        ...(resume ? { resume } : {}),
       },
       {
         publicClient: this.#m.publicClient,
@@ -313,12 +357,28 @@ export class Derivation {
         },
       },
     )
-    this.#follower = follower
-    follower.start()
   }
 
+  /** Stops following L1 and saves a checkpoint at the last processed L1 block (so a restart resumes there). */
   async stop(): Promise<void> {
     await this.#follower?.stop()
+    const at = this.#l1Position
+    if (this.#m.checkpointStore && at && this.#rebuild === undefined) {
+      if (this.#lastSave === undefined || this.#lastSave.l1Block < at.blockNumber) {
+        const c = this.#takeCheckpoint(at)
+        await this.#save(c)
+      }
+    }
+  }
+
+  /** How the last `start()` began (from a saved checkpoint or from the deployment). */
+  get startedFrom(): DerivationStart {
+    return this.#start
+  }
+
+  /** The L1 block that queued deposit `index` (undefined for an unknown index). */
+  depositL1Block(index: bigint): bigint | undefined {
+    return this.#depositBlocks[Number(index)]
   }
 
   /** Processes everything L1 has now (tests and the demo call it instead of waiting for the next poll). */
@@ -406,7 +466,15 @@ export class Derivation {
     const newest = this.#checkpoints[this.#checkpoints.length - 1]
     const due =
       newest === undefined ? l1.blockNumber >= interval : l1.blockNumber >= newest.l1Block + interval
-    if (due && this.#logs.length > (newest?.logCount ?? 0)) this.#takeCheckpoint(l1.blockNumber)
+    if (due && this.#logs.length > (newest?.logCount ?? 0)) {
+      const c = this.#takeCheckpoint(l1)
+      const interval = this.#m.checkpointPersistIntervalMs ?? DEFAULT_CHECKPOINT_PERSIST_INTERVAL_MS
+      if (
+        this.#m.checkpointStore &&
+        (this.#lastSave === undefined || Date.now() - this.#lastSave.at >= interval)
+      )
+        await this.#save(c)
+    }
     await this.#m.onL1Progress?.(l1)
   }
 
@@ -434,9 +502,17 @@ export class Derivation {
     }
     this.#checkpoints = this.#checkpoints.filter((c) => c.l1Block <= commonAncestor)
     const from = this.#checkpoints[this.#checkpoints.length - 1]
-    this.#rebuild = { from, logs: all.filter((l) => l.blockNumber <= commonAncestor) }
+    // Below every checkpoint after resuming from a saved one: the logs before it were never read by this
+    // process, so derive again from the deployment (the follower re-reads L1 from there).
+    const fromDeployment = from === undefined && !this.#logsFromGenesis
+    this.#rebuild = { from, logs: fromDeployment ? [] : all.filter((l) => l.blockNumber <= commonAncestor) }
     this.#pendingReorg = event
     if (this.#l1Position && this.#l1Position.blockNumber > commonAncestor) this.#l1Position = undefined
+    if (fromDeployment) {
+      this.#logsFromGenesis = true
+      this.#l1Position = undefined
+      this.#follower?.rewind(await this.#deploymentCursor())
+    }
     this.#log.warn(
       {
         commonAncestor: commonAncestor.toString(),
@@ -445,7 +521,11 @@ export class Derivation {
         droppedBatches: event.droppedBatches.map(String),
         droppedProposals: event.droppedProposals.map(String),
         droppedDeposits: event.droppedDeposits.map(String),
-        replayFrom: from ? `checkpoint at L1 block ${from.l1Block}` : 'genesis',
+        replayFrom: from
+          ? `checkpoint at L1 block ${from.l1Block}`
+          : fromDeployment
+            ? 'the deployment (re-reading L1: the reorg is older than the saved checkpoint this node resumed from)'
+            : 'genesis',
       },
       'L1 reorg: re-deriving from the new canonical chain',
     )
@@ -476,9 +556,10 @@ export class Derivation {
     if (event) await this.#m.onReorg?.(event)
   }
 
-  #takeCheckpoint(l1Block: bigint): void {
-    this.#checkpoints.push({
-      l1Block,
+  #takeCheckpoint(l1: L1Position): Checkpoint {
+    const c: Checkpoint = {
+      l1Block: l1.blockNumber,
+      l1BlockHash: l1.blockHash,
       logCount: this.#logs.length,
       state: this.#state.snapshot(),
       tokenCount: this.#tokens.length,
@@ -488,17 +569,220 @@ export class Derivation {
       batchCount: this.#batches.length,
       proposals: this.#proposals.map((p) => ({ ...p })),
       finalizedWithdrawals: [...this.finalizedWithdrawals],
-    })
+    }
+    this.#checkpoints.push(c)
     if (this.#checkpoints.length > MAX_CHECKPOINTS) this.#checkpoints.shift()
     this.#pruneCaches()
+    return c
+  }
+
+  /**
+   * Saves checkpoint `c` (just taken: the tables in memory are as it describes them) with the table entries the
+   * store does not hold yet. Durable when it resolves.
+   */
+  async #save(c: Checkpoint): Promise<void> {
+    const store = this.#m.checkpointStore
+    if (store === undefined) return
+    const saved = this.#saved
+    const head = Number(c.head.number)
+    const blocks: DerivedBlock[] = []
+    for (let n = saved.blocks; n <= head; n++) blocks.push(this.#blocks.get(BigInt(n)) as DerivedBlock)
+    const slice = <T>(items: readonly T[], from: number, count: number) => {
+      const part = items.slice(from, count)
+      return { from, get: (i: number) => part[i - from] }
+    }
+    const changed = this.#allProposalsDirty
+      ? c.proposals
+      : [...this.#dirtyProposals].flatMap((i) => (c.proposals[i] ? [c.proposals[i]] : []))
+    const record: StoredCheckpoint = {
+      version: 1,
+      identity: this.#identity(),
+      l1Block: c.l1Block,
+      l1BlockHash: c.l1BlockHash,
+      state: c.state,
+      head: c.head,
+      counts: {
+        tokens: c.tokenCount,
+        deposits: c.depositCount,
+        forcedTxs: c.forcedTxCount,
+        batches: c.batchCount,
+        proposals: c.proposals.length,
+      },
+      finalizedWithdrawals: c.finalizedWithdrawals,
+      recentBlocks: this.#recentBlocks(c.l1Block),
+      savedAt: Date.now(),
+    }
+    const deposits = this.#deposits.slice(saved.deposits, c.depositCount).map((deposit, i) => ({
+      deposit,
+      l1Block: this.#depositBlocks[saved.deposits + i] as bigint,
+    }))
+    this.#dirtyProposals.clear()
+    this.#allProposalsDirty = false
+    const started = performance.now()
+    await store.save({
+      checkpoint: record,
+      tokens: slice(this.#tokens, saved.tokens, c.tokenCount),
+      deposits: { from: saved.deposits, get: (i) => deposits[i - saved.deposits] },
+      forcedTxs: slice(this.#forcedTxs, saved.forcedTxs, c.forcedTxCount),
+      batches: slice(this.#batches, saved.batches, c.batchCount),
+      blocks: { from: saved.blocks, get: (i) => blocks[i - saved.blocks] },
+      proposals: { changed },
+    })
+    this.#saved = {
+      tokens: c.tokenCount,
+      deposits: c.depositCount,
+      forcedTxs: c.forcedTxCount,
+      batches: c.batchCount,
+      blocks: head + 1,
+    }
+    this.#lastSave = { l1Block: c.l1Block, at: Date.now() }
+    this.#log.debug(
+      { l1Block: c.l1Block.toString(), batches: c.batchCount, ms: Math.round(performance.now() - started) },
+      'derivation checkpoint saved',
+    )
+  }
+
+  /**
+   * Blocks before `l1Block` known to have been canonical: the follower's remembered ones and the blocks of the
+   * logs applied (the follower records a range's blocks only after the range is applied, i.e. after this save).
+   * After a restart, a reorg's common ancestor is searched among them.
+   */
+  #recentBlocks(l1Block: bigint): SeenBlock[] {
+    const seen = new Map<bigint, Hex>()
+    for (const b of this.#follower?.recentBlocks() ?? []) seen.set(b.number, b.hash)
+    for (const l of this.#logs) seen.set(l.blockNumber, l.blockHash)
+    for (const c of this.#checkpoints) seen.set(c.l1Block, c.l1BlockHash)
+    return [...seen]
+      .filter(([n]) => n < l1Block)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(-256)
+      .map(([number, hash]) => ({ number, hash }))
+  }
+
+  #identity(): StoredCheckpoint['identity'] {
+    const { portal, rollup, deployBlock } = this.#m.contracts
+    return { portal, rollup, deployBlock, l2ChainId: this.#m.chain.chainId }
+  }
+
+  /**
+   * Restores the saved checkpoint when it belongs to these contracts and its L1 block is still canonical; returns
+   * where the follower resumes (undefined: from the deployment).
+   */
+  async #resumeFromStore(): Promise<{ cursor: LogFollowerCursor; recentBlocks: SeenBlock[] } | undefined> {
+    const store = this.#m.checkpointStore
+    if (store === undefined) {
+      this.#start = { from: 'deployment', reason: 'no checkpoint store' }
+      return undefined
+    }
+    const started = performance.now()
+    const saved = store.load()
+    const fromDeployment = (reason: string, warn: boolean) => {
+      this.#start = { from: 'deployment', reason }
+      if (warn) this.#log.warn({ reason }, 'deriving from the deployment instead of the saved checkpoint')
+      return undefined
+    }
+    if (saved === undefined) return fromDeployment('no saved checkpoint', false)
+    const id = this.#identity()
+    const sameId =
+      saved.version === 1 &&
+      saved.identity.portal.toLowerCase() === id.portal.toLowerCase() &&
+      saved.identity.rollup.toLowerCase() === id.rollup.toLowerCase() &&
+      saved.identity.deployBlock === id.deployBlock &&
+      saved.identity.l2ChainId === id.l2ChainId
+    if (!sameId) return fromDeployment('the saved checkpoint belongs to other contracts or another L2', true)
+    const block = await this.#m.publicClient.getBlock({ blockNumber: saved.l1Block }).catch(() => undefined)
+    if (block?.hash !== saved.l1BlockHash)
+      return fromDeployment(
+        `L1 block ${saved.l1Block} of the saved checkpoint is no longer canonical (a reorg while stopped, or another L1)`,
+        true,
+      )
+    this.#restoreSaved(saved)
+    const loadMs = Math.round(performance.now() - started)
+    this.#start = { from: 'checkpoint', l1Block: saved.l1Block, batches: saved.counts.batches, loadMs }
+    this.#log.info(
+      {
+        l1Block: saved.l1Block.toString(),
+        batches: saved.counts.batches,
+        safeHead: saved.head.number.toString(),
+        loadMs,
+      },
+      'resumed derivation from the saved checkpoint',
+    )
+    return {
+      cursor: { blockNumber: saved.l1Block, blockHash: saved.l1BlockHash },
+      recentBlocks: saved.recentBlocks,
+    }
+  }
+
+  #restoreSaved(saved: LoadedCheckpoint): void {
+    this.#reset()
+    this.#state = L2State.fromSnapshot(
+      { chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee },
+      saved.state,
+    )
+    this.#tokens = saved.tokens
+    this.#deposits = saved.deposits.map((d) => d.deposit)
+    this.#depositBlocks = saved.deposits.map((d) => d.l1Block)
+    this.#forcedTxs = saved.forcedTxs
+    this.#batches = saved.batches
+    this.#proposals = saved.proposals
+    this.#blocks.clear()
+    for (const b of saved.blocks) this.#blocks.set(b.number, b)
+    this.#head = saved.head
+    for (const w of saved.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
+    this.#logs = []
+    this.#logsFromGenesis = false
+    this.#l1Position = { blockNumber: saved.l1Block, blockHash: saved.l1BlockHash }
+    this.#checkpoints = [
+      {
+        l1Block: saved.l1Block,
+        l1BlockHash: saved.l1BlockHash,
+        logCount: 0,
+        state: saved.state,
+        tokenCount: saved.counts.tokens,
+        depositCount: saved.counts.deposits,
+        forcedTxCount: saved.counts.forcedTxs,
+        head: saved.head,
+        batchCount: saved.counts.batches,
+        proposals: saved.proposals.map((p) => ({ ...p })),
+        finalizedWithdrawals: saved.finalizedWithdrawals,
+      },
+    ]
+    this.#saved = {
+      tokens: saved.counts.tokens,
+      deposits: saved.counts.deposits,
+      forcedTxs: saved.counts.forcedTxs,
+      batches: saved.counts.batches,
+      blocks: Number(saved.head.number) + 1,
+    }
+    this.#lastSave = { l1Block: saved.l1Block, at: Date.now() }
+  }
+
+  /** The follower's cursor just before the deployment block (where following from the deployment starts). */
+  async #deploymentCursor(): Promise<LogFollowerCursor> {
+    const d = this.#m.contracts.deployBlock
+    if (d === 0n) return { blockNumber: -1n, blockHash: ZERO_HASH }
+    const b = await this.#m.publicClient.getBlock({ blockNumber: d - 1n })
+    return { blockNumber: d - 1n, blockHash: b.hash }
   }
 
   /** Back to a checkpoint (or genesis): the logs after it are forgotten, the caller re-applies what is kept. */
   #restore(c: Checkpoint | undefined): void {
+    this.#allProposalsDirty = true
+    this.#rebuiltMaterial.clear()
     if (c === undefined) {
       this.#reset()
       this.#logs = []
+      this.#saved = { tokens: 0, deposits: 0, forcedTxs: 0, batches: 0, blocks: 0 }
       return
+    }
+    const s = this.#saved
+    this.#saved = {
+      tokens: Math.min(s.tokens, c.tokenCount),
+      deposits: Math.min(s.deposits, c.depositCount),
+      forcedTxs: Math.min(s.forcedTxs, c.forcedTxCount),
+      batches: Math.min(s.batches, c.batchCount),
+      blocks: Math.min(s.blocks, Number(c.head.number) + 1),
     }
     this.#state = L2State.fromSnapshot(
       { chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee },
@@ -506,6 +790,7 @@ export class Derivation {
     )
     this.#tokens.length = c.tokenCount
     this.#deposits.length = c.depositCount
+    this.#depositBlocks.length = c.depositCount
     this.#forcedTxs.length = c.forcedTxCount
     for (const b of [...this.#forcedData.keys()]) if (b >= BigInt(c.batchCount)) this.#forcedData.delete(b)
     this.#head = c.head
@@ -574,6 +859,7 @@ export class Derivation {
         amount: e.args.amount,
       }
       this.#deposits.push(d)
+      this.#depositBlocks.push(log.blockNumber)
       if (!this.#replaying)
         await this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash })
     } else if (e.eventName === 'WithdrawalFinalized') {
@@ -602,7 +888,11 @@ export class Derivation {
         ? { data: forcedData, committed: { isBlob: false as const, data: forcedData } }
         : await this.#fetchData(log, a.isBlob, [...a.blobHashes], a.dataHash)
       const before = this.#head
-      const keep = (this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES) > 0
+      const only = this.#m.proofMaterialOf
+      const keep =
+        only !== undefined
+          ? only === a.batchIndex
+          : (this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES) > 0
       const preState = keep ? this.#state.clone() : undefined
       const result = deriveBatch(this.#state, fetched.data, header, {
         chainId: this.#m.chain.chainId,
@@ -712,6 +1002,7 @@ export class Derivation {
         traceBlobHashes: [...a.traceBlobHashes],
       }
       this.#proposals[Number(a.proposalIndex)] = p
+      this.#dirtyProposals.add(Number(a.proposalIndex))
       this.#judge(p)
     } else if (e.eventName === 'ForcedTxQueued') {
       const f: ForcedTx = {
@@ -730,13 +1021,18 @@ export class Derivation {
     } else if (e.eventName === 'ForcedBatchAppended') {
       this.#forcedData.set(e.args.batchIndex, hexToBytes(e.args.data))
     } else if (e.eventName === 'ProposalsDeleted') {
-      for (const p of this.#proposals) if (p.proposalIndex >= e.args.fromProposalIndex) p.deleted = true
+      for (const p of this.#proposals)
+        if (p.proposalIndex >= e.args.fromProposalIndex && !p.deleted) {
+          p.deleted = true
+          this.#dirtyProposals.add(Number(p.proposalIndex))
+        }
     }
   }
 
   #judge(p: ProposalRecord): void {
     const b = this.#batches[Number(p.batchIndex)]
     if (!b) return
+    this.#dirtyProposals.add(Number(p.proposalIndex))
     p.derivedRoot = b.stateRoot
     p.agrees =
       b.stateRoot.toLowerCase() === p.stateRoot.toLowerCase() &&
@@ -835,7 +1131,52 @@ export class Derivation {
     return this.#proofMaterial.get(batchIndex)
   }
 
+  /**
+   * Proof material of batch `batchIndex`, rebuilt when it is not kept: after a restart from a saved checkpoint
+   * (or beyond `proofMaterialBatches`), a replay derives the chain again from the deployment up to it. Undefined
+   * only for a batch derivation has not seen.
+   */
+  async loadProofMaterial(batchIndex: bigint): Promise<BatchProofMaterial | undefined> {
+    const kept = this.#proofMaterial.get(batchIndex) ?? this.#rebuiltMaterial.get(batchIndex)
+    if (kept) return kept
+    const batch = this.#batches[Number(batchIndex)]
+    if (batch === undefined) return undefined
+    this.#log.info(
+      { batchIndex: batchIndex.toString() },
+      'rebuilding the proof material of an old batch: deriving again from the deployment',
+    )
+    const started = performance.now()
+    const replay = new Derivation({
+      chain: this.#m.chain,
+      contracts: this.#m.contracts,
+      publicClient: this.#m.publicClient,
+      logger: silentLogger,
+      ...(this.#m.beaconUrl ? { beaconUrl: this.#m.beaconUrl } : {}),
+      proofMaterialOf: batchIndex,
+    })
+    replay.#follower = replay.#createFollower()
+    while (replay.#batches.length <= Number(batchIndex)) {
+      const before = replay.#l1Position?.blockNumber
+      await replay.#follower.poll()
+      if (replay.#l1Position?.blockNumber === before) return undefined // L1 no longer has that batch
+    }
+    const material = replay.proofMaterial(batchIndex)
+    const rebuilt = replay.#batches[Number(batchIndex)]
+    // The same batch as this derivation's record (an L1 reorg in between could have replaced it).
+    if (!material || rebuilt?.postCommitment !== batch.postCommitment || rebuilt.l1TxHash !== batch.l1TxHash)
+      return undefined
+    this.#rebuiltMaterial.set(batchIndex, material)
+    while (this.#rebuiltMaterial.size > MAX_REBUILT_MATERIAL)
+      this.#rebuiltMaterial.delete(this.#rebuiltMaterial.keys().next().value as bigint)
+    this.#log.info(
+      { batchIndex: batchIndex.toString(), ms: Math.round(performance.now() - started) },
+      'proof material rebuilt',
+    )
+    return material
+  }
+
   #pruneProofMaterial(): void {
+    if (this.#m.proofMaterialOf !== undefined) return
     const keep = this.#m.proofMaterialBatches ?? DEFAULT_PROOF_MATERIAL_BATCHES
     while (this.#proofMaterial.size > keep) {
       const oldest = this.#proofMaterial.keys().next().value as bigint

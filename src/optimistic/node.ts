@@ -31,10 +31,12 @@ import { batcherLagRisk, defaultBatcherOptions } from './config.ts'
 import {
   Derivation,
   type DerivationReorg,
+  type DerivationStart,
   type ForcedBatchEffects,
   type ForcedTx,
   type L1Position,
 } from './derivation.ts'
+import { DerivationStore } from './derivationStore.ts'
 import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
 import { ReorgAwareSender } from './reorgAwareSender.ts'
@@ -66,6 +68,8 @@ export class OptimisticNode {
   #sender!: ReorgAwareSender
   /** Deposits seen on L1 but not yet `depositConfirmations` deep, by index. */
   #unconfirmedDeposits: { deposit: Deposit; l1BlockNumber: bigint }[] = []
+  /** Durable checkpoints of the node's derivation and of the verifier's (closed at stop). */
+  readonly #derivationStores: DerivationStore[] = []
   #reorgs!: ReturnType<Metrics['counter']>
   #reorgedIncludedDeposits!: ReturnType<Metrics['counter']>
 
@@ -114,7 +118,9 @@ export class OptimisticNode {
     await this.sequencer.start()
     // Load the KZG trusted setup now (~2 s, synchronous) rather than stall the first blob batch or blob read.
     getKzg()
+    const checkpoints = await this.#openDerivationStore('derivation')
     this.derivation = new Derivation({
+      checkpointStore: checkpoints,
       chain: o.chain,
       contracts: o.contracts,
       publicClient: this.#l1.publicClient,
@@ -128,10 +134,12 @@ export class OptimisticNode {
       onReorg: (e) => this.#onL1Reorg(e),
     })
     await this.derivation.start()
+    this.#requeueUnconfirmedDeposits()
     if (o.verifier) {
       // Independent: its own L1 client, its own state, nothing from the sequencer.
       this.#verifierClient = (await createL1Clients({ rpcUrl: o.l1RpcUrl })).publicClient
       this.verifier = new Derivation({
+        checkpointStore: await this.#openDerivationStore('verifier'),
         chain: o.chain,
         contracts: o.contracts,
         publicClient: this.#verifierClient,
@@ -310,6 +318,25 @@ export class OptimisticNode {
     this.#unconfirmedDeposits.sort((a, b) => (a.deposit.index < b.deposit.index ? -1 : 1))
   }
 
+  async #openDerivationStore(name: string): Promise<DerivationStore> {
+    const store = await DerivationStore.open(join(this.options.dataDir, name))
+    this.#derivationStores.push(store)
+    return store
+  }
+
+  /**
+   * After resuming from a saved checkpoint, deposits queued on L1 before it are not delivered again: the ones
+   * still waiting for confirmations (not stored for the sequencer yet) wait again here.
+   */
+  #requeueUnconfirmedDeposits(): void {
+    const d = this.derivation
+    if (d.startedFrom.from !== 'checkpoint' || this.options.sequencer.withholdDeposits === true) return
+    for (let i = this.store.depositCount(); i < BigInt(d.deposits.length); i++) {
+      const deposit = d.deposits[Number(i)] as Deposit
+      this.#unconfirmedDeposits.push({ deposit, l1BlockNumber: d.depositL1Block(i) ?? 0n })
+    }
+  }
+
   /** Stores, in queue order, the waiting deposits that are now `depositConfirmations` L1 blocks deep. */
   async #releaseDeposits(l1: L1Position): Promise<void> {
     const confirmations = BigInt(this.options.sequencer.depositConfirmations)
@@ -375,6 +402,7 @@ export class OptimisticNode {
   async stop(): Promise<void> {
     if (!this.#started) {
       await this.store?.close().catch(() => undefined)
+      for (const s of this.#derivationStores) await s.close().catch(() => undefined)
       return
     }
     this.#started = false
@@ -387,6 +415,7 @@ export class OptimisticNode {
     await this.derivation.stop()
     await this.sequencer.stop()
     await this.store.close()
+    for (const s of this.#derivationStores) await s.close()
     this.log.info('optimistic rollup node stopped')
   }
 
@@ -463,6 +492,8 @@ export class OptimisticNode {
       depositsIncluded: this.sequencer.state.depositCount.toString(),
       depositsQueuedOnL1: this.derivation.deposits.length.toString(),
       safeHead: this.derivation.safeHead.number.toString(),
+      /** Whether the node's derivation resumed from its saved checkpoint at start, or derived from the deployment. */
+      derivationStart: startJson(this.derivation.startedFrom),
       finalizedHead: finalized ? finalized.l2BlockNumber.toString() : '0',
       challengeWindowSeconds: window,
       lastBatch:
@@ -587,4 +618,10 @@ function sameDeposit(a: Deposit, b: Deposit): boolean {
 
 function describeDeposit(d: Deposit) {
   return { from: d.from, to: d.to, tokenIndex: d.tokenIndex, amount: d.amount.toString() }
+}
+
+function startJson(s: DerivationStart): Record<string, string | number> {
+  return s.from === 'checkpoint'
+    ? { from: s.from, l1Block: s.l1Block.toString(), batches: s.batches, loadMs: s.loadMs }
+    : { from: s.from, reason: s.reason }
 }
