@@ -1,7 +1,7 @@
 /**
  * Generates contracts/test/vectors/ChallengeVectors.sol: real blobs (KZG commitments, versioned hashes and openings
  * computed with c-kzg) of proposal traces and v3 batch data, for the blob paths of the Rollup's challenges
- * (contracts/test/optimistic/Challenge.t.sol). Layouts follow docs/fraud-proofs.md: payload = uint32 length ‖ data,
+ * (contracts/test/optimistic/Challenge.t.sol). Layouts follow docs/optimistic.md: payload = uint32 length ‖ data,
  * 31 payload bytes per field element (bytes 1..31; byte 0 is ignored, and set to 0x01 in the "good" trace blob to
  * show it), trace leaf s at payload offset 4 + 32s, batch row r at data offset 27 + 124r.
  *

@@ -1,6 +1,6 @@
 /**
  * Generates contracts/test/vectors/StepVectors.sol: one-step fraud-proof cases for `StepVerifier.executeRow`
- * (docs/fraud-proofs.md), computed by the TypeScript side: v3 rows (src/core/batchCodecV3.ts), executed with the
+ * (docs/optimistic.md), computed by the TypeScript side: v3 rows (src/core/batchCodecV3.ts), executed with the
  * trace's row semantics (src/core/trace.ts `executeRowV3`) on one evolving `L2State`, with the witness, its
  * `abi.encode` bytes and the expected post header from src/core/stepWitness.ts `buildStepWitness`.
  *
@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getAddress, keccak256 } from 'viem'
-import { loadAccounts, signL2Tx } from '../bench/loadgen.ts'
+import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
 import {
   encodeBlockEndRowV3,
   encodeDepositRowV3,
@@ -22,7 +22,7 @@ import {
   parseRowV3,
   TX_FLAG_Y_PARITY,
   V3_TX_OFFSETS,
-} from '../src/core/batchCodecV3.ts'
+} from '../src/optimistic/protocol/batchCodecV3.ts'
 import { bytesToHex } from '../src/core/bytes.ts'
 import { type StateHeader, stateCommitment } from '../src/core/commitment.ts'
 import { L2_FEE_VAULT_ADDRESS } from '../src/core/constants.ts'
@@ -32,8 +32,8 @@ import { decodeRawTransaction } from '../src/core/l2tx.ts'
 import { SECP256K1_N } from '../src/core/signature.ts'
 import { zeroHashes } from '../src/core/smt.ts'
 import { L2State, l2TokenAddress } from '../src/core/state.ts'
-import { buildStepWitness, type StepWitness } from '../src/core/stepWitness.ts'
-import { executeRowV3, type RowOutcomeV3 } from '../src/core/trace.ts'
+import { buildStepWitness, type StepWitness } from '../src/optimistic/protocol/stepWitness.ts'
+import { executeRowV3, type RowOutcomeV3 } from '../src/optimistic/protocol/trace.ts'
 import type { Address, Deposit, Hex, L2Operation, L2Tx, TxFees } from '../src/core/types.ts'
 import { vectorAddress } from './genVectors.ts'
 
@@ -465,7 +465,7 @@ export function renderStepVectors(set: StepVectorSet = buildStepCases()): string
     '// edit: run `npx tsx scripts/genStepVectors.ts`. src/core/stepVectors.test.ts fails when this file is stale.',
   )
   line('//')
-  line('// One-step fraud-proof cases for StepVerifier.executeRow (docs/fraud-proofs.md). Format:')
+  line('// One-step fraud-proof cases for StepVerifier.executeRow (docs/optimistic.md). Format:')
   line(
     '// - `get(i)` (i < COUNT) returns case i. Case i executes ONE 124-byte v3 row (`row`) on the state `pre`',
   )

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getAddress } from 'viem'
-import { loadAccounts, signL2Tx } from '../bench/loadgen.ts'
+import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
 import { bytesToHex } from '../src/core/bytes.ts'
 import {
   ACCOUNTS_TREE_DEPTH,

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { isL2kitError } from '../core/errors.ts'
 import { FAULT_KINDS } from '../optimistic/faults.ts'
 import { FAULT_KIND_NAMES } from './flags.ts'
-import { nodeRefusal } from './l2Context.ts'
+import { nodeRefusal } from './optimistic/l2Context.ts'
+import { parseAmountText } from './optimistic/tokens.ts'
+import { describeWithdrawalStatus } from './optimistic/withdraw.ts'
 import { costComparison } from './output.ts'
 import { describeBatch } from './status.ts'
-import { parseAmountText } from './tokens.ts'
-import { describeWithdrawalStatus } from './withdraw.ts'
+import { chooseFamilies } from './up.ts'
 
 describe('CLI wording and input checks (issue 7, finding 15)', () => {
   it('refuses an amount with more decimals than the token has instead of rounding it', () => {
@@ -75,5 +76,17 @@ describe('CLI wording and input checks (issue 7, finding 15)', () => {
     const imports = [...source.matchAll(/^import .* from '(.*)'$/gm)].map((m) => m[1])
     expect(imports).toEqual(['./args.ts'])
     expect([...FAULT_KIND_NAMES]).toEqual([...FAULT_KINDS])
+  })
+})
+
+describe('l2kit up --family', () => {
+  it('starts every built family by default and accepts them by name in any case', () => {
+    expect(chooseFamilies(undefined)).toEqual(['optimistic'])
+    expect(chooseFamilies(' Optimistic ')).toEqual(['optimistic'])
+  })
+  it('names every unknown or unbuilt family at once', () => {
+    expect(() => chooseFamilies('optimistic,zkk,plasma')).toThrow(
+      /"zkk" is not a family .*; the plasma family is not built yet/,
+    )
   })
 })

@@ -24,6 +24,10 @@ export const l2Flags: FlagSpec = {
 }
 
 export const upFlags: FlagSpec = {
+  family: {
+    type: 'string',
+    description: 'families to start, comma separated (default: every family l2kit has: optimistic)',
+  },
   'l1-rpc': {
     type: 'string',
     description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',

@@ -2,17 +2,12 @@
 import { isL2kitError } from '../core/errors.ts'
 import type { Logger } from '../node/logger.ts'
 import { type FlagSpec, helpText, type ParsedArgs, parseCommandArgs, str } from './args.ts'
+import type { Command } from './command.ts'
 import * as flags from './flags.ts'
+import { optimisticCommands } from './optimistic/commands.ts'
 
 // Only what `--help` and argument parsing need is imported statically; each command's module (viem, the node,
 // LMDB, KZG) is imported when it runs, so a plain call does not pay for all of them.
-
-type Command = {
-  summary: string
-  flags: () => Promise<FlagSpec>
-  run: (args: ParsedArgs) => Promise<void>
-  examples?: string[]
-}
 
 const shutdownHooks: (() => Promise<void>)[] = []
 let shuttingDown = false
@@ -70,58 +65,6 @@ const commands: Record<string, Command> = {
       'l2kit up --l1-rpc http://127.0.0.1:8545 --private-key 0x… --data-dir ./devnet',
     ],
   },
-  demo: {
-    summary:
-      'scripted end-to-end run on a fresh devnet: deposit, transfer, blob batch, verify, withdraw, costs',
-    flags: async () => flags.demoFlags,
-    run: async (args) =>
-      (await import('./demo.ts')).runDemo(args, await loggerFor(args, 'l2kit'), onShutdown),
-    examples: ['l2kit demo', 'l2kit demo --attack wrong-balance', 'l2kit demo --attack garbage-batch --json'],
-  },
-  challenger: {
-    summary: 'follow L1, recompute every proposed state root from L1 data, and challenge wrong ones',
-    flags: async () => flags.challengerFlags,
-    run: async (args) =>
-      (await import('./challenger.ts')).runChallenger(args, await loggerFor(args, 'challenger'), onShutdown),
-    examples: [
-      'l2kit challenger --private-key 0x…',
-      'l2kit challenger --private-key 0x… --l2-rpc http://host:8547',
-    ],
-  },
-  force: {
-    summary: 'censorship resistance: queue an L2 transfer/withdrawal on L1 and force it in after the window',
-    flags: async () => flags.forceFlags,
-    run: async (args) => (await import('./force.ts')).runForce(args),
-    examples: [
-      'l2kit force --private-key 0x… --withdraw --amount 1',
-      'l2kit force --private-key 0x… --to 0x… --amount 0.1',
-      'l2kit force --private-key 0x… --include-only',
-    ],
-  },
-  deposit: {
-    summary: 'deposit ETH or an ERC-20 from L1 to L2',
-    flags: async () => flags.depositFlags,
-    run: async (args) => (await import('./deposit.ts')).runDeposit(args),
-    examples: [
-      'l2kit deposit --private-key 0x… --amount 1.5',
-      'l2kit deposit --private-key 0x… --token DEV --amount 100',
-    ],
-  },
-  transfer: {
-    summary: 'send ETH or a bridged ERC-20 on L2',
-    flags: async () => flags.transferFlags,
-    run: async (args) => (await import('./transfer.ts')).runTransfer(args),
-    examples: [
-      'l2kit transfer --private-key 0x… --to 0x… --amount 0.1',
-      'l2kit transfer --private-key 0x… --to 0x… --token DEV --amount 5',
-    ],
-  },
-  withdraw: {
-    summary: 'withdraw from L2 to L1: start, wait out the challenge window, finalize',
-    flags: async () => flags.withdrawFlags,
-    run: async (args) => (await import('./withdraw.ts')).runWithdraw(args),
-    examples: ['l2kit withdraw --private-key 0x… --amount 0.5'],
-  },
   status: {
     summary: 'rollup status: heads, last batch and its blobs, proposals, verifier agreement',
     flags: async () => flags.statusFlags,
@@ -131,21 +74,65 @@ const commands: Record<string, Command> = {
   bench: {
     summary:
       'measure throughput, L1 bytes and gas per transfer, latencies; writes bench/results/optimistic.json',
-    flags: async () => (await import('../../bench/optimistic.ts')).benchFlags,
-    run: async (args) =>
-      (await import('../../bench/optimistic.ts')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+    flags: async () => (await importBench()).benchFlags,
+    run: async (args) => (await importBench()).runBench(args, await loggerFor(args, 'bench'), onShutdown),
   },
 }
 
+/** Each family's commands, run as `l2kit <family> <command>`. */
+const families: Record<string, { summary: string; commands: Record<string, Command> }> = {
+  optimistic: {
+    summary: 'optimistic rollup: deposit, transfer, withdraw, force inclusion, challenger, demo and attacks',
+    commands: optimisticCommands({ loggerFor, onShutdown }),
+  },
+}
+
+/** Top-level commands from before the families: aliases of the optimistic rollup's, so scripts keep working. */
+const ALIASES = ['demo', 'challenger', 'force', 'deposit', 'transfer', 'withdraw'] as const
+for (const name of ALIASES) {
+  const c = families.optimistic?.commands[name]
+  if (c) commands[name] = { ...c, summary: `${c.summary} (= l2kit optimistic ${name})` }
+}
+
+/**
+ * The bench harness lives in bench/ (a tool beside the library: src never imports it); \`l2kit bench\` loads it
+ * at run time from the source tree.
+ */
+type BenchModule = {
+  benchFlags: FlagSpec
+  runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
+}
+
+async function importBench(): Promise<BenchModule> {
+  const entry = new URL(['..', '..', 'bench', 'optimistic', 'bench.ts'].join('/'), import.meta.url)
+  return (await import(entry.href)) as BenchModule
+}
+
 function usage(): string {
-  const w = Math.max(...Object.keys(commands).map((c) => c.length))
+  const w = Math.max(...[...Object.keys(commands), ...Object.keys(families)].map((c) => c.length))
   return [
     'l2kit — real Layer 2 networks on a real Ethereum L1',
     '',
-    'Usage: l2kit <command> [options]     (l2kit <command> --help for its options)',
+    'Usage: l2kit <command> [options]            (l2kit <command> --help for its options)',
+    '       l2kit <family> <command> [options]   (l2kit <family> --help for its commands)',
+    '',
+    'Families:',
+    ...Object.entries(families).map(([name, f]) => `  ${name.padEnd(w)}  ${f.summary}`),
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(w)}  ${c.summary}`),
+  ].join('\n')
+}
+
+function familyUsage(name: string, f: { summary: string; commands: Record<string, Command> }): string {
+  const w = Math.max(...Object.keys(f.commands).map((c) => c.length))
+  return [
+    `l2kit ${name} — ${f.summary}`,
+    '',
+    `Usage: l2kit ${name} <command> [options]     (l2kit ${name} <command> --help for its options)`,
+    '',
+    'Commands:',
+    ...Object.entries(f.commands).map(([c, x]) => `  ${c.padEnd(w)}  ${x.summary}`),
   ].join('\n')
 }
 
@@ -155,14 +142,33 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`)
     return
   }
+  const family = families[name]
+  if (family) {
+    const [sub, ...subRest] = rest
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      process.stdout.write(`${familyUsage(name, family)}\n`)
+      return
+    }
+    const command = family.commands[sub]
+    if (!command) {
+      process.stderr.write(`l2kit: unknown ${name} command "${sub}"\n\n${familyUsage(name, family)}\n`)
+      process.exitCode = 2
+      return
+    }
+    return runCommand(`${name} ${sub}`, command, subRest)
+  }
   const command = commands[name]
   if (!command) {
     process.stderr.write(`l2kit: unknown command "${name}"\n\n${usage()}\n`)
     process.exitCode = 2
     return
   }
+  return runCommand(name, command, rest)
+}
+
+async function runCommand(name: string, command: Command, argv: string[]): Promise<void> {
   const spec = await command.flags()
-  const args = parseCommandArgs(rest, spec)
+  const args = parseCommandArgs(argv, spec)
   if (args.values.verbose === true) verbose = true
   if (args.values.help === true) {
     process.stdout.write(`${helpText(name, command.summary, spec, command.examples)}\n`)

@@ -5,7 +5,7 @@ import { L2kitError } from '../core/errors.ts'
 import type { Hex } from '../core/types.ts'
 import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
 import type { Logger } from '../node/logger.ts'
-import type { BatchDataMode } from '../optimistic/config.ts'
+import { type BatchDataMode, DEV_TOKEN_L2_ADDRESS } from '../optimistic/config.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
 import { num, type ParsedArgs, str } from './args.ts'
@@ -20,6 +20,9 @@ export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
 
 export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = false): Promise<UpResult> {
   const v = args.values
+  const chosen = chooseFamilies(str(v.family))
+  if (!chosen.includes('optimistic'))
+    throw new L2kitError('INVALID_ARGUMENTS', '--family: choose at least one family that l2kit has (optimistic)')
   const mode = str(v['batch-mode']) ?? 'auto'
   if (!['auto', 'blob', 'calldata'].includes(mode))
     throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)
@@ -70,14 +73,42 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       portal: devnet.contracts.portal,
       rollup: devnet.contracts.rollup,
       ...(devnet.contracts.devToken
-        ? { devToken: devnet.contracts.devToken, devTokenL2: '0x4200000000000000000000000000000000001001' }
+        ? { devToken: devnet.contracts.devToken, devTokenL2: DEV_TOKEN_L2_ADDRESS }
         : {}),
     },
     operator: devnet.operator,
     challenger: devnet.node.challenger !== undefined,
     accounts: devnet.accounts,
   }
-  return { devnet, summary }
+  const families = {
+    optimistic: {
+      l2Rpc: summary.l2Rpc,
+      l2ChainId: summary.l2ChainId,
+      contracts: summary.contracts,
+      challengeWindowSeconds: Number(devnet.node.challengeWindowSeconds),
+      challenger: summary.challenger,
+    },
+  }
+  return { devnet, summary: { ...summary, families } }
+}
+
+/** Every family l2kit knows, and the ones built so far (`l2kit up` starts the built ones by default). */
+export const FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
+export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic']
+
+/** Parses `--family a,b`: each must be a family l2kit has; default all built ones. */
+export function chooseFamilies(arg: string | undefined): (typeof FAMILIES)[number][] {
+  if (arg === undefined || arg.trim() === '') return [...BUILT_FAMILIES]
+  const names = arg.split(',').map((x) => x.trim().toLowerCase())
+  const problems: string[] = []
+  for (const n of names) {
+    if (!(FAMILIES as readonly string[]).includes(n))
+      problems.push(`"${n}" is not a family (families: ${FAMILIES.join(', ')})`)
+    else if (!(BUILT_FAMILIES as readonly string[]).includes(n))
+      problems.push(`the ${n} family is not built yet (built: ${BUILT_FAMILIES.join(', ')})`)
+  }
+  if (problems.length > 0) throw new L2kitError('INVALID_ARGUMENTS', `--family: ${problems.join('; ')}`)
+  return [...new Set(names)] as (typeof FAMILIES)[number][]
 }
 
 export async function runUp(
@@ -102,7 +133,7 @@ export async function runUp(
         ...(devnet.contracts.devToken
           ? ([
               ['DEV token (L1)', devnet.contracts.devToken],
-              ['DEV token (L2)', '0x4200000000000000000000000000000000001001'],
+              ['DEV token (L2)', DEV_TOKEN_L2_ADDRESS],
             ] as [string, string][])
           : []),
         ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],

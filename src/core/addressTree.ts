@@ -1,5 +1,5 @@
 /**
- * The address index tree (docs/fraud-proofs.md, "State commitment"): a sparse Merkle tree of depth 160 keyed by
+ * The address index tree (docs/optimistic.md, "State commitment"): a sparse Merkle tree of depth 160 keyed by
  * `uint160(address)` whose leaf is `bytes32(uint256(accountIndex + 1))` big-endian (0 = no account). It makes
  * "this address has no account" provable on L1, which the index-keyed accounts tree cannot.
  *

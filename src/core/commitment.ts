@@ -1,5 +1,5 @@
 /**
- * The state commitment of the fraud-proof game (docs/fraud-proofs.md, "State commitment"): the TypeScript mirror
+ * The state commitment of the fraud-proof game (docs/optimistic.md, "State commitment"): the TypeScript mirror
  * of contracts/src/optimistic/StateCommitment.sol. One trace leaf is `stateCommitment(header)`.
  */
 import { bytesToHex, hexToBytes, writeBigintBE } from './bytes.ts'

@@ -44,7 +44,7 @@ export function isL2kitError(value: unknown, code?: string): value is L2kitError
 
 /**
  * Codes of transactions the sequencer refuses because one row of batch format v3 could not hold them
- * (docs/fraud-proofs.md, "Batch data v3"): every accepted transaction must be re-executable on L1 from its row.
+ * (docs/optimistic.md, "Batch data v3"): every accepted transaction must be re-executable on L1 from its row.
  * Thrown by `decodeRawTransaction` (via `checkRowLimits` in src/core/l2tx.ts) with a message that says the limit
  * and how to stay within it. (`AMOUNT_NOT_PACKABLE`, the fourth row limit, predates them: src/core/amount.ts.)
  */

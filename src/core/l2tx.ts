@@ -412,7 +412,7 @@ function feeNotPackable(field: string, value: bigint): never {
 }
 
 /**
- * Throws unless the transaction fits one row of batch format v3 (docs/fraud-proofs.md): `NONCE_TOO_LARGE`
+ * Throws unless the transaction fits one row of batch format v3 (docs/optimistic.md): `NONCE_TOO_LARGE`
  * (nonce >= 2^40), `GAS_LIMIT_TOO_LARGE` (gasLimit >= 2^32), `FEE_NOT_PACKABLE` (a fee that is not a packed
  * amount, src/core/amount.ts). The amount's limit (`AMOUNT_NOT_PACKABLE`) is checked where the call is decoded.
  * `decodeRawTransaction` applies it, so the sequencer never accepts a transaction a row cannot hold.

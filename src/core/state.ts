@@ -352,7 +352,7 @@ export class L2State {
 
   private readonly accountsTree: SparseMerkleTree
   private readonly withdrawalsTree: SparseMerkleTree
-  /** address → index + 1 for every account, hashed lazily (docs/fraud-proofs.md, `addressesRoot`). */
+  /** address → index + 1 for every account, hashed lazily (docs/optimistic.md, `addressesRoot`). */
   private readonly addressTree: AddressTree
   /** Accounts whose leaf must be recomputed before the next root. */
   private readonly rootDirtyAccounts: Set<number>
@@ -539,7 +539,7 @@ export class L2State {
     account ??= this.createAccount(to as Address)
     if (credited && d.amount !== 0n) this.setBalance(account, d.tokenIndex, balance + d.amount)
     this.deposits++
-    // Every applied deposit counts, credited or not (docs/fraud-proofs.md: tokenCount = max(tokenCount, tokenIndex)).
+    // Every applied deposit counts, credited or not (docs/optimistic.md: tokenCount = max(tokenCount, tokenIndex)).
     if (d.tokenIndex > this.depositedTokens) this.depositedTokens = d.tokenIndex
     return { accountIndex: account.index, newAccount, credited }
   }
@@ -803,7 +803,7 @@ export class L2State {
   }
 
   /**
-   * The fraud-proof state header (docs/fraud-proofs.md) of this state after L2 block `blockNumber` (the state does
+   * The fraud-proof state header (docs/optimistic.md) of this state after L2 block `blockNumber` (the state does
    * not track blocks; the caller knows which block it closed last). `stateCommitment(header)` is the trace leaf.
    */
   stateHeader(blockNumber: bigint): StateHeader {

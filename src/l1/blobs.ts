@@ -116,7 +116,7 @@ export function blobsToData(blobs: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * The protocol's view of blobs for provable data (docs/fraud-proofs.md): the low 31 bytes of every field element,
+ * The protocol's view of blobs for provable data (docs/optimistic.md): the low 31 bytes of every field element,
  * concatenated; byte 0 of each element is ignored, so there is nothing to be non-canonical and every blob has a
  * payload. The caller reads the `uint32` length prefix and applies its own rules (`dataFromBlobPayload`).
  */

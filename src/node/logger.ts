@@ -2,29 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DestinationStream, Logger as PinoLogger } from 'pino'
 import { pino } from 'pino'
+import type { Logger } from '../core/logger.ts'
 import { assertValidOptions, withDefaults } from './options.ts'
 
-/** A log method: `log.info('started')` or `log.info({ txHash, frames }, 'batch posted')`. */
-export interface LogFn {
-  (msg: string): void
-  (obj: object, msg?: string): void
-}
-
-/**
- * The part of a pino logger the rest of l2kit relies on, so tests and embedders can pass their own.
- * Log errors under the `err` key (`log.error({ err }, 'step failed')`) so their stack is kept.
- */
-export interface Logger {
-  level: string
-  trace: LogFn
-  debug: LogFn
-  info: LogFn
-  warn: LogFn
-  error: LogFn
-  fatal: LogFn
-  child(bindings: Record<string, unknown>): Logger
-  isLevelEnabled(level: string): boolean
-}
+export { type LogFn, type Logger, silentLogger } from '../core/logger.ts'
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 export type LogLevel = (typeof logLevels)[number]
@@ -103,8 +84,6 @@ export function createLogger(options: Partial<LoggerOptions> = {}): PinoLogger {
 }
 
 /** A logger that drops everything; the default for tests and optional modules. */
-export const silentLogger: Logger = pino({ level: 'silent' })
-
 function openDestination(destination: string, sync: boolean): DestinationStream {
   if (destination === 'stderr') return pino.destination({ dest: 2, sync })
   if (destination === 'stdout') return pino.destination({ dest: 1, sync })

@@ -9,7 +9,7 @@
  * mined) are adopted, so no block still on L1 is posted twice.
  */
 import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
-import { encodeBatchV3 } from '../core/batchCodecV3.ts'
+import { encodeBatchV3 } from './protocol/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
 import type { Batch, Hex } from '../core/types.ts'
@@ -31,7 +31,7 @@ import type { ChainStore, PostedBatch } from './chainStore.ts'
 import type { BatcherOptions, RollupContracts } from './config.ts'
 import { defaultBatcherOptions, validateBatcherOptions } from './config.ts'
 import { corruptBatchData, type FaultKind } from './faults.ts'
-import type { L1TxSender } from './reorgAwareSender.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 
 /** Gas of an `appendBatch` blob transaction (21k base + reading blobhash + one batch record), measured on anvil. */
 const APPEND_BLOB_EXEC_GAS = 121_000n

@@ -1,6 +1,6 @@
 /**
  * The challenger: follows L1 through its own derivation (L1 data alone), reads the trace of every proposal, and
- * when a proposal is wrong proves it on L1 with the cheapest decisive challenge (docs/fraud-proofs.md):
+ * when a proposal is wrong proves it on L1 with the cheapest decisive challenge (docs/optimistic.md):
  *   1. trace bounds (blob traces): the length prefix, the first leaf (≠ the parent's commitment) or the last leaf
  *      (≠ the proposal's commitment) is wrong;
  *   2. step count: the batch proves another number of steps (its row count, or 0 when it is invalid);
@@ -18,11 +18,11 @@ import {
   keccak256,
   numberToHex,
 } from 'viem'
-import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from '../core/batchCodecV3.ts'
+import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from './protocol/batchCodecV3.ts'
 import type { StateHeader } from '../core/commitment.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
-import { buildStepWitness } from '../core/stepWitness.ts'
-import { executeBatchV3, leavesFromTraceData } from '../core/trace.ts'
+import { buildStepWitness } from './protocol/stepWitness.ts'
+import { executeBatchV3, leavesFromTraceData } from './protocol/trace.ts'
 import type { Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import { openingsForRange, rangeProofArgs } from '../l1/blobProofs.ts'
@@ -35,7 +35,7 @@ import type { Logger } from '../node/logger.ts'
 import type { ChainConfig, ChallengerOptions, RollupContracts } from './config.ts'
 import { defaultChallengerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord, ProposalRecord } from './derivation.ts'
-import type { L1TxSender } from './reorgAwareSender.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 
 export const CHALLENGE_KIND = { traceBounds: 1, stepCount: 2, step: 3 } as const
 export type ChallengeKind = keyof typeof CHALLENGE_KIND

@@ -1,5 +1,6 @@
 /** Options of the optimistic rollup node, with defaults that make a devnet work with no configuration. */
 import { L2kitError } from '../core/errors.ts'
+import { l2TokenAddress } from '../core/tokenAddress.ts'
 import type { Address, Hex } from '../core/types.ts'
 import type { FaultKind } from './faults.ts'
 
@@ -42,7 +43,7 @@ export type SequencerOptions = {
   l1PollIntervalMs: number
   /**
    * Tests and demos only: a censoring sequencer that refuses these senders, over RPC and from the L1 forced
-   * queue (they can still get in by force inclusion: docs/fraud-proofs.md).
+   * queue (they can still get in by force inclusion: docs/optimistic.md).
    */
   censor?: Address[] | undefined
   /** Tests and demos only: a sequencer that never includes L1 deposits (they can be forced in, too). */
@@ -67,7 +68,7 @@ export type ProposerOptions = {
   intervalMs: number
   /** Where traces go: `auto` = a blob when the batch is a blob batch, else calldata. */
   traceMode: 'auto' | 'calldata'
-  /** Tests and demos only: post one wrong proposal of this kind (docs/fraud-proofs.md, faults). */
+  /** Tests and demos only: post one wrong proposal of this kind (docs/optimistic.md, faults). */
   fault?: { kind: FaultKind; attacker: Address } | undefined
 }
 
@@ -116,6 +117,9 @@ export const defaultBatcherOptions: BatcherOptions = {
 
 export const defaultProposerOptions: ProposerOptions = { intervalMs: 1_000, traceMode: 'auto' }
 export const defaultChallengerOptions: ChallengerOptions = { enabled: true, intervalMs: 1_000 }
+
+/** The devnet's ERC-20 is the first token deposited, so its L2 address is bridged token 1's. */
+export const DEV_TOKEN_L2_ADDRESS: Address = l2TokenAddress(1)
 
 export const DEFAULT_L2_CHAIN_ID = 42_069n
 /** 0.001 gwei: a mainnet-L2-like execution price, so fees are visible but tiny. */

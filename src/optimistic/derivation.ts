@@ -24,9 +24,10 @@ import {
   keccak256,
   toEventSelector,
 } from 'viem'
-import { dataFromBlobPayload } from '../core/batchCodecV3.ts'
+import { dataFromBlobPayload } from './protocol/batchCodecV3.ts'
 import { type StateHeader, stateCommitment } from '../core/commitment.ts'
-import { L2_TOKEN_ADDRESS_PREFIX, WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
+import { WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
+import { l2TokenAddress } from '../core/tokenAddress.ts'
 import { L2kitError } from '../core/errors.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
@@ -79,7 +80,7 @@ export type DerivedBatchRecord = {
   skippedRows: number
   /** Rows of a valid batch: the step count an honest proposal declares (0 for an invalid batch). */
   rowCount: number
-  /** Built by the Rollup from its forced-transaction queue (docs/fraud-proofs.md, "Force inclusion"). */
+  /** Built by the Rollup from its forced-transaction queue (docs/optimistic.md, "Force inclusion"). */
   forced: boolean
   /** The honest trace: state commitments L0..L(rowCount). */
   leaves: Hex[]
@@ -841,7 +842,7 @@ export class Derivation {
       const token: TokenInfo = {
         index,
         l1Address: e.args.l1Token,
-        l2Address: `${L2_TOKEN_ADDRESS_PREFIX}${index.toString(16).padStart(2, '0')}` as Address,
+        l2Address: l2TokenAddress(index),
         name: e.args.name,
         symbol: e.args.symbol,
         decimals: Number(e.args.decimals),

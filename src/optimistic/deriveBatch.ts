@@ -1,11 +1,11 @@
 /**
- * The derivation rule for one batch (docs/fraud-proofs.md, "Batch data v3"), shared by the verifier, the node's
+ * The derivation rule for one batch (docs/optimistic.md, "Batch data v3"), shared by the verifier, the node's
  * own safe-head tracking, the proposer and the challenger. Pure: L1 inputs come in as arguments. The same rule
  * is what the L1 fraud proof re-executes row by row, so the trace returned here is what a proposal commits to.
  */
 
 import type { L2State } from '../core/state.ts'
-import { executeBatchV3 } from '../core/trace.ts'
+import { executeBatchV3 } from './protocol/trace.ts'
 import type { Address, Deposit, Hex, L2Tx } from '../core/types.ts'
 import { computeBlockHash } from './block.ts'
 

@@ -12,8 +12,8 @@ import { portalAbi } from '../generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
 import { createL1Clients, type L1ClientsWithWallet, type L1PublicClient } from '../l1/clients.ts'
 import type { Logger } from '../node/logger.ts'
-import { depositErc20 } from '../sdk/depositErc20.ts'
-import { type DepositResult, depositEth } from '../sdk/depositEth.ts'
+import { depositErc20 } from '../sdk/optimistic/depositErc20.ts'
+import { type DepositResult, depositEth } from '../sdk/optimistic/depositEth.ts'
 import {
   type BatcherOptions,
   type ChainConfig,

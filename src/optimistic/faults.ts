@@ -1,6 +1,6 @@
 /**
  * Fault injection for adversarial tests and `l2kit demo --attack`: the ways a malicious operator can try to
- * get a wrong state root accepted (docs/fraud-proofs.md). Each fault yields the trace a dishonest proposer
+ * get a wrong state root accepted (docs/optimistic.md). Each fault yields the trace a dishonest proposer
  * posts; two of them also change the batch data the batcher posts (a colluding sequencer). The challenger
  * must catch every one. Nothing here is used unless a fault is configured.
  */
@@ -11,11 +11,11 @@ import {
   V3_HEADER_BYTES,
   V3_ROW_BYTES,
   V3_TX_OFFSETS,
-} from '../core/batchCodecV3.ts'
+} from './protocol/batchCodecV3.ts'
 import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { L2kitError } from '../core/errors.ts'
 import { L2State, type StateSnapshot } from '../core/state.ts'
-import { executeBatchV3, type TraceResultV3 } from '../core/trace.ts'
+import { executeBatchV3, type TraceResultV3 } from './protocol/trace.ts'
 import type { Address, Deposit, Hex } from '../core/types.ts'
 
 export const FAULT_KINDS = [

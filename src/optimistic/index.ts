@@ -1,5 +1,8 @@
 /** The optimistic rollup family: node roles, wire formats, L1 bindings. */
 
+export * from './protocol/batchCodecV3.ts'
+export * from './protocol/stepWitness.ts'
+export * from './protocol/trace.ts'
 export { Batcher, type BatchPlan, type DataChoice } from './batcher.ts'
 export * from './block.ts'
 export { ChainStore, type PostedBatch } from './chainStore.ts'

@@ -11,7 +11,7 @@
  * still proposes only what L1 data implies, so L1 stays safe. Use confirmations deeper than the reorgs you expect.
  */
 import { join } from 'node:path'
-import { parseRowV3 } from '../core/batchCodecV3.ts'
+import { parseRowV3 } from './protocol/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { encodeRawTransaction } from '../core/l2tx.ts'
 import type { Deposit, TokenInfo } from '../core/types.ts'
@@ -39,7 +39,7 @@ import {
 import { DerivationStore } from './derivationStore.ts'
 import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
-import { ReorgAwareSender } from './reorgAwareSender.ts'
+import { ReorgAwareSender } from '../l1/reorgAwareSender.ts'
 import { createRpcMethods } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 

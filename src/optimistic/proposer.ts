@@ -1,6 +1,6 @@
 /**
  * The proposer: for every batch, in order, posts with a bond the state its own derivation computed from L1
- * data, with the batch's trace (the state commitment after every row: docs/fraud-proofs.md) as a blob (or as
+ * data, with the batch's trace (the state commitment after every row: docs/optimistic.md) as a blob (or as
  * calldata when the batch itself is calldata or blobs are unavailable). It proposes only what it derived, never
  * what the sequencer says, so an honest proposer is honest even if the sequencer is not. It never builds on a
  * live parent whose commitment differs from its own: it waits for the challenger to delete that one.
@@ -14,7 +14,7 @@
  */
 import { concatHex, decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import type { StateHeader } from '../core/commitment.ts'
-import { traceBytes } from '../core/trace.ts'
+import { traceBytes } from './protocol/trace.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import { blobsToSidecars, dataToBlobs } from '../l1/blobs.ts'
@@ -25,7 +25,7 @@ import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord } from './derivation.ts'
 import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
-import type { L1TxSender } from './reorgAwareSender.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 
 /** The Rollup's `MAX_CALLDATA_TRACE_BYTES`: longer traces of blob batches go in blobs. */
 export const MAX_CALLDATA_TRACE_BYTES = 24 * 1024

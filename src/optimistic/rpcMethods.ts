@@ -1019,6 +1019,8 @@ export function createRpcMethods(deps: {
       return { accessList: [], gasUsed: toHex(estimate(callObj)) }
     },
     eth_call: (p) => call(param<Record<string, unknown>>(p, 0, 'call') ?? {}, stateAt(p[1])),
+    /** Which L2 family this node runs (every l2kit node answers it, so a client can tell them apart). */
+    l2kit_family: () => ({ family: 'optimistic', chainId: toHex(chain.chainId) }),
     l2kit_status: () => deps.status.status(),
     l2kit_getWithdrawalProof: (p) =>
       deps.status.withdrawalProof(quantity(param(p, 0, 'withdrawal index'), 'withdrawal index')),

@@ -1,15 +1,13 @@
-/** l2kit SDK: viem-style actions for apps, one per file. */
+/**
+ * What every family's SDK shares: `defineL2Chain` (a viem chain for an l2kit L2) and the L1 transaction helpers
+ * (gas with a margin, receipts checked). Each family's actions are in `src/sdk/<family>/` (`l2kit/sdk/<family>`).
+ */
 export { defineL2Chain } from './defineL2Chain.ts'
-export { depositErc20 } from './depositErc20.ts'
-export { type DepositResult, depositEth } from './depositEth.ts'
-export { type ForcedInclusion, forceInclusion, MAX_FORCED_ROWS } from './forceInclusion.ts'
-export { type ForcedTransaction, forceTransaction } from './forceTransaction.ts'
-export { getL2Balance } from './getL2Balance.ts'
 export {
-  getWithdrawalProof,
-  getWithdrawalStatus,
-  type WithdrawalProof,
-  type WithdrawalStatus,
-} from './getWithdrawalStatus.ts'
-export { type InitiatedWithdrawal, initiateWithdrawal, l2BridgeAbi } from './initiateWithdrawal.ts'
-export { type FinalizedWithdrawal, proveAndFinalizeWithdrawal } from './proveAndFinalizeWithdrawal.ts'
+  GAS_MARGIN_MIN,
+  GAS_MARGIN_PERCENT,
+  requireSuccess,
+  withGasMargin,
+  writeContractChecked,
+} from './l1Tx.ts'
+export type { AnyPublicClient, AnyWalletClient } from './types.ts'

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title AddressTree
-/// @notice Roots of l2kit's address index tree (docs/fraud-proofs.md, "State commitment"): a sparse Merkle tree of
+/// @notice Roots of l2kit's address index tree (docs/optimistic.md, "State commitment"): a sparse Merkle tree of
 ///         depth 160 keyed by the address itself (`key = uint160(address)`), leaf = `bytes32(accountIndex + 1)`
 ///         (big-endian) or 0 for an address without an account. Same convention as every l2kit tree:
 ///         `node = keccak256(left ‖ right)`, siblings bottom-up, at level `i` the running node is the right child

@@ -8,7 +8,7 @@ pragma solidity ^0.8.24;
 ///      ω the primitive 4096th root of unity of the BLS12-381 scalar field, the domain in bit-reversed order.
 ///      Payload layout (ARCHITECTURE.md, "Batches and L1 data"): payload = uint32 big-endian data length ‖ data,
 ///      cut into 31-byte chunks; global field element `g = blob·4096 + i` carries payload bytes [31g, 31g + 31) in
-///      its bytes 1..31. Byte 0 of every element is ignored (docs/fraud-proofs.md: payload bytes are the low 31
+///      its bytes 1..31. Byte 0 of every element is ignored (docs/optimistic.md: payload bytes are the low 31
 ///      bytes), so every blob has a payload and nothing about it can make a read fail. Every check reverts on
 ///      failure; nothing here returns "false", so too little gas for the precompile can only make a proof fail,
 ///      never make a wrong opening pass.

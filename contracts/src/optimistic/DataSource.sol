@@ -6,7 +6,7 @@ import {BlobData} from "../common/BlobData.sol";
 /// @title DataSource
 /// @notice Reads bytes of a source committed on L1 by one hash: blob data (`recordedHash = keccak256(abi.encodePacked(
 ///         versionedHashes))`, bytes proven with KZG openings) or calldata (`recordedHash = keccak256(data)`, the whole
-///         data supplied again). The Rollup uses it for batch data and for proposal traces (docs/fraud-proofs.md,
+///         data supplied again). The Rollup uses it for batch data and for proposal traces (docs/optimistic.md,
 ///         "Interfaces between the parts").
 /// @dev Offsets are **data** offsets: in a blob, data byte `d` is payload byte `d + 4` (the payload starts with the
 ///      uint32 data length). Every failure reverts with a custom error; nothing returns "false".

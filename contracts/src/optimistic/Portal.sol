@@ -351,7 +351,7 @@ contract Portal is IPortal, ReentrancyGuardTransient {
         totalWithdrawn[l1Token] = withdrawnBefore + amount;
     }
 
-    /// @dev The bridge's policy for non-standard ERC-20s (docs/fraud-proofs.md "Tokens the bridge accepts"):
+    /// @dev The bridge's policy for non-standard ERC-20s (docs/optimistic.md "Tokens the bridge accepts"):
     ///      - fee-on-transfer on deposit: only what arrived is credited (`depositERC20`);
     ///      - a balance that shrinks (negative rebase): the portal then holds less than it owes
     ///        (`outstanding`); each withdrawal is paid its pro-rata share

@@ -16,8 +16,8 @@ import {StepVerifier, StepVerifierExecutor} from "./StepVerifier.sol";
 ///         with the batch's trace (the state commitment after each row). A proposal is final `challengeWindow`
 ///         seconds after it was made unless a challenge deleted it; then the portal pays withdrawals against it and
 ///         its bond returns. Challenges are non-interactive: one transaction proves the trace's bounds, its step
-///         count or one step wrong (docs/fraud-proofs.md, the normative spec).
-///         Censorship resistance (docs/fraud-proofs.md "Force inclusion"): anyone may queue an L2 transaction here
+///         count or one step wrong (docs/optimistic.md, the normative spec).
+///         Censorship resistance (docs/optimistic.md "Force inclusion"): anyone may queue an L2 transaction here
 ///         (`queueForcedTx`); once it has waited `inclusionWindow` seconds anyone may append it, with the queued
 ///         transactions before it, as a forced batch the contract builds itself (`appendForcedBatch`). The same
 ///         call forces in the portal's deposits that have waited `inclusionWindow` seconds (deposit rows).
@@ -58,7 +58,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     }
 
     /// @notice A proposal: the L2 state after deriving every batch up to and including `batchIndex`, with the trace
-    ///         of that batch (the state commitment after each of its rows, docs/fraud-proofs.md "Trace").
+    ///         of that batch (the state commitment after each of its rows, docs/optimistic.md "Trace").
     /// @param stateRoot `keccak256(accountsRoot ‖ withdrawalsRoot)` of the end state; withdrawals prove against it.
     /// @param commitment `StateCommitment.commitment(end)`, the trace's last leaf.
     /// @param traceHash keccak256 of the trace blobs' versioned hashes (blob trace) or of the trace bytes (calldata).
@@ -745,7 +745,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
 
     /// @notice Challenge kind 2: from the batch's header (data bytes [0, 27) and the data length, one opening for a
     ///         blob batch) and, when the header is valid, its last row, computes the step count the batch proves
-    ///         (its row count if valid, else 0: docs/fraud-proofs.md "Validity") and wins iff it differs from the
+    ///         (its row count if valid, else 0: docs/optimistic.md "Validity") and wins iff it differs from the
     ///         proposal's. Exactly `challengeBond`, inside the window, proposal not deleted.
     /// @param proposalIndex The challenged proposal.
     /// @param parent Preimage of the parent's commitment (the genesis header for the first proposal): its
@@ -1189,7 +1189,7 @@ contract Rollup is IRollup, ReentrancyGuardTransient {
     }
 
     /// @dev The step count batch `batchIndex` proves given the pre-state's block number: its row count if it is
-    ///      valid (docs/fraud-proofs.md "Validity"), else 0. A forced batch is valid iff its header and length are
+    ///      valid (docs/optimistic.md "Validity"), else 0. A forced batch is valid iff its header and length are
     ///      well-formed (always, by construction): neither its firstBlockNumber nor its last row is checked.
     function _provenStepCount(
         uint256 batchIndex,

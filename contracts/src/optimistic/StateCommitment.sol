@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title StateCommitment
 /// @notice The L2 state as the fraud-proof game sees it: the two roots the state root commits to, the address index
-///         tree, and the counters every step needs (docs/fraud-proofs.md, "State commitment"). One trace leaf is
+///         tree, and the counters every step needs (docs/optimistic.md, "State commitment"). One trace leaf is
 ///         `commitment(header)`.
 library StateCommitment {
     /// @notice Preimage of a trace leaf.

@@ -20,7 +20,7 @@ interface IStepPortal {
 
 /// @title StepVerifier
 /// @notice Re-executes ONE row of a v3 batch on L1 from the pre-state header and Merkle witnesses and returns the
-///         post-state header: the one-step proof of the fraud-proof game (docs/fraud-proofs.md, "Row semantics"
+///         post-state header: the one-step proof of the fraud-proof game (docs/optimistic.md, "Row semantics"
 ///         and "Interfaces between the parts"). `Rollup.challengeStep` compares `commitment(post)` with the
 ///         proposer's trace leaf.
 /// @dev Rows (124 bytes, offsets in bytes):

@@ -611,7 +611,7 @@ contract ChallengeTest is ChallengeBase {
         out[at] = bytes1(value);
     }
 
-    /// Each validity rule on its own (docs/fraud-proofs.md "Validity").
+    /// Each validity rule on its own (docs/optimistic.md "Validity").
     function test_validityRulesOneByOne() public {
         bytes memory valid = batchData(1, 3);
         uint256 lastRow = 27 + 124 * 2;

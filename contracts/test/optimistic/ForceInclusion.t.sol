@@ -675,7 +675,7 @@ contract ForceInclusionTest is ForceInclusionBase {
     }
 }
 
-/// @notice Forced deposits: deposit rows in forced batches (docs/fraud-proofs.md "Force inclusion").
+/// @notice Forced deposits: deposit rows in forced batches (docs/optimistic.md "Force inclusion").
 contract ForceInclusionDepositTest is ForceInclusionBase {
     function test_aDepositsOnlyForcedBatch() public {
         depositN(3);

@@ -1,0 +1,87 @@
+/**
+ * `l2kit challenger`: a standalone challenger. It derives the L2 chain from L1 alone (its own state, its own L1
+ * client), reads the trace of every proposal and challenges wrong ones with its own bond, logging what it found
+ * and what it did. The rollup's addresses and chain constants come from flags or, by default, from an l2kit node
+ * (`--l2-rpc`); nothing else is taken from the node.
+ */
+import { join } from 'node:path'
+import { type Address, createPublicClient, type Hex, http } from 'viem'
+import { L2kitError } from '../../core/errors.ts'
+import { createL1Clients } from '../../l1/clients.ts'
+import { getKzg } from '../../l1/kzg.ts'
+import { TxManager } from '../../l1/txManager.ts'
+import type { Logger } from '../../node/logger.ts'
+import { Challenger } from '../../optimistic/challenger.ts'
+import { Derivation } from '../../optimistic/derivation.ts'
+import { DerivationStore } from '../../optimistic/derivationStore.ts'
+import { num, type ParsedArgs, str } from '../args.ts'
+import type { NodeContracts } from './l2Context.ts'
+import { requireKey } from './l2Context.ts'
+
+type NodeInfo = NodeContracts & { deployBlock: string; genesisTimestamp: number; baseFee: string }
+
+export async function runChallenger(
+  args: ParsedArgs,
+  logger: Logger,
+  onShutdown: (fn: () => Promise<void>) => void,
+): Promise<void> {
+  const v = args.values
+  const key = requireKey(args)
+  const l2Rpc = str(v['l2-rpc']) ?? 'http://127.0.0.1:8547'
+  let info: NodeInfo
+  try {
+    const probe = createPublicClient({ transport: http(l2Rpc, { retryCount: 0, timeout: 10_000 }) })
+    info = (await probe.request({ method: 'l2kit_contracts' as 'eth_chainId' })) as unknown as NodeInfo
+  } catch (err) {
+    throw new L2kitError(
+      'L2_UNREACHABLE',
+      `no l2kit node answers at ${l2Rpc} to read the rollup's addresses from (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      { kind: 'temporary' },
+    )
+  }
+  const l1Rpc = str(v['l1-rpc']) ?? info.l1Rpc
+  const contracts = {
+    portal: (str(v.portal) ?? info.portal) as Address,
+    rollup: (str(v.rollup) ?? info.rollup) as Address,
+    deployBlock: BigInt(str(v['deploy-block']) ?? info.deployBlock),
+  }
+  const chain = {
+    chainId: BigInt(info.l2ChainId),
+    baseFee: BigInt(info.baseFee),
+    genesisTimestamp: info.genesisTimestamp,
+  }
+  getKzg()
+  const clients = await createL1Clients({ rpcUrl: l1Rpc, privateKey: key as Hex })
+  const dataDir = str(v['data-dir'])
+  const checkpointStore = dataDir ? await DerivationStore.open(join(dataDir, 'derivation')) : undefined
+  const derivation = new Derivation({
+    ...(checkpointStore ? { checkpointStore } : {}),
+    chain,
+    contracts,
+    publicClient: clients.publicClient,
+    logger: logger.child({ component: 'derivation' }),
+  })
+  const challenger = new Challenger(
+    { intervalMs: num(v['interval-ms'], 'interval-ms') ?? 1000 },
+    {
+      chain,
+      publicClient: clients.publicClient,
+      txManager: new TxManager({}, { publicClient: clients.publicClient, account: clients.account, logger }),
+      contracts,
+      derivation,
+      logger,
+    },
+  )
+  await derivation.start()
+  await challenger.start()
+  onShutdown(async () => {
+    await challenger.stop()
+    await derivation.stop()
+    await checkpointStore?.close()
+  })
+  logger.info(
+    { l1Rpc, rollup: contracts.rollup, challenger: clients.account.address },
+    'challenger running: deriving from L1 and checking every proposal (Ctrl-C stops)',
+  )
+  await new Promise(() => undefined)
+}
