@@ -31,31 +31,11 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import type { FlagSpec, ParsedArgs } from '../../src/cli/args.ts'
 import { num } from '../../src/cli/args.ts'
-import { encodeBatch } from './v1/batchCodec.ts'
-import {
-  dataLengthV3,
-  encodeBatchV3,
-  ROW_TYPE,
-  rowAtV3,
-  rowDataOffsetV3,
-  TX_KIND_CODE,
-  V3_ROW_BYTES,
-} from '../../src/optimistic/protocol/batchCodecV3.ts'
 import type { StateHeader } from '../../src/core/commitment.ts'
-import { compressBatchData } from './v1/compression.ts'
 import { activeSignatureBackend } from '../../src/core/signature.ts'
 import type { L2State } from '../../src/core/state.ts'
-import { buildStepWitness } from '../../src/optimistic/protocol/stepWitness.ts'
-import { executeBatchV3, traceBytes } from '../../src/optimistic/protocol/trace.ts'
 import type { Address, Batch, Deposit, TokenInfo } from '../../src/core/types.ts'
-import {
-  devTokenAbi,
-  devTokenBytecode,
-  portalAbi,
-  portalBytecode,
-  rollupAbi,
-  rollupBytecode,
-} from '../../src/generated/contracts.ts'
+import { devTokenAbi, devTokenBytecode, rollupAbi } from '../../src/generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../../src/l1/anvil.ts'
 import { openingsForRange, rangeProofArgs } from '../../src/l1/blobProofs.ts'
 import { blobCountForData, blobsToSidecars, dataToBlobs, maxBlobDataBytes } from '../../src/l1/blobs.ts'
@@ -68,14 +48,28 @@ import { MAX_CALLDATA_BATCH_BYTES } from '../../src/optimistic/batcher.ts'
 import type { L2Block } from '../../src/optimistic/block.ts'
 import { ChainStore } from '../../src/optimistic/chainStore.ts'
 import { DEFAULT_L2_BASE_FEE } from '../../src/optimistic/config.ts'
+import { deployRollup } from '../../src/optimistic/deploy.ts'
 import { startDevnet, waitFor } from '../../src/optimistic/devnet.ts'
 import { FAULT_KINDS, parseFaultKind } from '../../src/optimistic/faults.ts'
+import { L2_TOKEN_1, loadAccounts, makeTransfers } from '../../src/optimistic/loadgen.ts'
+import {
+  dataLengthV3,
+  encodeBatchV3,
+  ROW_TYPE,
+  rowAtV3,
+  rowDataOffsetV3,
+  TX_KIND_CODE,
+  V3_ROW_BYTES,
+} from '../../src/optimistic/protocol/batchCodecV3.ts'
+import { buildStepWitness } from '../../src/optimistic/protocol/stepWitness.ts'
+import { executeBatchV3, traceBytes } from '../../src/optimistic/protocol/trace.ts'
 import { Sequencer } from '../../src/optimistic/sequencer.ts'
 import { defineL2Chain } from '../../src/sdk/defineL2Chain.ts'
 import { depositEth } from '../../src/sdk/optimistic/depositEth.ts'
 import { attackMatrix, devnetBondSettings, forgeGasFigures, proofStepGas } from './fraudProofs.ts'
-import { L2_TOKEN_1, loadAccounts, makeTransfers } from '../../src/optimistic/loadgen.ts'
 import { type RestartPoint, restartBench } from './restart.ts'
+import { encodeBatch } from './v1/batchCodec.ts'
+import { compressBatchData } from './v1/compression.ts'
 
 export const benchFlags: FlagSpec = {
   transfers: { type: 'string', description: 'transfers submitted to the sequencer', default: '30000' },
@@ -349,37 +343,19 @@ export async function runBench(
   const challengeBond = parseEther('0.05')
   // The Rollup's genesis is the bench's L2 state before the transfers (its 4,000 deposits exist only on L2 here),
   // so every proposal below is honest: its trace starts at the genesis commitment and ends at its end header.
-  const deployBenchRollup = async (genesis: StateHeader) => {
-    const portal = await deployContractWithReceipt(l1.walletClient, l1.publicClient, {
-      abi: portalAbi,
-      bytecode: portalBytecode,
-      name: 'Portal',
-    })
-    const rollup = await deployContractWithReceipt(l1.walletClient, l1.publicClient, {
-      abi: rollupAbi,
-      bytecode: rollupBytecode,
-      name: 'Rollup',
-      args: [
-        portal.address,
-        l1.account.address,
-        3600n,
+  const deployBenchRollup = async (genesis: StateHeader) =>
+    (
+      await deployRollup(l1.walletClient, l1.publicClient, {
+        chain: { chainId: CHAIN_ID, baseFee: DEFAULT_L2_BASE_FEE, genesisTimestamp: 0 },
+        batcher: l1.account.address,
+        challengeWindowSeconds: 3600n,
         proposalBond,
         challengeBond,
+        // Force inclusion: nothing is ever queued here.
+        inclusionWindowSeconds: 10n,
         genesis,
-        CHAIN_ID,
-        DEFAULT_L2_BASE_FEE,
-        // inclusionWindowSeconds (force inclusion): nothing is ever queued here.
-        10n,
-      ],
-    })
-    await l1.publicClient.waitForTransactionReceipt({
-      hash: await l1.walletClient.sendTransaction({
-        to: portal.address,
-        data: encodeFunctionData({ abi: portalAbi, functionName: 'initialize', args: [rollup.address] }),
-      }),
-    })
-    return rollup.address
-  }
+      })
+    ).rollup
   const genesis = preState.stateHeader(preBlockNumber)
   const blobRollup = await deployBenchRollup(genesis)
   const calldataRollup = await deployBenchRollup(genesis)

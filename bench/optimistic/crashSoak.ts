@@ -27,6 +27,7 @@ import { L2State } from '../../src/core/state.ts'
 import type { Address, Deposit, Hex } from '../../src/core/types.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, findFreePort, startAnvil } from '../../src/l1/anvil.ts'
 import { DEFAULT_L2_BASE_FEE, DEFAULT_L2_CHAIN_ID } from '../../src/optimistic/config.ts'
+import { type LoadAccount, loadAccounts, rng, signL2Tx, walletFees } from '../../src/optimistic/loadgen.ts'
 import { depositEth } from '../../src/sdk/optimistic/depositEth.ts'
 import {
   killNodeProcess,
@@ -37,7 +38,6 @@ import {
   rpcClient,
   startNodeProcess,
 } from '../../test/e2e/optimistic/nodeProcess.ts'
-import { type LoadAccount, loadAccounts, rng, signL2Tx, walletFees } from '../../src/optimistic/loadgen.ts'
 
 export type CrashSoakOptions = {
   rounds: number

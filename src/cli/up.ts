@@ -22,7 +22,10 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
   const v = args.values
   const chosen = chooseFamilies(str(v.family))
   if (!chosen.includes('optimistic'))
-    throw new L2kitError('INVALID_ARGUMENTS', '--family: choose at least one family that l2kit has (optimistic)')
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--family: choose at least one family that l2kit has (optimistic)',
+    )
   const mode = str(v['batch-mode']) ?? 'auto'
   if (!['auto', 'blob', 'calldata'].includes(mode))
     throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)

@@ -20,6 +20,7 @@
 import { bytesToHex, hexToBytes, isAddress } from './bytes.ts'
 import { L2kitError } from './errors.ts'
 import { type Hasher, keccakHasher } from './hash.ts'
+import { zeroHashes } from './smt.ts'
 import type { Hex } from './types.ts'
 
 /** Depth of the address tree: one level per bit of an address. */
@@ -99,15 +100,11 @@ function hashIntoFor(hasher: Hasher): HashInto {
 
 const zeroCache = new WeakMap<Hasher, { bytes: readonly Uint8Array[]; hex: readonly Hex[] }>()
 
-/** `zero[i]` (root of an empty subtree of height i) for i in [0, 160], as bytes and hex. Cached per hasher. */
+/** `zero[i]` (root of an empty subtree of height i) for i in [0, 160], as bytes (smt's zero hashes) and hex. */
 function zerosOf(hasher: Hasher): { bytes: readonly Uint8Array[]; hex: readonly Hex[] } {
   let zeros = zeroCache.get(hasher)
   if (zeros === undefined) {
-    const bytes: Uint8Array[] = [new Uint8Array(32)]
-    for (let i = 0; i < ADDRESS_TREE_DEPTH; i++) {
-      const below = bytes[i] as Uint8Array
-      bytes.push(hasher.hash2(below, below))
-    }
+    const bytes = zeroHashes(hasher, ADDRESS_TREE_DEPTH).slice(0, ADDRESS_TREE_DEPTH + 1)
     zeros = { bytes, hex: bytes.map(bytesToHex) }
     zeroCache.set(hasher, zeros)
   }

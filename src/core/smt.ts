@@ -17,18 +17,22 @@ const MAX_NUMBER_KEYED_DEPTH = 52
 
 const EMPTY_LEAF = new Uint8Array(32)
 
-/** zero hashes per hasher: `zeros[i]` = root of an empty subtree of height `i`, for i in [0, MAX_TREE_DEPTH]. */
-const zeroCache = new WeakMap<Hasher, readonly Uint8Array[]>()
+/** zero hashes per hasher: `zeros[i]` = root of an empty subtree of height `i`, as deep as any tree asked. */
+const zeroCache = new WeakMap<Hasher, Uint8Array[]>()
 
-/** Roots of empty subtrees of height 0..64 for `hasher` (`[0]` is the empty leaf). Cached; do not mutate. */
-export function zeroHashes(hasher: Hasher): readonly Uint8Array[] {
+/**
+ * Roots of empty subtrees of height 0..`depth` for `hasher` (`[0]` is the empty leaf; default depth 64, the
+ * address tree asks for 160). Cached per hasher, shared by every tree; do not mutate.
+ */
+export function zeroHashes(hasher: Hasher, depth: number = MAX_TREE_DEPTH): readonly Uint8Array[] {
   let zeros = zeroCache.get(hasher)
   if (zeros === undefined) {
-    const list: Uint8Array[] = [EMPTY_LEAF]
-    for (let i = 0; i < MAX_TREE_DEPTH; i++)
-      list.push(hasher.hash2(list[i] as Uint8Array, list[i] as Uint8Array))
-    zeros = list
+    zeros = [EMPTY_LEAF]
     zeroCache.set(hasher, zeros)
+  }
+  while (zeros.length <= depth) {
+    const below = zeros[zeros.length - 1] as Uint8Array
+    zeros.push(hasher.hash2(below, below))
   }
   return zeros
 }

@@ -8,9 +8,9 @@
  * is still canonical (one `eth_getBlockByNumber`), and if not, makes the TxManager read the nonce again.
  */
 import type { Address, Hex } from 'viem'
+import type { Logger } from '../core/logger.ts'
 import type { L1PublicClient } from './clients.ts'
 import type { TxManager, TxRequest, TxResult } from './txManager.ts'
-import type { Logger } from '../core/logger.ts'
 
 /** What the batcher and the proposer need to send L1 transactions (a TxManager is one). */
 export type L1TxSender = {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { ErrorKind, isL2kitError, L2kitError } from '../core/errors.ts'
+import { bigintToQuantity, jsonSafe } from '../core/json.ts'
 import type { Service } from './lifecycle.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
@@ -701,35 +702,8 @@ export function stringifyJson(value: unknown): string {
   })
 }
 
-/**
- * A JSON-safe copy of `value`: bigints as hex quantities or decimal strings, bytes as hex, cycles and
- * functions dropped.
- */
-export function jsonSafe(value: unknown, bigints: 'hex' | 'decimal', seen = new WeakSet<object>()): unknown {
-  if (typeof value === 'bigint') return bigints === 'hex' ? bigintToQuantity(value) : value.toString()
-  if (value instanceof Uint8Array) return bytesToHexString(value)
-  if (typeof value === 'function' || typeof value === 'symbol') return undefined
-  if (typeof value !== 'object' || value === null) return value
-  if (seen.has(value)) return '[circular]'
-  seen.add(value)
-  try {
-    if (Array.isArray(value)) return value.map((item) => jsonSafe(item, bigints, seen) ?? null)
-    if (value instanceof Error) return { name: value.name, message: value.message }
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) {
-      const safe = jsonSafe(v, bigints, seen)
-      if (safe !== undefined) out[k] = safe
-    }
-    return out
-  } finally {
-    seen.delete(value)
-  }
-}
-
-function bigintToQuantity(value: bigint): string {
-  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`
-}
-
 function bytesToHexString(bytes: Uint8Array): string {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
 }
+
+export type { jsonSafe }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { Database, Key as LmdbKey, RootDatabase } from 'lmdb'
 import { IF_EXISTS, open } from 'lmdb'
 import { L2kitError } from '../core/errors.ts'
+import { fromTaggedJson, toTaggedJson } from '../core/json.ts'
 import { assertValidOptions, isIntegerInRange, withDefaults } from './options.ts'
 
 /**
@@ -289,7 +290,7 @@ export class StoreDb<V = unknown, E extends KeyEncoding = KeyEncoding> {
   }
 
   private encodeValue(value: V): unknown {
-    if (this.encoding === 'json') return JSON.stringify(value, jsonReplacer)
+    if (this.encoding === 'json') return toTaggedJson(value)
     if (this.encoding === 'binary') {
       if (!(value instanceof Uint8Array)) {
         throw new L2kitError('INVALID_STORE_VALUE', `${this.name}: binary values must be Uint8Array`)
@@ -300,7 +301,7 @@ export class StoreDb<V = unknown, E extends KeyEncoding = KeyEncoding> {
   }
 
   private decodeValue(raw: unknown): V {
-    if (this.encoding === 'json') return JSON.parse(raw as string, jsonReviver) as V
+    if (this.encoding === 'json') return fromTaggedJson<V>(raw as string)
     if (this.encoding === 'binary') return new Uint8Array(raw as Buffer) as V
     return buffersToUint8Arrays(raw) as V
   }
@@ -359,26 +360,6 @@ function encodeUint64Key(key: bigint | number, dbName: string): Buffer {
   const buffer = Buffer.alloc(8)
   buffer.writeBigUInt64BE(value)
   return buffer
-}
-
-function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key]
-  if (typeof raw === 'bigint') return { $bigint: raw.toString() }
-  if (raw instanceof Uint8Array)
-    return { $bytes: `0x${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex')}` }
-  return value
-}
-
-function jsonReviver(_key: string, value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const keys = Object.keys(value)
-    if (keys.length === 1) {
-      const tagged = value as { $bigint?: unknown; $bytes?: unknown }
-      if (typeof tagged.$bigint === 'string') return BigInt(tagged.$bigint)
-      if (typeof tagged.$bytes === 'string') return new Uint8Array(Buffer.from(tagged.$bytes.slice(2), 'hex'))
-    }
-  }
-  return value
 }
 
 /** msgpack decodes bytes as Node Buffers; give callers plain Uint8Arrays so values compare equal. */

@@ -9,7 +9,6 @@
  * mined) are adopted, so no block still on L1 is posted twice.
  */
 import { decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
-import { encodeBatchV3 } from './protocol/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { L2State } from '../core/state.ts'
 import type { Batch, Hex } from '../core/types.ts'
@@ -23,6 +22,7 @@ import {
 } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { L1ErrorCode } from '../l1/errors.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import type { TxResult } from '../l1/txManager.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
@@ -31,7 +31,8 @@ import type { ChainStore, PostedBatch } from './chainStore.ts'
 import type { BatcherOptions, RollupContracts } from './config.ts'
 import { defaultBatcherOptions, validateBatcherOptions } from './config.ts'
 import { corruptBatchData, type FaultKind } from './faults.ts'
-import type { L1TxSender } from '../l1/reorgAwareSender.ts'
+import { encodeBatchV3 } from './protocol/batchCodecV3.ts'
+import { blobBatchDataHash } from './protocol/dataHash.ts'
 
 /** Gas of an `appendBatch` blob transaction (21k base + reading blobhash + one batch record), measured on anvil. */
 const APPEND_BLOB_EXEC_GAS = 121_000n
@@ -296,7 +297,7 @@ export class Batcher {
     const blobHashes = onChain.isBlob
       ? blobsToSidecars(dataToBlobs(plan.data, { maxBlobs: MAX_BLOBS_PER_TX })).versionedHashes
       : []
-    const dataHash = onChain.isBlob ? hashOfBlobHashes(blobHashes) : keccak256(plan.data)
+    const dataHash = onChain.isBlob ? blobBatchDataHash(blobHashes) : keccak256(plan.data)
     if (dataHash !== onChain.dataHash) return undefined
     const [event] = await this.#m.publicClient.getContractEvents({
       address: this.#m.contracts.rollup,
@@ -444,7 +445,7 @@ export class Batcher {
         const blobHashes = blobsToSidecars(
           dataToBlobs(corrupted, { maxBlobs: MAX_BLOBS_PER_TX }),
         ).versionedHashes
-        this.#originals.set(hashOfBlobHashes(blobHashes).toLowerCase() as Hex, plan.data)
+        this.#originals.set(blobBatchDataHash(blobHashes).toLowerCase() as Hex, plan.data)
         this.#originals.set(keccak256(corrupted).toLowerCase() as Hex, plan.data)
         this.#log.warn(
           { fault: this.#fault, firstL2Block: plan.batch.firstBlockNumber.toString() },
@@ -584,7 +585,7 @@ export class Batcher {
 
 /** Whether our record and the contract's describe the same batch (same blocks, same data). */
 function sameBatch(mine: PostedBatch, onChain: OnChainBatch): boolean {
-  const dataHash = mine.dataHash ?? (mine.isBlob ? hashOfBlobHashes(mine.blobHashes) : undefined)
+  const dataHash = mine.dataHash ?? (mine.isBlob ? blobBatchDataHash(mine.blobHashes) : undefined)
   return (
     onChain.firstL2Block === mine.firstBlock &&
     onChain.l2BlockCount === mine.blockCount &&
@@ -592,11 +593,6 @@ function sameBatch(mine: PostedBatch, onChain: OnChainBatch): boolean {
     onChain.isBlob === mine.isBlob &&
     (dataHash === undefined || dataHash.toLowerCase() === onChain.dataHash.toLowerCase())
   )
-}
-
-/** The Rollup's `dataHash` of a blob batch: keccak256 of the packed versioned hashes. */
-function hashOfBlobHashes(hashes: readonly Hex[]): Hex {
-  return keccak256(hashes.length === 0 ? '0x' : (`0x${hashes.map((h) => h.slice(2)).join('')}` as Hex))
 }
 
 function header(plan: BatchPlan): { firstL2Block: bigint; count: number; deposits: bigint } {

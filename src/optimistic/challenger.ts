@@ -18,11 +18,8 @@ import {
   keccak256,
   numberToHex,
 } from 'viem'
-import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from './protocol/batchCodecV3.ts'
 import type { StateHeader } from '../core/commitment.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
-import { buildStepWitness } from './protocol/stepWitness.ts'
-import { executeBatchV3, leavesFromTraceData } from './protocol/trace.ts'
 import type { Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import { openingsForRange, rangeProofArgs } from '../l1/blobProofs.ts'
@@ -30,12 +27,15 @@ import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { type CommittedData, type DataProofArgs, dataRangeProof } from '../l1/dataProofs.ts'
 import { readBlobs } from '../l1/readBlobs.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ChainConfig, ChallengerOptions, RollupContracts } from './config.ts'
 import { defaultChallengerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord, ProposalRecord } from './derivation.ts'
-import type { L1TxSender } from '../l1/reorgAwareSender.ts'
+import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from './protocol/batchCodecV3.ts'
+import { buildStepWitness } from './protocol/stepWitness.ts'
+import { executeBatchV3, leavesFromTraceData } from './protocol/trace.ts'
 
 export const CHALLENGE_KIND = { traceBounds: 1, stepCount: 2, step: 3 } as const
 export type ChallengeKind = keyof typeof CHALLENGE_KIND

@@ -25,6 +25,11 @@ export type DeployRollupParameters = {
   challengeBond: bigint
   /** Seconds a transaction queued on L1 (`queueForcedTx`) waits before anyone may force it in. */
   inclusionWindowSeconds: bigint
+  /**
+   * The first proposal's parent; default the empty chain's (`genesisStateHeader`). A bench starts a Rollup on a
+   * state built off-chain instead.
+   */
+  genesis?: StateHeader
   /** Mint a development ERC-20 to these L1 accounts. */
   devToken?: { holders: Address[]; amountEach: bigint; name?: string; symbol?: string; decimals?: number }
 }
@@ -60,7 +65,7 @@ export async function deployRollup(
       p.challengeWindowSeconds,
       p.proposalBond,
       p.challengeBond,
-      genesisStateHeader(p.chain),
+      p.genesis ?? genesisStateHeader(p.chain),
       p.chain.chainId,
       p.chain.baseFee,
       p.inclusionWindowSeconds,

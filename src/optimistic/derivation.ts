@@ -24,13 +24,12 @@ import {
   keccak256,
   toEventSelector,
 } from 'viem'
-import { dataFromBlobPayload } from './protocol/batchCodecV3.ts'
 import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
-import { l2TokenAddress } from '../core/tokenAddress.ts'
 import { L2kitError } from '../core/errors.ts'
 import { SparseMerkleTree } from '../core/smt.ts'
 import { L2State, withdrawalHash } from '../core/state.ts'
+import { l2TokenAddress } from '../core/tokenAddress.ts'
 import type { Address, Deposit, Hex, L2Tx, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
@@ -43,6 +42,8 @@ import { genesisBlock } from './block.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
 import type { DerivationStore, LoadedCheckpoint, StoredCheckpoint } from './derivationStore.ts'
 import { type DerivedBlock, deriveBatch } from './deriveBatch.ts'
+import { dataFromBlobPayload } from './protocol/batchCodecV3.ts'
+import { blobBatchDataHash } from './protocol/dataHash.ts'
 
 /** One L1 log as derivation consumes it. */
 export type L1Log = {
@@ -1076,7 +1077,7 @@ export class Derivation {
     if (cached) return cached
     let fetched: { data: Uint8Array; committed: CommittedData }
     if (isBlob) {
-      if (keccak256(concatHashes(blobHashes)) !== dataHash) {
+      if (blobBatchDataHash(blobHashes) !== dataHash) {
         throw new L2kitError(
           'BATCH_DATA_MISMATCH',
           `blob hashes of L1 tx ${log.transactionHash} do not match`,
@@ -1212,10 +1213,6 @@ export class Derivation {
     }
     return undefined
   }
-}
-
-function concatHashes(hashes: readonly Hex[]): Hex {
-  return hashes.length ? (`0x${hashes.map((h) => h.slice(2)).join('')}` as Hex) : '0x'
 }
 
 function rootHex(r: unknown): Hex {

@@ -1,7 +1,5 @@
 import { parseEther } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { type LoadAccount, loadAccounts, signL2Tx, walletFees } from './loadgen.ts'
-import { encodeBatchV3 } from './protocol/batchCodecV3.ts'
 import { stateCommitment } from '../core/commitment.ts'
 import { GAS } from '../core/constants.ts'
 import { decodeRawTransaction } from '../core/l2tx.ts'
@@ -9,6 +7,8 @@ import { L2State } from '../core/state.ts'
 import type { Batch, Deposit, L2Tx } from '../core/types.ts'
 import { genesisBlock } from './block.ts'
 import { type DeriveContext, deriveBatch } from './deriveBatch.ts'
+import { type LoadAccount, loadAccounts, signL2Tx, walletFees } from './loadgen.ts'
+import { encodeBatchV3 } from './protocol/batchCodecV3.ts'
 
 const chainId = 42069n
 const baseFee = 1_000_000n

@@ -5,9 +5,9 @@
  */
 
 import type { L2State } from '../core/state.ts'
-import { executeBatchV3 } from './protocol/trace.ts'
 import type { Address, Deposit, Hex, L2Tx } from '../core/types.ts'
 import { computeBlockHash } from './block.ts'
+import { executeBatchV3 } from './protocol/trace.ts'
 
 /** What the Rollup contract recorded with the batch (its `BatchAppended` event). */
 export type BatchHeader = {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { type Address, type Hex, parseEther } from 'viem'
 import { nextDepositQueueHash } from '../core/depositQueue.ts'
 import { L2kitError } from '../core/errors.ts'
+import { fromTaggedJson, toTaggedJson } from '../core/json.ts'
 import { portalAbi } from '../generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
 import { createL1Clients, type L1ClientsWithWallet, type L1PublicClient } from '../l1/clients.ts'
@@ -30,7 +31,6 @@ import {
 } from './config.ts'
 import { deployRollup } from './deploy.ts'
 import { OptimisticNode } from './node.ts'
-import { parseWithBigints, stringifyWithBigints } from './serde.ts'
 
 export type DevnetOptions = {
   /** External L1; when absent an anvil is started. */
@@ -137,7 +137,7 @@ export async function startDevnet(
   mkdirSync(dataDir, { recursive: true })
   const deploymentPath = join(dataDir, 'deployment.json')
   const previous = existsSync(deploymentPath)
-    ? parseWithBigints<Deployment>(readFileSync(deploymentPath, 'utf8'))
+    ? fromTaggedJson<Deployment>(readFileSync(deploymentPath, 'utf8'))
     : undefined
 
   let anvil: AnvilInstance | undefined
@@ -180,7 +180,7 @@ export async function startDevnet(
     if (previous) {
       // Never deploy anew over a data dir that has a node store: its L2 chain was built on that other L1.
       deployment = await checkSameL1(l1.publicClient, previous, l1ChainId, l1.account.address, deploymentPath)
-      if (deployment !== previous) writeFileSync(deploymentPath, stringifyWithBigints(deployment))
+      if (deployment !== previous) writeFileSync(deploymentPath, toTaggedJson(deployment))
       step(`reusing contracts from ${deploymentPath} (portal ${previous.contracts.portal})`)
     } else {
       step('deploying rollup contracts')
@@ -207,7 +207,7 @@ export async function startDevnet(
         challengeWindowSeconds: o.challengeWindowSeconds,
         ...(await l1Identity(l1.publicClient, contracts.deployBlock)),
       }
-      writeFileSync(deploymentPath, stringifyWithBigints(deployment))
+      writeFileSync(deploymentPath, toTaggedJson(deployment))
       deployedNow = true
     }
 

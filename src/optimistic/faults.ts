@@ -4,6 +4,11 @@
  * posts; two of them also change the batch data the batcher posts (a colluding sequencer). The challenger
  * must catch every one. Nothing here is used unless a fault is configured.
  */
+
+import { type StateHeader, stateCommitment } from '../core/commitment.ts'
+import { L2kitError } from '../core/errors.ts'
+import { L2State, type StateSnapshot } from '../core/state.ts'
+import type { Address, Deposit, Hex } from '../core/types.ts'
 import {
   encodeHeaderV3,
   ROW_TYPE,
@@ -12,11 +17,7 @@ import {
   V3_ROW_BYTES,
   V3_TX_OFFSETS,
 } from './protocol/batchCodecV3.ts'
-import { type StateHeader, stateCommitment } from '../core/commitment.ts'
-import { L2kitError } from '../core/errors.ts'
-import { L2State, type StateSnapshot } from '../core/state.ts'
 import { executeBatchV3, type TraceResultV3 } from './protocol/trace.ts'
-import type { Address, Deposit, Hex } from '../core/types.ts'
 
 export const FAULT_KINDS = [
   'wrong-balance',

@@ -1,8 +1,5 @@
 /** The optimistic rollup family: node roles, wire formats, L1 bindings. */
 
-export * from './protocol/batchCodecV3.ts'
-export * from './protocol/stepWitness.ts'
-export * from './protocol/trace.ts'
 export { Batcher, type BatchPlan, type DataChoice } from './batcher.ts'
 export * from './block.ts'
 export { ChainStore, type PostedBatch } from './chainStore.ts'
@@ -13,5 +10,8 @@ export { type BatchHeader, type DeriveResult, deriveBatch } from './deriveBatch.
 export { type Devnet, type DevnetOptions, defaultDevnetOptions, startDevnet } from './devnet.ts'
 export { OptimisticNode } from './node.ts'
 export { Proposer } from './proposer.ts'
+export * from './protocol/batchCodecV3.ts'
+export * from './protocol/stepWitness.ts'
+export * from './protocol/trace.ts'
 export { createRpcMethods } from './rpcMethods.ts'
 export { Sequencer } from './sequencer.ts'

@@ -4,9 +4,9 @@
  */
 import { bytesToHex, keccak256, toBytes } from 'viem'
 import { GAS } from '../core/constants.ts'
-import { l2TokenAddress } from '../core/tokenAddress.ts'
 import { encodeRawTransaction, signingHashBytes } from '../core/l2tx.ts'
 import { privateKeyToAddress, signHash } from '../core/signature.ts'
+import { l2TokenAddress } from '../core/tokenAddress.ts'
 import type { Address, Hex, L2Tx } from '../core/types.ts'
 
 export type LoadAccount = { address: Address; privateKey: Hex }

@@ -11,7 +11,6 @@
  * still proposes only what L1 data implies, so L1 stays safe. Use confirmations deeper than the reorgs you expect.
  */
 import { join } from 'node:path'
-import { parseRowV3 } from './protocol/batchCodecV3.ts'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import { encodeRawTransaction } from '../core/l2tx.ts'
 import type { Deposit, TokenInfo } from '../core/types.ts'
@@ -19,6 +18,7 @@ import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import type { L1ClientsWithWallet, L1PublicClient } from '../l1/clients.ts'
 import { createL1Clients } from '../l1/clients.ts'
 import { getKzg } from '../l1/kzg.ts'
+import { ReorgAwareSender } from '../l1/reorgAwareSender.ts'
 import { TxManager } from '../l1/txManager.ts'
 import type { Logger } from '../node/logger.ts'
 import { createMetrics, type Metrics } from '../node/metrics.ts'
@@ -39,7 +39,7 @@ import {
 import { DerivationStore } from './derivationStore.ts'
 import { faultCorruptsBatch } from './faults.ts'
 import { Proposer } from './proposer.ts'
-import { ReorgAwareSender } from '../l1/reorgAwareSender.ts'
+import { parseRowV3 } from './protocol/batchCodecV3.ts'
 import { createRpcMethods } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 

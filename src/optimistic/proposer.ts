@@ -14,18 +14,18 @@
  */
 import { concatHex, decodeEventLog, encodeFunctionData, keccak256 } from 'viem'
 import type { StateHeader } from '../core/commitment.ts'
-import { traceBytes } from './protocol/trace.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { rollupAbi } from '../generated/contracts.ts'
 import { blobsToSidecars, dataToBlobs } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord } from './derivation.ts'
 import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
-import type { L1TxSender } from '../l1/reorgAwareSender.ts'
+import { traceBytes } from './protocol/trace.ts'
 
 /** The Rollup's `MAX_CALLDATA_TRACE_BYTES`: longer traces of blob batches go in blobs. */
 export const MAX_CALLDATA_TRACE_BYTES = 24 * 1024

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseEther } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadAccounts, makeTransfers, signL2Tx, walletFees } from './loadgen.ts'
 import { GAS } from '../core/constants.ts'
 import { decodeRawTransaction } from '../core/l2tx.ts'
 import type { Deposit } from '../core/types.ts'
 import { silentLogger } from '../node/logger.ts'
 import { ChainStore } from './chainStore.ts'
+import { loadAccounts, makeTransfers, signL2Tx, walletFees } from './loadgen.ts'
 import { Sequencer } from './sequencer.ts'
 
 const chain = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }

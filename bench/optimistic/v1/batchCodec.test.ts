@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { BATCH_CODEC_VERSION, decodeBatch, encodeBatch } from './batchCodec.ts'
 import { bytesToHex } from '../../../src/core/bytes.ts'
 import { isL2kitError } from '../../../src/core/errors.ts'
 import { SECP256K1_HALF_N } from '../../../src/core/signature.ts'
 import type { Address, Batch, L2Operation, L2Tx, TxFees } from '../../../src/core/types.ts'
+import { BATCH_CODEC_VERSION, decodeBatch, encodeBatch } from './batchCodec.ts'
 
 function rng(seed: number) {
   let s = seed >>> 0

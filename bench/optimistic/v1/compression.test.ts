@@ -1,13 +1,13 @@
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { decodeBatch, encodeBatch } from './batchCodec.ts'
 import { bytesToHex } from '../../../src/core/bytes.ts'
-import { compressBatchData, decompressBatchData } from './compression.ts'
 import { isL2kitError } from '../../../src/core/errors.ts'
 import { keccak256 } from '../../../src/core/hash.ts'
 import { recoverSender, signingHashBytes } from '../../../src/core/l2tx.ts'
 import { privateKeyToAddress, signHash } from '../../../src/core/signature.ts'
 import type { Address, Batch, L2Operation, L2Tx, TxFees } from '../../../src/core/types.ts'
+import { decodeBatch, encodeBatch } from './batchCodec.ts'
+import { compressBatchData, decompressBatchData } from './compression.ts'
 
 const CHAIN_ID = 901n
 

@@ -1,5 +1,10 @@
 // biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { describe, expect, it } from 'vitest'
+import { bytesToHex, concatBytes } from '../../core/bytes.ts'
+import { isL2kitError } from '../../core/errors.ts'
+import { decodeRawTransaction } from '../../core/l2tx.ts'
+import { SECP256K1_HALF_N } from '../../core/signature.ts'
+import type { Address, Batch, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 import { loadAccounts, signL2Tx } from '../loadgen.ts'
 import {
   BATCH_CODEC_V3_VERSION,
@@ -24,11 +29,6 @@ import {
   V3_ROW_BYTES,
   V3_TX_OFFSETS,
 } from './batchCodecV3.ts'
-import { bytesToHex, concatBytes } from '../../core/bytes.ts'
-import { isL2kitError } from '../../core/errors.ts'
-import { decodeRawTransaction } from '../../core/l2tx.ts'
-import { SECP256K1_HALF_N } from '../../core/signature.ts'
-import type { Address, Batch, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 
 const CHAIN_ID = 901n
 const ETHER = 10n ** 18n

@@ -5,9 +5,9 @@ import { concat, type Hex, keccak256 } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { buildStepCases, renderStepVectors, STEP_VECTORS_PATH } from '../../../scripts/genStepVectors.ts'
 import { verifyAddressProof } from '../../core/addressTree.ts'
-import { parseRowV3 } from './batchCodecV3.ts'
 import { bytesToHex } from '../../core/bytes.ts'
 import { stateCommitment } from '../../core/commitment.ts'
+import { parseRowV3 } from './batchCodecV3.ts'
 import { decodeStepWitness, STEP_WITNESS_BYTES } from './stepWitness.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..')

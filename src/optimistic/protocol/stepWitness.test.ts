@@ -1,9 +1,17 @@
 // biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { concat, encodePacked, type Hex, keccak256 } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { loadAccounts, signL2Tx } from '../loadgen.ts'
 import { buildWitness, type Witness as GenWitness } from '../../../scripts/genTxVectors.ts'
 import { verifyAddressProof } from '../../core/addressTree.ts'
+import { bytesToHex, concatBytes } from '../../core/bytes.ts'
+import { stateCommitment } from '../../core/commitment.ts'
+import { L2kitError } from '../../core/errors.ts'
+import { keccakHasher } from '../../core/hash.ts'
+import { decodeRawTransaction, recoverSender } from '../../core/l2tx.ts'
+import { zeroHashes } from '../../core/smt.ts'
+import { type AccountWitness, type BalanceWitness, L2State, l2TokenAddress } from '../../core/state.ts'
+import type { Address, Deposit, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
+import { loadAccounts, signL2Tx } from '../loadgen.ts'
 import {
   encodeBlockEndRowV3,
   encodeDepositRowV3,
@@ -12,13 +20,6 @@ import {
   parseRowV3,
   rowAtV3,
 } from './batchCodecV3.ts'
-import { bytesToHex, concatBytes } from '../../core/bytes.ts'
-import { stateCommitment } from '../../core/commitment.ts'
-import { L2kitError } from '../../core/errors.ts'
-import { keccakHasher } from '../../core/hash.ts'
-import { decodeRawTransaction, recoverSender } from '../../core/l2tx.ts'
-import { zeroHashes } from '../../core/smt.ts'
-import { type AccountWitness, type BalanceWitness, L2State, l2TokenAddress } from '../../core/state.ts'
 import {
   buildDepositTxWitness,
   buildStepWitness,
@@ -30,7 +31,6 @@ import {
   type TxExecutorWitness,
 } from './stepWitness.ts'
 import { executeBatchV3, executeRowV3 } from './trace.ts'
-import type { Address, Deposit, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 
 const CHAIN_ID = 901n
 const BASE_FEE = 10n ** 9n

@@ -23,7 +23,6 @@
 import { type AbiParameter, decodeAbiParameters, encodeAbiParameters } from 'viem'
 import { ADDRESS_TREE_DEPTH, addressRootFrom } from '../../core/addressTree.ts'
 import { isPackable } from '../../core/amount.ts'
-import { parseRowV3, type RowV3 } from './batchCodecV3.ts'
 import { bytesToHex, hexToBytes, writeBigintBE } from '../../core/bytes.ts'
 import type { StateHeader } from '../../core/commitment.ts'
 import {
@@ -44,8 +43,9 @@ import {
   type L2State,
   withdrawalHash,
 } from '../../core/state.ts'
-import { executeRowV3, type RowContextV3, type RowOutcomeV3 } from './trace.ts'
 import type { Address, Deposit, Hex, L2Tx, TxFees } from '../../core/types.ts'
+import { parseRowV3, type RowV3 } from './batchCodecV3.ts'
+import { executeRowV3, type RowContextV3, type RowOutcomeV3 } from './trace.ts'
 
 // ---------------------------------------------------------------------------------------------------------------
 // The witness, its ABI

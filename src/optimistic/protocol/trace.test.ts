@@ -1,5 +1,12 @@
 // biome-ignore-all lint/style/noNonNullAssertion: tests index data they just built
 import { describe, expect, it } from 'vitest'
+import { concatBytes } from '../../core/bytes.ts'
+import { stateCommitment } from '../../core/commitment.ts'
+import { isL2kitError } from '../../core/errors.ts'
+import { decodeRawTransaction, recoverSender } from '../../core/l2tx.ts'
+import { SECP256K1_N } from '../../core/signature.ts'
+import { L2State, l2TokenAddress } from '../../core/state.ts'
+import type { Address, Batch, Deposit, Hex, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 import { loadAccounts, signL2Tx } from '../loadgen.ts'
 import {
   checkBatchV3,
@@ -10,12 +17,6 @@ import {
   encodeTxRowV3,
   rowDataOffsetV3,
 } from './batchCodecV3.ts'
-import { concatBytes } from '../../core/bytes.ts'
-import { stateCommitment } from '../../core/commitment.ts'
-import { isL2kitError } from '../../core/errors.ts'
-import { decodeRawTransaction, recoverSender } from '../../core/l2tx.ts'
-import { SECP256K1_N } from '../../core/signature.ts'
-import { L2State, l2TokenAddress } from '../../core/state.ts'
 import {
   executeBatchV3,
   executeRowV3,
@@ -24,7 +25,6 @@ import {
   traceBytes,
   traceLeafPayloadOffset,
 } from './trace.ts'
-import type { Address, Batch, Deposit, Hex, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 
 const CHAIN_ID = 901n
 const BASE_FEE = 10n ** 9n

@@ -13,13 +13,14 @@
  * - any other row type → no-op.
  * An invalid batch (`checkBatchV3`) changes nothing and its trace is `[L0]`.
  */
-import { checkBatchV3, parseRowV3, ROW_TYPE, rowAtV3 } from './batchCodecV3.ts'
+
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts'
 import { stateCommitment } from '../../core/commitment.ts'
 import { ErrorKind, L2kitError } from '../../core/errors.ts'
 import { encodeRawTransaction, recoverSender, txHash } from '../../core/l2tx.ts'
 import type { L2State } from '../../core/state.ts'
 import type { Address, Deposit, Hex, L2Tx } from '../../core/types.ts'
+import { checkBatchV3, parseRowV3, ROW_TYPE, rowAtV3 } from './batchCodecV3.ts'
 
 /** What executing one row needs besides the state. */
 export type RowContextV3 = {

@@ -3,7 +3,7 @@
  * kept for scripts written before the families). The shared pieces (`defineL2Chain`, the L1 transaction helpers)
  * come from `src/sdk/` and are re-exported here.
  */
-export { defineL2Chain } from '../defineL2Chain.ts'
+export * from '../index.ts'
 export {
   GAS_MARGIN_MIN,
   GAS_MARGIN_PERCENT,
