@@ -10,7 +10,11 @@ import { join } from 'node:path'
 import { bytesToHex, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../src/node/logger.ts'
-import { Derivation, type DerivationModules, type DerivationReorg } from '../../../src/optimistic/derivation.ts'
+import {
+  Derivation,
+  type DerivationModules,
+  type DerivationReorg,
+} from '../../../src/optimistic/derivation.ts'
 import { DerivationStore } from '../../../src/optimistic/derivationStore.ts'
 import type { Devnet } from '../../../src/optimistic/devnet.ts'
 import { initiateWithdrawal } from '../../../src/sdk/optimistic/initiateWithdrawal.ts'

@@ -7,9 +7,9 @@
  */
 import { type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AttackReport, runAttack } from '../../../src/cli/optimistic/attack.ts'
 import { rollupAbi } from '../../../src/generated/contracts.ts'
 import { ANVIL_DEV_ACCOUNTS } from '../../../src/l1/anvil.ts'
-import { type AttackReport, runAttack } from '../../../src/cli/optimistic/attack.ts'
 import type { Devnet } from '../../../src/optimistic/devnet.ts'
 import { FAULT_KINDS } from '../../../src/optimistic/faults.ts'
 import { depositEth } from '../../../src/sdk/optimistic/depositEth.ts'
