@@ -1,8 +1,8 @@
 /**
  * Generates contracts/test/vectors/StepVectors.sol: one-step fraud-proof cases for `StepVerifier.executeRow`
- * (docs/optimistic.md), computed by the TypeScript side: v3 rows (src/core/batchCodecV3.ts), executed with the
- * trace's row semantics (src/core/trace.ts `executeRowV3`) on one evolving `L2State`, with the witness, its
- * `abi.encode` bytes and the expected post header from src/core/stepWitness.ts `buildStepWitness`.
+ * (docs/optimistic.md), computed by the TypeScript side: v3 rows (src/optimistic/protocol/batchCodecV3.ts), executed with the
+ * trace's row semantics (src/optimistic/protocol/trace.ts `executeRowV3`) on one evolving `L2State`, with the witness, its
+ * `abi.encode` bytes and the expected post header from src/optimistic/protocol/stepWitness.ts `buildStepWitness`.
  *
  * Every case is one row applied to the state the previous case left (skips and no-ops leave it unchanged), so
  * `cases[i].post == cases[i + 1].pre`. The L1 side a verifier needs is in the file too: the deposit queue (its
@@ -14,15 +14,6 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getAddress, keccak256 } from 'viem'
-import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
-import {
-  encodeBlockEndRowV3,
-  encodeDepositRowV3,
-  encodeTxRowV3,
-  parseRowV3,
-  TX_FLAG_Y_PARITY,
-  V3_TX_OFFSETS,
-} from '../src/optimistic/protocol/batchCodecV3.ts'
 import { bytesToHex } from '../src/core/bytes.ts'
 import { type StateHeader, stateCommitment } from '../src/core/commitment.ts'
 import { L2_FEE_VAULT_ADDRESS } from '../src/core/constants.ts'
@@ -32,9 +23,18 @@ import { decodeRawTransaction } from '../src/core/l2tx.ts'
 import { SECP256K1_N } from '../src/core/signature.ts'
 import { zeroHashes } from '../src/core/smt.ts'
 import { L2State, l2TokenAddress } from '../src/core/state.ts'
+import type { Address, Deposit, Hex, L2Operation, L2Tx, TxFees } from '../src/core/types.ts'
+import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
+import {
+  encodeBlockEndRowV3,
+  encodeDepositRowV3,
+  encodeTxRowV3,
+  parseRowV3,
+  TX_FLAG_Y_PARITY,
+  V3_TX_OFFSETS,
+} from '../src/optimistic/protocol/batchCodecV3.ts'
 import { buildStepWitness, type StepWitness } from '../src/optimistic/protocol/stepWitness.ts'
 import { executeRowV3, type RowOutcomeV3 } from '../src/optimistic/protocol/trace.ts'
-import type { Address, Deposit, Hex, L2Operation, L2Tx, TxFees } from '../src/core/types.ts'
 import { vectorAddress } from './genVectors.ts'
 
 /** Where the generated library lives, relative to the repository root. */

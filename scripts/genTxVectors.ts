@@ -2,7 +2,7 @@
  * Generates contracts/test/vectors/TxVectors.sol: single-transaction fraud-proof steps computed by the TypeScript
  * state machine (src/core/state.ts) and transaction codec (src/core/l2tx.ts), for
  * contracts/src/optimistic/TxExecutor.sol and L2TxLib.sol. Every case is a wallet-signed raw transaction (signed
- * with the bench/loadgen.ts signers, decoded with `decodeRawTransaction`) applied to an evolving state: its
+ * with the src/optimistic/loadgen.ts signers, decoded with `decodeRawTransaction`) applied to an evolving state: its
  * pre-state root, the Merkle witnesses in TxExecutor's sequential format, the expected sender, signing hash,
  * post-state root (from `L2State.applyTx`) or the reason it is skipped.
  *
@@ -12,7 +12,6 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getAddress } from 'viem'
-import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
 import { bytesToHex } from '../src/core/bytes.ts'
 import {
   ACCOUNTS_TREE_DEPTH,
@@ -27,6 +26,7 @@ import { decodeRawTransaction, signingHash } from '../src/core/l2tx.ts'
 import { SparseMerkleTree, zeroHashes } from '../src/core/smt.ts'
 import { accountLeafHash, L2State, l2TokenAddress, stateRootOf, withdrawalHash } from '../src/core/state.ts'
 import type { Address, Hex, L2Operation, L2Tx, TxFees } from '../src/core/types.ts'
+import { loadAccounts, signL2Tx } from '../src/optimistic/loadgen.ts'
 import { vectorAddress } from './genVectors.ts'
 
 /** Where the generated library lives, relative to the repository root. */

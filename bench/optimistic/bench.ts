@@ -9,7 +9,7 @@
  *     batches, calldata for calldata batches, as the proposer does); ratios against direct L1 ETH and ERC-20
  *     transfers at scenario prices; then one honest (losing) challenge of each kind on those full-size batches
  *  D. latencies on a running devnet: deposit → L2 balance, send → receipt (soft confirmation)
- *  E. fraud proofs (bench/fraudProofs.ts): forge gas of each proof step, bonds and window, and a bad proposal of
+ *  E. fraud proofs (bench/optimistic/fraudProofs.ts): forge gas of each proof step, bonds and window, and a bad proposal of
  *     each fault kind deleted on a devnet (challenge kind, step, gas, seconds to deletion)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * Crash soak (`npm run soak`, `npx tsx bench/crashSoak.ts --rounds 50`): a real node process (`l2kit up` on an
+ * Crash soak (`npm run soak`, `npx tsx bench/optimistic/crashSoak.ts --rounds 50`): a real node process (`l2kit up` on an
  * anvil L1) takes transfers from several senders as fast as they can send them over HTTP JSON-RPC, and is
  * SIGKILLed at a random moment (seeded), then restarted on the same data dir, round after round. After each
  * restart it checks:
@@ -755,7 +755,7 @@ async function main(): Promise<void> {
   })
   if (values.help) {
     process.stdout.write(
-      'npx tsx bench/crashSoak.ts [--rounds 50] [--seed 1] [--senders 6] [--min-kill-ms 50] [--max-kill-ms 1500] [--verify-every 10] [--out bench/results/crashSoak.json]\n',
+      'npx tsx bench/optimistic/crashSoak.ts [--rounds 50] [--seed 1] [--senders 6] [--min-kill-ms 50] [--max-kill-ms 1500] [--verify-every 10] [--out bench/results/crashSoak.json]\n',
     )
     return
   }

@@ -1,5 +1,5 @@
 /**
- * Crash safety under load, the CI-sized run of bench/crashSoak.ts: senders submit transfers as fast as they can
+ * Crash safety under load, the CI-sized run of bench/optimistic/crashSoak.ts: senders submit transfers as fast as they can
  * over JSON-RPC while the node process is SIGKILLed at seeded random moments, 5 times in a row (once more
  * during a restart in some rounds), each time restarted on the same data dir. After every restart: no
  * acknowledged transaction is lost, none is applied twice, the state (every block root, balances, nonces) is the
