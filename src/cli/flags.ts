@@ -2,6 +2,14 @@
  * Every command's flags, in one module that imports nothing heavy: `l2kit <command> --help` and argument parsing
  * need only these, and the command's own module (viem, the node, KZG, LMDB) is loaded once it actually runs.
  */
+import {
+  DEFAULT_CHALLENGE_WINDOW_SECONDS,
+  DEFAULT_DEV_ACCOUNTS,
+  DEFAULT_L2_CHAIN_ID,
+  DEFAULT_L2_RPC_PORT,
+  defaultBatcherOptions,
+  defaultSequencerOptions,
+} from '../optimistic/config.ts'
 import type { FlagSpec } from './args.ts'
 
 /** `FAULT_KINDS` of src/optimistic/faults.ts, repeated so help does not load the fault machinery (a test compares them). */
@@ -41,18 +49,26 @@ export const upFlags: FlagSpec = {
     description: 'keep node state and deployment here; restart resumes from it (default: a temp dir)',
   },
   host: { type: 'string', description: 'L2 JSON-RPC host', default: '127.0.0.1' },
-  port: { type: 'string', description: 'L2 JSON-RPC port (0 = any free port)', default: '8547' },
-  'chain-id': { type: 'string', description: 'L2 chain id', default: '42069' },
-  'block-time-ms': { type: 'string', description: 'L2 block time', default: '250' },
+  port: {
+    type: 'string',
+    description: 'L2 JSON-RPC port (0 = any free port; the default falls back to a free one when taken)',
+    default: String(DEFAULT_L2_RPC_PORT),
+  },
+  'chain-id': { type: 'string', description: 'L2 chain id', default: String(DEFAULT_L2_CHAIN_ID) },
+  'block-time-ms': {
+    type: 'string',
+    description: 'L2 block time',
+    default: String(defaultSequencerOptions.blockTimeMs),
+  },
   'challenge-window': {
     type: 'string',
     description: 'challenge window of proposed roots, seconds',
-    default: '10',
+    default: String(DEFAULT_CHALLENGE_WINDOW_SECONDS),
   },
   'batch-mode': {
     type: 'string',
     description: 'auto (cheaper of blob/calldata at live prices) | blob | calldata',
-    default: 'auto',
+    default: defaultBatcherOptions.dataMode,
   },
   'l1-block-time': {
     type: 'string',
@@ -72,7 +88,7 @@ export const upFlags: FlagSpec = {
   'dev-accounts': {
     type: 'string',
     description: 'dev accounts funded on L2 at start (embedded L1)',
-    default: '5',
+    default: String(DEFAULT_DEV_ACCOUNTS),
   },
 }
 

@@ -18,6 +18,15 @@ function privateKeyToAddress(key: string | undefined): Hex {
 
 export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
 
+/** `o` without its undefined values: what a flag does not set, the devnet's own default decides (stated once). */
+function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
+  }
+}
+
+const bigintOf = (x: number | undefined) => (x === undefined ? undefined : BigInt(x))
+
 export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = false): Promise<UpResult> {
   const v = args.values
   const chosen = chooseFamilies(str(v.family))
@@ -48,15 +57,16 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       ...(privateKey ? { operatorKey: privateKey as Hex } : {}),
       ...(dataDir ? { dataDir } : {}),
       ...(l1BlockTime !== undefined ? { l1BlockTime } : {}),
-      rpcHost: str(v.host) ?? '127.0.0.1',
-      rpcPort: num(v.port, 'port') ?? 8547,
+      ...defined({ rpcHost: str(v.host), rpcPort: num(v.port, 'port') }),
       // The default port may be taken (another devnet, another tool): then any free one. A port the user chose
       // must be that port or an error.
       rpcPortFallback: args.defaulted?.has('port') ?? true,
-      l2ChainId: BigInt(num(v['chain-id'], 'chain-id') ?? 42069),
-      challengeWindowSeconds: BigInt(num(v['challenge-window'], 'challenge-window') ?? 10),
-      devAccounts: l1RpcUrl ? 0 : (num(v['dev-accounts'], 'dev-accounts') ?? 5),
-      sequencer: { blockTimeMs: num(v['block-time-ms'], 'block-time-ms') ?? 250 },
+      ...defined({
+        l2ChainId: bigintOf(num(v['chain-id'], 'chain-id')),
+        challengeWindowSeconds: bigintOf(num(v['challenge-window'], 'challenge-window')),
+        devAccounts: l1RpcUrl ? 0 : num(v['dev-accounts'], 'dev-accounts'),
+      }),
+      sequencer: defined({ blockTimeMs: num(v['block-time-ms'], 'block-time-ms') }),
       batcher: { dataMode: mode as BatchDataMode },
       challenger: {
         enabled: v['no-challenger'] !== true,

@@ -31,7 +31,7 @@ import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ChainConfig, ChallengerOptions, RollupContracts } from './config.ts'
-import { defaultChallengerOptions } from './config.ts'
+import { defaultChallengerOptions, validateChallengerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord, ProposalRecord } from './derivation.ts'
 import { rowDataOffsetV3, V3_HEADER_BYTES, V3_ROW_BYTES } from './protocol/batchCodecV3.ts'
 import { buildStepWitness } from './protocol/stepWitness.ts'
@@ -95,7 +95,7 @@ export class Challenger {
   readonly results: ChallengeResult[] = []
 
   constructor(options: Partial<ChallengerOptions>, modules: ChallengerModules) {
-    this.options = { ...defaultChallengerOptions, ...options }
+    this.options = validateChallengerOptions({ ...defaultChallengerOptions, ...options })
     this.#m = modules
     this.#log = modules.logger.child({ component: 'challenger' })
   }

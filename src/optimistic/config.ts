@@ -1,7 +1,7 @@
 /** Options of the optimistic rollup node, with defaults that make a devnet work with no configuration. */
-import { L2kitError } from '../core/errors.ts'
 import { l2TokenAddress } from '../core/tokenAddress.ts'
 import type { Address, Hex } from '../core/types.ts'
+import { assertValidOptions } from '../node/options.ts'
 import type { FaultKind } from './faults.ts'
 
 /** L1 addresses of the rollup's contracts. */
@@ -122,50 +122,80 @@ export const defaultChallengerOptions: ChallengerOptions = { enabled: true, inte
 export const DEV_TOKEN_L2_ADDRESS: Address = l2TokenAddress(1)
 
 export const DEFAULT_L2_CHAIN_ID = 42_069n
+/** The L2 JSON-RPC port `l2kit up` tries first (another free one when it is taken). */
+export const DEFAULT_L2_RPC_PORT = 8547
+export const DEFAULT_CHALLENGE_WINDOW_SECONDS = 10n
+/** Anvil accounts 1..n funded on L2 by a devnet on the embedded L1. */
+export const DEFAULT_DEV_ACCOUNTS = 5
 /** 0.001 gwei: a mainnet-L2-like execution price, so fees are visible but tiny. */
 export const DEFAULT_L2_BASE_FEE = 1_000_000n
 
-function positive(name: string, value: number): void {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new L2kitError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`, {
-      details: { name, value },
-    })
-  }
+/** Problems of `value` as a positive finite number, named `name` (none when fine). */
+function positive(problems: string[], name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    problems.push(`${name} must be a positive number, got ${String(value)}`)
 }
 
+function wholeInRange(problems: string[], name: string, value: unknown, min: number, max: number, why = '') {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    problems.push(`${name} must be a whole number from ${min} to ${max}${why}, got ${String(value)}`)
+}
+
+/** Every problem of a sequencer's options at once (`INVALID_OPTIONS`), or the options. */
 export function validateSequencerOptions(o: SequencerOptions): SequencerOptions {
-  positive('sequencer.blockTimeMs', o.blockTimeMs)
-  positive('sequencer.maxTxBytes', o.maxTxBytes)
-  if (!Number.isInteger(o.maxBlockRows) || o.maxBlockRows < 2 || o.maxBlockRows > 528) {
-    throw new L2kitError(
-      'INVALID_OPTIONS',
-      'sequencer.maxBlockRows must be a whole number from 2 to 528 (a block must fit a 64 KiB calldata batch)',
-    )
-  }
-  if (typeof o.blockGasLimit !== 'bigint' || o.blockGasLimit < 100_000n) {
-    throw new L2kitError('INVALID_OPTIONS', 'sequencer.blockGasLimit must be a bigint of at least 100,000')
-  }
-  positive('sequencer.l1PollIntervalMs', o.l1PollIntervalMs)
-  if (!Number.isInteger(o.depositConfirmations) || o.depositConfirmations < 0) {
-    throw new L2kitError('INVALID_OPTIONS', 'sequencer.depositConfirmations must be a whole number >= 0')
-  }
+  const problems: string[] = []
+  positive(problems, 'sequencer.blockTimeMs', o.blockTimeMs)
+  positive(problems, 'sequencer.maxTxBytes', o.maxTxBytes)
+  wholeInRange(
+    problems,
+    'sequencer.maxBlockRows',
+    o.maxBlockRows,
+    2,
+    528,
+    ' (a block must fit a 64 KiB calldata batch)',
+  )
+  if (typeof o.blockGasLimit !== 'bigint' || o.blockGasLimit < 100_000n)
+    problems.push('sequencer.blockGasLimit must be a bigint of at least 100,000')
+  positive(problems, 'sequencer.l1PollIntervalMs', o.l1PollIntervalMs)
+  wholeInRange(problems, 'sequencer.depositConfirmations', o.depositConfirmations, 0, 1_000_000)
+  assertValidOptions('sequencer', problems)
   return o
 }
 
+/** Every problem of a batcher's options at once (`INVALID_OPTIONS`), or the options. */
 export function validateBatcherOptions(o: BatcherOptions): BatcherOptions {
-  positive('batcher.intervalMs', o.intervalMs)
-  positive('batcher.maxBatchAgeMs', o.maxBatchAgeMs)
-  positive('batcher.targetBatchBytes', o.targetBatchBytes)
-  positive('batcher.blobFeeMargin', o.blobFeeMargin)
-  if (!Number.isInteger(o.maxBlobsPerTx) || o.maxBlobsPerTx < 1 || o.maxBlobsPerTx > 6) {
-    throw new L2kitError('INVALID_OPTIONS', `batcher.maxBlobsPerTx must be 1..6, got ${o.maxBlobsPerTx}`)
-  }
-  if (!Object.values(BatchDataMode).includes(o.dataMode)) {
-    throw new L2kitError(
-      'INVALID_OPTIONS',
-      `batcher.dataMode must be auto, blob or calldata, got ${String(o.dataMode)}`,
-    )
-  }
+  const problems: string[] = []
+  positive(problems, 'batcher.intervalMs', o.intervalMs)
+  positive(problems, 'batcher.maxBatchAgeMs', o.maxBatchAgeMs)
+  positive(problems, 'batcher.targetBatchBytes', o.targetBatchBytes)
+  positive(problems, 'batcher.blobFeeMargin', o.blobFeeMargin)
+  wholeInRange(problems, 'batcher.maxBlobsPerTx', o.maxBlobsPerTx, 1, 6)
+  if (!Object.values(BatchDataMode).includes(o.dataMode))
+    problems.push(`batcher.dataMode must be auto, blob or calldata, got ${String(o.dataMode)}`)
+  assertValidOptions('batcher', problems)
+  return o
+}
+
+/** Every problem of a proposer's options at once (`INVALID_OPTIONS`), or the options. */
+export function validateProposerOptions(o: ProposerOptions): ProposerOptions {
+  const problems: string[] = []
+  positive(problems, 'proposer.intervalMs', o.intervalMs)
+  if (o.traceMode !== 'auto' && o.traceMode !== 'calldata')
+    problems.push(`proposer.traceMode must be auto or calldata, got ${String(o.traceMode)}`)
+  if (o.fault !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(String(o.fault.attacker)))
+    problems.push('proposer.fault.attacker must be an address')
+  assertValidOptions('proposer', problems)
+  return o
+}
+
+/** Every problem of a challenger's options at once (`INVALID_OPTIONS`), or the options. */
+export function validateChallengerOptions(o: ChallengerOptions): ChallengerOptions {
+  const problems: string[] = []
+  if (typeof o.enabled !== 'boolean') problems.push('challenger.enabled must be true or false')
+  positive(problems, 'challenger.intervalMs', o.intervalMs)
+  if (o.privateKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(o.privateKey))
+    problems.push('challenger.privateKey must be 0x followed by 64 hex digits')
+  assertValidOptions('challenger', problems)
   return o
 }
 

@@ -22,7 +22,7 @@ import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
-import { defaultProposerOptions } from './config.ts'
+import { defaultProposerOptions, validateProposerOptions } from './config.ts'
 import type { Derivation, DerivedBatchRecord } from './derivation.ts'
 import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
 import { traceBytes } from './protocol/trace.ts'
@@ -73,7 +73,7 @@ export class Proposer {
   #refusedParent: Hex | undefined
 
   constructor(options: Partial<ProposerOptions>, modules: ProposerModules) {
-    this.options = { ...defaultProposerOptions, ...options }
+    this.options = validateProposerOptions({ ...defaultProposerOptions, ...options })
     this.#m = modules
     this.#log = modules.logger.child({ component: 'proposer' })
     this.#fault = options.fault
