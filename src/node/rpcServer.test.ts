@@ -221,6 +221,30 @@ describe('RpcServer', () => {
     expect(await errorOf('reverted')).toEqual({ code: 3, message: 'execution reverted', data: '0x08c379a0' })
   })
 
+  it('lets a family register its own error codes, refusing a conflicting mapping', async () => {
+    const { server, url } = await startServer()
+    // A family's code is not the server's business until the family registers it.
+    expect(defaultRpcErrorCodes.TX_CENSORED).toBeUndefined()
+    server.register('censored', () => {
+      throw new L2kitError('TX_CENSORED', 'this sequencer refuses transactions from 0xabc')
+    })
+    const errorOf = async () => (await post(url, call('censored', []))).json.error
+    expect((await errorOf()).code).toBe(JsonRpcErrorCode.serverError)
+    server.registerErrorCodes({ TX_CENSORED: JsonRpcErrorCode.transactionRejected })
+    expect(await errorOf()).toEqual({
+      code: -32003,
+      message: 'this sequencer refuses transactions from 0xabc',
+      data: { code: 'TX_CENSORED', details: {} },
+    })
+    // The same mapping again is fine; a different one, or one over a default, is a mistake.
+    server.registerErrorCodes({ TX_CENSORED: -32003 })
+    expect(() => server.registerErrorCodes({ TX_CENSORED: -32000 })).toThrow(/already answered with -32003/)
+    expect(() => server.registerErrorCodes({ NONCE_TOO_LOW: -32003 })).toThrow(
+      expect.objectContaining({ code: 'RPC_ERROR_CODE_EXISTS' }),
+    )
+    expect(() => server.registerErrorCodes({ OTHER: 1.5 })).toThrow(/must be an integer/)
+  })
+
   it('hides unexpected errors behind -32603 and logs them with the stack', async () => {
     const { server, url, logger } = await startServer()
     server.register('crash', () => {

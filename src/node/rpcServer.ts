@@ -26,9 +26,11 @@ export const JsonRpcErrorCode = {
 } as const
 
 /**
- * JSON-RPC error code for each L2kitError code a handler may throw. Codes not listed fall back by kind:
+ * JSON-RPC error code for each L2kitError code a handler may throw, for the codes every family shares (core's
+ * transaction checks and state machine, the generic eth methods). Codes not listed fall back by kind:
  * invalidInput → -32000, temporary/reset → -32002, critical → -32603 ("internal error", message hidden).
- * Extend it per server: `new RpcServer({ errorCodes: { ...defaultRpcErrorCodes, MY_CODE: -32003 } }, …)`.
+ * A family adds its own with `server.registerErrorCodes({ MY_CODE: -32003 })` (or replaces the table with the
+ * `errorCodes` option).
  */
 export const defaultRpcErrorCodes: Readonly<Record<string, number>> = Object.freeze({
   // Malformed input: the request itself is wrong.
@@ -67,7 +69,6 @@ export const defaultRpcErrorCodes: Readonly<Record<string, number>> = Object.fre
   NONCE_TOO_LARGE: JsonRpcErrorCode.transactionRejected,
   GAS_LIMIT_TOO_LARGE: JsonRpcErrorCode.transactionRejected,
   FEE_NOT_PACKABLE: JsonRpcErrorCode.transactionRejected,
-  TX_CENSORED: JsonRpcErrorCode.transactionRejected,
   UNKNOWN_TOKEN: JsonRpcErrorCode.transactionRejected,
   INVALID_TOKEN: JsonRpcErrorCode.transactionRejected,
   INVALID_TOKEN_INDEX: JsonRpcErrorCode.transactionRejected,
@@ -134,7 +135,7 @@ export interface RpcServerOptions {
   requestTimeoutMs: number
   /** On stop, in-flight requests get this long before their connections are cut. */
   stopGraceMs: number
-  /** L2kitError code → JSON-RPC error code. */
+  /** L2kitError code → JSON-RPC error code (`registerErrorCodes` adds to it). */
   errorCodes: Readonly<Record<string, number>>
   /** Accept WebSocket upgrades on the same port (JSON-RPC over WebSocket, with subscriptions). */
   websocket: boolean
@@ -183,6 +184,8 @@ export class RpcServer implements Service {
   private readonly logger: Logger
   private readonly modules: RpcServerModules
   private readonly handlers = new Map<string, RpcHandler>()
+  /** `options.errorCodes` plus what families registered. */
+  private readonly errorCodes: Map<string, number>
   private server: Server | undefined
   private boundUrl: string | undefined
   private readonly inflight = new Set<ServerResponse>()
@@ -215,6 +218,7 @@ export class RpcServer implements Service {
       problems.push('errorCodes must be integers')
     assertValidOptions('rpc server', problems)
     this.options = o
+    this.errorCodes = new Map(Object.entries(o.errorCodes))
     this.modules = modules
     this.logger = modules.logger
     this.requestsTotal = modules.metrics?.counter(
@@ -241,6 +245,25 @@ export class RpcServer implements Service {
     if (this.handlers.has(method))
       throw new L2kitError('RPC_METHOD_EXISTS', `method ${method} is already registered`)
     this.handlers.set(method, handler)
+    return this
+  }
+
+  /**
+   * Adds L2kitError code → JSON-RPC error code mappings (a family's own codes). Throws if a code is already
+   * mapped to a different JSON-RPC code; the same mapping again is a no-op.
+   */
+  registerErrorCodes(codes: Readonly<Record<string, number>>): this {
+    for (const [code, rpcCode] of Object.entries(codes)) {
+      if (!Number.isInteger(rpcCode))
+        throw new L2kitError('INVALID_RPC_ERROR_CODE', `${code}: the JSON-RPC error code must be an integer`)
+      const known = this.errorCodes.get(code)
+      if (known !== undefined && known !== rpcCode)
+        throw new L2kitError(
+          'RPC_ERROR_CODE_EXISTS',
+          `error code ${code} is already answered with ${known}, not ${rpcCode}`,
+        )
+    }
+    for (const [code, rpcCode] of Object.entries(codes)) this.errorCodes.set(code, rpcCode)
     return this
   }
 
@@ -441,7 +464,7 @@ export class RpcServer implements Service {
         : { code: error.code, message: error.message, data: jsonSafe(error.data, 'hex') }
     }
     if (isL2kitError(error)) {
-      const mapped = this.options.errorCodes[error.code]
+      const mapped = this.errorCodes.get(error.code)
       if (mapped === undefined && error.kind === ErrorKind.critical) {
         this.logger.error({ err: error, method }, 'rpc handler raised a critical error')
         return { code: JsonRpcErrorCode.internalError, message: 'internal error', data: { code: error.code } }

@@ -204,6 +204,7 @@ export class OptimisticNode {
       chain: o.chain,
       sequencer: this.sequencer,
       store: this.store,
+      rpc: this.rpc,
       status: {
         status: () => this.status(),
         withdrawalProof: (i) => this.withdrawalProof(i),

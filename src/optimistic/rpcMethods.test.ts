@@ -7,7 +7,7 @@ import { silentLogger } from '../node/logger.ts'
 import { RpcError } from '../node/rpcServer.ts'
 import { ChainStore } from './chainStore.ts'
 import { loadAccounts, makeTransfers } from './loadgen.ts'
-import { createRpcMethods } from './rpcMethods.ts'
+import { createRpcMethods, optimisticRpcErrorCodes } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
 
 const chain = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }
@@ -122,5 +122,23 @@ describe('L2 RPC methods', () => {
     await expect(call('eth_getFilterChanges', ['0x999'])).rejects.toEqual(
       new RpcError(-32000, 'filter not found'),
     )
+  })
+
+  it('registers its own error codes (a censored sender: -32003) on the server it is given', async () => {
+    const { store, seq } = await setup()
+    const registered: Record<string, number>[] = []
+    const methods = createRpcMethods({
+      chain,
+      sequencer: seq,
+      store,
+      status: { status: () => ({}), withdrawalProof: () => ({}), contracts: () => ({}) },
+      rpc: { registerErrorCodes: (codes) => registered.push({ ...codes }) },
+    })
+    expect(registered).toEqual([{ TX_CENSORED: -32003 }])
+    expect(optimisticRpcErrorCodes).toEqual({ TX_CENSORED: -32003 })
+    expect(await (methods.l2kit_family as () => unknown)()).toEqual({
+      family: 'optimistic',
+      chainId: '0xa455',
+    })
   })
 })

@@ -5,6 +5,7 @@
 import { toHex } from 'viem'
 import { createEthMethods, type RpcMethod } from '../node/rpc/ethMethods.ts'
 import { param, quantity } from '../node/rpc/params.ts'
+import { JsonRpcErrorCode } from '../node/rpcServer.ts'
 import type { ChainStore } from './chainStore.ts'
 import { createChainView } from './chainView.ts'
 import type { ChainConfig } from './config.ts'
@@ -21,6 +22,12 @@ export type RollupStatusSource = {
   contracts(): unknown
 }
 
+/** JSON-RPC codes of the L2kitErrors only this family raises (the generic ones are the server's defaults). */
+export const optimisticRpcErrorCodes: Readonly<Record<string, number>> = Object.freeze({
+  // The test-only censoring sequencer refuses a sender.
+  TX_CENSORED: JsonRpcErrorCode.transactionRejected,
+})
+
 export function createRpcMethods(deps: {
   chain: ChainConfig
   sequencer: Sequencer
@@ -28,8 +35,11 @@ export function createRpcMethods(deps: {
   status: RollupStatusSource
   /** Wall clock in ms (filters expire); injectable for tests. */
   now?: () => number
+  /** The server these methods are registered on: this family's error codes are registered there too. */
+  rpc?: { registerErrorCodes(codes: Readonly<Record<string, number>>): unknown }
 }): Record<string, RpcHandler> {
   const { chain, sequencer, store } = deps
+  deps.rpc?.registerErrorCodes(optimisticRpcErrorCodes)
   const view = createChainView({ chain, sequencer, store })
   return {
     ...createEthMethods(view, {
