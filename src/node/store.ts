@@ -309,6 +309,11 @@ export class StoreDb<V = unknown, E extends KeyEncoding = KeyEncoding> {
 
 /** Opens (creating if needed) the store at `options.path`. */
 export async function openStore(options: Partial<StoreOptions> & { path: string }): Promise<Store> {
+  return openStoreSync(options)
+}
+
+/** `openStore` without the promise (LMDB opens synchronously): for a service that owns its store from creation. */
+export function openStoreSync(options: Partial<StoreOptions> & { path: string }): Store {
   const o = withDefaults<StoreOptions>({ ...defaultStoreOptions, path: '' }, options)
   const problems: string[] = []
   if (typeof o.path !== 'string' || o.path === '') problems.push('path must be a directory path')

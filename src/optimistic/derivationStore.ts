@@ -11,7 +11,7 @@
 import type { StateSnapshot } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
 import type { SeenBlock } from '../l1/logFollower.ts'
-import { openStore, type Store, type StoreDb } from '../node/store.ts'
+import { openStore, openStoreSync, type Store, type StoreDb } from '../node/store.ts'
 import type { DerivedBatchRecord, ForcedTx, ProposalRecord } from './derivation.ts'
 import type { DerivedBlock } from './deriveBatch.ts'
 
@@ -85,6 +85,10 @@ export class DerivationStore {
 
   static async open(path: string): Promise<DerivationStore> {
     return new DerivationStore(await openStore({ path }))
+  }
+
+  static openSync(path: string): DerivationStore {
+    return new DerivationStore(openStoreSync({ path }))
   }
 
   /** The saved checkpoint with its table entries, or undefined when nothing was saved. */

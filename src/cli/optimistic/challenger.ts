@@ -4,16 +4,19 @@
  * and what it did. The rollup's addresses and chain constants come from flags or, by default, from an l2kit node
  * (`--l2-rpc`); nothing else is taken from the node.
  */
-import { join } from 'node:path'
 import { type Address, createPublicClient, type Hex, http } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
 import { createL1Clients } from '../../l1/clients.ts'
 import { getKzg } from '../../l1/kzg.ts'
 import { TxManager } from '../../l1/txManager.ts'
+import { ServiceGroup } from '../../node/lifecycle.ts'
 import type { Logger } from '../../node/logger.ts'
-import { Challenger } from '../../optimistic/challenger.ts'
-import { Derivation } from '../../optimistic/derivation.ts'
-import { DerivationStore } from '../../optimistic/derivationStore.ts'
+import { defaultChallengerOptions } from '../../optimistic/config.ts'
+import {
+  checkpointDirOf,
+  createChallengerService,
+  createDerivationService,
+} from '../../optimistic/services.ts'
 import { num, type ParsedArgs, str } from '../args.ts'
 import type { NodeContracts } from './l2Context.ts'
 import { requireKey } from './l2Context.ts'
@@ -53,32 +56,30 @@ export async function runChallenger(
   getKzg()
   const clients = await createL1Clients({ rpcUrl: l1Rpc, privateKey: key as Hex })
   const dataDir = str(v['data-dir'])
-  const checkpointStore = dataDir ? await DerivationStore.open(join(dataDir, 'derivation')) : undefined
-  const derivation = new Derivation({
-    ...(checkpointStore ? { checkpointStore } : {}),
-    chain,
-    contracts,
-    publicClient: clients.publicClient,
-    logger: logger.child({ component: 'derivation' }),
-  })
-  const challenger = new Challenger(
-    { intervalMs: num(v['interval-ms'], 'interval-ms') ?? 1000 },
+  // The same services a node composes: a derivation (checkpoints in --data-dir) and a challenger on it.
+  const derivation = createDerivationService(
+    { name: 'derivation', checkpointDir: dataDir ? checkpointDirOf(dataDir, 'derivation') : undefined },
+    {
+      chain,
+      contracts,
+      publicClient: clients.publicClient,
+      logger: logger.child({ component: 'derivation' }),
+    },
+  )
+  const challenger = createChallengerService(
+    { intervalMs: num(v['interval-ms'], 'interval-ms') ?? defaultChallengerOptions.intervalMs },
     {
       chain,
       publicClient: clients.publicClient,
       txManager: new TxManager({}, { publicClient: clients.publicClient, account: clients.account, logger }),
       contracts,
-      derivation,
+      derivation: derivation.role,
       logger,
     },
   )
-  await derivation.start()
-  await challenger.start()
-  onShutdown(async () => {
-    await challenger.stop()
-    await derivation.stop()
-    await checkpointStore?.close()
-  })
+  const group = new ServiceGroup({ name: 'challenger' }, { logger, services: [derivation, challenger] })
+  onShutdown(() => group.stop())
+  await group.start()
   logger.info(
     { l1Rpc, rollup: contracts.rollup, challenger: clients.account.address },
     'challenger running: deriving from L1 and checking every proposal (Ctrl-C stops)',

@@ -107,7 +107,7 @@ describe('derivation restarts from a saved checkpoint', () => {
     return d
   }
 
-  /** Syncs `d` until it equals a derivation from the deployment (the devnet may still be posting). */
+  /** Syncs `d` until it equals a derivation from the deployment (compared after each sync: the devnet may still be posting). */
   async function expectEqualsFresh(d: Derivation): Promise<void> {
     let last: unknown
     await until(
@@ -129,8 +129,7 @@ describe('derivation restarts from a saved checkpoint', () => {
         `${String(err)}: ${JSON.stringify(last, (_k, x) => (typeof x === 'bigint' ? String(x) : x))}`,
       )
     })
-    const f = await fresh()
-    expect(summary(d)).toEqual(summary(f))
+    // (No second comparison after the loop: the devnet's proposer may re-propose in between, after a reorg.)
   }
 
   it('resumes at the L1 block it stopped at, derives the batches after it, and equals a fresh derivation', async () => {
