@@ -6,6 +6,7 @@ import {
   DEFAULT_CHALLENGE_WINDOW_SECONDS,
   DEFAULT_DEV_ACCOUNTS,
   DEFAULT_L2_CHAIN_ID,
+  DEFAULT_L2_RPC,
   DEFAULT_L2_RPC_PORT,
   defaultBatcherOptions,
   defaultSequencerOptions,
@@ -26,7 +27,7 @@ export const l2Flags: FlagSpec = {
   'l2-rpc': {
     type: 'string',
     description: 'L2 JSON-RPC URL of an l2kit node',
-    default: 'http://127.0.0.1:8547',
+    default: DEFAULT_L2_RPC,
   },
   'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the L2 node reports)' },
 }
@@ -109,7 +110,7 @@ export const challengerFlags: FlagSpec = {
   'l2-rpc': {
     type: 'string',
     description: 'an l2kit node to read the contract addresses and chain constants from',
-    default: 'http://127.0.0.1:8547',
+    default: DEFAULT_L2_RPC,
   },
   'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the node reports)' },
   rollup: { type: 'string', description: 'Rollup contract (default: from the node)' },

@@ -1,4 +1,5 @@
 /** `l2kit status`: heads, the last batch (L1 tx, blob hashes), proposals, verifier agreement, withdrawals. */
+import { DEFAULT_L2_RPC } from '../optimistic/config.ts'
 import { type ParsedArgs, str } from './args.ts'
 import { printJson, table } from './output.ts'
 import { l2Request } from './rpc.ts'
@@ -32,7 +33,7 @@ type Status = {
 }
 
 export async function runStatus(args: ParsedArgs): Promise<void> {
-  const s = await l2Request<Status>(str(args.values['l2-rpc']) ?? 'http://127.0.0.1:8547', 'l2kit_status')
+  const s = await l2Request<Status>(str(args.values['l2-rpc']) ?? DEFAULT_L2_RPC, 'l2kit_status')
   if (args.values.json === true) {
     printJson({ ...s, verifierAgrees: s.verifier ? s.verifier.agreesWithAllProposals : null })
     return

@@ -11,10 +11,8 @@
 import {
   type Address,
   decodeEventLog,
-  decodeFunctionData,
   encodeAbiParameters,
   encodeFunctionData,
-  hexToBytes,
   keccak256,
   numberToHex,
 } from 'viem'
@@ -25,8 +23,8 @@ import { rollupAbi } from '../generated/contracts.ts'
 import { openingsForRange, rangeProofArgs } from '../l1/blobProofs.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { readCommittedData } from '../l1/committedData.ts'
 import { type CommittedData, type DataProofArgs, dataRangeProof } from '../l1/dataProofs.ts'
-import { readBlobs } from '../l1/readBlobs.ts'
 import type { L1TxSender } from '../l1/reorgAwareSender.ts'
 import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
@@ -493,26 +491,14 @@ export class Challenger {
   }
 
   /** The trace as committed on L1 (blob transaction's blobs, or the proposing transaction's calldata). */
-  async #traceSource(p: ProposalRecord): Promise<CommittedData> {
-    if (p.traceIsBlob) {
-      const blobs = await readBlobs(this.#m.publicClient, {
-        txHash: p.l1TxHash,
-        versionedHashes: p.traceBlobHashes,
-        ...(this.#m.beaconUrl ? { beaconUrl: this.#m.beaconUrl } : {}),
-      })
-      return { isBlob: true, blobs, versionedHashes: p.traceBlobHashes }
-    }
-    const tx = await this.#m.publicClient.getTransaction({ hash: p.l1TxHash })
-    const call = decodeFunctionData({ abi: rollupAbi, data: tx.input })
-    if (call.functionName !== 'proposeCalldata')
-      throw new L2kitError(
-        'TRACE_UNAVAILABLE',
-        `proposal tx ${p.l1TxHash} is not a top-level proposeCalldata`,
-        {
-          kind: 'temporary',
-        },
-      )
-    return { isBlob: false, data: hexToBytes(call.args[3]) }
+  #traceSource(p: ProposalRecord): Promise<CommittedData> {
+    return readCommittedData(
+      this.#m.publicClient,
+      p.l1TxHash,
+      p.traceIsBlob
+        ? { kind: 'blobs', versionedHashes: p.traceBlobHashes, beaconUrl: this.#m.beaconUrl }
+        : { kind: 'calldata', abi: rollupAbi, functionName: 'proposeCalldata', argIndex: 3 },
+    )
   }
 
   async #trace(p: ProposalRecord): Promise<Hex[] | { unreadable: string }> {

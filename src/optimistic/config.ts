@@ -124,6 +124,8 @@ export const DEV_TOKEN_L2_ADDRESS: Address = l2TokenAddress(1)
 export const DEFAULT_L2_CHAIN_ID = 42_069n
 /** The L2 JSON-RPC port `l2kit up` tries first (another free one when it is taken). */
 export const DEFAULT_L2_RPC_PORT = 8547
+/** The L2 RPC the commands talk to when `--l2-rpc` is not given. */
+export const DEFAULT_L2_RPC = `http://127.0.0.1:${DEFAULT_L2_RPC_PORT}`
 export const DEFAULT_CHALLENGE_WINDOW_SECONDS = 10n
 /** Anvil accounts 1..n funded on L2 by a devnet on the embedded L1. */
 export const DEFAULT_DEV_ACCOUNTS = 5

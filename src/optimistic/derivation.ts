@@ -15,15 +15,7 @@
  * in memory then, so a later reorg below it, or a prover asking for a batch's material from before it, derives
  * again from the deployment (rare; correct either way).
  */
-import {
-  type AbiEvent,
-  bytesToHex,
-  decodeEventLog,
-  decodeFunctionData,
-  hexToBytes,
-  keccak256,
-  toEventSelector,
-} from 'viem'
+import { type AbiEvent, bytesToHex, decodeEventLog, hexToBytes, keccak256, toEventSelector } from 'viem'
 import { type StateHeader, stateCommitment } from '../core/commitment.ts'
 import { WITHDRAWALS_TREE_DEPTH } from '../core/constants.ts'
 import { L2kitError } from '../core/errors.ts'
@@ -34,9 +26,9 @@ import type { Address, Deposit, Hex, L2Tx, TokenInfo, Withdrawal } from '../core
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { readCommittedData } from '../l1/committedData.ts'
 import type { CommittedData } from '../l1/dataProofs.ts'
 import { LogFollower, type LogFollowerCursor, type SeenBlock } from '../l1/logFollower.ts'
-import { readBlobs } from '../l1/readBlobs.ts'
 import { type Logger, silentLogger } from '../node/logger.ts'
 import { genesisBlock } from './block.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
@@ -1075,54 +1067,36 @@ export class Derivation {
     const key = `${log.transactionHash.toLowerCase()}:${dataHash.toLowerCase()}`
     const cached = this.#dataCache.get(key)
     if (cached) return cached
-    let fetched: { data: Uint8Array; committed: CommittedData }
-    if (isBlob) {
-      if (blobBatchDataHash(blobHashes) !== dataHash) {
-        throw new L2kitError(
-          'BATCH_DATA_MISMATCH',
-          `blob hashes of L1 tx ${log.transactionHash} do not match`,
-          {
-            kind: 'temporary',
+    if (isBlob && blobBatchDataHash(blobHashes) !== dataHash) {
+      throw new L2kitError(
+        'BATCH_DATA_MISMATCH',
+        `blob hashes of L1 tx ${log.transactionHash} do not match`,
+        {
+          kind: 'temporary',
+        },
+      )
+    }
+    const committed = await readCommittedData(
+      this.#m.publicClient,
+      log.transactionHash,
+      isBlob
+        ? { kind: 'blobs', versionedHashes: blobHashes, beaconUrl: this.#m.beaconUrl }
+        : {
+            kind: 'calldata',
+            abi: rollupAbi,
+            functionName: 'appendBatchCalldata',
+            argIndex: 3,
+            expectedHash: dataHash,
           },
-        )
-      }
-      const blobs = await readBlobs(this.#m.publicClient, {
-        txHash: log.transactionHash,
-        versionedHashes: blobHashes,
-        ...(this.#m.beaconUrl ? { beaconUrl: this.#m.beaconUrl } : {}),
-      })
-      const payload = dataFromBlobPayload(blobsToPayload(blobs))
+    )
+    let fetched: { data: Uint8Array; committed: CommittedData }
+    if (committed.isBlob) {
+      const payload = dataFromBlobPayload(blobsToPayload(committed.blobs))
       if (!payload.ok)
         this.#log.warn({ l1Tx: log.transactionHash, reason: payload.reason }, 'blob payload is unusable')
-      fetched = {
-        data: payload.ok ? payload.data : new Uint8Array(0),
-        committed: { isBlob: true, blobs, versionedHashes: blobHashes },
-      }
+      fetched = { data: payload.ok ? payload.data : new Uint8Array(0), committed }
     } else {
-      const tx = await this.#m.publicClient.getTransaction({ hash: log.transactionHash })
-      let data: Uint8Array
-      try {
-        const call = decodeFunctionData({ abi: rollupAbi, data: tx.input })
-        if (call.functionName !== 'appendBatchCalldata') throw new Error(call.functionName)
-        data = hexToBytes(call.args[3])
-      } catch {
-        // The batch came through another contract's call; its data is not in this tx's top-level input.
-        throw new L2kitError(
-          'BATCH_DATA_UNAVAILABLE',
-          `cannot find calldata batch in L1 tx ${log.transactionHash}`,
-          { kind: 'temporary' },
-        )
-      }
-      if (keccak256(data) !== dataHash) {
-        throw new L2kitError(
-          'BATCH_DATA_MISMATCH',
-          `calldata of L1 tx ${log.transactionHash} does not match`,
-          {
-            kind: 'temporary',
-          },
-        )
-      }
-      fetched = { data, committed: { isBlob: false, data } }
+      fetched = { data: committed.data, committed }
     }
     this.#dataCache.set(key, fetched)
     return fetched

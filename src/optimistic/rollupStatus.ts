@@ -3,6 +3,7 @@
  * `l2kit status`): read from the sequencer, its chain store, the node's derivation and the independent verifier.
  */
 import { L2kitError } from '../core/errors.ts'
+import type { Address } from '../core/types.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import type { ChainStore } from './chainStore.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
@@ -22,6 +23,20 @@ export type RollupStatusModules = {
   challengeWindow: () => bigint
 }
 
+/** `l2kit_contracts`: what a tool needs to reach the rollup's L1 side with only the L2 URL. */
+export type RollupContractsInfo = {
+  l1Rpc: string
+  l1ChainId: number
+  portal: Address
+  rollup: Address
+  devToken: Address | null
+  /** Decimal strings (JSON has no bigint). */
+  deployBlock: string
+  l2ChainId: string
+  genesisTimestamp: number
+  baseFee: string
+}
+
 export class RollupStatus {
   readonly #m: RollupStatusModules
 
@@ -30,7 +45,7 @@ export class RollupStatus {
   }
 
   /** L1 contract addresses and the L1 RPC the node uses, so tools need only the L2 URL. */
-  contracts() {
+  contracts(): RollupContractsInfo {
     const m = this.#m
     return {
       l1Rpc: m.l1RpcUrl,

@@ -4,24 +4,20 @@
  * and what it did. The rollup's addresses and chain constants come from flags or, by default, from an l2kit node
  * (`--l2-rpc`); nothing else is taken from the node.
  */
-import { type Address, createPublicClient, type Hex, http } from 'viem'
-import { L2kitError } from '../../core/errors.ts'
+import type { Address, Hex } from 'viem'
 import { createL1Clients } from '../../l1/clients.ts'
 import { getKzg } from '../../l1/kzg.ts'
 import { TxManager } from '../../l1/txManager.ts'
 import { ServiceGroup } from '../../node/lifecycle.ts'
 import type { Logger } from '../../node/logger.ts'
-import { defaultChallengerOptions } from '../../optimistic/config.ts'
+import { DEFAULT_L2_RPC, defaultChallengerOptions } from '../../optimistic/config.ts'
 import {
   checkpointDirOf,
   createChallengerService,
   createDerivationService,
 } from '../../optimistic/services.ts'
 import { num, type ParsedArgs, str } from '../args.ts'
-import type { NodeContracts } from './l2Context.ts'
-import { requireKey } from './l2Context.ts'
-
-type NodeInfo = NodeContracts & { deployBlock: string; genesisTimestamp: number; baseFee: string }
+import { readNodeContracts, requireKey } from './l2Context.ts'
 
 export async function runChallenger(
   args: ParsedArgs,
@@ -30,18 +26,7 @@ export async function runChallenger(
 ): Promise<void> {
   const v = args.values
   const key = requireKey(args)
-  const l2Rpc = str(v['l2-rpc']) ?? 'http://127.0.0.1:8547'
-  let info: NodeInfo
-  try {
-    const probe = createPublicClient({ transport: http(l2Rpc, { retryCount: 0, timeout: 10_000 }) })
-    info = (await probe.request({ method: 'l2kit_contracts' as 'eth_chainId' })) as unknown as NodeInfo
-  } catch (err) {
-    throw new L2kitError(
-      'L2_UNREACHABLE',
-      `no l2kit node answers at ${l2Rpc} to read the rollup's addresses from (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
-      { kind: 'temporary' },
-    )
-  }
+  const info = await readNodeContracts(str(v['l2-rpc']) ?? DEFAULT_L2_RPC)
   const l1Rpc = str(v['l1-rpc']) ?? info.l1Rpc
   const contracts = {
     portal: (str(v.portal) ?? info.portal) as Address,

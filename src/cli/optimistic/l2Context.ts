@@ -1,27 +1,23 @@
 /** What the user-facing commands need: the L2 node's URL, and from it the L1 URL and contract addresses. */
-import { type Address, createPublicClient, createWalletClient, type Hex, http } from 'viem'
+import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { isL2kitError, L2kitError } from '../../core/errors.ts'
 import { createL1Clients } from '../../l1/clients.ts'
+import { DEFAULT_L2_RPC } from '../../optimistic/config.ts'
+import type { RollupContractsInfo } from '../../optimistic/rollupStatus.ts'
 import { defineL2Chain } from '../../sdk/defineL2Chain.ts'
 import type { ParsedArgs } from '../args.ts'
 import { str } from '../args.ts'
 
-export type NodeContracts = {
-  l1Rpc: string
-  l1ChainId: number
-  portal: Address
-  rollup: Address
-  devToken: Address | null
-  l2ChainId: string
-}
+export type NodeContracts = RollupContractsInfo
 
-export async function connectL2(args: ParsedArgs) {
-  const l2Rpc = str(args.values['l2-rpc']) ?? 'http://127.0.0.1:8547'
+/** The node's `l2kit_contracts` answer, or `L2_UNREACHABLE` saying how to start or name one. */
+export async function readNodeContracts(l2Rpc: string): Promise<RollupContractsInfo> {
   const probe = createPublicClient({ transport: http(l2Rpc, { retryCount: 0, timeout: 10_000 }) })
-  let info: NodeContracts
   try {
-    info = (await probe.request({ method: 'l2kit_contracts' as 'eth_chainId' })) as unknown as NodeContracts
+    return (await probe.request({
+      method: 'l2kit_contracts' as 'eth_chainId',
+    })) as unknown as RollupContractsInfo
   } catch (err) {
     throw new L2kitError(
       'L2_UNREACHABLE',
@@ -29,6 +25,11 @@ export async function connectL2(args: ParsedArgs) {
       { kind: 'temporary' },
     )
   }
+}
+
+export async function connectL2(args: ParsedArgs) {
+  const l2Rpc = str(args.values['l2-rpc']) ?? DEFAULT_L2_RPC
+  const info = await readNodeContracts(l2Rpc)
   const chain = defineL2Chain({ chainId: Number(info.l2ChainId), rpcUrl: l2Rpc })
   const l2Public = createPublicClient({ chain, transport: http(l2Rpc) })
   const l1Rpc = str(args.values['l1-rpc']) ?? info.l1Rpc
