@@ -527,4 +527,66 @@ describe('Derivation (action tests over a fake L1)', () => {
       stateCommitment(w.derivation.state.stateHeader(1n)),
     ])
   })
+
+  // BUG (derivation.ts, #applyPortal / processLog): a DepositQueued log is recorded (`#deposits.push`) before
+  // `onDeposit` is awaited, and the log is marked applied (`#logs.push`) only after `#apply` returns. When the
+  // callback throws (the node's inbox writes the deposit to LMDB), processLog rejects and the follower delivers
+  // the range again, which processLog documents as idempotent: the deposit is pushed a second time, and from
+  // then on `deposits[i]` is not deposit i (deriveBatch applies deposit rows by index), so every later deposit
+  // row credits the wrong deposit and derivation's roots differ from L1's.
+  it.fails('applies a deposit once when onDeposit threw and the log is delivered again (BUG: recorded twice)', async () => {
+    let failures = 1
+    const w = await open({
+      derivation: {
+        onDeposit: () => {
+          if (failures-- > 0) throw new Error('the inbox could not store the deposit')
+        },
+      },
+    })
+    w.l1.deposit({ from: alice.address, to: alice.address, amount: parseEther('1') })
+    const block = w.l1.mine()
+    await expect(w.feed.sync()).rejects.toThrow('could not store')
+    await w.feed.deliver(block) // the follower re-delivers the range
+    w.l1.deposit({ from: bob.address, to: bob.address, amount: parseEther('2') })
+    w.l1.mine()
+    await w.feed.sync()
+    expect(w.derivation.deposits.map((d) => d.index)).toEqual([0n, 1n]) // actual: [0n, 0n, 1n]
+  })
+
+  // BUG (derivation.ts, #applyRollup): a forced batch is derived (state mutated, record stored) before
+  // `onForcedBatch` is awaited; when the callback throws (the node's inbox runs Sequencer.resyncAfterForcedBatch,
+  // LMDB writes), the re-delivered BatchAppended is derived AGAIN on the state after it (forced batches skip the
+  // first-block rule): its tx row now fails by nonce, and the record's trace starts at the post-state. The
+  // proposer then never proposes it (leaf 0 differs from the parent commitment: "the live proposal before this
+  // batch is WRONG") and a challenger's evaluate answers { ok: undefined } (wrong parent) for every proposal of
+  // it, so its checkAll stops there for good.
+  it.fails('derives a forced batch once when onForcedBatch threw and the log is delivered again (BUG: derived again on its own post-state)', async () => {
+    let failures = 1
+    const w = await open({
+      derivation: {
+        onForcedBatch: () => {
+          if (failures-- > 0) throw new Error('the sequencer re-sync failed')
+        },
+      },
+    })
+    fund(w.l1, [alice])
+    await w.feed.sync()
+    await w.seal()
+    w.postBlocks(1n, 1n)
+    w.l1.mine()
+    await w.feed.sync()
+    const { tx } = decodeRawTransaction(ethTransfer(alice, carol.address, 0n, parseEther('0.4')), {
+      chainId: chain.chainId,
+    })
+    const row = encodeTxRowV3(tx)
+    w.l1.queueForcedTx(row, alice.address)
+    w.l1.appendForcedBatch({ rows: [row], firstForcedIndex: 0n })
+    const block = w.l1.mine()
+    await expect(w.feed.sync()).rejects.toThrow('re-sync failed')
+    await w.feed.deliver(block) // the follower re-delivers the range
+    const b = w.derivation.batches[1]
+    expect(b?.skippedRows).toBe(0) // actual: 1 (the forced transfer, again: NONCE_TOO_LOW)
+    expect(b?.leaves[0]).toBe(w.derivation.batches[0]?.postCommitment) // actual: the post-state's commitment
+    expect(w.derivation.state.getBalance(carol.address)).toBe(parseEther('0.4'))
+  })
 })

@@ -223,6 +223,31 @@ describe('Proposer (action tests over a fake L1)', () => {
     },
   )
 
+  // BUG (proposer.ts, #parentIsSafeToBuildOn): only the live parent's trace is compared with ours, not its own
+  // live ancestors'. An attacker proposes batch 0 with the right end state but a wrong leaf (we refuse to build
+  // on that, rightly), then batch 1 on top of it with an exactly right trace: we build batch 2 on proposal 1.
+  // When the challenger slashes proposal 0, the Rollup deletes 0, 1 and ours (and every later one of ours built
+  // on it) and `claimBond` burns our bonds: the attacker pays two bonds to burn as many honest bonds as we post
+  // before the challenge lands. The rule the proposer states ("a proposal built on one that a challenge later
+  // deletes forfeits its bond") needs every live, non-final ancestor to be safe, not only the parent.
+  it.fails('does not build on a right parent whose own live parent has another trace (BUG: only the parent is checked)', async () => {
+    const w = await withBatch0()
+    const { proposer, sender } = newProposer(w)
+    const b0 = w.derivation.batches[0]
+    if (!b0) throw new Error('batch 0 not derived')
+    const leaves = [...b0.leaves]
+    leaves[2] = keccak256('0x02')
+    await proposeAs(w, OTHER, 0n, leaves) // right end state, wrong leaf 2: slashable
+    await nextBatch(w, 3n, 0n)
+    await nextBatch(w, 4n, 1n)
+    await proposeAs(w, OTHER, 1n, w.derivation.batches[1]?.leaves ?? []) // exactly right, on top of it
+    expect(w.derivation.proposals.map((p) => p.agrees)).toEqual([true, true])
+
+    const posted = await proposer.proposeNext()
+    expect(posted).toBeUndefined() // actual: proposal 2 of batch 2, built on the slashable chain
+    expect(sender.sent).toEqual([])
+  })
+
   it('proposes again a proposal an L1 reorg dropped, and waits while its batch is on a reorged-out block', async () => {
     const w = await withBatch0()
     const { proposer, sender } = newProposer(w)

@@ -42,6 +42,7 @@ import type { Address, Deposit, TokenInfo } from '../../core/types.ts'
 import { portalAbi, rollupAbi } from '../../generated/contracts.ts'
 import { blobsToSidecars, dataToBlobs } from '../../l1/blobs.ts'
 import type { L1PublicClient } from '../../l1/clients.ts'
+import { L1ErrorCode } from '../../l1/errors.ts'
 import type { L1TxSender } from '../../l1/reorgAwareSender.ts'
 import type { TxRequest, TxResult } from '../../l1/txManager.ts'
 import type { RollupContracts } from '../config.ts'
@@ -725,8 +726,15 @@ export class FakeL1 {
         }
         break
       }
+      case 'claimChallengeReward': {
+        const [proposalIndex] = call.args
+        const r = this.#model.rewards.get(proposalIndex)
+        if (!r || r.amount === 0n) throw revert('NoPendingReward', String(proposalIndex))
+        if (this.head.number + 1n < r.claimableAt) throw revert('RewardStillHeld', String(r.claimableAt))
+        this.#model.rewards.delete(proposalIndex)
+        break
+      }
       case 'withdrawPayout':
-      case 'claimChallengeReward':
       case 'contestChallengeReward':
         break
       default:
@@ -847,7 +855,7 @@ function challengeCommitmentOf(challenger: Address, calldata: Hex): Hex {
 }
 
 function revert(error: string, detail: string): L2kitError {
-  return new L2kitError('L1_TX_REVERTED', `reverted: ${error}(${detail})`, {
+  return new L2kitError(L1ErrorCode.txReverted, `reverted: ${error}(${detail})`, {
     kind: 'critical',
     details: { error },
   })
