@@ -404,6 +404,23 @@ describe('Challenger (action tests over a fake L1)', () => {
       ['withdrawPayout', []],
     ])
   })
+  it('takes the reward over when a copy of its challenge landed between its commitment and its reveal', async () => {
+    const s = await scene()
+    s.proposer.injectFault({ kind: 'skip-tx', attacker: mallory.address })
+    await s.proposer.proposeNext()
+    await s.verifierFeed.sync()
+    s.w.l1.onChallenge = () => 'won'
+    // While the challenger waits a block after committing, a copier's challenge deletes the proposal.
+    s.w.l1.onEvmMine = () => {
+      s.w.l1.onEvmMine = undefined
+      s.w.l1.deleteProposalsFrom(0n)
+    }
+    await expect(s.challenger.checkAll()).rejects.toMatchObject({ code: 'L1_TX_REVERTED' })
+    expect(s.sender.sent.map((t) => [t.functionName, t.args])).toEqual([
+      ['commitChallenge', [expect.any(String)]],
+      ['contestChallengeReward', [0n]],
+    ])
+  })
 })
 
 function challengerModules(s: Scene) {

@@ -174,6 +174,8 @@ export class FakeL1 {
   readonly blockTime: bigint
   /** Decides every challenge (simulated or sent); unset: challenges revert. */
   onChallenge: ((c: ChallengeSeen) => 'won' | 'lost') | undefined
+  /** Runs before the block `evm_mine` asks for (e.g. someone else's transaction lands in it). */
+  onEvmMine: (() => void) | undefined
   /** Every challenge the fake Rollup was asked to judge, simulations included. */
   readonly challenges: ChallengeSeen[] = []
   /** Every block ever mined, by hash (a node still answers a reorged-out block by its hash). */
@@ -790,6 +792,7 @@ export class FakeL1 {
         return tx ? tx.blobs.map((b) => bytesHex(b)) : null
       }
       if (method === 'evm_mine') {
+        this.onEvmMine?.()
         this.mine()
         return '0x0'
       }
