@@ -3,7 +3,7 @@
  * viem (~0.4 s of every call). Errors are typed: L2_UNREACHABLE when nothing answers, the node's own error code
  * (its `data.code`, e.g. WITHDRAWAL_NOT_FOUND) when it refuses.
  */
-import { L2kitError } from '../core/errors.ts'
+import { type ErrorCode, L2kitError } from '../core/errors.ts'
 
 export async function l2Request<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
   let body: { result?: unknown; error?: { code: number; message: string; data?: unknown } }
@@ -27,7 +27,10 @@ export async function l2Request<T>(url: string, method: string, params: unknown[
   if (body.error) {
     const data = body.error.data as { code?: unknown } | undefined
     const code = typeof data?.code === 'string' ? data.code : `RPC_${body.error.code}`
-    throw new L2kitError(code, `${method}: ${body.error.message}`, { details: { rpcCode: body.error.code } })
+    // The node's own code, passed through as the node named it (any node version: not checked against ours).
+    throw new L2kitError(code as ErrorCode, `${method}: ${body.error.message}`, {
+      details: { rpcCode: body.error.code },
+    })
   }
   return body.result as T
 }

@@ -38,7 +38,7 @@ describe('hex', () => {
     expect(code(() => hexToBytes('0x123'))).toBe('INVALID_HEX')
     expect(code(() => hexToBytes('0xzz'))).toBe('INVALID_HEX')
     expect(code(() => hexToBytes('0x1\u0130'))).toBe('INVALID_HEX')
-    expect(code(() => hexToBytes('0xgg', 'MY_CODE'))).toBe('MY_CODE')
+    expect(code(() => hexToBytes('0xgg', 'INVALID_SIGNATURE'))).toBe('INVALID_SIGNATURE')
   })
 
   it('recognizes hex strings and addresses', () => {

@@ -6,7 +6,7 @@
  * Addresses produced by l2kit core are always lowercase hex (cheap and canonical: two equal addresses are
  * equal strings). Checksumming is a display concern.
  */
-import { L2kitError } from './errors.ts'
+import { type ErrorCode, L2kitError } from './errors.ts'
 import type { Address, Hex } from './types.ts'
 import { readVarbig, readVarint, varbigLength, varintLength, writeVarbig, writeVarint } from './varint.ts'
 
@@ -34,7 +34,7 @@ export function isHex(value: unknown): value is Hex {
 /**
  * Bytes of a hex string (`0x` prefix optional, even length, either case). Throws `L2kitError(code)` otherwise.
  */
-export function hexToBytes(hex: string, code = 'INVALID_HEX'): Uint8Array {
+export function hexToBytes(hex: string, code: ErrorCode = 'INVALID_HEX'): Uint8Array {
   const start = hex.startsWith('0x') || hex.startsWith('0X') ? 2 : 0
   const len = hex.length - start
   if (len % 2 !== 0) {
@@ -250,10 +250,10 @@ export class ByteWriter {
  */
 export class ByteReader {
   readonly bytes: Uint8Array
-  readonly code: string
+  readonly code: ErrorCode
   offset = 0
 
-  constructor(bytes: Uint8Array, code = 'MALFORMED_DATA') {
+  constructor(bytes: Uint8Array, code: ErrorCode = 'MALFORMED_DATA') {
     this.bytes = bytes
     this.code = code
   }

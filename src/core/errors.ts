@@ -16,13 +16,22 @@ export const ErrorKind = {
 } as const
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind]
 
+/**
+ * Every error code l2kit raises, as one typed union assembled per domain: core's are registered here; every other
+ * domain (l1, node, sdk, cli, each family) declares its own `as const` table in its `errors.ts` and adds it by
+ * module augmentation (`declare module '…/core/errors.ts' { interface ErrorCodeRegistry extends Record<…, true> {} }`).
+ * An unregistered code does not compile.
+ */
+export interface ErrorCodeRegistry extends Record<CoreErrorCode | RowLimitCode, true> {}
+export type ErrorCode = keyof ErrorCodeRegistry & string
+
 export class L2kitError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly kind: ErrorKind
   readonly details: Readonly<Record<string, unknown>>
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { kind?: ErrorKind; details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
@@ -33,12 +42,17 @@ export class L2kitError extends Error {
     this.details = options.details ?? {}
   }
 
-  toJSON(): { code: string; message: string; kind: ErrorKind; details: Readonly<Record<string, unknown>> } {
+  toJSON(): {
+    code: ErrorCode
+    message: string
+    kind: ErrorKind
+    details: Readonly<Record<string, unknown>>
+  } {
     return { code: this.code, message: this.message, kind: this.kind, details: this.details }
   }
 }
 
-export function isL2kitError(value: unknown, code?: string): value is L2kitError {
+export function isL2kitError(value: unknown, code?: ErrorCode): value is L2kitError {
   return value instanceof L2kitError && (code === undefined || value.code === code)
 }
 
@@ -57,3 +71,51 @@ export const RowLimitCode = {
   feeNotPackable: 'FEE_NOT_PACKABLE',
 } as const
 export type RowLimitCode = (typeof RowLimitCode)[keyof typeof RowLimitCode]
+
+/** Codes raised by core (pure logic): bad input of every kind, the state machine's refusals and limits; plus the two every layer uses (`INVALID_OPTIONS`, `TIMEOUT`). */
+export const CoreErrorCode = {
+  accessListUnsupported: 'ACCESS_LIST_UNSUPPORTED',
+  accountsFull: 'ACCOUNTS_FULL',
+  amountNotPackable: 'AMOUNT_NOT_PACKABLE',
+  contractCreationUnsupported: 'CONTRACT_CREATION_UNSUPPORTED',
+  feeCapTooLow: 'FEE_CAP_TOO_LOW',
+  insufficientBalance: 'INSUFFICIENT_BALANCE',
+  invalidAccountIndex: 'INVALID_ACCOUNT_INDEX',
+  invalidAddress: 'INVALID_ADDRESS',
+  invalidAmount: 'INVALID_AMOUNT',
+  invalidFee: 'INVALID_FEE',
+  invalidHex: 'INVALID_HEX',
+  invalidOptions: 'INVALID_OPTIONS',
+  invalidPrivateKey: 'INVALID_PRIVATE_KEY',
+  invalidProof: 'INVALID_PROOF',
+  invalidPublicKey: 'INVALID_PUBLIC_KEY',
+  invalidSignature: 'INVALID_SIGNATURE',
+  invalidStateHeader: 'INVALID_STATE_HEADER',
+  invalidTokenIndex: 'INVALID_TOKEN_INDEX',
+  invalidVarint: 'INVALID_VARINT',
+  malformedTransaction: 'MALFORMED_TRANSACTION',
+  nonceOverflow: 'NONCE_OVERFLOW',
+  nonceTooLow: 'NONCE_TOO_LOW',
+  signatureBackendUnavailable: 'SIGNATURE_BACKEND_UNAVAILABLE',
+  timeout: 'TIMEOUT',
+  txTooLarge: 'TX_TOO_LARGE',
+  unprotectedTx: 'UNPROTECTED_TX',
+  unsupportedCall: 'UNSUPPORTED_CALL',
+  unsupportedTxType: 'UNSUPPORTED_TX_TYPE',
+  valueOutOfRange: 'VALUE_OUT_OF_RANGE',
+  withdrawalsFull: 'WITHDRAWALS_FULL',
+  wrongChainId: 'WRONG_CHAIN_ID',
+  balanceOverflow: 'BALANCE_OVERFLOW',
+  depositOutOfOrder: 'DEPOSIT_OUT_OF_ORDER',
+  gasLimitTooLow: 'GAS_LIMIT_TOO_LOW',
+  insufficientTokenBalance: 'INSUFFICIENT_TOKEN_BALANCE',
+  invalidDeposit: 'INVALID_DEPOSIT',
+  invalidSnapshot: 'INVALID_SNAPSHOT',
+  invalidToken: 'INVALID_TOKEN',
+  malformedData: 'MALFORMED_DATA',
+  nonceTooHigh: 'NONCE_TOO_HIGH',
+  unknownAccount: 'UNKNOWN_ACCOUNT',
+  unknownWithdrawal: 'UNKNOWN_WITHDRAWAL',
+  unsupportedOperation: 'UNSUPPORTED_OPERATION',
+} as const
+export type CoreErrorCode = (typeof CoreErrorCode)[keyof typeof CoreErrorCode]

@@ -27,7 +27,7 @@ import {
   MAX_TOKENS,
   WITHDRAWALS_TREE_DEPTH,
 } from './constants.ts'
-import { ErrorKind, L2kitError } from './errors.ts'
+import { type ErrorCode, ErrorKind, L2kitError } from './errors.ts'
 import { type Hasher, keccak256, keccakHasher } from './hash.ts'
 import { SparseMerkleTree } from './smt.ts'
 import type { Address, Deposit, Hex, L2Operation, L2Tx, TokenInfo, TxFees, Withdrawal } from './types.ts'
@@ -279,7 +279,7 @@ export function stateRootOf(accountsRoot: Hex | Uint8Array, withdrawalsRoot: Hex
 
 const str = (value: bigint): string => value.toString()
 
-function invalid(code: string, message: string, details: Record<string, unknown>): L2kitError {
+function invalid(code: ErrorCode, message: string, details: Record<string, unknown>): L2kitError {
   return new L2kitError(code, message, { details })
 }
 

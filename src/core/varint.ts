@@ -5,7 +5,7 @@
  * Decoding is strict: an encoding with a redundant trailing zero group (e.g. `0x80 0x00` for 0) is rejected, so
  * every value has exactly one encoding — codecs built on these varints round-trip byte for byte.
  */
-import { L2kitError } from './errors.ts'
+import { type ErrorCode, L2kitError } from './errors.ts'
 
 /** Error code used when the caller does not pass its own. */
 export const INVALID_VARINT = 'INVALID_VARINT'
@@ -91,7 +91,7 @@ export function encodeVarbig(v: bigint): Uint8Array {
   return out
 }
 
-function fail(code: string, message: string, offset: number): never {
+function fail(code: ErrorCode, message: string, offset: number): never {
   throw new L2kitError(code, message, { details: { offset } })
 }
 
@@ -103,7 +103,7 @@ export function readVarint(
   bytes: Uint8Array,
   offset: number,
   max: number = Number.MAX_SAFE_INTEGER,
-  code: string = INVALID_VARINT,
+  code: ErrorCode = INVALID_VARINT,
 ): VarintRead<number> {
   const start = offset
   let value = 0
@@ -133,7 +133,7 @@ export function readVarbig(
   bytes: Uint8Array,
   offset: number,
   maxBits = 256,
-  code: string = INVALID_VARINT,
+  code: ErrorCode = INVALID_VARINT,
 ): VarintRead<bigint> {
   const start = offset
   const maxLen = Math.ceil(maxBits / 7)

@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'node:module'
 import { bytesToHex, concatHex, type Hex, hexToBytes, numberToHex } from 'viem'
-import { ErrorKind, L2kitError } from '../core/errors.ts'
+import { type ErrorCode, ErrorKind, L2kitError } from '../core/errors.ts'
 import {
   BYTES_PER_BLOB,
   BYTES_PER_FIELD_ELEMENT,
@@ -92,7 +92,7 @@ function kzgLib(): CKzg {
   return ckzg
 }
 
-function invalid(code: string, message: string, details: Record<string, unknown>): L2kitError {
+function invalid(code: ErrorCode, message: string, details: Record<string, unknown>): L2kitError {
   return new L2kitError(code, message, { kind: ErrorKind.invalidInput, details })
 }
 

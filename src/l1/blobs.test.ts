@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { isL2kitError } from '../core/errors.ts'
+import { type ErrorCode, isL2kitError } from '../core/errors.ts'
 import {
   BYTES_PER_BLOB,
   blobCountForData,
@@ -30,7 +30,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))
 }
 
-function expectCode(fn: () => unknown, code: string): void {
+function expectCode(fn: () => unknown, code: ErrorCode): void {
   let error: unknown
   try {
     fn()

@@ -30,5 +30,15 @@ export const L1ErrorCode = {
   kzgSetupFailed: 'KZG_SETUP_FAILED',
   /** A reorg went deeper than the block hashes the log follower remembers. */
   reorgTooDeep: 'L1_REORG_TOO_DEEP',
+  /** Openings asked for bytes beyond the blobs. */
+  blobRangeOutOfBounds: 'BLOB_RANGE_OUT_OF_BOUNDS',
+  /** Committed calldata differs from its recorded hash (a lying RPC). */
+  committedDataMismatch: 'COMMITTED_DATA_MISMATCH',
+  /** The transaction's top-level call is not the one that committed the data (made through a contract). */
+  committedDataUnavailable: 'COMMITTED_DATA_UNAVAILABLE',
 } as const
 export type L1ErrorCode = (typeof L1ErrorCode)[keyof typeof L1ErrorCode]
+
+declare module '../core/errors.ts' {
+  interface ErrorCodeRegistry extends Record<Exclude<L1ErrorCode, 'INVALID_OPTIONS'>, true> {}
+}

@@ -1,7 +1,7 @@
 import { createPublicClient, http } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { isL2kitError, L2kitError } from '../core/errors.ts'
+import { type ErrorCode, isL2kitError, L2kitError } from '../core/errors.ts'
 import { sleep } from './lifecycle.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -192,7 +192,7 @@ describe('RpcServer', () => {
       funds: throwing(new L2kitError('INSUFFICIENT_BALANCE', 'insufficient funds for gas * price + value')),
       malformed: throwing(new L2kitError('MALFORMED_TRANSACTION', 'not RLP')),
       txType: throwing(new L2kitError('UNSUPPORTED_TX_TYPE', 'blob transactions are not supported')),
-      unknownCode: throwing(new L2kitError('SOMETHING_NEW', 'some new input problem')),
+      unknownCode: throwing(new L2kitError('SOMETHING_NEW' as ErrorCode, 'some new input problem')),
       extended: throwing(new L2kitError('CHANNEL_CLOSED', 'channel closed')),
       busy: throwing(new L2kitError('L1_UNAVAILABLE', 'L1 is not answering', { kind: 'temporary' })),
       broken: throwing(new L2kitError('STATE_CORRUPT', 'secret internal detail', { kind: 'critical' })),

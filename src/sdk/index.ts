@@ -3,6 +3,7 @@
  * (gas with a margin, receipts checked). Each family's actions are in `src/sdk/<family>/` (`l2kit/sdk/<family>`).
  */
 export { defineL2Chain } from './defineL2Chain.ts'
+export * from './errors.ts'
 export {
   GAS_MARGIN_MIN,
   GAS_MARGIN_PERCENT,

@@ -1,7 +1,7 @@
 /** What the user-facing commands need: the L2 node's URL, and from it the L1 URL and contract addresses. */
 import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { isL2kitError, L2kitError } from '../../core/errors.ts'
+import { type ErrorCode, isL2kitError, L2kitError } from '../../core/errors.ts'
 import { createL1Clients } from '../../l1/clients.ts'
 import { DEFAULT_L2_RPC } from '../../optimistic/config.ts'
 import type { RollupContractsInfo } from '../../optimistic/rollupStatus.ts'
@@ -70,7 +70,8 @@ export function nodeRefusal(err: unknown, what: string): unknown {
     if (typeof code === 'string') {
       const detail = (e as { details?: unknown }).details
       const message = typeof detail === 'string' ? detail : (e as Error).message
-      return new L2kitError(code, `${what}: ${message.split('\n')[0]}`, { cause: err })
+      // The node's own code, passed through as the node named it.
+      return new L2kitError(code as ErrorCode, `${what}: ${message.split('\n')[0]}`, { cause: err })
     }
     e = (e as { cause?: unknown }).cause
   }

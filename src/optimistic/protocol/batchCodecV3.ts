@@ -33,7 +33,7 @@
  */
 import { packAmount, packedAmountProblem } from '../../core/amount.ts'
 import { bytesToAddress, bytesToBigint, hexToBytes, isAddress, writeBigintBE } from '../../core/bytes.ts'
-import { L2kitError } from '../../core/errors.ts'
+import { type ErrorCode, L2kitError } from '../../core/errors.ts'
 import type { Batch, BatchBlock, L2Operation, L2Tx, TxFees } from '../../core/types.ts'
 
 /** Version byte (first data byte) of the v3 format. */
@@ -257,7 +257,7 @@ export function parseRowV3(row: Uint8Array): RowV3 {
  * Codes: NONCE_TOO_LARGE (nonce >= 2^40), GAS_LIMIT_TOO_LARGE (>= 2^32), FEE_NOT_PACKABLE, AMOUNT_NOT_PACKABLE,
  * INVALID_TRANSACTION (token index, address, signature fields out of their ranges).
  */
-export function txRowProblemV3(tx: L2Tx): { code: string; message: string } | undefined {
+export function txRowProblemV3(tx: L2Tx): { code: ErrorCode; message: string } | undefined {
   if (typeof tx.nonce !== 'bigint' || tx.nonce < 0n || tx.nonce > V3_MAX_NONCE)
     return { code: 'NONCE_TOO_LARGE', message: `nonce ${String(tx.nonce)} does not fit the 40-bit row field` }
   if (typeof tx.gasLimit !== 'bigint' || tx.gasLimit < 0n || tx.gasLimit > V3_MAX_GAS_LIMIT)
