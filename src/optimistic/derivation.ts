@@ -264,6 +264,8 @@ export class Derivation {
   #follower: LogFollower<typeof followedEvents> | undefined
   /** A reorg whose rebuild has not finished: told to `onReorg` once it has. */
   #pendingReorg: DerivationReorg | undefined
+  /** Callbacks queued by applied logs, run in order after them (`#runEffects`). */
+  readonly #effects: (() => void | Promise<void>)[] = []
   /** True while kept logs are re-applied: the callbacks already saw them. */
   #replaying = false
   /** Last L1 block whose logs are all applied. */
@@ -357,7 +359,8 @@ export class Derivation {
   async stop(): Promise<void> {
     await this.#follower?.stop()
     const at = this.#l1Position
-    if (this.#m.checkpointStore && at && this.#rebuild === undefined) {
+    // Not with callbacks still to run: a restart from that checkpoint would never run them.
+    if (this.#m.checkpointStore && at && this.#rebuild === undefined && this.#effects.length === 0) {
       if (this.#lastSave === undefined || this.#lastSave.l1Block < at.blockNumber) {
         const c = this.#takeCheckpoint(at)
         await this.#save(c)
@@ -436,6 +439,7 @@ export class Derivation {
   /** Consumes the next canonical L1 log (in L1 order). */
   async processLog(log: L1Log): Promise<void> {
     await this.#finishRebuild()
+    await this.#runEffects()
     // The follower re-delivers a whole range when a handler throws (e.g. a blob not served yet): skip what
     // was already applied, so delivery is idempotent.
     const last = this.#logs[this.#logs.length - 1]
@@ -447,6 +451,20 @@ export class Derivation {
       return
     await this.#apply(log)
     this.#logs.push(log)
+    await this.#runEffects()
+  }
+
+  /**
+   * Runs the callbacks applied logs queued, oldest first, each removed only once it resolved. A log's state change
+   * and its callbacks are apart on purpose: the log is recorded as applied before its callbacks run, so when one
+   * throws (the node's inbox writes to its store) the re-delivered log is not applied twice (a deposit recorded
+   * twice would shift every later deposit index); the callback is retried instead (at least once).
+   */
+  async #runEffects(): Promise<void> {
+    while (this.#effects.length > 0) {
+      await (this.#effects[0] as () => void | Promise<void>)()
+      this.#effects.shift()
+    }
   }
 
   /**
@@ -455,6 +473,7 @@ export class Derivation {
    */
   async l1Processed(l1: L1Position): Promise<void> {
     await this.#finishRebuild()
+    await this.#runEffects()
     this.#l1Position = l1
     const interval = BigInt(this.#m.checkpointIntervalBlocks ?? DEFAULT_CHECKPOINT_INTERVAL_BLOCKS)
     const newest = this.#checkpoints[this.#checkpoints.length - 1]
@@ -495,6 +514,8 @@ export class Derivation {
       droppedDeposits: [...(previous?.droppedDeposits ?? []), ...indexed(portal, TOPIC.depositQueued)],
     }
     this.#checkpoints = this.#checkpoints.filter((c) => c.l1Block <= commonAncestor)
+    // Callbacks of logs not run yet belong to blocks the reorg may have removed: the new chain's logs bring theirs.
+    this.#effects.length = 0
     const from = this.#checkpoints[this.#checkpoints.length - 1]
     // Below every checkpoint after resuming from a saved one: the logs before it were never read by this
     // process, so derive again from the deployment (the follower re-reads L1 from there).
@@ -843,7 +864,9 @@ export class Derivation {
       this.#tokens.push(token)
       this.#state.registerToken(token)
       if (!this.#replaying)
-        await this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+        this.#effects.push(() =>
+          this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
+        )
     } else if (e.eventName === 'DepositQueued') {
       const d: Deposit = {
         index: e.args.depositIndex,
@@ -855,7 +878,9 @@ export class Derivation {
       this.#deposits.push(d)
       this.#depositBlocks.push(log.blockNumber)
       if (!this.#replaying)
-        await this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+        this.#effects.push(() =>
+          this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
+        )
     } else if (e.eventName === 'WithdrawalFinalized') {
       this.finalizedWithdrawals.add(e.args.withdrawalIndex)
     }
@@ -968,13 +993,14 @@ export class Derivation {
           const d = this.#deposits[Number(i)]
           if (d) deposits.push(d)
         }
-        await this.#m.onForcedBatch?.({
+        const effects: ForcedBatchEffects = {
           batchIndex: a.batchIndex,
           blockNumber: this.#head.number,
           state: this.#state.clone(),
           deposits,
           txs: applied.txs,
-        })
+        }
+        this.#effects.push(() => this.#m.onForcedBatch?.(effects))
       }
     } else if (e.eventName === 'StateRootProposed') {
       const a = e.args
@@ -1011,7 +1037,9 @@ export class Derivation {
         'transaction queued on L1 for force inclusion',
       )
       if (!this.#replaying)
-        await this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash })
+        this.#effects.push(() =>
+          this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
+        )
     } else if (e.eventName === 'ForcedBatchAppended') {
       this.#forcedData.set(e.args.batchIndex, hexToBytes(e.args.data))
     } else if (e.eventName === 'ProposalsDeleted') {

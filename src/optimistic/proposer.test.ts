@@ -223,14 +223,11 @@ describe('Proposer (action tests over a fake L1)', () => {
     },
   )
 
-  // BUG (proposer.ts, #parentIsSafeToBuildOn): only the live parent's trace is compared with ours, not its own
-  // live ancestors'. An attacker proposes batch 0 with the right end state but a wrong leaf (we refuse to build
-  // on that, rightly), then batch 1 on top of it with an exactly right trace: we build batch 2 on proposal 1.
-  // When the challenger slashes proposal 0, the Rollup deletes 0, 1 and ours (and every later one of ours built
-  // on it) and `claimBond` burns our bonds: the attacker pays two bonds to burn as many honest bonds as we post
-  // before the challenge lands. The rule the proposer states ("a proposal built on one that a challenge later
-  // deletes forfeits its bond") needs every live, non-final ancestor to be safe, not only the parent.
-  it.fails('does not build on a right parent whose own live parent has another trace (BUG: only the parent is checked)', async () => {
+  // Was a bug (found by this test): only the live parent's trace was compared with ours, not its own live
+  // ancestors'. An attacker proposes batch 0 with the right end state but a wrong leaf, then batch 1 on top of it
+  // with an exactly right trace; building batch 2 on proposal 1 would lose our bond when proposal 0 is slashed
+  // (the Rollup deletes every later proposal and burns their bonds). Every live, non-final ancestor is checked now.
+  it('does not build on a right parent whose own live parent has another trace', async () => {
     const w = await withBatch0()
     const { proposer, sender } = newProposer(w)
     const b0 = w.derivation.batches[0]

@@ -23,7 +23,7 @@ import { Poller } from '../node/lifecycle.ts'
 import type { Logger } from '../node/logger.ts'
 import type { ProposerOptions, RollupContracts } from './config.ts'
 import { defaultProposerOptions, validateProposerOptions } from './config.ts'
-import type { Derivation, DerivedBatchRecord } from './derivation.ts'
+import type { Derivation, DerivedBatchRecord, ProposalRecord } from './derivation.ts'
 import { type FaultKind, type FaultyTrace, faultCorruptsBatch, faultyTrace } from './faults.ts'
 import { traceBytes } from './protocol/trace.ts'
 
@@ -114,12 +114,17 @@ export class Proposer {
    * or its step count and whole trace must be exactly what derivation computed (the trace hash of our own
    * encoding of the derived leaves). Otherwise wait: the challenger deletes a wrong parent, a right one finalizes.
    */
+  /**
+   * Whether a new proposal on the live parent cannot be deleted with it: every live ancestor still inside the
+   * challenge window (the parent and the ones before it, up to the first final one) must have the step count and
+   * whole trace we derive. A slashed proposal takes every later one with it, so one wrong ancestor — even below a
+   * right parent — would burn our bond. Finality is judged by L1 time (the latest L1 block), which the Rollup uses.
+   */
   async #parentIsSafeToBuildOn(nextBatch: bigint, parentCommitment: Hex): Promise<boolean> {
     if (nextBatch === 0n) return true // genesis
     const parent = this.#m.derivation.latestLiveProposal()
     if (!parent || parent.batchIndex !== nextBatch - 1n) return false
     if (parent.commitment.toLowerCase() !== parentCommitment.toLowerCase()) return false
-    const now = Math.floor(Date.now() / 1000)
     if (this.#challengeWindow === undefined)
       this.#challengeWindow = await this.#m.publicClient.readContract({
         address: this.#m.contracts.rollup,
@@ -127,22 +132,38 @@ export class Proposer {
         functionName: 'challengeWindow',
       })
     const window = Number(this.#challengeWindow)
-    if (parent.proposedAt + window <= now) return true // final: no challenge can delete it any more
+    const l1Now = Number((await this.#m.publicClient.getBlock({ blockTag: 'latest' })).timestamp)
+    const proposals = this.#m.derivation.proposals
+    for (let i = Number(parent.proposalIndex); i >= 0; i--) {
+      const p = proposals[i]
+      if (!p || p.deleted) continue
+      if (p.proposedAt + window <= l1Now) return true // final: no challenge can delete it (or what is above it)
+      if (!this.#traceMatches(p)) return false
+    }
+    return true
+  }
+
+  /** The live proposal's step count and whole trace equal what derivation computed for its batch (cached). */
+  #traceMatches(p: ProposalRecord): boolean {
     // Keyed by index and L1 tx: after an L1 reorg the same index can name another proposal.
-    const key = `${parent.proposalIndex}:${parent.l1TxHash}`
+    const key = `${p.proposalIndex}:${p.l1TxHash}`
     const verified = this.#verifiedParents.get(key)
     if (verified !== undefined) return verified
-    const batch = this.#m.derivation.batches[Number(parent.batchIndex)]
-    if (!batch || parent.agrees !== true || parent.stepCount !== BigInt(batch.rowCount)) return false
+    const batch = this.#m.derivation.batches[Number(p.batchIndex)]
+    if (!batch || p.agrees !== true || p.stepCount !== BigInt(batch.rowCount)) {
+      // Not judged yet, or wrong: not cached (derivation may judge it later).
+      if (batch && p.agrees === false) this.#verifiedParents.set(key, false)
+      return false
+    }
     const bytes = traceBytes(batch.leaves)
-    const expected = parent.traceIsBlob
+    const expected = p.traceIsBlob
       ? keccak256(concatHex(blobsToSidecars(dataToBlobs(bytes)).versionedHashes))
       : keccak256(bytes)
-    const ok = expected.toLowerCase() === parent.traceHash.toLowerCase()
+    const ok = expected.toLowerCase() === p.traceHash.toLowerCase()
     if (!ok)
       this.#log.error(
-        { proposalIndex: parent.proposalIndex.toString(), batchIndex: parent.batchIndex.toString() },
-        'the live parent has the right state but a trace that differs from ours: not building on it until it is final or deleted',
+        { proposalIndex: p.proposalIndex.toString(), batchIndex: p.batchIndex.toString() },
+        'a live proposal below the next one has the right state but a trace that differs from ours: not building on it until it is final or deleted',
       )
     this.#verifiedParents.set(key, ok)
     if (this.#verifiedParents.size > 256)
