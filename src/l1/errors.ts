@@ -36,6 +36,8 @@ export const L1ErrorCode = {
   committedDataMismatch: 'COMMITTED_DATA_MISMATCH',
   /** The transaction's top-level call is not the one that committed the data (made through a contract). */
   committedDataUnavailable: 'COMMITTED_DATA_UNAVAILABLE',
+  /** A data dir is being resumed on an L1 that is not the one it was built on. */
+  l1Mismatch: 'L1_MISMATCH',
 } as const
 export type L1ErrorCode = (typeof L1ErrorCode)[keyof typeof L1ErrorCode]
 

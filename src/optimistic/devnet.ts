@@ -10,8 +10,9 @@ import { nextDepositQueueHash } from '../core/depositQueue.ts'
 import { L2kitError } from '../core/errors.ts'
 import { fromTaggedJson, toTaggedJson } from '../core/json.ts'
 import { portalAbi } from '../generated/contracts.ts'
-import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../l1/anvil.ts'
+import { ANVIL_DEV_ACCOUNTS, type AnvilInstance } from '../l1/anvil.ts'
 import { createL1Clients, type L1ClientsWithWallet, type L1PublicClient } from '../l1/clients.ts'
+import { checkSameL1, l1Identity, startDevL1 } from '../l1/devL1.ts'
 import type { Logger } from '../node/logger.ts'
 import { depositErc20 } from '../sdk/optimistic/depositErc20.ts'
 import { type DepositResult, depositEth } from '../sdk/optimistic/depositEth.ts'
@@ -109,9 +110,6 @@ type Deployment = {
   deployBlockHash?: Hex
 }
 
-/** Seconds between the embedded anvil's state dumps with a data dir (what a SIGKILL can lose of the L1). */
-export const ANVIL_STATE_INTERVAL_SECONDS = 1
-
 export type Devnet = {
   l1Rpc: string
   l2Rpc: string
@@ -143,28 +141,18 @@ export async function startDevnet(
     ? fromTaggedJson<Deployment>(readFileSync(deploymentPath, 'utf8'))
     : undefined
 
-  let anvil: AnvilInstance | undefined
-  let l1RpcUrl = o.l1RpcUrl
-  if (!l1RpcUrl) {
-    step('starting embedded L1 (anvil, prague)')
-    const pidPath = join(dataDir, 'anvil.pid')
-    if (o.dataDir) await stopOrphanedAnvil(pidPath, join(dataDir, 'anvil-state.json'))
-    anvil = await startAnvil({
-      logPath: join(dataDir, 'anvil.log'),
-      // With a data dir the L1 is kept too: loaded on start, dumped on stop and every second meanwhile, so a
-      // SIGKILL loses at most the last second of L1 (which the restart checks below detect if the node used it).
-      ...(o.dataDir
-        ? { statePath: join(dataDir, 'anvil-state.json'), stateIntervalSeconds: ANVIL_STATE_INTERVAL_SECONDS }
-        : {}),
-      ...(o.l1BlockTime !== undefined ? { blockTime: o.l1BlockTime } : {}),
-      ...(o.anvilArgs ? { extraArgs: o.anvilArgs } : {}),
-    })
-    l1RpcUrl = anvil.rpcUrl
-    if (o.dataDir) writeFileSync(pidPath, String(anvil.pid))
-  }
+  const devL1 = await startDevL1({
+    l1RpcUrl: o.l1RpcUrl,
+    dataDir,
+    keepState: o.dataDir !== undefined,
+    blockTime: o.l1BlockTime,
+    anvilArgs: o.anvilArgs,
+    onStep: step,
+  })
+  const anvil = devL1.anvil
+  const l1RpcUrl = devL1.rpcUrl
   const cleanup = async () => {
-    await anvil?.stop()
-    if (anvil && o.dataDir) rmSync(join(dataDir, 'anvil.pid'), { force: true })
+    await devL1.stop()
     // A temporary data dir is ours alone: remove it once nothing writes to it any more.
     if (o.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
   }
@@ -182,8 +170,22 @@ export async function startDevnet(
     let deployedNow = false
     if (previous) {
       // Never deploy anew over a data dir that has a node store: its L2 chain was built on that other L1.
-      deployment = await checkSameL1(l1.publicClient, previous, l1ChainId, l1.account.address, deploymentPath)
-      if (deployment !== previous) writeFileSync(deploymentPath, toTaggedJson(deployment))
+      const identity = await checkSameL1(
+        l1.publicClient,
+        {
+          l1ChainId: previous.l1ChainId,
+          operator: previous.operator,
+          deployBlock: previous.contracts.deployBlock,
+          contract: previous.contracts.portal,
+          l1GenesisHash: previous.l1GenesisHash,
+          deployBlockHash: previous.deployBlockHash,
+        },
+        { l1ChainId, operator: l1.account.address },
+        deploymentPath,
+      )
+      deployment = { ...previous, ...identity }
+      if (previous.l1GenesisHash === undefined || previous.deployBlockHash === undefined)
+        writeFileSync(deploymentPath, toTaggedJson(deployment))
       step(`reusing contracts from ${deploymentPath} (portal ${previous.contracts.portal})`)
     } else {
       step('deploying rollup contracts')
@@ -313,97 +315,6 @@ async function fundDevAccounts(
     results.push(...(await Promise.all(rest.map((c) => depositErc20(c, { portal, token, amount: tokens })))))
   }
   return results
-}
-
-/**
- * The embedded anvil of a previous run on this data dir that outlived its node (a SIGKILL of the node reaches
- * only the node): stops it with SIGTERM, so it dumps its complete state, before a new one loads that state.
- * Only a live process whose command line names this data dir's state file is touched.
- */
-async function stopOrphanedAnvil(pidPath: string, statePath: string): Promise<void> {
-  if (!existsSync(pidPath)) return
-  const pid = Number(readFileSync(pidPath, 'utf8').trim())
-  rmSync(pidPath, { force: true })
-  if (!Number.isInteger(pid) || pid <= 0) return
-  let cmdline: string
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-  } catch {
-    return // gone (or no /proc to make sure it is ours: leave it)
-  }
-  if (!cmdline.includes('anvil') || !cmdline.includes(statePath)) return
-  const alive = () => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
-  process.kill(pid, 'SIGTERM')
-  const deadline = Date.now() + 10_000
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  if (alive()) process.kill(pid, 'SIGKILL')
-}
-
-/** The L1's genesis hash and the hash of the deployment block: what identifies "the L1 this was built on". */
-async function l1Identity(
-  publicClient: L1PublicClient,
-  deployBlock: bigint,
-): Promise<{ l1GenesisHash: Hex; deployBlockHash: Hex }> {
-  const [genesis, deployed] = await Promise.all([
-    publicClient.getBlock({ blockNumber: 0n }),
-    publicClient.getBlock({ blockNumber: deployBlock }),
-  ])
-  return { l1GenesisHash: genesis.hash, deployBlockHash: deployed.hash }
-}
-
-/**
- * Refuses (`L1_MISMATCH`) to resume a data dir on an L1 that is not the one it was built on: another chain id,
- * another operator, another genesis block, or a deployment block that is gone or different (an embedded anvil
- * killed before it saved its state starts from a new genesis, and a redeploy would reuse the same addresses).
- * Returns the deployment, with the identity filled in for data dirs written before it was recorded.
- */
-async function checkSameL1(
-  publicClient: L1PublicClient,
-  previous: Deployment,
-  l1ChainId: number,
-  operator: Address,
-  deploymentPath: string,
-): Promise<Deployment> {
-  const refuse = (why: string, details: Record<string, unknown> = {}) =>
-    new L2kitError(
-      'L1_MISMATCH',
-      `the data dir of ${deploymentPath} was built on another L1: ${why}. Its L2 chain cannot continue on this ` +
-        'L1 (the L1 state was lost or replaced, e.g. an embedded anvil killed before it saved its state). ' +
-        'Start with a new --data-dir, or restore the L1 it was built on.',
-      { kind: 'critical', details: { deploymentPath, ...details } },
-    )
-  if (previous.l1ChainId !== l1ChainId)
-    throw refuse(`L1 chain id ${l1ChainId}, expected ${previous.l1ChainId}`)
-  if (previous.operator.toLowerCase() !== operator.toLowerCase())
-    throw refuse(`operator ${operator}, expected ${previous.operator}`)
-  const deployBlock = previous.contracts.deployBlock
-  const [genesis, deployed, head] = await Promise.all([
-    publicClient.getBlock({ blockNumber: 0n }),
-    publicClient.getBlock({ blockNumber: deployBlock }).catch(() => undefined),
-    publicClient.getBlockNumber(),
-  ])
-  if (previous.l1GenesisHash !== undefined && genesis.hash !== previous.l1GenesisHash)
-    throw refuse(`its genesis block is ${genesis.hash}, expected ${previous.l1GenesisHash}`, {
-      genesisHash: genesis.hash,
-      expected: previous.l1GenesisHash,
-    })
-  if (deployed === undefined)
-    throw refuse(`it has no block ${deployBlock} (the deployment block; its head is ${head})`, {
-      head: head.toString(),
-    })
-  if (previous.deployBlockHash !== undefined && deployed.hash !== previous.deployBlockHash)
-    throw refuse(`its block ${deployBlock} is ${deployed.hash}, expected ${previous.deployBlockHash}`)
-  const code = await publicClient.getCode({ address: previous.contracts.portal })
-  if (!code || code === '0x') throw refuse(`no portal contract at ${previous.contracts.portal}`)
-  if (previous.l1GenesisHash !== undefined && previous.deployBlockHash !== undefined) return previous
-  return { ...previous, l1GenesisHash: genesis.hash, deployBlockHash: deployed.hash }
 }
 
 /**

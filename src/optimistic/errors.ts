@@ -8,7 +8,6 @@ export const OptimisticErrorCode = {
   invalidBatch: 'INVALID_BATCH',
   invalidTrace: 'INVALID_TRACE',
   l1EventMissing: 'L1_EVENT_MISSING',
-  l1Mismatch: 'L1_MISMATCH',
   missingDeposit: 'MISSING_DEPOSIT',
   proofMaterialMissing: 'PROOF_MATERIAL_MISSING',
   sequencerStopped: 'SEQUENCER_STOPPED',
