@@ -12,8 +12,8 @@
  *  E. fraud proofs (bench/optimistic/fraudProofs.ts): forge gas of each proof step, bonds and window, and a bad proposal of
  *     each fault kind deleted on a devnet (challenge kind, step, gas, seconds to deletion)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   concatHex,
@@ -66,6 +66,7 @@ import { executeBatchV3, traceBytes } from '../../src/optimistic/protocol/trace.
 import { Sequencer } from '../../src/optimistic/sequencer.ts'
 import { defineL2Chain } from '../../src/sdk/defineL2Chain.ts'
 import { depositEth } from '../../src/sdk/optimistic/depositEth.ts'
+import { machineInfo, writeResult } from '../harness.ts'
 import { attackMatrix, devnetBondSettings, forgeGasFigures, proofStepGas } from './fraudProofs.ts'
 import { type RestartPoint, restartBench } from './restart.ts'
 import { encodeBatch } from './v1/batchCodec.ts'
@@ -752,13 +753,7 @@ export async function runBench(
 
   const round = (x: number, d = 2) => Number(x.toFixed(d))
   const result = {
-    machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      signatureBackend: activeSignatureBackend(),
-    },
+    machine: { ...machineInfo(), signatureBackend: activeSignatureBackend() },
     workload: { transfers: nTransfers, accounts: nAccounts, tokenShare: 0.3 },
     sequencerTps: Math.round(sequencerTps),
     // B: the provable v3 wire format (what the batcher posts) and the proposer's trace.
@@ -886,8 +881,7 @@ export async function runBench(
       blobsPerFullBatch: blobCountForData(blobBatches[0]?.data.length ?? 0),
     },
   }
-  mkdirSync(join(out, '..'), { recursive: true })
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  writeResult(out, result)
 
   const g = (x: number | null | undefined) =>
     x === null || x === undefined ? 'n/a' : x.toLocaleString('en-US')

@@ -14,9 +14,9 @@
  * nonce), so a resent one is byte-identical to the first attempt.
  * Used by test/e2e/crashSoak.test.ts with a few rounds; run as a script it writes bench/results/crashSoak.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from 'viem'
@@ -38,6 +38,7 @@ import {
   rpcClient,
   startNodeProcess,
 } from '../../test/e2e/optimistic/nodeProcess.ts'
+import { machineInfo, writeResult } from '../harness.ts'
 
 export type CrashSoakOptions = {
   rounds: number
@@ -773,23 +774,12 @@ async function main(): Promise<void> {
     verifyEvery: int(values['verify-every'], 'verify-every'),
     log: (line) => process.stdout.write(`${line}\n`),
   })
-  const cpu =
-    cpus()[0]
-      ?.model.replace(/\s+\d+-Core Processor$/, '')
-      .trim() ?? 'unknown'
   const result = {
-    machine: {
-      cpu,
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     date: new Date().toISOString(),
     ...report,
   }
-  const out = resolve(values.out as string)
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  const out = writeResult(values.out as string, result)
   process.stdout.write(`\n${summarizeCrashSoak(report)}\nwrote ${out}\n`)
   const ok =
     report.lost === 0 &&
