@@ -22,6 +22,7 @@
  *   `evm_mine` (mines an empty block).
  * Anything else throws `FakeL1: … not implemented`, so a role that starts using more of L1 fails loudly here.
  */
+
 import {
   type Abi,
   type AbiEvent,
@@ -36,6 +37,7 @@ import {
   type TransactionReceipt,
 } from 'viem'
 import { type StateHeader, stateCommitment, stateRootOfHeader } from '../../core/commitment.ts'
+import { nextDepositQueueHash } from '../../core/depositQueue.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { l2TokenAddress } from '../../core/tokenAddress.ts'
 import type { Address, Deposit, TokenInfo } from '../../core/types.ts'
@@ -359,19 +361,13 @@ export class FakeL1 {
   deposit(p: { from: Address; to: Address; amount: bigint; tokenIndex?: number }): Deposit {
     const index = this.#model.depositCount++
     const tokenIndex = p.tokenIndex ?? 0
-    const queueHash = keccak256(
-      encodeAbiParameters(
-        [
-          { type: 'bytes32' },
-          { type: 'uint256' },
-          { type: 'address' },
-          { type: 'address' },
-          { type: 'uint16' },
-          { type: 'uint256' },
-        ],
-        [this.#model.queueHash, index, p.from, p.to, tokenIndex, p.amount],
-      ),
-    )
+    const queueHash = nextDepositQueueHash(this.#model.queueHash, {
+      index,
+      from: p.from,
+      to: p.to,
+      tokenIndex,
+      amount: p.amount,
+    })
     this.#model.queueHash = queueHash
     this.#queue({ from: p.from, to: this.contracts.portal, input: '0x', value: p.amount }, [
       this.#portalLog('DepositQueued', {

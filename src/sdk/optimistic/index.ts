@@ -4,13 +4,6 @@
  * come from `src/sdk/` and are re-exported here.
  */
 export * from '../index.ts'
-export {
-  GAS_MARGIN_MIN,
-  GAS_MARGIN_PERCENT,
-  requireSuccess,
-  withGasMargin,
-  writeContractChecked,
-} from '../l1Tx.ts'
 export { depositErc20 } from './depositErc20.ts'
 export { type DepositResult, depositEth } from './depositEth.ts'
 export { type ForcedInclusion, forceInclusion, MAX_FORCED_ROWS } from './forceInclusion.ts'
