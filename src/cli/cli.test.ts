@@ -30,7 +30,13 @@ describe('CLI wording and input checks (issue 7, finding 15)', () => {
   })
 
   it('shows a batch as a block range and marks forced batches', () => {
-    const base = { batchIndex: '3', l1TxHash: '0x', isBlob: true, blobHashes: ['0x01'], txCount: 5 }
+    const base = {
+      batchIndex: '3',
+      l1TxHash: '0x' as const,
+      isBlob: true,
+      blobHashes: ['0x01' as const],
+      txCount: 5,
+    }
     expect(describeBatch({ ...base, firstBlock: '1', blockCount: 2, dataBytes: 300 })).toBe(
       '#3: blocks 1–2, 5 txs, 300 bytes as 1 blob(s)',
     )

@@ -1,36 +1,12 @@
 /** `l2kit status`: heads, the last batch (L1 tx, blob hashes), proposals, verifier agreement, withdrawals. */
 import { DEFAULT_L2_RPC } from '../optimistic/config.ts'
+import type { BatchStatus, RollupStatusInfo } from '../optimistic/protocol/rpcSchema.ts'
 import { type ParsedArgs, str } from './args.ts'
 import { printJson, table } from './output.ts'
 import { l2Request } from './rpc.ts'
 
-type Status = {
-  l2Head: string
-  safeHead: string
-  finalizedHead: string
-  challengeWindowSeconds: number
-  depositsIncluded: string
-  lastBatch: null | {
-    batchIndex: string
-    l1TxHash: string
-    isBlob: boolean
-    blobHashes: string[]
-    firstBlock: string
-    blockCount: number
-    dataBytes?: number | null
-    txCount: number
-    forced?: boolean
-  }
-  proposals: { proposalIndex: string; finalized: boolean; secondsToFinality: number }[]
-  verifier: null | {
-    safeHead: string
-    agreesWithAllProposals: boolean
-    sequencerAgreesWithL1?: boolean
-    proposalsChecked: number
-    disagreements: string[]
-  }
-  pendingWithdrawals: unknown[]
-}
+/** What `l2kit_status` answers (the optimistic rollup's schema). */
+type Status = RollupStatusInfo
 
 export async function runStatus(args: ParsedArgs): Promise<void> {
   const s = await l2Request<Status>(str(args.values['l2-rpc']) ?? DEFAULT_L2_RPC, 'l2kit_status')
@@ -64,7 +40,14 @@ export async function runStatus(args: ParsedArgs): Promise<void> {
 }
 
 /** "blocks 1–2" (a range, not "1+2"), forced batches marked as such. */
-export function describeBatch(b: NonNullable<Status['lastBatch']>): string {
+/** One line for a batch (only the fields it shows are needed). */
+export function describeBatch(
+  b: Pick<
+    BatchStatus,
+    'batchIndex' | 'l1TxHash' | 'isBlob' | 'blobHashes' | 'firstBlock' | 'blockCount' | 'txCount'
+  > &
+    Partial<Pick<BatchStatus, 'dataBytes' | 'forced'>>,
+): string {
   const first = BigInt(b.firstBlock)
   const blocks =
     b.blockCount <= 0

@@ -3,11 +3,11 @@
  * `l2kit status`): read from the sequencer, its chain store, the node's derivation and the independent verifier.
  */
 import { L2kitError } from '../core/errors.ts'
-import type { Address } from '../core/types.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import type { ChainStore } from './chainStore.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
 import type { Derivation, DerivationStart } from './derivation.ts'
+import type { RollupContractsInfo, RollupStatusInfo, WithdrawalProof } from './protocol/rpcSchema.ts'
 import type { Sequencer } from './sequencer.ts'
 
 export type RollupStatusModules = {
@@ -23,19 +23,7 @@ export type RollupStatusModules = {
   challengeWindow: () => bigint
 }
 
-/** `l2kit_contracts`: what a tool needs to reach the rollup's L1 side with only the L2 URL. */
-export type RollupContractsInfo = {
-  l1Rpc: string
-  l1ChainId: number
-  portal: Address
-  rollup: Address
-  devToken: Address | null
-  /** Decimal strings (JSON has no bigint). */
-  deployBlock: string
-  l2ChainId: string
-  genesisTimestamp: number
-  baseFee: string
-}
+export type { RollupContractsInfo } from './protocol/rpcSchema.ts'
 
 export class RollupStatus {
   readonly #m: RollupStatusModules
@@ -61,7 +49,7 @@ export class RollupStatus {
   }
 
   /** Rollup status for `l2kit status` and `l2kit_status`. */
-  async status() {
+  async status(): Promise<RollupStatusInfo> {
     const l1Block = await this.#m.publicClient.getBlock()
     const now = await this.#l1Now(l1Block.timestamp)
     const window = Number(this.#m.challengeWindow())
@@ -164,7 +152,7 @@ export class RollupStatus {
   }
 
   /** What `Portal.finalizeWithdrawal` needs for withdrawal `index`, against the newest proposal covering it. */
-  async withdrawalProof(index: bigint) {
+  async withdrawalProof(index: bigint): Promise<WithdrawalProof> {
     const w = this.#m.derivation.state.withdrawals[Number(index)]
     if (!w) {
       throw new L2kitError(

@@ -7,8 +7,16 @@ import { silentLogger } from '../node/logger.ts'
 import { RpcError } from '../node/rpcServer.ts'
 import { ChainStore } from './chainStore.ts'
 import { loadAccounts, makeTransfers } from './loadgen.ts'
-import { createRpcMethods, optimisticRpcErrorCodes } from './rpcMethods.ts'
+import type { RollupContractsInfo, RollupStatusInfo, WithdrawalProof } from './protocol/rpcSchema.ts'
+import { createRpcMethods, optimisticRpcErrorCodes, type RollupStatusSource } from './rpcMethods.ts'
 import { Sequencer } from './sequencer.ts'
+
+/** These tests call no l2kit_status / withdrawal / contracts method. */
+const unusedStatus: RollupStatusSource = {
+  status: () => ({}) as RollupStatusInfo,
+  withdrawalProof: () => ({}) as WithdrawalProof,
+  contracts: () => ({}) as RollupContractsInfo,
+}
 
 const chain = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }
 const dirs: string[] = []
@@ -55,7 +63,7 @@ async function setup() {
     chain,
     sequencer: seq,
     store,
-    status: { status: () => ({}), withdrawalProof: () => ({}), contracts: () => ({}) },
+    status: unusedStatus,
   })
   const call = async (method: string, params: unknown[]) =>
     (methods[method] as (p: unknown[]) => unknown)(params)
@@ -131,7 +139,7 @@ describe('L2 RPC methods', () => {
       chain,
       sequencer: seq,
       store,
-      status: { status: () => ({}), withdrawalProof: () => ({}), contracts: () => ({}) },
+      status: unusedStatus,
       rpc: { registerErrorCodes: (codes) => registered.push({ ...codes }) },
     })
     expect(registered).toEqual([{ TX_CENSORED: -32003 }])

@@ -5,6 +5,7 @@ import { waitFor } from '../../optimistic/devnet.ts'
 import { depositErc20 } from '../../sdk/optimistic/depositErc20.ts'
 import { depositEth } from '../../sdk/optimistic/depositEth.ts'
 import { getL2Balance } from '../../sdk/optimistic/getL2Balance.ts'
+import { requestL2kit } from '../../sdk/optimistic/requestL2kit.ts'
 import type { ParsedArgs } from '../args.ts'
 import { str } from '../args.ts'
 import { printJson, progress } from '../output.ts'
@@ -36,10 +37,8 @@ export async function runDeposit(args: ParsedArgs): Promise<void> {
     () => 0n,
   )
   const count = async () => {
-    const s = (await ctx.l2Public.request({ method: 'l2kit_status' as 'eth_chainId' })) as unknown as {
-      depositsIncluded?: string
-    }
-    return s.depositsIncluded !== undefined && BigInt(s.depositsIncluded) > result.depositIndex
+    const s = await requestL2kit(ctx.l2Public, 'l2kit_status')
+    return BigInt(s.depositsIncluded) > result.depositIndex
   }
   await waitFor(count, 120_000, 'the deposit to appear on L2', 200)
   const after = await getL2Balance(ctx.l2Public, { address: to, ...(l2Token ? { l2Token } : {}) }).catch(

@@ -1,7 +1,7 @@
 /** Resolves --token (ETH, a symbol, an L1 or an L2 token address) and --amount in that token's units. */
 import { type Address, parseUnits } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
-import type { TokenInfo } from '../../core/types.ts'
+import { requestL2kit } from '../../sdk/optimistic/requestL2kit.ts'
 import type { ParsedArgs } from '../args.ts'
 import { str } from '../args.ts'
 import type { connectL2 } from './l2Context.ts'
@@ -16,9 +16,7 @@ export async function resolveToken(
 ): Promise<ResolvedToken> {
   const t = str(args.values.token)
   if (!t || t.toUpperCase() === 'ETH') return { kind: 'eth', symbol: 'ETH', decimals: 18 }
-  const tokens = (await ctx.l2Public.request({
-    method: 'l2kit_tokens' as 'eth_chainId',
-  })) as unknown as TokenInfo[]
+  const tokens = await requestL2kit(ctx.l2Public, 'l2kit_tokens')
   const lower = t.toLowerCase()
   const found = tokens.find(
     (x) =>

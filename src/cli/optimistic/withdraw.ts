@@ -1,10 +1,10 @@
 /** `l2kit withdraw`: start a withdrawal on L2, wait out the challenge window (with a countdown), finalize on L1. */
 import { formatUnits, isAddress } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
-import type { TokenInfo } from '../../core/types.ts'
 import { getWithdrawalStatus, type WithdrawalStatus } from '../../sdk/optimistic/getWithdrawalStatus.ts'
 import { initiateWithdrawal } from '../../sdk/optimistic/initiateWithdrawal.ts'
 import { proveAndFinalizeWithdrawal } from '../../sdk/optimistic/proveAndFinalizeWithdrawal.ts'
+import { requestL2kit } from '../../sdk/optimistic/requestL2kit.ts'
 import type { ParsedArgs } from '../args.ts'
 import { str } from '../args.ts'
 import { printJson, progress } from '../output.ts'
@@ -73,9 +73,7 @@ export async function runWithdraw(args: ParsedArgs): Promise<void> {
   )
   if (json) printJson({ withdrawalIndex: index, ...result })
   else {
-    const tokens = (await ctx.l2Public.request({
-      method: 'l2kit_tokens' as 'eth_chainId',
-    })) as unknown as TokenInfo[]
+    const tokens = await requestL2kit(ctx.l2Public, 'l2kit_tokens')
     const t = tokens.find((x) => x.l1Address.toLowerCase() === result.l1Token.toLowerCase())
     const what = /^0x0{40}$/.test(result.l1Token)
       ? `${formatUnits(result.amount, 18)} ETH`
@@ -109,9 +107,7 @@ async function requireWithdrawalExists(
   ctx: Awaited<ReturnType<typeof walletsFor>>,
   index: bigint,
 ): Promise<void> {
-  const status = (await ctx.l2Public.request({ method: 'l2kit_status' as 'eth_chainId' })) as unknown as {
-    pendingWithdrawals: { index: string }[]
-  }
+  const status = await requestL2kit(ctx.l2Public, 'l2kit_status')
   if (status.pendingWithdrawals.some((w) => BigInt(w.index) === index)) return
   const known = await getWithdrawalStatus(ctx.l2Public, index)
   if (known.status !== 'waiting-for-proposal') return

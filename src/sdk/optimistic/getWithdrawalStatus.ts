@@ -1,19 +1,10 @@
-import type { Address, Hex } from 'viem'
 import { isL2kitError } from '../../core/errors.ts'
+import type { WithdrawalProof } from '../../optimistic/protocol/rpcSchema.ts'
 import type { AnyPublicClient } from '../types.ts'
+import { requestL2kit } from './requestL2kit.ts'
 
 /** The proof `Portal.finalizeWithdrawal` takes, as the L2 node's `l2kit_getWithdrawalProof` returns it. */
-export type WithdrawalProof = {
-  withdrawal: { index: string; sender: Address; recipient: Address; l1Token: Address; amount: string }
-  withdrawalHash: Hex
-  proposalIndex: string
-  stateRoot: Hex
-  accountsRoot: Hex
-  siblings: Hex[]
-  finalizesAt: number
-  secondsToFinality: number
-  finalized: boolean
-}
+export type { WithdrawalProof }
 
 export type WithdrawalStatus =
   | { status: 'waiting-for-proposal'; reason: string }
@@ -25,10 +16,7 @@ export async function getWithdrawalProof(
   l2Client: AnyPublicClient,
   withdrawalIndex: bigint,
 ): Promise<WithdrawalProof> {
-  return (await l2Client.request({
-    method: 'l2kit_getWithdrawalProof' as 'eth_chainId',
-    params: [`0x${withdrawalIndex.toString(16)}`] as unknown as undefined,
-  })) as unknown as WithdrawalProof
+  return requestL2kit(l2Client, 'l2kit_getWithdrawalProof', [`0x${withdrawalIndex.toString(16)}`])
 }
 
 /** Where a withdrawal stands: not yet covered by a proposed root, in its challenge window, ready, or paid. */

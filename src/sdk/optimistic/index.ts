@@ -3,6 +3,8 @@
  * kept for scripts written before the families). The shared pieces (`defineL2Chain`, the L1 transaction helpers)
  * come from `src/sdk/` and are re-exported here.
  */
+
+export type * from '../../optimistic/protocol/rpcSchema.ts'
 export * from '../index.ts'
 export { depositErc20 } from './depositErc20.ts'
 export { type DepositResult, depositEth } from './depositEth.ts'
@@ -17,3 +19,4 @@ export {
 } from './getWithdrawalStatus.ts'
 export { type InitiatedWithdrawal, initiateWithdrawal, l2BridgeAbi } from './initiateWithdrawal.ts'
 export { type FinalizedWithdrawal, proveAndFinalizeWithdrawal } from './proveAndFinalizeWithdrawal.ts'
+export { requestL2kit } from './requestL2kit.ts'
