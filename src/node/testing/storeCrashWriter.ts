@@ -18,21 +18,36 @@ const left = store.db<bigint, 'uint64'>('left', { keyEncoding: 'uint64' })
 const right = store.db<bigint, 'uint64'>('right', { keyEncoding: 'uint64' })
 const payload = 'x'.repeat(100)
 
-// Synchronous writes to fd 1, so a line is out before the next write starts.
-writeSync(1, 'ready\n')
+/**
+ * Synchronous writes to fd 1, so a line is out before the next write starts. The pipe is non-blocking: when the
+ * parent reads slowly (a loaded machine) a write fails with EAGAIN, so wait a moment and write the rest again.
+ */
+function writeLine(line: string): void {
+  let buf = Buffer.from(line)
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(1, buf))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
+    }
+  }
+}
+
+writeLine('ready\n')
 let next = 0
 async function writer(): Promise<void> {
   for (;;) {
     const i = next++
     if (i % 2 === 0) {
       await entries.put(i, { i, payload })
-      writeSync(1, `put ${i}\n`)
+      writeLine(`put ${i}\n`)
     } else {
       await store.transaction(() => {
         void left.put(i, BigInt(i) * 10n ** 30n)
         void right.put(i, -BigInt(i))
       })
-      writeSync(1, `tx ${i}\n`)
+      writeLine(`tx ${i}\n`)
     }
   }
 }
