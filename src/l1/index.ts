@@ -1,6 +1,7 @@
 /** Everything that talks to Ethereum L1. */
 export * from './anvil.ts'
 export * from './blobs.ts'
+export * from './checkpointedFollower.ts'
 export * from './clients.ts'
 export * from './committedData.ts'
 export * from './deploy.ts'

@@ -25,10 +25,18 @@ import { l2TokenAddress } from '../core/tokenAddress.ts'
 import type { Address, Deposit, Hex, L2Tx, TokenInfo, Withdrawal } from '../core/types.ts'
 import { portalAbi, rollupAbi } from '../generated/contracts.ts'
 import { blobsToPayload } from '../l1/blobs.ts'
+import {
+  type ApplyContext,
+  CheckpointedFollower,
+  type FollowerCheckpoint,
+  type FollowerReorg,
+  type L1Log,
+  type L1Position,
+} from '../l1/checkpointedFollower.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import { readCommittedData } from '../l1/committedData.ts'
 import type { CommittedData } from '../l1/dataProofs.ts'
-import { LogFollower, type LogFollowerCursor, type SeenBlock } from '../l1/logFollower.ts'
+import type { SeenBlock } from '../l1/logFollower.ts'
 import { type Logger, silentLogger } from '../node/logger.ts'
 import { genesisBlock } from './block.ts'
 import type { ChainConfig, RollupContracts } from './config.ts'
@@ -37,16 +45,7 @@ import { type DerivedBlock, deriveBatch } from './deriveBatch.ts'
 import { dataFromBlobPayload } from './protocol/batchCodecV3.ts'
 import { blobBatchDataHash } from './protocol/dataHash.ts'
 
-/** One L1 log as derivation consumes it. */
-export type L1Log = {
-  address: Address
-  topics: [Hex, ...Hex[]] | []
-  data: Hex
-  blockNumber: bigint
-  blockHash: Hex
-  transactionHash: Hex
-  logIndex: number
-}
+export type { L1Log, L1Position } from '../l1/checkpointedFollower.ts'
 
 export type DerivedBatchRecord = {
   batchIndex: bigint
@@ -179,9 +178,6 @@ export type ForcedBatchEffects = {
 /** A transaction queued on L1 for force inclusion (`Rollup.ForcedTxQueued`): a 124-byte v3 tx row. */
 export type ForcedTx = { index: bigint; row: Uint8Array; queuedAt: number; queuedBy: Address }
 
-/** Where on L1 something happened. */
-export type L1Position = { blockNumber: bigint; blockHash: Hex }
-
 export type DerivationReorg = {
   /** Newest L1 block of the old view that is still canonical. */
   commonAncestor: bigint
@@ -195,11 +191,11 @@ export type DerivationReorg = {
   droppedDeposits: bigint[]
 }
 
-/** Everything derived up to one L1 block, to restore after a reorg instead of re-deriving from genesis. */
-type Checkpoint = {
-  l1Block: bigint
-  l1BlockHash: Hex
-  logCount: number
+/** Everything derived up to one L1 block (the follower's checkpoints hold one), to restore after a reorg. */
+/** The follower's checkpoint of a derivation. */
+type Checkpoint = FollowerCheckpoint<DerivationSnapshot>
+
+type DerivationSnapshot = {
   state: ReturnType<L2State['snapshot']>
   tokenCount: number
   depositCount: number
@@ -217,7 +213,6 @@ const DEFAULT_PROOF_MATERIAL_BATCHES = 64
 const DEFAULT_CHECKPOINT_PERSIST_INTERVAL_MS = 5_000
 /** Proof material rebuilt by a replay, kept for the next request (a challenge asks several times). */
 const MAX_REBUILT_MATERIAL = 4
-const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
 
 const eventTopic = (abi: readonly { type: string; name?: string }[], name: string): Hex =>
   toEventSelector(abi.find((x) => x.type === 'event' && x.name === name) as AbiEvent)
@@ -249,31 +244,16 @@ export class Derivation {
   #batches: DerivedBatchRecord[] = []
   #proposals: ProposalRecord[] = []
   readonly #blocks = new Map<bigint, DerivedBlock>()
-  /** Every log consumed (small), so a reorg deeper than every checkpoint can still replay from genesis. */
-  #logs: L1Log[] = []
-  /** Newest last; each taken at the end of an L1 range. */
-  #checkpoints: Checkpoint[] = []
-  /** Kept logs still to re-apply after a reorg (set while a rebuild is unfinished, e.g. an RPC failed). */
-  #rebuild: { from: Checkpoint | undefined; logs: L1Log[] } | undefined
   /** Batch data by `txHash:dataHash` (a tx hash commits to its calldata and blob hashes). */
   readonly #dataCache = new Map<string, { data: Uint8Array; committed: CommittedData }>()
   /** Proof material of the newest batches, by batch index (insertion order = batch order). */
   readonly #proofMaterial = new Map<bigint, BatchProofMaterial>()
   /** L1 block timestamps by block hash (a number names different blocks on different branches). */
   readonly #blockTimes = new Map<Hex, number>()
-  #follower: LogFollower<typeof followedEvents> | undefined
-  /** A reorg whose rebuild has not finished: told to `onReorg` once it has. */
-  #pendingReorg: DerivationReorg | undefined
-  /** Callbacks queued by applied logs, run in order after them (`#runEffects`). */
-  readonly #effects: (() => void | Promise<void>)[] = []
-  /** True while kept logs are re-applied: the callbacks already saw them. */
-  #replaying = false
-  /** Last L1 block whose logs are all applied. */
-  #l1Position: L1Position | undefined
+  /** Follows the Portal's and the Rollup's events into this derivation, through reorgs, with checkpoints. */
+  readonly #follower: CheckpointedFollower<DerivationSnapshot, typeof followedEvents>
   /** Withdrawal indices paid out on L1 (Portal `WithdrawalFinalized`). */
   readonly finalizedWithdrawals = new Set<bigint>()
-  /** False after resuming from a saved checkpoint: `#logs` then starts there, not at the deployment. */
-  #logsFromGenesis = true
   /** Table entries the checkpoint store already holds as they are in memory (lowered when a reorg undoes some). */
   #saved = { tokens: 0, deposits: 0, forcedTxs: 0, batches: 0, blocks: 0 }
   /** Proposals changed since the last save (all of them after a reorg restored an older list). */
@@ -287,6 +267,36 @@ export class Derivation {
     this.#m = modules
     this.#log = modules.logger
     this.#reset()
+    this.#follower = new CheckpointedFollower(
+      {
+        addresses: [modules.contracts.portal, modules.contracts.rollup],
+        events: followedEvents,
+        fromBlock: modules.contracts.deployBlock,
+        pollingIntervalMs: modules.pollingIntervalMs ?? 500,
+        checkpointIntervalBlocks: modules.checkpointIntervalBlocks ?? DEFAULT_CHECKPOINT_INTERVAL_BLOCKS,
+        maxCheckpoints: MAX_CHECKPOINTS,
+      },
+      {
+        publicClient: modules.publicClient,
+        logger: this.#log,
+        machine: {
+          apply: (log, ctx) => this.#apply(log, ctx),
+          snapshot: () => this.#snapshot(),
+          restore: (snap) => this.#restore(snap),
+        },
+        onProgress: (l1, taken) => this.#onProgress(l1, taken),
+        onReorg: (e) => this.#onReorg(e),
+        onCheckpointsChanged: () => this.#pruneCaches(),
+        describeDropped: (logs) => {
+          const d = this.#dropped(logs)
+          return {
+            droppedBatches: d.droppedBatches.map(String),
+            droppedProposals: d.droppedProposals.map(String),
+            droppedDeposits: d.droppedDeposits.map(String),
+          }
+        },
+      },
+    )
   }
 
   #reset(): void {
@@ -315,56 +325,17 @@ export class Derivation {
 
   /** Follows L1 from the saved checkpoint when there is a usable one, else from the contracts' deployment block. */
   async start(): Promise<void> {
-    const resume = await this.#resumeFromStore()
-    const follower = this.#createFollower(resume)
-    this.#follower = follower
-    follower.start()
-  }
-
-  #createFollower(resume?: { cursor: LogFollowerCursor; recentBlocks: SeenBlock[] }) {
-    return new LogFollower(
-      {
-        addresses: [this.#m.contracts.portal, this.#m.contracts.rollup],
-        events: followedEvents,
-        fromBlock: this.#m.contracts.deployBlock,
-        pollingIntervalMs: this.#m.pollingIntervalMs ?? 500,
-        ...(resume ? { resume } : {}),
-      },
-      {
-        publicClient: this.#m.publicClient,
-        logger: this.#log,
-        handler: {
-          onLogs: async (logs, range) => {
-            for (const l of logs) {
-              await this.processLog({
-                address: l.address,
-                topics: l.topics as L1Log['topics'],
-                data: l.data,
-                blockNumber: l.blockNumber,
-                blockHash: l.blockHash,
-                transactionHash: l.transactionHash,
-                logIndex: l.logIndex,
-              })
-            }
-            await this.l1Processed({ blockNumber: range.toBlock, blockHash: range.toBlockHash })
-          },
-          onReorg: (e) => this.reorg(e.commonAncestor, e.previousCursor.blockNumber),
-          onError: (err) => this.#log.error({ err: String(err) }, 'derivation stopped on an L1 error'),
-        },
-      },
-    )
+    this.#follower.start(await this.#resumeFromStore())
   }
 
   /** Stops following L1 and saves a checkpoint at the last processed L1 block (so a restart resumes there). */
   async stop(): Promise<void> {
-    await this.#follower?.stop()
-    const at = this.#l1Position
-    // Not with callbacks still to run: a restart from that checkpoint would never run them.
-    if (this.#m.checkpointStore && at && this.#rebuild === undefined && this.#effects.length === 0) {
-      if (this.#lastSave === undefined || this.#lastSave.l1Block < at.blockNumber) {
-        const c = this.#takeCheckpoint(at)
-        await this.#save(c)
-      }
+    await this.#follower.stop()
+    const at = this.#follower.l1Position
+    // Not with a rebuild or callbacks still to run: a restart from that checkpoint would never run them.
+    if (this.#m.checkpointStore && at && !this.#follower.busy) {
+      if (this.#lastSave === undefined || this.#lastSave.l1Block < at.blockNumber)
+        await this.#save(this.#follower.takeCheckpoint(at))
     }
   }
 
@@ -380,9 +351,7 @@ export class Derivation {
 
   /** Processes everything L1 has now (tests and the demo call it instead of waiting for the next poll). */
   async sync(): Promise<void> {
-    // A poll already running may have read the L1 head before our caller's last transaction: run one more.
-    await this.#follower?.poll()
-    await this.#follower?.poll()
+    await this.#follower.sync()
   }
 
   /** The L2 state as derived from L1 (safe head). Read only. */
@@ -396,7 +365,7 @@ export class Derivation {
 
   /** Last L1 block whose logs derivation has applied (undefined before the first range). */
   get l1Position(): L1Position | undefined {
-    return this.#l1Position
+    return this.#follower.l1Position
   }
 
   get tokens(): readonly TokenInfo[] {
@@ -436,146 +405,64 @@ export class Derivation {
     return undefined
   }
 
-  /** Consumes the next canonical L1 log (in L1 order). */
-  async processLog(log: L1Log): Promise<void> {
-    await this.#finishRebuild()
-    await this.#runEffects()
-    // The follower re-delivers a whole range when a handler throws (e.g. a blob not served yet): skip what
-    // was already applied, so delivery is idempotent.
-    const last = this.#logs[this.#logs.length - 1]
-    if (
-      last &&
-      (log.blockNumber < last.blockNumber ||
-        (log.blockNumber === last.blockNumber && log.logIndex <= last.logIndex))
-    )
-      return
-    await this.#apply(log)
-    this.#logs.push(log)
-    await this.#runEffects()
+  /** Consumes the next canonical L1 log (in L1 order); idempotent (a log already applied is skipped). */
+  processLog(log: L1Log): Promise<void> {
+    return this.#follower.processLog(log)
   }
 
-  /**
-   * Runs the callbacks applied logs queued, oldest first, each removed only once it resolved. A log's state change
-   * and its callbacks are apart on purpose: the log is recorded as applied before its callbacks run, so when one
-   * throws (the node's inbox writes to its store) the re-delivered log is not applied twice (a deposit recorded
-   * twice would shift every later deposit index); the callback is retried instead (at least once).
-   */
-  async #runEffects(): Promise<void> {
-    while (this.#effects.length > 0) {
-      await (this.#effects[0] as () => void | Promise<void>)()
-      this.#effects.shift()
-    }
-  }
-
-  /**
-   * Everything up to L1 block `l1` is applied (the follower calls it after each range): takes a checkpoint
-   * every `checkpointIntervalBlocks` and tells `onL1Progress`.
-   */
-  async l1Processed(l1: L1Position): Promise<void> {
-    await this.#finishRebuild()
-    await this.#runEffects()
-    this.#l1Position = l1
-    const interval = BigInt(this.#m.checkpointIntervalBlocks ?? DEFAULT_CHECKPOINT_INTERVAL_BLOCKS)
-    const newest = this.#checkpoints[this.#checkpoints.length - 1]
-    const due =
-      newest === undefined ? l1.blockNumber >= interval : l1.blockNumber >= newest.l1Block + interval
-    if (due && this.#logs.length > (newest?.logCount ?? 0)) {
-      const c = this.#takeCheckpoint(l1)
-      const interval = this.#m.checkpointPersistIntervalMs ?? DEFAULT_CHECKPOINT_PERSIST_INTERVAL_MS
-      if (
-        this.#m.checkpointStore &&
-        (this.#lastSave === undefined || Date.now() - this.#lastSave.at >= interval)
-      )
-        await this.#save(c)
-    }
-    await this.#m.onL1Progress?.(l1)
+  /** Everything up to L1 block `l1` is applied (the follower calls it after each range). */
+  l1Processed(l1: L1Position): Promise<void> {
+    return this.#follower.l1Processed(l1)
   }
 
   /**
    * L1 reorged: undo everything derived from blocks after `commonAncestor` (restore the newest checkpoint at or
    * before it, re-apply the kept logs after it), then tell `onReorg`. The new chain's logs come next.
    */
-  async reorg(commonAncestor: bigint, previousBlock: bigint = commonAncestor): Promise<void> {
-    // Every log applied or still to re-apply (an unfinished earlier rebuild holds the full list).
-    const all = this.#rebuild ? this.#rebuild.logs : this.#logs
-    const gone = all.filter((l) => l.blockNumber > commonAncestor)
+  reorg(commonAncestor: bigint, previousBlock: bigint = commonAncestor): Promise<void> {
+    return this.#follower.reorg(commonAncestor, previousBlock)
+  }
+
+  /** A checkpoint was maybe taken (saved at most every `checkpointPersistIntervalMs`), then `onL1Progress`. */
+  async #onProgress(l1: L1Position, taken: Checkpoint | undefined): Promise<void> {
+    if (taken) {
+      const interval = this.#m.checkpointPersistIntervalMs ?? DEFAULT_CHECKPOINT_PERSIST_INTERVAL_MS
+      if (
+        this.#m.checkpointStore &&
+        (this.#lastSave === undefined || Date.now() - this.#lastSave.at >= interval)
+      )
+        await this.#save(taken)
+    }
+    await this.#m.onL1Progress?.(l1)
+  }
+
+  /** Which batches, proposals and deposits the dropped logs carried (their first indexed argument). */
+  #dropped(
+    logs: readonly L1Log[],
+  ): Pick<DerivationReorg, 'droppedBatches' | 'droppedProposals' | 'droppedDeposits'> {
     const indexed = (contract: Address, topic: Hex) =>
-      gone
+      logs
         .filter((l) => l.address.toLowerCase() === contract.toLowerCase() && l.topics[0] === topic)
         .map((l) => BigInt(l.topics[1] ?? 0))
     const { portal, rollup } = this.#m.contracts
-    const previous = this.#pendingReorg
-    const event: DerivationReorg = {
-      commonAncestor,
-      previousBlock: previous ? previous.previousBlock : previousBlock,
-      droppedLogs: gone.length + (previous?.droppedLogs ?? 0),
-      droppedBatches: [...(previous?.droppedBatches ?? []), ...indexed(rollup, TOPIC.batchAppended)],
-      droppedProposals: [...(previous?.droppedProposals ?? []), ...indexed(rollup, TOPIC.stateRootProposed)],
-      droppedDeposits: [...(previous?.droppedDeposits ?? []), ...indexed(portal, TOPIC.depositQueued)],
+    return {
+      droppedBatches: indexed(rollup, TOPIC.batchAppended),
+      droppedProposals: indexed(rollup, TOPIC.stateRootProposed),
+      droppedDeposits: indexed(portal, TOPIC.depositQueued),
     }
-    this.#checkpoints = this.#checkpoints.filter((c) => c.l1Block <= commonAncestor)
-    // Callbacks of logs not run yet belong to blocks the reorg may have removed: the new chain's logs bring theirs.
-    this.#effects.length = 0
-    const from = this.#checkpoints[this.#checkpoints.length - 1]
-    // Below every checkpoint after resuming from a saved one: the logs before it were never read by this
-    // process, so derive again from the deployment (the follower re-reads L1 from there).
-    const fromDeployment = from === undefined && !this.#logsFromGenesis
-    this.#rebuild = { from, logs: fromDeployment ? [] : all.filter((l) => l.blockNumber <= commonAncestor) }
-    this.#pendingReorg = event
-    if (this.#l1Position && this.#l1Position.blockNumber > commonAncestor) this.#l1Position = undefined
-    if (fromDeployment) {
-      this.#logsFromGenesis = true
-      this.#l1Position = undefined
-      this.#follower?.rewind(await this.#deploymentCursor())
-    }
-    this.#log.warn(
-      {
-        commonAncestor: commonAncestor.toString(),
-        depth: (previousBlock - commonAncestor).toString(),
-        droppedLogs: gone.length,
-        droppedBatches: event.droppedBatches.map(String),
-        droppedProposals: event.droppedProposals.map(String),
-        droppedDeposits: event.droppedDeposits.map(String),
-        replayFrom: from
-          ? `checkpoint at L1 block ${from.l1Block}`
-          : fromDeployment
-            ? 'the deployment (re-reading L1: the reorg is older than the saved checkpoint this node resumed from)'
-            : 'genesis',
-      },
-      'L1 reorg: re-deriving from the new canonical chain',
-    )
-    await this.#finishRebuild()
   }
 
-  /**
-   * Restores the rebuild's starting point, re-applies its kept logs, then tells `onReorg`. If anything throws
-   * (an RPC failure) the rebuild stays pending and runs again before the next log is applied.
-   */
-  async #finishRebuild(): Promise<void> {
-    const r = this.#rebuild
-    if (r === undefined) return
-    this.#restore(r.from)
-    this.#replaying = true
-    try {
-      for (const l of r.logs.slice(r.from?.logCount ?? 0)) {
-        await this.#apply(l)
-        this.#logs.push(l)
-      }
-    } finally {
-      this.#replaying = false
-    }
-    this.#rebuild = undefined
-    this.#pruneCaches()
-    const event = this.#pendingReorg
-    this.#pendingReorg = undefined
-    if (event) await this.#m.onReorg?.(event)
+  async #onReorg(e: FollowerReorg): Promise<void> {
+    await this.#m.onReorg?.({
+      commonAncestor: e.commonAncestor,
+      previousBlock: e.previousBlock,
+      droppedLogs: e.droppedLogs.length,
+      ...this.#dropped(e.droppedLogs),
+    })
   }
 
-  #takeCheckpoint(l1: L1Position): Checkpoint {
-    const c: Checkpoint = {
-      l1Block: l1.blockNumber,
-      l1BlockHash: l1.blockHash,
-      logCount: this.#logs.length,
+  #snapshot(): DerivationSnapshot {
+    return {
       state: this.#state.snapshot(),
       tokenCount: this.#tokens.length,
       depositCount: this.#deposits.length,
@@ -585,19 +472,16 @@ export class Derivation {
       proposals: this.#proposals.map((p) => ({ ...p })),
       finalizedWithdrawals: [...this.finalizedWithdrawals],
     }
-    this.#checkpoints.push(c)
-    if (this.#checkpoints.length > MAX_CHECKPOINTS) this.#checkpoints.shift()
-    this.#pruneCaches()
-    return c
   }
 
   /**
    * Saves checkpoint `c` (just taken: the tables in memory are as it describes them) with the table entries the
    * store does not hold yet. Durable when it resolves.
    */
-  async #save(c: Checkpoint): Promise<void> {
+  async #save(cp: Checkpoint): Promise<void> {
     const store = this.#m.checkpointStore
     if (store === undefined) return
+    const c = cp.state
     const saved = this.#saved
     const head = Number(c.head.number)
     const blocks: DerivedBlock[] = []
@@ -612,8 +496,8 @@ export class Derivation {
     const record: StoredCheckpoint = {
       version: 1,
       identity: this.#identity(),
-      l1Block: c.l1Block,
-      l1BlockHash: c.l1BlockHash,
+      l1Block: cp.l1.blockNumber,
+      l1BlockHash: cp.l1.blockHash,
       state: c.state,
       head: c.head,
       counts: {
@@ -624,7 +508,7 @@ export class Derivation {
         proposals: c.proposals.length,
       },
       finalizedWithdrawals: c.finalizedWithdrawals,
-      recentBlocks: this.#recentBlocks(c.l1Block),
+      recentBlocks: this.#follower.recentBlocks(cp.l1.blockNumber),
       savedAt: Date.now(),
     }
     const deposits = this.#deposits.slice(saved.deposits, c.depositCount).map((deposit, i) => ({
@@ -650,28 +534,15 @@ export class Derivation {
       batches: c.batchCount,
       blocks: head + 1,
     }
-    this.#lastSave = { l1Block: c.l1Block, at: Date.now() }
+    this.#lastSave = { l1Block: cp.l1.blockNumber, at: Date.now() }
     this.#log.debug(
-      { l1Block: c.l1Block.toString(), batches: c.batchCount, ms: Math.round(performance.now() - started) },
+      {
+        l1Block: cp.l1.blockNumber.toString(),
+        batches: c.batchCount,
+        ms: Math.round(performance.now() - started),
+      },
       'derivation checkpoint saved',
     )
-  }
-
-  /**
-   * Blocks before `l1Block` known to have been canonical: the follower's remembered ones and the blocks of the
-   * logs applied (the follower records a range's blocks only after the range is applied, i.e. after this save).
-   * After a restart, a reorg's common ancestor is searched among them.
-   */
-  #recentBlocks(l1Block: bigint): SeenBlock[] {
-    const seen = new Map<bigint, Hex>()
-    for (const b of this.#follower?.recentBlocks() ?? []) seen.set(b.number, b.hash)
-    for (const l of this.#logs) seen.set(l.blockNumber, l.blockHash)
-    for (const c of this.#checkpoints) seen.set(c.l1Block, c.l1BlockHash)
-    return [...seen]
-      .filter(([n]) => n < l1Block)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .slice(-256)
-      .map(([number, hash]) => ({ number, hash }))
   }
 
   #identity(): StoredCheckpoint['identity'] {
@@ -683,7 +554,7 @@ export class Derivation {
    * Restores the saved checkpoint when it belongs to these contracts and its L1 block is still canonical; returns
    * where the follower resumes (undefined: from the deployment).
    */
-  async #resumeFromStore(): Promise<{ cursor: LogFollowerCursor; recentBlocks: SeenBlock[] } | undefined> {
+  async #resumeFromStore(): Promise<{ checkpoint: Checkpoint; recentBlocks: SeenBlock[] } | undefined> {
     const store = this.#m.checkpointStore
     if (store === undefined) {
       this.#start = { from: 'deployment', reason: 'no checkpoint store' }
@@ -711,7 +582,7 @@ export class Derivation {
         `L1 block ${saved.l1Block} of the saved checkpoint is no longer canonical (a reorg while stopped, or another L1)`,
         true,
       )
-    this.#restoreSaved(saved)
+    const snapshot = this.#restoreSaved(saved)
     const loadMs = Math.round(performance.now() - started)
     this.#start = { from: 'checkpoint', l1Block: saved.l1Block, batches: saved.counts.batches, loadMs }
     this.#log.info(
@@ -724,12 +595,17 @@ export class Derivation {
       'resumed derivation from the saved checkpoint',
     )
     return {
-      cursor: { blockNumber: saved.l1Block, blockHash: saved.l1BlockHash },
+      checkpoint: {
+        l1: { blockNumber: saved.l1Block, blockHash: saved.l1BlockHash },
+        logCount: 0,
+        state: snapshot,
+      },
       recentBlocks: saved.recentBlocks,
     }
   }
 
-  #restoreSaved(saved: LoadedCheckpoint): void {
+  /** Restores the saved checkpoint's tables and state; returns its snapshot (the follower's oldest checkpoint). */
+  #restoreSaved(saved: LoadedCheckpoint): DerivationSnapshot {
     this.#reset()
     this.#state = L2State.fromSnapshot(
       { chainId: this.#m.chain.chainId, baseFee: this.#m.chain.baseFee },
@@ -745,24 +621,6 @@ export class Derivation {
     for (const b of saved.blocks) this.#blocks.set(b.number, b)
     this.#head = saved.head
     for (const w of saved.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
-    this.#logs = []
-    this.#logsFromGenesis = false
-    this.#l1Position = { blockNumber: saved.l1Block, blockHash: saved.l1BlockHash }
-    this.#checkpoints = [
-      {
-        l1Block: saved.l1Block,
-        l1BlockHash: saved.l1BlockHash,
-        logCount: 0,
-        state: saved.state,
-        tokenCount: saved.counts.tokens,
-        depositCount: saved.counts.deposits,
-        forcedTxCount: saved.counts.forcedTxs,
-        head: saved.head,
-        batchCount: saved.counts.batches,
-        proposals: saved.proposals.map((p) => ({ ...p })),
-        finalizedWithdrawals: saved.finalizedWithdrawals,
-      },
-    ]
     this.#saved = {
       tokens: saved.counts.tokens,
       deposits: saved.counts.deposits,
@@ -771,23 +629,24 @@ export class Derivation {
       blocks: Number(saved.head.number) + 1,
     }
     this.#lastSave = { l1Block: saved.l1Block, at: Date.now() }
-  }
-
-  /** The follower's cursor just before the deployment block (where following from the deployment starts). */
-  async #deploymentCursor(): Promise<LogFollowerCursor> {
-    const d = this.#m.contracts.deployBlock
-    if (d === 0n) return { blockNumber: -1n, blockHash: ZERO_HASH }
-    const b = await this.#m.publicClient.getBlock({ blockNumber: d - 1n })
-    return { blockNumber: d - 1n, blockHash: b.hash }
+    return {
+      state: saved.state,
+      tokenCount: saved.counts.tokens,
+      depositCount: saved.counts.deposits,
+      forcedTxCount: saved.counts.forcedTxs,
+      head: saved.head,
+      batchCount: saved.counts.batches,
+      proposals: saved.proposals.map((p) => ({ ...p })),
+      finalizedWithdrawals: saved.finalizedWithdrawals,
+    }
   }
 
   /** Back to a checkpoint (or genesis): the logs after it are forgotten, the caller re-applies what is kept. */
-  #restore(c: Checkpoint | undefined): void {
+  #restore(c: DerivationSnapshot | undefined): void {
     this.#allProposalsDirty = true
     this.#rebuiltMaterial.clear()
     if (c === undefined) {
       this.#reset()
-      this.#logs = []
       this.#saved = { tokens: 0, deposits: 0, forcedTxs: 0, batches: 0, blocks: 0 }
       return
     }
@@ -816,7 +675,6 @@ export class Derivation {
     this.#proposals = c.proposals.map((p) => ({ ...p }))
     this.finalizedWithdrawals.clear()
     for (const w of c.finalizedWithdrawals) this.finalizedWithdrawals.add(w)
-    this.#logs.length = c.logCount
   }
 
   /**
@@ -824,11 +682,9 @@ export class Derivation {
    * checkpoint (a reorg deeper than every checkpoint replays from genesis and fetches again).
    */
   #pruneCaches(): void {
-    const oldest = this.#checkpoints[0]
-    if (oldest === undefined) return
     const needed = new Set<string>()
     const neededBlocks = new Set<Hex>()
-    for (const l of this.#logs.slice(oldest.logCount)) {
+    for (const l of this.#follower.replayableLogs()) {
       needed.add(l.transactionHash.toLowerCase())
       neededBlocks.add(l.blockHash)
     }
@@ -838,13 +694,13 @@ export class Derivation {
     for (const h of [...this.#blockTimes.keys()]) if (!neededBlocks.has(h)) this.#blockTimes.delete(h)
   }
 
-  async #apply(log: L1Log): Promise<void> {
+  async #apply(log: L1Log, ctx: ApplyContext): Promise<void> {
     const address = log.address.toLowerCase()
-    if (address === this.#m.contracts.portal.toLowerCase()) return this.#applyPortal(log)
-    if (address === this.#m.contracts.rollup.toLowerCase()) return this.#applyRollup(log)
+    if (address === this.#m.contracts.portal.toLowerCase()) return this.#applyPortal(log, ctx)
+    if (address === this.#m.contracts.rollup.toLowerCase()) return this.#applyRollup(log, ctx)
   }
 
-  async #applyPortal(log: L1Log): Promise<void> {
+  async #applyPortal(log: L1Log, ctx: ApplyContext): Promise<void> {
     let e: ReturnType<typeof decodeEventLog<typeof portalAbi>>
     try {
       e = decodeEventLog({ abi: portalAbi, data: log.data, topics: log.topics })
@@ -863,10 +719,7 @@ export class Derivation {
       }
       this.#tokens.push(token)
       this.#state.registerToken(token)
-      if (!this.#replaying)
-        this.#effects.push(() =>
-          this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
-        )
+      ctx.effect(() => this.#m.onToken?.(token, { blockNumber: log.blockNumber, blockHash: log.blockHash }))
     } else if (e.eventName === 'DepositQueued') {
       const d: Deposit = {
         index: e.args.depositIndex,
@@ -877,16 +730,13 @@ export class Derivation {
       }
       this.#deposits.push(d)
       this.#depositBlocks.push(log.blockNumber)
-      if (!this.#replaying)
-        this.#effects.push(() =>
-          this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
-        )
+      ctx.effect(() => this.#m.onDeposit?.(d, { blockNumber: log.blockNumber, blockHash: log.blockHash }))
     } else if (e.eventName === 'WithdrawalFinalized') {
       this.finalizedWithdrawals.add(e.args.withdrawalIndex)
     }
   }
 
-  async #applyRollup(log: L1Log): Promise<void> {
+  async #applyRollup(log: L1Log, ctx: ApplyContext): Promise<void> {
     let e: ReturnType<typeof decodeEventLog<typeof rollupAbi>>
     try {
       e = decodeEventLog({ abi: rollupAbi, data: log.data, topics: log.topics })
@@ -983,7 +833,7 @@ export class Derivation {
       for (const p of this.#proposals) if (p.batchIndex === a.batchIndex) this.#judge(p)
       const applied = result.forcedApplied
       if (
-        !this.#replaying &&
+        !ctx.replaying &&
         result.valid &&
         applied &&
         (applied.depositIndices.length > 0 || applied.txs.length > 0)
@@ -1000,7 +850,7 @@ export class Derivation {
           deposits,
           txs: applied.txs,
         }
-        this.#effects.push(() => this.#m.onForcedBatch?.(effects))
+        ctx.effect(() => this.#m.onForcedBatch?.(effects))
       }
     } else if (e.eventName === 'StateRootProposed') {
       const a = e.args
@@ -1036,10 +886,7 @@ export class Derivation {
         { index: f.index.toString(), queuedBy: f.queuedBy },
         'transaction queued on L1 for force inclusion',
       )
-      if (!this.#replaying)
-        this.#effects.push(() =>
-          this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash }),
-        )
+      ctx.effect(() => this.#m.onForcedTx?.(f, { blockNumber: log.blockNumber, blockHash: log.blockHash }))
     } else if (e.eventName === 'ForcedBatchAppended') {
       this.#forcedData.set(e.args.batchIndex, hexToBytes(e.args.data))
     } else if (e.eventName === 'ProposalsDeleted') {
@@ -1158,11 +1005,10 @@ export class Derivation {
       ...(this.#m.beaconUrl ? { beaconUrl: this.#m.beaconUrl } : {}),
       proofMaterialOf: batchIndex,
     })
-    replay.#follower = replay.#createFollower()
     while (replay.#batches.length <= Number(batchIndex)) {
-      const before = replay.#l1Position?.blockNumber
+      const before = replay.l1Position?.blockNumber
       await replay.#follower.poll()
-      if (replay.#l1Position?.blockNumber === before) return undefined // L1 no longer has that batch
+      if (replay.l1Position?.blockNumber === before) return undefined // L1 no longer has that batch
     }
     const material = replay.proofMaterial(batchIndex)
     const rebuilt = replay.#batches[Number(batchIndex)]
