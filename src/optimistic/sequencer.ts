@@ -15,6 +15,7 @@ import {
 import { recoverAddressFromBytes } from '../core/signature.ts'
 import { L2State } from '../core/state.ts'
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
+import { OrderedAdmission } from '../node/admission.ts'
 import type { Logger } from '../node/logger.ts'
 import { RecoveryPool } from '../node/recoveryPool.ts'
 import {
@@ -69,10 +70,8 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
   readonly #censored: Set<string>
   #pool: RecoveryPool | undefined
   readonly #recoveryThreads: number | undefined
-  /** Submissions are recovered in parallel but executed in arrival order: ticket = arrival position. */
-  #nextTicket = 0
-  #turn = 0
-  readonly #waiting = new Map<number, () => void>()
+  /** Submissions are recovered in parallel but executed in arrival order. */
+  readonly #admission = new OrderedAdmission()
 
   constructor(options: Partial<SequencerOptions>, modules: SequencerModules) {
     super()
@@ -214,47 +213,22 @@ export class Sequencer extends EventEmitter<SequencerEvents> {
       chainId: this.#chain.chainId,
       maxTxBytes: this.options.maxTxBytes,
     })
-    const ticket = this.#nextTicket++
-    let sender: Address | undefined
-    let failure: unknown
-    try {
-      sender = await (this.#pool as RecoveryPool).recover(
-        decoded.signingHash,
-        decoded.rs,
-        decoded.tx.signature.yParity,
-      )
-    } catch (err) {
-      failure = err
-    }
-    await this.#waitTurn(ticket)
-    let tx: OpenTx
-    try {
-      if (sender === undefined) throw failure
-      if (this.#censored.has(sender.toLowerCase()))
-        throw new L2kitError('TX_CENSORED', `this sequencer refuses transactions from ${sender}`, {
-          kind: 'invalidInput',
-          details: { sender },
-        })
-      tx = this.#apply(decoded, rawHex, sender, this.#nextSeq++)
-    } finally {
-      this.#endTurn()
-    }
+    // Signatures are recovered on worker threads concurrently; transactions apply in arrival order.
+    const tx = await this.#admission.admit(
+      () =>
+        (this.#pool as RecoveryPool).recover(decoded.signingHash, decoded.rs, decoded.tx.signature.yParity),
+      (sender) => {
+        if (this.#censored.has(sender.toLowerCase()))
+          throw new L2kitError('TX_CENSORED', `this sequencer refuses transactions from ${sender}`, {
+            kind: 'invalidInput',
+            details: { sender },
+          })
+        return this.#apply(decoded, rawHex, sender, this.#nextSeq++)
+      },
+    )
+    // Acknowledged only once durable.
     await this.#store.appendPending({ seq: tx.seq, raw: tx.raw })
     return tx.hash
-  }
-
-  #waitTurn(ticket: number): Promise<void> | undefined {
-    if (ticket === this.#turn) return undefined
-    return new Promise((resolve) => this.#waiting.set(ticket, resolve))
-  }
-
-  #endTurn(): void {
-    this.#turn++
-    const next = this.#waiting.get(this.#turn)
-    if (next) {
-      this.#waiting.delete(this.#turn)
-      next()
-    }
   }
 
   /** Replays an acknowledged transaction at start (inline recovery; order is the log's). */
