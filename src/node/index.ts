@@ -1,5 +1,6 @@
 /** What every L2 node needs: logging, metrics, the embedded store, JSON-RPC (and the shared eth_* methods), lifecycle. */
 export * from './admission.ts'
+export * from './blockStore.ts'
 export * from './errors.ts'
 export * from './lifecycle.ts'
 export * from './logger.ts'

@@ -1,9 +1,9 @@
 import type { Address, Deposit, Hex, TokenInfo } from '../core/types.ts'
+import { BlockStore } from '../node/blockStore.ts'
 import { openStore, type Store, type StoreDb } from '../node/store.ts'
 import { type ForcedPrefix, type L2Block, touchedAccounts } from './block.ts'
 
-/** An acknowledged transaction of the open block; kept until its block is sealed. */
-export type PendingEntry = { seq: number; raw: Hex }
+export type { PendingEntry } from '../node/blockStore.ts'
 
 /** The block being filled: its deposits were applied at its start, before any of its transactions. */
 export type OpenBlockMeta = { number: bigint; depositCountAfter: bigint; forced?: ForcedPrefix }
@@ -37,13 +37,11 @@ export type PostedBatch = {
   l1FeeWei: bigint
 }
 
-export class ChainStore {
-  readonly #store: Store
-  readonly #meta: StoreDb<unknown, 'ordered'>
-  readonly #blocks: StoreDb<L2Block, 'uint64'>
-  readonly #blockByHash: StoreDb<bigint, 'ordered'>
-  readonly #txIndex: StoreDb<{ blockNumber: bigint; index: number }, 'ordered'>
-  readonly #pending: StoreDb<Hex, 'uint64'>
+/**
+ * The optimistic node's store: the shared block store (blocks, tx index, head, open block, pending log) and the
+ * rollup's own tables (deposits, tokens, posted batches, account history), all in one LMDB environment.
+ */
+export class ChainStore extends BlockStore<L2Block, OpenBlockMeta> {
   readonly #deposits: StoreDb<Deposit, 'uint64'>
   readonly #tokens: StoreDb<TokenInfo, 'uint64'>
   readonly #batches: StoreDb<PostedBatch, 'uint64'>
@@ -51,12 +49,7 @@ export class ChainStore {
   readonly #history: StoreDb<AccountRecord, 'ordered'>
 
   private constructor(store: Store) {
-    this.#store = store
-    this.#meta = store.db('meta')
-    this.#blocks = store.db('blocks', { keyEncoding: 'uint64' })
-    this.#blockByHash = store.db('blockByHash')
-    this.#txIndex = store.db('txIndex')
-    this.#pending = store.db('pending', { keyEncoding: 'uint64' })
+    super(store)
     this.#deposits = store.db('deposits', { keyEncoding: 'uint64' })
     this.#tokens = store.db('tokens', { keyEncoding: 'uint64' })
     this.#batches = store.db('batches', { keyEncoding: 'uint64' })
@@ -67,53 +60,19 @@ export class ChainStore {
     return new ChainStore(await openStore({ path }))
   }
 
-  getMeta<T>(key: string): T | undefined {
-    return this.#meta.get(key) as T | undefined
-  }
-
-  putMeta(key: string, value: unknown): Promise<void> {
-    return this.#meta.put(key, value)
-  }
-
-  // ---- blocks ----
-  headNumber(): bigint | undefined {
-    return this.getMeta<bigint>('head')
-  }
-
-  getBlock(number: bigint): L2Block | undefined {
-    return this.#blocks.get(number)
-  }
-
-  getBlockByHash(hash: Hex): L2Block | undefined {
-    const n = this.#blockByHash.get(hash.toLowerCase())
-    return n === undefined ? undefined : this.getBlock(n)
-  }
-
-  getTxLocation(hash: Hex): { blockNumber: bigint; index: number } | undefined {
-    return this.#txIndex.get(hash.toLowerCase())
-  }
-
   /**
-   * Seals a block atomically: the block, its hash and tx indexes, the new head, the open block that follows,
-   * and the removal of the pending entries it absorbed. Resolves once durable.
+   * Seals a block atomically with the history records of the accounts it changed (see `BlockStore.sealBlock`).
+   * Resolves once durable.
    */
-  async sealBlock(
+  override async sealBlock(
     block: L2Block,
     absorbedPending: readonly number[],
     next: OpenBlockMeta,
     changedAccounts?: ReadonlyMap<Address, AccountRecord>,
   ): Promise<void> {
-    await this.#store.transaction(() => {
+    await this.sealBlockWith(block, absorbedPending, next, () => {
       for (const [address, record] of changedAccounts ?? [])
         void this.#history.put([address.toLowerCase(), Number(block.number)], record)
-      void this.#blocks.put(block.number, block)
-      void this.#blockByHash.put(block.hash.toLowerCase(), block.number)
-      block.txs.forEach((t, index) => {
-        void this.#txIndex.put(t.hash.toLowerCase(), { blockNumber: block.number, index })
-      })
-      for (const seq of absorbedPending) void this.#pending.remove(seq)
-      void this.#meta.put('head', block.number)
-      void this.#meta.put('open', next)
     })
   }
 
@@ -129,33 +88,25 @@ export class ChainStore {
     droppedPending: readonly number[],
   ): Promise<void> {
     const head = this.headNumber() ?? 0n
-    await this.#store.transaction(() => {
+    await this.transaction(() => {
       for (let n = fromNumber; n <= head; n++) {
-        const old = this.#blocks.get(n)
+        const old = this.removeBlockInTransaction(n)
         if (!old) continue
         // Its history entries go too: the rebuilt block writes its own (an account it no longer touches must
         // answer from an earlier block).
         const deposits = [...(old.forced?.deposits ?? []), ...old.deposits]
         for (const address of touchedAccounts(deposits, [...(old.forced?.txs ?? []), ...old.txs]))
           void this.#history.remove([address, Number(n)])
-        void this.#blockByHash.remove(old.hash.toLowerCase())
-        for (const t of old.txs) void this.#txIndex.remove(t.hash.toLowerCase())
-        void this.#blocks.remove(n)
       }
       let newHead = fromNumber - 1n
       for (const { block, changedAccounts } of blocks) {
         for (const [address, record] of changedAccounts)
           void this.#history.put([address.toLowerCase(), Number(block.number)], record)
-        void this.#blocks.put(block.number, block)
-        void this.#blockByHash.put(block.hash.toLowerCase(), block.number)
-        block.txs.forEach((t, index) => {
-          void this.#txIndex.put(t.hash.toLowerCase(), { blockNumber: block.number, index })
-        })
+        this.putBlockInTransaction(block)
         newHead = block.number
       }
-      for (const seq of droppedPending) void this.#pending.remove(seq)
-      void this.#meta.put('head', newHead)
-      void this.#meta.put('open', open)
+      this.removePendingInTransaction(droppedPending)
+      this.setHeadInTransaction(newHead, open)
     })
   }
 
@@ -170,10 +121,10 @@ export class ChainStore {
    * history existed start it at their head; a fresh chain at genesis with no records).
    */
   async startHistory(blockNumber: bigint, accounts: ReadonlyMap<Address, AccountRecord>): Promise<void> {
-    await this.#store.transaction(() => {
+    await this.transaction(() => {
       for (const [address, record] of accounts)
         void this.#history.put([address.toLowerCase(), Number(blockNumber)], record)
-      void this.#meta.put('historyFrom', blockNumber)
+      this.putMetaInTransaction('historyFrom', blockNumber)
     })
   }
 
@@ -195,31 +146,9 @@ export class ChainStore {
     return undefined
   }
 
-  // ---- the open block ----
-  getOpenBlock(): OpenBlockMeta | undefined {
-    return this.getMeta<OpenBlockMeta>('open')
-  }
-
-  putOpenBlock(meta: OpenBlockMeta): Promise<void> {
-    return this.putMeta('open', meta)
-  }
-
-  /** Resolves once the entry is durable: only then may the sequencer acknowledge the transaction. */
-  appendPending(entry: PendingEntry): Promise<void> {
-    return this.#pending.put(entry.seq, entry.raw)
-  }
-
-  removePending(seq: number): Promise<boolean> {
-    return this.#pending.remove(seq)
-  }
-
-  listPending(): PendingEntry[] {
-    return [...this.#pending.getRange()].map(({ key, value }) => ({ seq: Number(key), raw: value }))
-  }
-
   // ---- L1 inputs ----
   async putDeposits(deposits: readonly Deposit[]): Promise<void> {
-    await this.#store.transaction(() => {
+    await this.transaction(() => {
       for (const d of deposits) void this.#deposits.put(d.index, d)
     })
   }
@@ -229,7 +158,7 @@ export class ChainStore {
    * sequencer includes only stored deposits, so it can no longer include them. Returns how many were removed.
    */
   async removeDepositsFrom(fromIndex: bigint): Promise<number> {
-    return this.#store.transaction(() => {
+    return this.transaction(() => {
       const keys = [...this.#deposits.getKeys({ start: fromIndex })]
       for (const k of keys) void this.#deposits.remove(k)
       return keys.length
@@ -284,14 +213,10 @@ export class ChainStore {
    * their blocks again). Returns the removed records, oldest first.
    */
   async removeBatchesFrom(fromIndex: bigint): Promise<PostedBatch[]> {
-    return this.#store.transaction(() => {
+    return this.transaction(() => {
       const removed = [...this.#batches.getRange({ start: fromIndex })].map((e) => e.value)
       for (const b of removed) void this.#batches.remove(b.batchIndex)
       return removed
     })
-  }
-
-  async close(): Promise<void> {
-    await this.#store.close()
   }
 }
