@@ -94,7 +94,7 @@ export class OptimisticNode {
       await this.store.close().catch(() => undefined)
       throw err
     }
-    this.#group = new ServiceGroup({ name: 'optimistic rollup node' }, { logger: this.log, services })
+    this.#group = new ServiceGroup({ name: 'node roles' }, { logger: this.log, services })
     try {
       await this.#group.start()
     } catch (err) {
