@@ -36,3 +36,32 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
   isLevelEnabled: () => false,
 }
+
+/** One line a `recordingLogger` kept. */
+export type LogRecord = { level: string; msg: string; fields: Record<string, unknown> }
+
+/** A logger that keeps every line (tests assert what a part reported, and why); its children share the list. */
+export function recordingLogger(records: LogRecord[] = []): Logger & { records: LogRecord[] } {
+  const at =
+    (level: string) =>
+    (a: object | string, b?: string): void => {
+      records.push(
+        typeof a === 'string'
+          ? { level, msg: a, fields: {} }
+          : { level, msg: b ?? '', fields: a as Record<string, unknown> },
+      )
+    }
+  const logger: Logger & { records: LogRecord[] } = {
+    records,
+    level: 'trace',
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: () => logger,
+    isLevelEnabled: () => true,
+  }
+  return logger
+}

@@ -3,32 +3,12 @@ import { EventEmitter } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { isL2kitError, L2kitError } from '../core/errors.ts'
+import { type LogRecord, recordingLogger } from '../core/logger.ts'
 import { onShutdownSignals, Poller, runLoop, type Service, ServiceGroup, sleep } from './lifecycle.ts'
-import type { Logger } from './logger.ts'
 import { createMetrics } from './metrics.ts'
 
-/** A logger that records `level msg` lines. */
-function recordingLogger(lines: string[] = []): Logger & { lines: string[] } {
-  const make = (bindings: Record<string, unknown>): Logger => {
-    const at =
-      (level: string) =>
-      (objOrMsg: object | string, msg?: string): void => {
-        lines.push(`${level} ${typeof objOrMsg === 'string' ? objOrMsg : (msg ?? '')}`)
-      }
-    return {
-      level: 'trace',
-      trace: at('trace'),
-      debug: at('debug'),
-      info: at('info'),
-      warn: at('warn'),
-      error: at('error'),
-      fatal: at('fatal'),
-      child: (more) => make({ ...bindings, ...more }),
-      isLevelEnabled: () => true,
-    }
-  }
-  return Object.assign(make({}), { lines })
-}
+/** The recorded lines as `level msg`. */
+const lines = (logger: { records: LogRecord[] }) => logger.records.map((r) => `${r.level} ${r.msg}`)
 
 function fakeService(
   name: string,
@@ -120,7 +100,7 @@ describe('ServiceGroup', () => {
     await group.start()
     await group.stop()
     expect(events.slice(3)).toEqual(['stop broken', 'stop stuck', 'stop first'])
-    expect(logger.lines.filter((l) => l.startsWith('error'))).toHaveLength(2)
+    expect(lines(logger).filter((l) => l.startsWith('error'))).toHaveLength(2)
   })
 
   it('rejects invalid options with INVALID_OPTIONS', () => {
@@ -248,8 +228,8 @@ describe('Poller', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(15)
     expect(gaps[1]).toBeGreaterThanOrEqual(35)
     expect(gaps[2]).toBeGreaterThanOrEqual(35)
-    expect(logger.lines.filter((l) => l.startsWith('warn'))).toHaveLength(4)
-    expect(logger.lines).toContain('info loop recovered')
+    expect(lines(logger).filter((l) => l.startsWith('warn'))).toHaveLength(4)
+    expect(lines(logger)).toContain('info loop recovered')
   })
 
   it('stops on a critical error and reports it once', async () => {

@@ -2,8 +2,8 @@ import { createPublicClient, http } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { type ErrorCode, isL2kitError, L2kitError } from '../core/errors.ts'
+import { type Logger, recordingLogger } from '../core/logger.ts'
 import { sleep } from './lifecycle.ts'
-import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import {
   defaultRpcErrorCodes,
@@ -13,33 +13,6 @@ import {
   RpcServer,
   type RpcServerOptions,
 } from './rpcServer.ts'
-
-interface Logged {
-  level: string
-  obj: Record<string, unknown>
-  msg: string
-}
-
-function recordingLogger(records: Logged[] = []): Logger & { records: Logged[] } {
-  const at =
-    (level: string) =>
-    (objOrMsg: object | string, msg?: string): void => {
-      if (typeof objOrMsg === 'string') records.push({ level, obj: {}, msg: objOrMsg })
-      else records.push({ level, obj: objOrMsg as Record<string, unknown>, msg: msg ?? '' })
-    }
-  const logger: Logger = {
-    level: 'info',
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => logger,
-    isLevelEnabled: () => true,
-  }
-  return Object.assign(logger, { records })
-}
 
 const servers: RpcServer[] = []
 afterEach(async () => {
@@ -264,9 +237,9 @@ describe('RpcServer', () => {
       { jsonrpc: '2.0', id: 3, result: [3] },
     ])
     expect(text).not.toContain('secret')
-    const logged = logger.records.find((r) => r.level === 'error' && r.obj.method === 'crash')
-    expect(logged?.obj.err).toBeInstanceOf(TypeError)
-    expect((logged?.obj.err as Error | undefined)?.stack).toContain('rpcServer.test.ts')
+    const logged = logger.records.find((r) => r.level === 'error' && r.fields.method === 'crash')
+    expect(logged?.fields.err).toBeInstanceOf(TypeError)
+    expect((logged?.fields.err as Error | undefined)?.stack).toContain('rpcServer.test.ts')
   })
 
   it('gives viem clients the error code and message', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseEther } from 'viem'
 import { GAS } from '../../core/constants.ts'
-import { type Logger, silentLogger } from '../../core/logger.ts'
+import { silentLogger } from '../../core/logger.ts'
 import type { Address, Batch, Deposit, Hex, L2Tx, TokenInfo } from '../../core/types.ts'
 import type { L2Block } from '../block.ts'
 import { ChainStore } from '../chainStore.ts'
@@ -33,33 +33,9 @@ export const [alice, bob, carol, mallory] = loadAccounts(4, 'actions-') as [
 /** An L1 address that receives withdrawals. */
 export const l1Recipient: Address = '0x00000000000000000000000000000000000001e1'
 
-export type LogRecord = { level: string; msg: string; fields: Record<string, unknown> }
+import { recordingLogger } from '../../core/logger.ts'
 
-/** A logger that keeps every line (so a test can assert what a role reported, and why). */
-export function recordingLogger(records: LogRecord[] = []): Logger & { records: LogRecord[] } {
-  const at =
-    (level: string) =>
-    (a: object | string, b?: string): void => {
-      records.push(
-        typeof a === 'string'
-          ? { level, msg: a, fields: {} }
-          : { level, msg: b ?? '', fields: a as Record<string, unknown> },
-      )
-    }
-  const logger: Logger & { records: LogRecord[] } = {
-    records,
-    level: 'trace',
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => logger,
-    isLevelEnabled: () => true,
-  }
-  return logger
-}
+export { type LogRecord, recordingLogger } from '../../core/logger.ts'
 
 // ---------------------------------------------------------------------------------------------- L2 transactions
 
