@@ -3,17 +3,15 @@
  * L1 (src/optimistic/testing/fakeL1.ts), mines L1 blocks by hand and delivers their logs (`processLog`,
  * `l1Processed`) as the log follower would. No anvil, no network, no timers.
  */
-import { bytesToHex, concatHex, encodeFunctionData, keccak256, parseEther, zeroAddress } from 'viem'
+import { bytesToHex, concatHex, keccak256, parseEther, zeroAddress } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { stateCommitment } from '../core/commitment.ts'
 import { decodeRawTransaction } from '../core/l2tx.ts'
 import { stateRootOf, withdrawalHash } from '../core/state.ts'
 import type { Hex } from '../core/types.ts'
-import { rollupAbi } from '../generated/contracts.ts'
 import type { DerivationReorg } from './derivation.ts'
 import { corruptBatchData, faultyTrace } from './faults.ts'
 import { encodeTxRowV3 } from './protocol/batchCodecV3.ts'
-import { traceBytes } from './protocol/trace.ts'
 import {
   alice,
   bob,
@@ -25,12 +23,13 @@ import {
   l1Recipient,
   mallory,
   newDerivation,
+  proposeCalldataFrom,
   tokenTransfer,
   type World,
   withdrawEth,
   world,
 } from './testing/actors.ts'
-import { bytesHex, FakeSender, L1Feed } from './testing/fakeL1.ts'
+import { FakeSender, L1Feed } from './testing/fakeL1.ts'
 
 const worlds: World[] = []
 afterEach(async () => {
@@ -41,27 +40,6 @@ async function open(options: Parameters<typeof world>[0] = {}): Promise<World> {
   const w = await world(options)
   worlds.push(w)
   return w
-}
-
-/** Proposes batch `batchIndex` with `leaves` (and their end state) from `sender`, as `proposeCalldata`. */
-async function proposeCalldata(
-  sender: FakeSender,
-  w: World,
-  batchIndex: bigint,
-  leaves: Hex[],
-  end = w.derivation.batches[Number(batchIndex)]?.postHeader,
-) {
-  const batch = w.derivation.batches[Number(batchIndex)]
-  if (!batch || !end) throw new Error(`batch ${batchIndex} not derived`)
-  return sender.send({
-    to: w.l1.contracts.rollup,
-    value: w.l1.proposalBond,
-    data: encodeFunctionData({
-      abi: rollupAbi,
-      functionName: 'proposeCalldata',
-      args: [batchIndex, batch.dataHash, end, bytesHex(traceBytes(leaves))],
-    }),
-  })
 }
 
 describe('Derivation (action tests over a fake L1)', () => {
@@ -210,7 +188,7 @@ describe('Derivation (action tests over a fake L1)', () => {
     if (!b0) throw new Error('batch 0 not derived')
 
     // Right: the derived end state, step count and trace.
-    await proposeCalldata(proposer, w, 0n, b0.leaves)
+    await proposeCalldataFrom(proposer, w, 0n, b0.leaves)
     await w.feed.sync()
     expect(w.derivation.proposals[0]).toMatchObject({
       proposalIndex: 0n,
@@ -241,7 +219,7 @@ describe('Derivation (action tests over a fake L1)', () => {
       attacker: mallory.address,
     })
     if (!forged) throw new Error('no forged trace')
-    await proposeCalldata(proposer, w, 1n, forged.leaves, forged.end)
+    await proposeCalldataFrom(proposer, w, 1n, forged.leaves, forged.end)
     await w.feed.sync()
     expect(w.derivation.proposals[1]).toMatchObject({ agrees: false, derivedRoot: b1.stateRoot })
     expect(w.derivation.proposals[1]?.stateRoot).not.toBe(b1.stateRoot)
@@ -253,7 +231,7 @@ describe('Derivation (action tests over a fake L1)', () => {
     await w.feed.sync()
     expect(w.derivation.proposals[1]?.deleted).toBe(true)
     expect(w.derivation.latestLiveProposal()?.proposalIndex).toBe(0n)
-    await proposeCalldata(proposer, w, 1n, [...b1.leaves, b1.postCommitment])
+    await proposeCalldataFrom(proposer, w, 1n, [...b1.leaves, b1.postCommitment])
     await w.feed.sync()
     expect(w.derivation.proposals[2]).toMatchObject({
       stateRoot: b1.stateRoot,
@@ -263,7 +241,7 @@ describe('Derivation (action tests over a fake L1)', () => {
 
     w.l1.deleteProposalsFrom(2n)
     w.l1.mine()
-    await proposeCalldata(proposer, w, 1n, b1.leaves)
+    await proposeCalldataFrom(proposer, w, 1n, b1.leaves)
     await w.feed.sync()
     expect(w.derivation.proposals.map((p) => [p.proposalIndex, p.batchIndex, p.agrees, p.deleted])).toEqual([
       [0n, 0n, true, false],
@@ -292,7 +270,7 @@ describe('Derivation (action tests over a fake L1)', () => {
       w.postBlocks(1n, 2n)
       w.l1.mine() // 2: batch 0
       await w.feed.sync()
-      await proposeCalldata(proposer, w, 0n, w.derivation.batches[0]?.leaves ?? []) // 3: proposal 0
+      await proposeCalldataFrom(proposer, w, 0n, w.derivation.batches[0]?.leaves ?? []) // 3: proposal 0
       await w.feed.sync()
       const before = {
         root: w.derivation.state.stateRoot(),
@@ -309,7 +287,7 @@ describe('Derivation (action tests over a fake L1)', () => {
       w.l1.appendBatchCalldata(batch1)
       w.l1.mine() // 5: batch 1
       await w.feed.sync()
-      await proposeCalldata(proposer, w, 1n, w.derivation.batches[1]?.leaves ?? []) // 6: proposal 1
+      await proposeCalldataFrom(proposer, w, 1n, w.derivation.batches[1]?.leaves ?? []) // 6: proposal 1
       await w.feed.sync()
       expect([
         w.derivation.batches.length,
@@ -432,13 +410,13 @@ describe('Derivation (action tests over a fake L1)', () => {
       attacker: mallory.address,
     })
     if (!forged) throw new Error('no forged trace')
-    await proposeCalldata(proposer, w, 0n, forged.leaves, forged.end)
+    await proposeCalldataFrom(proposer, w, 0n, forged.leaves, forged.end)
     await w.feed.sync()
     expect(w.derivation.proposals[0]?.agrees).toBe(false)
     expect(w.derivation.withdrawalProof(0n)).toBeUndefined()
     w.l1.deleteProposalsFrom(0n)
     w.l1.mine()
-    await proposeCalldata(proposer, w, 0n, batch.leaves)
+    await proposeCalldataFrom(proposer, w, 0n, batch.leaves)
     await w.feed.sync()
 
     for (const [index, sender, amount] of [

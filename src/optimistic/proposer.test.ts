@@ -3,11 +3,10 @@
  * proposer's L1 account is a `FakeSender` that records every call and mines it on the fake Rollup (which makes
  * `proposeCalldata`'s and `propose`'s checks), and one round is `proposeNext()` (what its poller runs).
  */
-import { encodeFunctionData, keccak256, parseEther } from 'viem'
+import { keccak256, parseEther } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { stateCommitment } from '../core/commitment.ts'
 import type { Address, Hex } from '../core/types.ts'
-import { rollupAbi } from '../generated/contracts.ts'
 import { blobsToData } from '../l1/blobs.ts'
 import type { ProposerOptions } from './config.ts'
 import { Proposer } from './proposer.ts'
@@ -21,6 +20,7 @@ import {
   ethTransfer,
   fund,
   mallory,
+  proposeCalldataFrom,
   recordingLogger,
   type World,
   world,
@@ -78,17 +78,7 @@ async function proposeAs(
   leaves: Hex[],
   end = w.derivation.batches[Number(batchIndex)]?.postHeader,
 ) {
-  const batch = w.derivation.batches[Number(batchIndex)]
-  if (!batch || !end) throw new Error(`batch ${batchIndex} not derived`)
-  await new FakeSender(w.l1, address).send({
-    to: w.l1.contracts.rollup,
-    value: w.l1.proposalBond,
-    data: encodeFunctionData({
-      abi: rollupAbi,
-      functionName: 'proposeCalldata',
-      args: [batchIndex, batch.dataHash, end, bytesHex(traceBytes(leaves))],
-    }),
-  })
+  await proposeCalldataFrom(new FakeSender(w.l1, address), w, batchIndex, leaves, end)
   await w.feed.sync()
 }
 

@@ -7,10 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseEther } from 'viem'
+import { bytesToHex, encodeFunctionData, parseEther } from 'viem'
 import { GAS } from '../../core/constants.ts'
 import { silentLogger } from '../../core/logger.ts'
 import type { Address, Batch, Deposit, Hex, L2Tx, TokenInfo } from '../../core/types.ts'
+import { rollupAbi } from '../../generated/contracts.ts'
 import type { L2Block } from '../block.ts'
 import { ChainStore } from '../chainStore.ts'
 import type { ChainConfig } from '../config.ts'
@@ -18,8 +19,9 @@ import { genesisStateHeader } from '../deploy.ts'
 import { Derivation, type DerivationModules, type ForcedTx } from '../derivation.ts'
 import { type LoadAccount, loadAccounts, signL2Tx, walletFees } from '../loadgen.ts'
 import { encodeBatchV3 } from '../protocol/batchCodecV3.ts'
+import { traceBytes } from '../protocol/trace.ts'
 import { Sequencer } from '../sequencer.ts'
-import { FakeL1, type FakeL1Options, L1Feed } from './fakeL1.ts'
+import { FakeL1, type FakeL1Options, type FakeSender, L1Feed } from './fakeL1.ts'
 
 export const chain: ChainConfig = { chainId: 42069n, baseFee: 1_000_000n, genesisTimestamp: 0 }
 
@@ -198,4 +200,25 @@ export function fund(l1: FakeL1, to: LoadAccount[], amount = parseEther('1')): D
   const out = to.map((u) => l1.deposit({ from: u.address, to: u.address, amount }))
   l1.mine()
   return out
+}
+
+/** `sender` proposes batch `batchIndex` with `leaves` (and their end state) as `proposeCalldata`, mined. */
+export function proposeCalldataFrom(
+  sender: FakeSender,
+  w: World,
+  batchIndex: bigint,
+  leaves: Hex[],
+  end = w.derivation.batches[Number(batchIndex)]?.postHeader,
+) {
+  const batch = w.derivation.batches[Number(batchIndex)]
+  if (!batch || !end) throw new Error(`batch ${batchIndex} not derived`)
+  return sender.send({
+    to: w.l1.contracts.rollup,
+    value: w.l1.proposalBond,
+    data: encodeFunctionData({
+      abi: rollupAbi,
+      functionName: 'proposeCalldata',
+      args: [batchIndex, batch.dataHash, end, bytesToHex(traceBytes(leaves))],
+    }),
+  })
 }
