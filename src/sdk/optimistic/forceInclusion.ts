@@ -27,14 +27,19 @@ export async function forceInclusion(
   parameters: { rollup: Address; portal?: Address; fromBlock?: bigint },
 ): Promise<ForcedInclusion | undefined> {
   // A forced batch must take every due queued transaction; one that becomes due between our reading of the clock
-  // and the including block makes the call revert (DueForcedTxLeftOut): read again and retry.
+  // and the including block makes the call revert (DueForcedTxLeftOut): read again and retry. The other way round,
+  // the gas estimate runs on a block whose time can lag the wall clock we judged "due" by (an L1 that mines on
+  // demand): a row due by our clock is not yet due there (ForcedTxNotDue / ForcedDepositNotDue): wait a moment
+  // for L1's clock and retry.
   for (let attempt = 1; ; attempt++) {
     try {
       return await forceInclusionOnce(l1, parameters)
     } catch (error) {
       const text =
         error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : ''
-      if (attempt >= 3 || !/DueForcedTxLeftOut/.test(text)) throw error
+      const notDueYet = /ForcedTxNotDue|ForcedDepositNotDue/.test(text)
+      if (attempt >= 4 || !(notDueYet || /DueForcedTxLeftOut/.test(text))) throw error
+      if (notDueYet) await new Promise((r) => setTimeout(r, 1_000))
     }
   }
 }
