@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
 } from 'node:fs'
@@ -208,6 +209,24 @@ function tail(path: string, fromByte = 0, lines = 20): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** Whether anvil wrote "Listening on …:port" to its log after byte `from` (it does once it has bound the port). */
+function listensOn(logPath: string, from: number, port: number): boolean {
+  try {
+    const size = statSync(logPath).size
+    if (size <= from) return false
+    const fd = openSync(logPath, 'r')
+    try {
+      const buf = Buffer.alloc(size - from)
+      readSync(fd, buf, 0, buf.length, from)
+      return new RegExp(`Listening on \\S+:${port}\\b`).test(buf.toString('utf8'))
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return false
+  }
+}
+
 async function answersChainId(rpcUrl: string): Promise<number | undefined> {
   try {
     const response = await fetch(rpcUrl, {
@@ -311,9 +330,13 @@ export async function startAnvil(options: Partial<AnvilOptions> = {}): Promise<A
     const rpcUrl = `http://${host}:${port}`
     const deadline = Date.now() + o.startTimeoutMs
     let chainId: number | undefined
+    // Ready when OUR anvil says it listens on the port and the port answers: two processes choosing a free port
+    // at once can get the same one, and then the answer may come from the other's anvil while ours fails to bind.
     while (exited === undefined && spawnError === undefined && Date.now() < deadline) {
-      chainId = await answersChainId(rpcUrl)
-      if (chainId !== undefined) break
+      if (listensOn(logPath, logStart, port)) {
+        chainId = await answersChainId(rpcUrl)
+        if (chainId !== undefined) break
+      }
       await sleep(20)
     }
 
