@@ -150,11 +150,8 @@ export class Proposer {
     const verified = this.#verifiedParents.get(key)
     if (verified !== undefined) return verified
     const batch = this.#m.derivation.batches[Number(p.batchIndex)]
-    if (!batch || p.agrees !== true || p.stepCount !== BigInt(batch.rowCount)) {
-      // Not judged yet, or wrong: not cached (derivation may judge it later).
-      if (batch && p.agrees === false) this.#verifiedParents.set(key, false)
-      return false
-    }
+    // Not judged yet, or judged wrong: not cached (after an L1 reorg derivation judges it again).
+    if (!batch || p.agrees !== true || p.stepCount !== BigInt(batch.rowCount)) return false
     const bytes = traceBytes(batch.leaves)
     const expected = p.traceIsBlob
       ? keccak256(concatHex(blobsToSidecars(dataToBlobs(bytes)).versionedHashes))

@@ -93,7 +93,9 @@ describe('derivation restarts from a saved checkpoint', () => {
         await devnet.node.derivation.sync()
         return (devnet.node.derivation.latestLiveProposal()?.batchIndex ?? -1n) >= posted.batchIndex
       },
-      15_000,
+      // Generous: after a deep L1 reorg the devnet re-posts and re-proposes what the reorg dropped first (once,
+      // in a fresh-clone run, this took over 15 s).
+      45_000,
       'the proposal of the new batch',
     )
   }
