@@ -27,6 +27,12 @@ import { getL2Balance } from '../../sdk/optimistic/getL2Balance.ts'
 import { l2BridgeAbi } from '../../sdk/optimistic/initiateWithdrawal.ts'
 
 export type AttackReport = {
+  family: 'optimistic'
+  attack: FaultKind
+  /** Wei of honest users' funds the attack took (null if the withdrawal against the bad root was not refused). */
+  honestFundsLost: string | null
+  /** Gas of the proof (same as `proofGas`). */
+  gas: number
   fault: FaultKind
   description: string
   /** The wrong proposal was deleted by a challenge inside its window. */
@@ -222,6 +228,12 @@ export async function runAttack(devnet: Devnet, kind: FaultKind, p: AttackParame
     args: [bad.proposalIndex],
   })
   return {
+    // The keys every family's attack demo ends with (DESIGN: family, attack, caught, honestFundsLost, gas).
+    family: 'optimistic',
+    attack: kind,
+    // The only way the bad root could take funds is a withdrawal proven against it; the portal refused it.
+    honestFundsLost: rejected ? '0' : null,
+    gas: Number(won.gasUsed),
     fault: kind,
     description: FAULT_DESCRIPTIONS[kind],
     caught: after.deleted && deletedAt - proposedAt <= window,

@@ -313,6 +313,7 @@ export async function runDemo(
   )
   if (json) {
     printJson({
+      family: 'optimistic',
       ok: same,
       depositLatencySeconds: { eth: ethLatency, erc20: tokenLatency },
       softConfirmMedianMs: latencies[Math.floor(latencies.length / 2)],
