@@ -27,6 +27,7 @@ import {
   encodePubdata,
   type FullExitOp,
   isPackable,
+  isPriorityOp,
   MAX_ACCOUNT_INDEX,
   MAX_AMOUNT,
   MAX_NONCE,
@@ -34,6 +35,7 @@ import {
   OpType,
   opChunksOf,
   type PriorityRequest,
+  type PubdataOp,
   type SignedOp,
   signedMessage,
   TOKENS,
@@ -320,6 +322,52 @@ export class ZkState {
     }
   }
 
+  /** Applies an operation of a proven block (no checks beyond the request's presence). */
+  applyProven(op: PubdataOp, request: PriorityRequest | undefined): void {
+    const need = (): PriorityRequest => {
+      if (request === undefined) refuse('ZK_PRIORITY_MISMATCH', `operation ${op.type} needs its L1 request`)
+      return request
+    }
+    const credit = (index: number, token: number, amount: bigint, patch: Partial<Account> = {}): void => {
+      const acc = this.account(index)
+      const balances = acc.balances.slice()
+      balances[token] = (balances[token] as bigint) + amount
+      this.write(index, { ...acc, ...patch, balances })
+    }
+    switch (op.type) {
+      case OpType.noop:
+        return
+      case OpType.deposit: {
+        const r = need()
+        const acc = this.account(op.account)
+        credit(op.account, op.token, op.amount, {
+          owner: r.address,
+          pkHash: isEmptyAccount(acc) ? r.pkHash : acc.pkHash,
+        })
+        return
+      }
+      case OpType.transfer:
+      case OpType.transferToNew:
+      case OpType.withdraw: {
+        const acc = this.account(op.from)
+        credit(op.from, op.token, -op.amount, { nonce: acc.nonce + 1 })
+        if (op.type === OpType.transfer) credit(op.to, op.token, op.amount)
+        if (op.type === OpType.transferToNew) credit(op.to, op.token, op.amount, { owner: op.toAddress })
+        return
+      }
+      case OpType.fullExit:
+        need()
+        if (op.amount > 0n) credit(op.account, op.token, -op.amount)
+        return
+      case OpType.changePubKey: {
+        const r = need()
+        const acc = this.account(op.account)
+        if (acc.owner === r.address && r.address !== 0n) this.write(op.account, { ...acc, pkHash: r.pkHash })
+        return
+      }
+    }
+  }
+
   /**
    * Applies one operation; returns its slot witnesses (1 or 3). Priority operations take their L1 request, which
    * must match them. Throws (and changes nothing) if the circuit would reject the operation.
@@ -430,6 +478,28 @@ export class ZkState {
         return [slot, ...chunks.slice(1).map((c) => this.idleSlot(c))]
       }
     }
+  }
+}
+
+/**
+ * Applies a block's decoded pubdata to `state` without signature checks: the block was proven on L1, so its
+ * operations are valid. This is how anyone rebuilds the state from L1 data alone (exodus, a restarted follower).
+ * `requests` are the block's priority requests in order (deposits need their owner and key from L1).
+ */
+export function applyProvenPubdata(
+  state: ZkState,
+  ops: readonly PubdataOp[],
+  requests: readonly PriorityRequest[],
+): void {
+  let next = 0
+  const request = (): PriorityRequest => {
+    const r = requests[next++]
+    if (r === undefined) refuse('ZK_PRIORITY_MISMATCH', 'the block consumes more L1 requests than were given')
+    return r
+  }
+  for (const op of ops) state.applyProven(op, isPriorityOp(op.type) ? request() : undefined)
+  if (next !== requests.length) {
+    refuse('ZK_PRIORITY_MISMATCH', `the block consumed ${next} L1 requests, ${requests.length} were given`)
   }
 }
 
