@@ -5,6 +5,9 @@
  *
  * Every refusal is a typed L2kitError and leaves the state untouched: checks run before any write.
  */
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { bytesToHex } from '../../core/bytes.ts'
+import type { Hex } from '../../core/types.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { SparseMerkleTree } from '../../core/smt.ts'
 import {
@@ -566,4 +569,23 @@ export function buildBlock(
   const input: Record<string, unknown> = { commitment, oldRoot, pBefore }
   for (const key of Object.keys(slots[0] as SlotWitness) as (keyof SlotWitness)[]) input[key] = column(key)
   return { oldRoot, newRoot, pBefore, pAfter: p, pubdata, commitment, priorityOps, input }
+}
+
+/** A signed transaction's id: keccak256(its chunks ‖ nonce (4 bytes) ‖ R8x ‖ R8y ‖ S), 0x-hex. */
+export function zkTxHash(tx: SignedZkTx): Hex {
+  const chunks = opChunksOf(tx)
+  const bytes = new Uint8Array(chunks.length * 10 + 4 + 96)
+  chunks.forEach((c, i) => {
+    let v = c
+    for (let j = 9; j >= 0; j--) {
+      bytes[i * 10 + j] = Number(v & 0xffn)
+      v >>= 8n
+    }
+  })
+  const o = chunks.length * 10
+  new DataView(bytes.buffer).setUint32(o, tx.nonce)
+  bytes.set(fieldToBytes(tx.signature.r8x), o + 4)
+  bytes.set(fieldToBytes(tx.signature.r8y), o + 36)
+  bytes.set(fieldToBytes(tx.signature.s), o + 68)
+  return bytesToHex(keccak_256(bytes))
 }
