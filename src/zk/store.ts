@@ -8,6 +8,7 @@
  * - `jobs`: the durable prove queue (`queued` / `leased` by a worker); `proofs`: finished proofs;
  * - `txs`: tx hash → where it is (pending sequence number, then block).
  */
+import type { Groth16Proof } from 'snarkjs'
 import type { Store, StoreDb } from '../node/store.ts'
 import type { PriorityRequest } from './protocol/ops.ts'
 import type { SignedZkTx } from './protocol/state.ts'
@@ -58,9 +59,9 @@ export type ProveJob = {
 
 export type StoredProof = {
   block: number
-  /** the verifier's word order (src/zk/l1/proof.ts) */
-  words: bigint[]
-  proofJson: unknown
+  /** snarkjs's proof JSON (converted to the verifier's words when posted) */
+  proof: Groth16Proof
+  publicSignals: string[]
   seconds: number
   worker: string
   provedAt: number

@@ -362,3 +362,8 @@ export function blockCommitment(
   for (const b of digest) v = (v << 8n) | BigInt(b)
   return v & ((1n << 253n) - 1n)
 }
+
+/** A 160-bit address as 0x-hex (20 bytes, lowercase). */
+export function addressToHex(a: Address): `0x${string}` {
+  return `0x${a.toString(16).padStart(40, '0')}`
+}
