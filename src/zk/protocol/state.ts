@@ -7,9 +7,9 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '../../core/bytes.ts'
-import type { Hex } from '../../core/types.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { SparseMerkleTree } from '../../core/smt.ts'
+import type { Hex } from '../../core/types.ts'
 import {
   bytesToField,
   dummySignatureInputs,
