@@ -34,6 +34,8 @@ export type ZkDevnetOptions = {
   provers: number
   blockTimeMs: number
   maxVerifyBlocks?: number
+  /** FAULT INJECTION (attack demos): the operator never includes L1 requests */
+  censorRequests?: boolean
   rpcHost?: string
   rpcPort?: number
 }
@@ -144,7 +146,7 @@ export async function startZkDevnet(
     chunks: options.chunks,
     depth: options.depth,
     circuit: { wasmPath: circuit.wasmPath, zkeyPath: setup.zkeyPath, verificationKey: setup.verificationKey },
-    sequencer: { blockTimeMs: options.blockTimeMs },
+    sequencer: { blockTimeMs: options.blockTimeMs, censorRequests: options.censorRequests === true },
     prover: { workers: options.provers },
     committer: { maxVerifyBlocks: options.maxVerifyBlocks ?? 8 },
     rpc: {

@@ -28,6 +28,11 @@ export type ZkSequencerOptions = {
   blockTimeMs: number
   /** refuse new transactions beyond this many pending operations */
   maxPending: number
+  /**
+   * FAULT INJECTION (attack demos and tests only): a censoring operator that never includes L1 requests (deposits,
+   * full exits, key changes). Users then get out through the priority deadline and exodus mode.
+   */
+  censorRequests: boolean
 }
 
 export const defaultZkSequencerOptions: ZkSequencerOptions = {
@@ -35,6 +40,7 @@ export const defaultZkSequencerOptions: ZkSequencerOptions = {
   depth: 4,
   blockTimeMs: 1000,
   maxPending: 10_000,
+  censorRequests: false,
 }
 
 export type ZkSequencerModules = { store: ZkStore; logger?: Logger; metrics?: Metrics }
@@ -183,6 +189,7 @@ export class ZkSequencer {
 
   /** Applies L1 requests the follower stored since last time to the soft state (deposits pick their account). */
   async pullRequests(): Promise<void> {
+    if (this.options.censorRequests) return
     const items: PendingItem[] = []
     for (const { value } of this.store.requests.getRange({ start: this.nextRequest })) {
       const account = this.accountFor(value.request)
