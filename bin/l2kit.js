@@ -58,7 +58,7 @@ async function bundledEntry() {
       logLevel: 'silent',
     })
     // Worker scripts are loaded by URL next to the module that starts them (new URL('./x.mjs', import.meta.url)).
-    for (const dir of ['src/node']) {
+    for (const dir of ['src/node', 'src/zk', 'src/zk/setup']) {
       for (const f of readdirSync(join(root, dir)))
         if (f.endsWith('.mjs')) copyFileSync(join(root, dir, f), join(tmp, f))
     }

@@ -35,7 +35,31 @@ export const l2Flags: FlagSpec = {
 export const upFlags: FlagSpec = {
   family: {
     type: 'string',
-    description: 'families to start, comma separated (default: every family l2kit has: optimistic)',
+    description: 'families to start, comma separated (default: every family l2kit has: optimistic,zk)',
+  },
+  'zk-chunks': {
+    type: 'string',
+    description: 'ZK rollup: chunks (operations) per proven block',
+    default: '4',
+  },
+  'zk-depth': {
+    type: 'string',
+    description: 'ZK rollup: account tree depth (2^depth accounts)',
+    default: '16',
+  },
+  'zk-port': {
+    type: 'string',
+    description: 'ZK node JSON-RPC port (the default falls back to a free one when taken)',
+    default: '8549',
+  },
+  'zk-provers': { type: 'string', description: 'ZK rollup: prover worker processes', default: '1' },
+  'zk-ptau': {
+    type: 'string',
+    description: 'ZK rollup: a public powers-of-tau ceremony file (default: an INSECURE development setup)',
+  },
+  'zk-private-key': {
+    type: 'string',
+    description: 'ZK rollup deployer/operator key on an external L1 (embedded anvil: accounts 8 and 9)',
   },
   'l1-rpc': {
     type: 'string',

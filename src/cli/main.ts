@@ -5,6 +5,7 @@ import { type FlagSpec, helpText, type ParsedArgs, parseCommandArgs, str } from 
 import type { Command } from './command.ts'
 import * as flags from './flags.ts'
 import { optimisticCommands } from './optimistic/commands.ts'
+import { zkCommands } from './zk/commands.ts'
 
 // Only what `--help` and argument parsing need is imported statically; each command's module (viem, the node,
 // LMDB, KZG) is imported when it runs, so a plain call does not pay for all of them.
@@ -84,6 +85,10 @@ const families: Record<string, { summary: string; commands: Record<string, Comma
   optimistic: {
     summary: 'optimistic rollup: deposit, transfer, withdraw, force inclusion, challenger, demo and attacks',
     commands: optimisticCommands({ loggerFor, onShutdown }),
+  },
+  zk: {
+    summary: 'ZK rollup: validity proofs on L1, 10-byte transfers, keys from wallet signatures, exodus mode',
+    commands: zkCommands({ loggerFor, onShutdown }),
   },
 }
 

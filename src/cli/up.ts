@@ -1,13 +1,19 @@
 /** `l2kit up`: the whole devnet (embedded anvil by default), running until Ctrl-C / SIGTERM. */
+
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { formatEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import type { Hex } from '../core/types.ts'
 import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
+import { startDevL1 } from '../l1/devL1.ts'
 import type { Logger } from '../node/logger.ts'
 import { type BatchDataMode, DEV_TOKEN_L2_ADDRESS } from '../optimistic/config.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
+import { defaultZkDevnetOptions, startZkDevnet, type ZkDevnet } from '../zk/devnet.ts'
 import { num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
 
@@ -16,7 +22,80 @@ function privateKeyToAddress(key: string | undefined): Hex {
   return key ? privateKeyToAccount(key as Hex).address : (ANVIL_DEV_ACCOUNTS[0]?.address as Hex)
 }
 
-export type UpResult = { devnet: Devnet; summary: Record<string, unknown> }
+export type UpResult = {
+  devnet: Devnet | undefined
+  zk: ZkDevnet | undefined
+  summary: Record<string, unknown>
+  stop(): Promise<void>
+}
+
+const KEY_RE = /^0x[0-9a-fA-F]{64}$/
+
+/** The ZK rollup on the same L1 (after the optimistic rollup, if any): its own deployer/operator keys. */
+async function startZk(
+  args: ParsedArgs,
+  l1RpcUrl: string,
+  external: boolean,
+  dataDir: string,
+  logger: Logger,
+  quiet: boolean,
+): Promise<ZkDevnet> {
+  const v = args.values
+  const zkKey = str(v['zk-private-key'])
+  if (zkKey !== undefined && !KEY_RE.test(zkKey)) {
+    throw new L2kitError('INVALID_ARGUMENTS', '--zk-private-key must be 0x followed by 64 hex digits')
+  }
+  if (external && zkKey === undefined) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--zk-private-key is needed on an external L1: the ZK operator must not share nonces with the optimistic operator',
+    )
+  }
+  const deployerKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[8]?.privateKey) as Hex
+  const operatorKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[9]?.privateKey) as Hex
+  const ptau = str(v['zk-ptau'])
+  return startZkDevnet(
+    {
+      l1RpcUrl,
+      deployerKey,
+      operatorKey,
+      dataDir: join(dataDir, 'zk'),
+      chunks: num(v['zk-chunks'], 'zk-chunks') ?? defaultZkDevnetOptions.chunks,
+      depth: num(v['zk-depth'], 'zk-depth') ?? defaultZkDevnetOptions.depth,
+      priorityDeadlineSeconds: defaultZkDevnetOptions.priorityDeadlineSeconds,
+      provers: num(v['zk-provers'], 'zk-provers') ?? defaultZkDevnetOptions.provers,
+      blockTimeMs: defaultZkDevnetOptions.blockTimeMs,
+      ...(ptau ? { ptauPath: ptau } : {}),
+      ...defined({ rpcHost: str(v.host), rpcPort: num(v['zk-port'], 'zk-port') }),
+      rpcPortFallback: args.defaulted?.has('zk-port') ?? true,
+    },
+    { logger, onStep: quiet ? () => undefined : progress },
+  )
+}
+
+function zkSummary(zk: ZkDevnet) {
+  return {
+    rpc: zk.rpcUrl,
+    contracts: {
+      rollup: zk.deployment.rollup,
+      verifier: zk.deployment.verifier,
+      poseidonT3: zk.deployment.poseidonT3,
+      poseidonT4: zk.deployment.poseidonT4,
+    },
+    chunks: zk.deployment.chunks,
+    depth: zk.deployment.depth,
+    constraints: zk.circuit.constraints,
+    setup: {
+      insecure: zk.setup.insecure,
+      ptau: zk.setup.ptauSource,
+      zkey: zk.setup.zkeyPath,
+      wasm: zk.circuit.wasmPath,
+      note: zk.setup.insecure
+        ? 'INSECURE development setup (known toxic waste): devnets only; pass --zk-ptau for a ceremony file'
+        : 'ceremony ptau',
+    },
+  }
+}
 
 /** `o` without its undefined values: what a flag does not set, the devnet's own default decides (stated once). */
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
@@ -30,11 +109,29 @@ const bigintOf = (x: number | undefined) => (x === undefined ? undefined : BigIn
 export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = false): Promise<UpResult> {
   const v = args.values
   const chosen = chooseFamilies(str(v.family))
-  if (!chosen.includes('optimistic'))
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      '--family: choose at least one family that l2kit has (optimistic)',
-    )
+  if (!chosen.includes('optimistic')) {
+    // the ZK rollup alone: its own L1 (embedded anvil unless --l1-rpc)
+    const l1RpcUrl = str(v['l1-rpc'])
+    const dataDir = str(v['data-dir']) ?? mkdtempSync(join(tmpdir(), 'l2kit-devnet-'))
+    const l1 = await startDevL1({
+      l1RpcUrl,
+      dataDir,
+      keepState: str(v['data-dir']) !== undefined,
+      ...(quiet ? {} : { onStep: progress }),
+    })
+    try {
+      const zk = await startZk(args, l1.rpcUrl, l1RpcUrl !== undefined, dataDir, logger, quiet)
+      const summary = { l1Rpc: l1.rpcUrl, dataDir, families: { zk: zkSummary(zk) } }
+      const stop = async () => {
+        await zk.stop()
+        await l1.stop()
+      }
+      return { devnet: undefined, zk, summary, stop }
+    } catch (err) {
+      await l1.stop()
+      throw err
+    }
+  }
   const mode = str(v['batch-mode']) ?? 'auto'
   if (!['auto', 'blob', 'calldata'].includes(mode))
     throw new L2kitError('INVALID_ARGUMENTS', `--batch-mode must be auto, blob or calldata, got ${mode}`)
@@ -93,7 +190,7 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
     challenger: devnet.node.challenger !== undefined,
     accounts: devnet.accounts,
   }
-  const families = {
+  const families: Record<string, unknown> = {
     optimistic: {
       l2Rpc: summary.l2Rpc,
       l2ChainId: summary.l2ChainId,
@@ -102,12 +199,27 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       challenger: summary.challenger,
     },
   }
-  return { devnet, summary: { ...summary, families } }
+  let zk: ZkDevnet | undefined
+  if (chosen.includes('zk')) {
+    try {
+      zk = await startZk(args, devnet.l1Rpc, l1RpcUrl !== undefined, devnet.dataDir, logger, quiet)
+    } catch (err) {
+      await devnet.stop()
+      throw err
+    }
+    families.zk = zkSummary(zk)
+  }
+  const zkRunning = zk
+  const stop = async () => {
+    await zkRunning?.stop()
+    await devnet.stop()
+  }
+  return { devnet, zk, summary: { ...summary, families }, stop }
 }
 
 /** Every family l2kit knows, and the ones built so far (`l2kit up` starts the built ones by default). */
 export const FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
-export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic']
+export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk']
 
 /** Parses `--family a,b`: each must be a family l2kit has; default all built ones. */
 export function chooseFamilies(arg: string | undefined): (typeof FAMILIES)[number][] {
@@ -129,44 +241,64 @@ export async function runUp(
   logger: Logger,
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
-  const { devnet, summary } = await startFromArgs(args, logger, args.values.json === true)
-  onShutdown(() => devnet.stop())
+  const { devnet, zk, summary, stop } = await startFromArgs(args, logger, args.values.json === true)
+  onShutdown(stop)
   if (args.values.json === true) {
     printJson({ ready: true, ...summary })
   } else {
-    const lines = [
-      '',
-      'l2kit devnet is up (optimistic rollup)',
-      table([
-        ['L1 RPC', devnet.l1Rpc],
-        ['L2 RPC', devnet.l2Rpc],
-        ['L2 chain id', String(devnet.chain.chainId)],
-        ['Portal (L1)', devnet.contracts.portal],
-        ['Rollup (L1)', devnet.contracts.rollup],
-        ...(devnet.contracts.devToken
-          ? ([
-              ['DEV token (L1)', devnet.contracts.devToken],
-              ['DEV token (L2)', DEV_TOKEN_L2_ADDRESS],
-            ] as [string, string][])
-          : []),
-        ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
-        [
-          'Challenger',
-          devnet.node.challenger
-            ? 'on (checks every proposal against L1 data, challenges wrong ones)'
-            : 'off',
-        ],
-        ['Data dir', devnet.dataDir],
-      ]),
-      '',
-      devnet.accounts.length
-        ? `Dev accounts (funded on L1, and with ${formatEther(100n * 10n ** 18n)} ETH + 1000 DEV deposited to L2):`
-        : '',
-      ...devnet.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
-      '',
-      'Add the L2 to a wallet with the RPC URL and chain id above. Ctrl-C stops everything.',
-    ]
+    const lines: string[] = []
+    if (devnet !== undefined) lines.push(...optimisticLines(devnet))
+    if (zk !== undefined) {
+      lines.push(
+        '',
+        'ZK rollup',
+        table([
+          ['ZK node RPC', zk.rpcUrl],
+          ['ZkRollup (L1)', zk.deployment.rollup],
+          [
+            'circuit',
+            `${zk.deployment.chunks} chunks per block, depth ${zk.deployment.depth} (${zk.circuit.constraints} constraints)`,
+          ],
+          ['setup', zk.setup.insecure ? 'INSECURE development setup (devnets only)' : 'from a ceremony ptau'],
+          ['try', `l2kit zk deposit --zk-rpc ${zk.rpcUrl} --private-key <an L1 key> --amount 1`],
+        ]),
+      )
+    }
+    lines.push('', 'Ctrl-C stops everything.')
     process.stdout.write(`${lines.join('\n')}\n`)
   }
   await new Promise(() => undefined)
+}
+
+function optimisticLines(devnet: Devnet): string[] {
+  return [
+    '',
+    'l2kit devnet is up (optimistic rollup)',
+    table([
+      ['L1 RPC', devnet.l1Rpc],
+      ['L2 RPC', devnet.l2Rpc],
+      ['L2 chain id', String(devnet.chain.chainId)],
+      ['Portal (L1)', devnet.contracts.portal],
+      ['Rollup (L1)', devnet.contracts.rollup],
+      ...(devnet.contracts.devToken
+        ? ([
+            ['DEV token (L1)', devnet.contracts.devToken],
+            ['DEV token (L2)', DEV_TOKEN_L2_ADDRESS],
+          ] as [string, string][])
+        : []),
+      ['Challenge window', `${devnet.node.challengeWindowSeconds} s`],
+      [
+        'Challenger',
+        devnet.node.challenger ? 'on (checks every proposal against L1 data, challenges wrong ones)' : 'off',
+      ],
+      ['Data dir', devnet.dataDir],
+    ]),
+    '',
+    devnet.accounts.length
+      ? `Dev accounts (funded on L1, and with ${formatEther(100n * 10n ** 18n)} ETH + 1000 DEV deposited to L2):`
+      : '',
+    ...devnet.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
+    '',
+    'Add the L2 to a wallet with the RPC URL and chain id above.',
+  ]
 }

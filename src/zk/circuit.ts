@@ -22,7 +22,17 @@ import { fileURLToPath } from 'node:url'
 import { L2kitError } from '../core/errors.ts'
 import './protocol/errors.ts'
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** The checkout holding circuits/ (walks up: the CLI may run this module from a bundle under node_modules/.cache). */
+function findProjectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    if (existsSync(join(dir, 'circuits', 'zk', 'block.circom'))) return dir
+    const up = dirname(dir)
+    if (up === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+    dir = up
+  }
+}
+const projectRoot = findProjectRoot()
 const require = createRequire(import.meta.url)
 
 export const BLOCK_CIRCUIT_SOURCE = join(projectRoot, 'circuits/zk/block.circom')

@@ -38,10 +38,12 @@ export type ZkDevnetOptions = {
   censorRequests?: boolean
   rpcHost?: string
   rpcPort?: number
+  /** when the port is taken, take any free one (for a default port; a port the user chose must be that port) */
+  rpcPortFallback?: boolean
 }
 
 export const defaultZkDevnetOptions = {
-  chunks: 8,
+  chunks: 4,
   depth: 16,
   priorityDeadlineSeconds: 3600,
   provers: 1,
@@ -152,6 +154,7 @@ export async function startZkDevnet(
     rpc: {
       ...(options.rpcHost ? { host: options.rpcHost } : {}),
       ...(options.rpcPort !== undefined ? { port: options.rpcPort } : {}),
+      fallbackToFreePort: options.rpcPortFallback === true,
     },
   }
   const node = new ZkNode(nodeOptions, { logger: log })

@@ -68,7 +68,7 @@ export type ZkNodeOptions = {
   sequencer?: Partial<Omit<ZkSequencerOptions, 'chunks' | 'depth'>>
   prover?: Partial<ZkProverOptions>
   committer?: Partial<ZkCommitterOptions>
-  rpc?: { host?: string; port?: number }
+  rpc?: { host?: string; port?: number; fallbackToFreePort?: boolean }
 }
 
 export class ZkNode {
@@ -146,7 +146,14 @@ export class ZkNode {
       store,
       rpc: this.rpc,
       l1Status: () => this.committer.l1Status(),
-      info: () => ({ family: 'zk', rollup: o.rollup, chunks: o.chunks, depth: o.depth }),
+      info: () => ({
+        family: 'zk',
+        rollup: o.rollup,
+        l1Rpc: o.l1RpcUrl,
+        deployBlock: o.deployBlock.toString(),
+        chunks: o.chunks,
+        depth: o.depth,
+      }),
     })
     for (const [name, handler] of Object.entries(methods)) this.rpc.register(name, handler)
     const rpc = this.rpc

@@ -62,6 +62,8 @@ export function launchNodeProcess(o: StartNodeOptions): LaunchedNode {
     ...(o.runtimeArgs ?? []),
     BIN,
     'up',
+    '--family',
+    'optimistic',
     '--l1-rpc',
     o.l1Rpc,
     '--private-key',
