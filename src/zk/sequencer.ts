@@ -24,8 +24,13 @@ export type ZkSequencerOptions = {
   chunks: number
   /** account tree depth (the circuit's D) */
   depth: number
-  /** seal a block at least this often when something is pending */
+  /** look for work this often; a full block is sealed at once */
   blockTimeMs: number
+  /**
+   * A partly filled block is sealed when the provers are idle, or once its oldest operation waited this long: while
+   * the provers are busy, waiting fills blocks (each proof costs the same on L1 however full its block is).
+   */
+  maxBlockDelayMs: number
   /** refuse new transactions beyond this many pending operations */
   maxPending: number
   /**
@@ -39,6 +44,7 @@ export const defaultZkSequencerOptions: ZkSequencerOptions = {
   chunks: 3,
   depth: 4,
   blockTimeMs: 1000,
+  maxBlockDelayMs: 30_000,
   maxPending: 10_000,
   censorRequests: false,
 }
@@ -60,6 +66,8 @@ export class ZkSequencer {
   /** requests consumed by sealed blocks */
   private sealedRequests = 0
   private sealedBlocks = 0
+  /** when the oldest pending L1 request was applied (requests carry no receive time) */
+  private pendingSince: number | undefined
   private timer: NodeJS.Timeout | undefined
   private sealing: Promise<void> = Promise.resolve()
   private writes: Promise<void> = Promise.resolve()
@@ -72,6 +80,8 @@ export class ZkSequencer {
     if (!isIntegerInRange(o.chunks, 3, 256)) problems.push('chunks must be an integer in 3..256')
     if (!isIntegerInRange(o.depth, 1, 16)) problems.push('depth must be an integer in 1..16')
     if (!isIntegerInRange(o.blockTimeMs, 10, 3_600_000)) problems.push('blockTimeMs must be in 10..3600000')
+    if (!isIntegerInRange(o.maxBlockDelayMs, 0, 86_400_000))
+      problems.push('maxBlockDelayMs must be in 0..86400000')
     if (!isIntegerInRange(o.maxPending, 1, 10_000_000)) problems.push('maxPending must be a positive integer')
     assertValidOptions('zk sequencer', problems)
     this.store = modules.store
@@ -106,6 +116,7 @@ export class ZkSequencer {
       this.nextSeq = item.seq + 1
       if (item.kind === 'request') this.nextRequest = item.index + 1
     }
+    if (this.pending.length > 0) this.pendingSince = Date.now()
     const lastSeq = this.store.meta.get('nextSeq')
     if (typeof lastSeq === 'number' && lastSeq > this.nextSeq) this.nextSeq = lastSeq
     this.log.info(
@@ -197,6 +208,7 @@ export class ZkSequencer {
       this.applyToSoft(item)
       this.pending.push(item)
       items.push(item)
+      this.pendingSince ??= Date.now()
       this.nextRequest = value.index + 1
     }
     if (items.length > 0) {
@@ -273,12 +285,21 @@ export class ZkSequencer {
     const run = this.sealing.then(async () => {
       await this.pullRequests()
       while (this.pending.length > 0) {
+        if (this.pendingChunks() < this.options.chunks && !this.partialBlockDue()) break
         const sealedOne = await this.sealOne()
-        if (!sealedOne || this.pendingChunks() < this.options.chunks) break
+        if (!sealedOne) break
       }
     })
     this.sealing = run.catch(() => {})
     return run
+  }
+
+  /** A partly filled block is sealed when no block waits for a prover, or its oldest operation waited long enough. */
+  private partialBlockDue(): boolean {
+    if (this.store.jobs.count() === 0) return true
+    const oldest = this.pending[0]
+    const since = oldest?.kind === 'tx' ? oldest.receivedAt : this.pendingSince
+    return since !== undefined && Date.now() - since >= this.options.maxBlockDelayMs
   }
 
   /** Seals the oldest pending operations that fit one block. */
@@ -336,6 +357,7 @@ export class ZkSequencer {
     this.sealedBlocks = number
     this.sealedRequests += witness.priorityOps
     this.pending.splice(0, take.length)
+    this.pendingSince = this.pending.length > 0 ? Date.now() : undefined
     this.metrics.sealed?.inc()
     this.log.info(
       {
