@@ -5,9 +5,10 @@
  * functions below are used; they throw a clear error otherwise.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { buildEddsa, type Eddsa, type FieldElement, type Poseidon } from 'circomlibjs'
+import { buildEddsa, type Eddsa, type Poseidon } from 'circomlibjs'
 import { L2kitError } from '../../core/errors.ts'
 import type { Hasher } from '../../core/hash.ts'
+import { BASE8, jubPublicKey, jubSign, jubVerify } from './babyjub.ts'
 import './errors.ts'
 
 /** The BN254 scalar field: every circuit signal lives in it. */
@@ -78,11 +79,9 @@ export type ZkSignature = { readonly r8x: bigint; readonly r8y: bigint; readonly
 /** The L2 private key: 32 bytes (circomlibjs hashes it with blake512 to get the scalar). */
 export type ZkPrivateKey = Uint8Array
 
-/** The public key of a private key. */
+/** The public key of a private key (circomlibjs's `prv2pub`). */
 export function zkPublicKey(privateKey: ZkPrivateKey): ZkPublicKey {
-  const { eddsa: e } = ready()
-  const [x, y] = e.prv2pub(privateKey)
-  return { x: e.F.toObject(x), y: e.F.toObject(y) }
+  return jubPublicKey(privateKey)
 }
 
 /** `pkHash = H(Ax, Ay)`, what an account leaf stores. */
@@ -90,37 +89,23 @@ export function pubKeyHash(key: ZkPublicKey): bigint {
   return poseidon([key.x, key.y])
 }
 
-/** Signs a message field element (the circuit's `M`). */
+/** Signs a message field element (the circuit's `M`); the same signature circomlibjs's `signPoseidon` makes. */
 export function zkSign(privateKey: ZkPrivateKey, message: bigint): ZkSignature {
-  const { eddsa: e } = ready()
-  const sig = e.signPoseidon(privateKey, e.F.e(message))
-  return { r8x: e.F.toObject(sig.R8[0]), r8y: e.F.toObject(sig.R8[1]), s: sig.S }
+  ready()
+  return jubSign(privateKey, message, poseidon)
 }
 
 /** Verifies a signature exactly as the circuit will (false for points off the curve or S too large). */
 export function zkVerify(message: bigint, signature: ZkSignature, key: ZkPublicKey): boolean {
-  const { eddsa: e } = ready()
+  ready()
   for (const v of [signature.r8x, signature.r8y, key.x, key.y, message])
     if (v < 0n || v >= FIELD) return false
-  if (signature.s < 0n || signature.s >= e.babyJub.subOrder) return false
-  const point = (x: bigint, y: bigint): [FieldElement, FieldElement] => [e.F.e(x), e.F.e(y)]
-  try {
-    return e.verifyPoseidon(
-      e.F.e(message),
-      { R8: point(signature.r8x, signature.r8y), S: signature.s },
-      point(key.x, key.y),
-    )
-  } catch {
-    return false
-  }
+  return jubVerify(message, signature, key, poseidon)
 }
 
 /** A valid point and zero scalar the circuit takes when a slot's signature check is disabled. */
 export function dummySignatureInputs(): { key: ZkPublicKey; signature: ZkSignature } {
-  const { eddsa: e } = ready()
-  const x = e.F.toObject(e.babyJub.Base8[0])
-  const y = e.F.toObject(e.babyJub.Base8[1])
-  return { key: { x, y }, signature: { r8x: x, r8y: y, s: 0n } }
+  return { key: { x: BASE8.x, y: BASE8.y }, signature: { r8x: BASE8.x, r8y: BASE8.y, s: 0n } }
 }
 
 /**
