@@ -91,7 +91,7 @@ async function runWithTsx() {
   await import('../src/cli/main.ts')
 }
 
-if (process.argv[2] === 'bench' || process.env.L2KIT_NO_BUNDLE === '1') {
+if (process.argv[2] === 'bench' || process.argv[3] === 'bench' || process.env.L2KIT_NO_BUNDLE === '1') {
   await runWithTsx()
 } else {
   let entry

@@ -1,5 +1,5 @@
 /** `l2kit`: one file per command; this file only dispatches and turns errors into clear messages. */
-import { isL2kitError } from '../core/errors.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { Logger } from '../node/logger.ts'
 import { type FlagSpec, helpText, type ParsedArgs, parseCommandArgs, str } from './args.ts'
 import type { Command } from './command.ts'
@@ -74,9 +74,35 @@ const commands: Record<string, Command> = {
   },
   bench: {
     summary:
-      'measure throughput, L1 bytes and gas per transfer, latencies; writes bench/results/optimistic.json',
-    flags: async () => (await importBench()).benchFlags,
-    run: async (args) => (await importBench()).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+      'measure every built family (throughput, L1 bytes and gas per transfer, latencies, proofs); writes bench/results/<family>.json',
+    flags: async () => ({
+      ...(await importBench('optimistic')).benchFlags,
+      family: {
+        type: 'string',
+        description:
+          'families to measure, comma separated (default: optimistic,zk; each with its default workload)',
+      },
+    }),
+    run: async (args) => {
+      const chosen = (str(args.values.family) ?? 'optimistic,zk')
+        .split(',')
+        .map((f) => f.trim().toLowerCase())
+      for (const family of chosen) {
+        if (family !== 'optimistic' && family !== 'zk') {
+          throw new L2kitError(
+            'INVALID_ARGUMENTS',
+            `--family: no bench for "${family}" (benches: optimistic, zk)`,
+          )
+        }
+      }
+      for (const family of chosen) {
+        const bench = await importBench(family as 'optimistic' | 'zk')
+        // the optimistic bench takes the top-level flags; another family runs with its defaults
+        // (its own flags: l2kit <family> bench --help)
+        const familyArgs = family === 'optimistic' ? args : parseCommandArgs([], bench.benchFlags)
+        await bench.runBench(familyArgs, await loggerFor(args, 'bench'), onShutdown)
+      }
+    },
   },
 }
 
@@ -88,7 +114,17 @@ const families: Record<string, { summary: string; commands: Record<string, Comma
   },
   zk: {
     summary: 'ZK rollup: validity proofs on L1, 10-byte transfers, keys from wallet signatures, exodus mode',
-    commands: zkCommands({ loggerFor, onShutdown }),
+    commands: {
+      ...zkCommands({ loggerFor, onShutdown }),
+      bench: {
+        summary:
+          'measure the ZK rollup (constraints, proof time, proven TPS per prover, L1 gas per transfer); writes bench/results/zk.json',
+        flags: async () => (await importBench('zk')).benchFlags,
+        run: async (args) =>
+          (await importBench('zk')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+        examples: ['l2kit zk bench', 'l2kit zk bench --chunks 8 --depth 16 --blocks 4'],
+      },
+    },
   },
 }
 
@@ -108,8 +144,8 @@ type BenchModule = {
   runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
 }
 
-async function importBench(): Promise<BenchModule> {
-  const entry = new URL(['..', '..', 'bench', 'optimistic', 'bench.ts'].join('/'), import.meta.url)
+async function importBench(family: 'optimistic' | 'zk'): Promise<BenchModule> {
+  const entry = new URL(['..', '..', 'bench', family, 'bench.ts'].join('/'), import.meta.url)
   return (await import(entry.href)) as BenchModule
 }
 
