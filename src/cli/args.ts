@@ -112,3 +112,15 @@ export function num(v: string | boolean | undefined, name: string): number | und
   if (!Number.isFinite(n)) throw new L2kitError('INVALID_ARGUMENTS', `--${name} must be a number, got "${v}"`)
   return n
 }
+
+/** `--private-key` (or L2KIT_PRIVATE_KEY), checked: 0x and 64 hex digits. */
+export function requireKey(args: ParsedArgs): `0x${string}` {
+  const key = str(args.values['private-key'])
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--private-key (or L2KIT_PRIVATE_KEY) must be 0x followed by 64 hex digits',
+    )
+  }
+  return key as `0x${string}`
+}

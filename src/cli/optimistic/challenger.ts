@@ -16,8 +16,8 @@ import {
   createChallengerService,
   createDerivationService,
 } from '../../optimistic/services.ts'
-import { num, type ParsedArgs, str } from '../args.ts'
-import { readNodeContracts, requireKey } from './l2Context.ts'
+import { num, type ParsedArgs, requireKey, str } from '../args.ts'
+import { readNodeContracts } from './l2Context.ts'
 
 export async function runChallenger(
   args: ParsedArgs,

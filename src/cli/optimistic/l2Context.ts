@@ -7,7 +7,7 @@ import { DEFAULT_L2_RPC } from '../../optimistic/config.ts'
 import type { RollupContractsInfo } from '../../optimistic/protocol/rpcSchema.ts'
 import { defineL2Chain } from '../../sdk/defineL2Chain.ts'
 import type { ParsedArgs } from '../args.ts'
-import { str } from '../args.ts'
+import { requireKey, str } from '../args.ts'
 
 export type NodeContracts = RollupContractsInfo
 
@@ -34,17 +34,6 @@ export async function connectL2(args: ParsedArgs) {
   const l2Public = createPublicClient({ chain, transport: http(l2Rpc) })
   const l1Rpc = str(args.values['l1-rpc']) ?? info.l1Rpc
   return { l2Rpc, l1Rpc, info, chain, l2Public }
-}
-
-export function requireKey(args: ParsedArgs): Hex {
-  const key = str(args.values['private-key'])
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      '--private-key (or L2KIT_PRIVATE_KEY) must be 0x followed by 64 hex digits',
-    )
-  }
-  return key as Hex
 }
 
 export async function walletsFor(args: ParsedArgs) {

@@ -6,7 +6,7 @@ import { createL1Clients } from '../../l1/clients.ts'
 import { deriveZkKey, type ZkKey } from '../../sdk/zk/index.ts'
 import { loadZkCrypto } from '../../zk/protocol/crypto.ts'
 import type { FlagSpec, ParsedArgs } from '../args.ts'
-import { str } from '../args.ts'
+import { requireKey, str } from '../args.ts'
 
 export const DEFAULT_ZK_RPC_PORT = 8549
 export const DEFAULT_ZK_RPC = `http://127.0.0.1:${DEFAULT_ZK_RPC_PORT}`
@@ -46,17 +46,6 @@ export async function readZkStatus(zkRpc: string): Promise<ZkNodeInfo> {
       { kind: 'temporary' },
     )
   }
-}
-
-export function requireKey(args: ParsedArgs): Hex {
-  const key = str(args.values['private-key'])
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      '--private-key (or L2KIT_PRIVATE_KEY) must be 0x followed by 64 hex digits',
-    )
-  }
-  return key as Hex
 }
 
 /** The node, the L1 clients of `--private-key`, and the L2 key derived from it (as a wallet would sign). */

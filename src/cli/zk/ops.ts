@@ -23,14 +23,13 @@ import {
 } from '../../sdk/zk/index.ts'
 import { loadZkCrypto } from '../../zk/protocol/crypto.ts'
 import type { FlagSpec, ParsedArgs } from '../args.ts'
-import { num, str } from '../args.ts'
+import { num, requireKey, str } from '../args.ts'
 import { printJson, progress, table } from '../output.ts'
 import {
   DEFAULT_ZK_RPC,
   formatUnitsEth,
   parseAmount,
   readZkStatus,
-  requireKey,
   zkContext,
   zkNodeFlags,
 } from './context.ts'
