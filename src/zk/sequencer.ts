@@ -16,7 +16,14 @@ import { silentLogger } from '../core/logger.ts'
 import type { Metrics } from '../node/metrics.ts'
 import { assertValidOptions, isIntegerInRange, withDefaults } from '../node/options.ts'
 import { OpType, opChunks, type PriorityRequest } from './protocol/ops.ts'
-import { type BlockItem, buildBlock, type SignedZkTx, ZkState, zkTxHash } from './protocol/state.ts'
+import {
+  type BlockItem,
+  buildBlock,
+  requestItem,
+  type SignedZkTx,
+  ZkState,
+  zkTxHash,
+} from './protocol/state.ts'
 import type { PendingItem, SealedBlock, Withdrawal, ZkStore } from './store.ts'
 
 export type ZkSequencerOptions = {
@@ -234,32 +241,7 @@ export class ZkSequencer {
   }
 
   private itemOf(item: PendingItem): BlockItem {
-    if (item.kind === 'tx') return { op: item.tx }
-    const r = this.requestOf(item.index)
-    switch (r.type) {
-      case OpType.deposit:
-        return {
-          op: {
-            type: r.type,
-            account: item.account,
-            token: r.token,
-            amount: r.amount,
-            owner: r.address,
-            pkHash: r.pkHash,
-          },
-          request: r,
-        }
-      case OpType.fullExit:
-        return {
-          op: { type: r.type, account: r.account, token: r.token, requester: r.address, amount: 0n },
-          request: r,
-        }
-      case OpType.changePubKey:
-        return {
-          op: { type: r.type, account: r.account, requester: r.address, pkHash: r.pkHash },
-          request: r,
-        }
-    }
+    return item.kind === 'tx' ? { op: item.tx } : requestItem(this.requestOf(item.index), item.account)
   }
 
   private blockItems(items: readonly PendingItem[]): BlockItem[] {

@@ -58,7 +58,7 @@ import { startZkDevnet, type ZkDevnet, type ZkDevnetOptions } from '../../zk/dev
 import { BN254_Q, type ProofWords, proofToWords } from '../../zk/l1/proof.ts'
 import { type L1StoredBlock, storedBlockOf, withdrawalsForL1 } from '../../zk/l1sync.ts'
 import { blockCommitment, decodePubdata, OpType, type PriorityRequest } from '../../zk/protocol/ops.ts'
-import { applyProvenPubdata, type BlockItem, buildBlock } from '../../zk/protocol/state.ts'
+import { applyProvenPubdata, type BlockItem, buildBlock, requestItem } from '../../zk/protocol/state.ts'
 import type { PendingItem, SealedBlock } from '../../zk/store.ts'
 import { calculateWitness } from '../../zk/witness.ts'
 import '../errors.ts'
@@ -68,12 +68,12 @@ export type ZkAttack = (typeof ZK_ATTACKS)[number]
 
 export const ZK_ATTACK_DESCRIPTIONS: Record<ZkAttack, string> = {
   'invalid-proof':
-    'the operator commits a block and tries to verify it with proofs that are not its own (another block’s valid proof, a mutated proof)',
+    "the operator commits a block and tries to verify it with proofs that are not its own (another block's valid proof, a mutated proof)",
   'wrong-root':
-    'the operator commits a block’s real pubdata with a new root that moves a user’s balance to the operator, then tries to verify it with the real block’s proof',
+    "the operator commits a block's real pubdata with a new root that moves a user's balance to the operator, then tries to verify it with the real block's proof",
   'censor-exit':
-    'the operator keeps making blocks but never includes L1 requests: a user’s full exit and a deposit are censored',
-  'operator-gone': 'the operator’s node stops for good, with a deposit still queued on L1',
+    "the operator keeps making blocks but never includes L1 requests: a user's full exit and a deposit are censored",
+  'operator-gone': "the operator's node stops for good, with a deposit still queued on L1",
 }
 
 /** One honest user's money, measured from L1 (wei, decimal strings). */
@@ -147,6 +147,8 @@ export type ZkAttackResult = {
   /** wrong-root: the commitment L1 computed for the forged block, and the one the honest proof proves */
   commitments?: { committed: Hex; proven: Hex }
   exodus?: ZkExodusOutcome
+  /** seconds the node's prover took per block */
+  proofSeconds: Record<string, number>
   /** the insecure development setup: its toxic waste is public (see detail) */
   insecureSetup: boolean
   seconds: number
@@ -193,6 +195,7 @@ type Ctx = {
   transfers: Transfer[]
   gas: Record<string, string>
   rejections: Record<string, string>
+  proofSeconds: Record<string, number>
   startBlock: bigint
 }
 
@@ -341,7 +344,7 @@ async function attempt(
   }
   const receipt = await operatorSend(ctx, functionName, args, gas)
   const reverted = receipt.status !== 'success'
-  ctx.gas[`${label} (${reverted ? 'reverted' : 'ACCEPTED'})`] = receipt.gasUsed.toString()
+  ctx.gas[label] = receipt.gasUsed.toString()
   ctx.rejections[label] = reverted ? (error ?? 'reverted') : 'ACCEPTED'
   return { error, reverted }
 }
@@ -359,54 +362,68 @@ async function startDevnet(ctx: Pick<Ctx, 'devnetOptions' | 'step'>): Promise<Zk
 async function stopNode(ctx: Ctx): Promise<void> {
   if (!ctx.nodeRunning) return
   ctx.nodeRunning = false
+  for (const { value } of ctx.devnet.node.store.proofs.getRange()) {
+    ctx.proofSeconds[String(value.block)] = Math.round(value.seconds * 10) / 10
+  }
   await ctx.devnet.stop()
 }
 
-/** Deposits with L2 keys, then transfers between the users, until everything is verified on L1. */
+/**
+ * Deposits with L2 keys and transfers between the users, until everything is verified on L1. The sequencer seals a
+ * partly filled block only while no block waits for a prover, so the honest phase usually takes two proofs: alice,
+ * bob and carol's deposits, then (sent while those are proven) two transfers and dave's deposit, a full block.
+ */
 async function fundHonestUsers(ctx: Ctx): Promise<void> {
   const { rollup } = ctx
   const node = nodeClient(ctx)
   const amounts = [parseEther('1'), parseEther('0.5'), parseEther('0.3'), parseEther('0.2')]
-  ctx.step(
-    `honest users ${ctx.users.map((u) => u.name).join(', ')} derive their L2 keys and deposit ${amounts.map((a) => `${Number(a) / 1e18}`).join(' / ')} ETH`,
-  )
-  await Promise.all(
-    ctx.users.map(async (u, i) => {
-      u.key = await deriveZkKey({ walletClient: u.l1.walletClient, rollup })
-      const result = await depositZk({
-        l1: u.l1,
-        rollup,
-        token: 'ETH',
-        amount: amounts[i] as bigint,
-        pkHash: u.key.pkHash,
-      })
-      ctx.gas[`depositETH (${u.name})`] = result.receipt.gasUsed.toString()
-    }),
-  )
-  await waitUntil('the deposits to be verified on L1', async () => {
-    const c = await counters(ctx)
-    return c.verifiedRequests >= ctx.users.length
-  })
-  for (const u of ctx.users) {
-    const account = await getZkAccount({ node, owner: u.address })
-    if (account === null) throw new L2kitError('ATTACK_SETUP', `${u.name} has no L2 account`)
-    u.account = account.index
+  const deposit = async (u: User, amount: bigint) => {
+    const result = await depositZk({
+      l1: u.l1,
+      rollup,
+      token: 'ETH',
+      amount,
+      pkHash: (u.key as ZkKey).pkHash,
+    })
+    ctx.gas[`depositETH(${u.name})`] = result.receipt.gasUsed.toString()
+  }
+  const accountOf = async (u: User) => {
+    await waitUntil(`${u.name}'s L2 account`, async () => {
+      const account = await getZkAccount({ node, owner: u.address })
+      if (account !== null) u.account = account.index
+      return account !== null
+    })
   }
   ctx.step(
-    `deposits verified on L1 (accounts ${ctx.users.map((u) => `${u.name} #${u.account}`).join(', ')}); transfers alice → bob → carol → dave`,
+    `honest users ${ctx.users.map((u) => u.name).join(', ')} derive their L2 keys; alice, bob and carol deposit ${amounts
+      .slice(0, 3)
+      .map((a) => `${Number(a) / 1e18}`)
+      .join(' / ')} ETH`,
   )
-  const plan: [number, number, bigint][] = [
-    [0, 1, 100_000_000n],
-    [1, 2, 50_000_000n],
-    [2, 3, 20_000_000n],
-  ]
-  const sent = await Promise.all(plan.map(([from, to, units]) => transfer(ctx, from, to, units)))
+  await Promise.all(
+    ctx.users.map(async (u) => {
+      u.key = await deriveZkKey({ walletClient: u.l1.walletClient, rollup })
+    }),
+  )
+  const [alice, bob, carol, dave] = ctx.users as [User, User, User, User]
+  await Promise.all([alice, bob, carol].map((u, i) => deposit(u, amounts[i] as bigint)))
+  await Promise.all([alice, bob, carol].map(accountOf))
+  ctx.step('transfers alice → bob 0.1 ETH and bob → carol 0.05 ETH; dave deposits 0.2 ETH')
+  const sent = [await transfer(ctx, 0, 1, 100_000_000n), await transfer(ctx, 1, 2, 50_000_000n)]
+  await deposit(dave, amounts[3] as bigint)
+  await accountOf(dave)
   for (const t of sent) {
     const info = await waitForZkTransaction({ node, hash: t.hash, status: 'verified', timeoutMs: TIMEOUT_MS })
     t.block = info.block
   }
+  await waitUntil('the deposits to be verified on L1', async () => {
+    const c = await counters(ctx)
+    return c.verifiedRequests >= ctx.users.length
+  })
   const c = await counters(ctx)
-  ctx.step(`transfers proven and verified: ${c.verified} blocks verified on L1`)
+  ctx.step(
+    `all proven and verified on L1 (${c.verified} blocks); accounts ${ctx.users.map((u) => `${u.name} #${u.account}`).join(', ')}`,
+  )
 }
 
 async function transfer(ctx: Ctx, from: number, to: number, units: bigint): Promise<Transfer> {
@@ -425,17 +442,28 @@ async function transfer(ctx: Ctx, from: number, to: number, units: bigint): Prom
   return t
 }
 
-/** Sends a transfer and waits until its block is sealed and proven (the committer is stopped: nothing posts it). */
-async function provenTransferBlock(ctx: Ctx, from: number, to: number, units: bigint): Promise<number> {
-  const t = await transfer(ctx, from, to, units)
-  const info = await waitForZkTransaction({
-    node: nodeClient(ctx),
-    hash: t.hash,
-    status: 'sealed',
-    timeoutMs: TIMEOUT_MS,
-  })
-  const n = info.block as number
-  t.block = n
+/**
+ * Three transfers sent together (dave → alice 0.01, carol → dave 0.02, bob → carol 0.03 ETH) fill a block, sealed at
+ * once; waits until it is proven (the committer is stopped: nothing posts it). Returns the number of the (first)
+ * block that holds them.
+ */
+async function provenTransferBlock(ctx: Ctx): Promise<number> {
+  const plan: [number, number, bigint][] = [
+    [3, 0, 10_000_000n],
+    [2, 3, 20_000_000n],
+    [1, 2, 30_000_000n],
+  ]
+  const sent = await Promise.all(plan.map(([from, to, units]) => transfer(ctx, from, to, units)))
+  for (const t of sent) {
+    const info = await waitForZkTransaction({
+      node: nodeClient(ctx),
+      hash: t.hash,
+      status: 'sealed',
+      timeoutMs: TIMEOUT_MS,
+    })
+    t.block = info.block
+  }
+  const n = Math.min(...sent.map((t) => t.block as number))
   await waitUntil(`the proof of block ${n}`, () => ctx.devnet.node.store.proofs.get(n) !== undefined)
   return n
 }
@@ -443,15 +471,15 @@ async function provenTransferBlock(ctx: Ctx, from: number, to: number, units: bi
 // ------------------------------------------------------------------------------------------------ the attacks
 
 async function invalidProof(ctx: Ctx): Promise<{ caught: boolean; detail: string }> {
-  ctx.step('the operator takes L1 posting into its own hands (the node’s committer is stopped)')
+  ctx.step("the operator takes L1 posting into its own hands (the node's committer is stopped)")
   await ctx.devnet.node.committer.stop()
   const rootBefore = await readRollup(ctx, 'verifiedRoot')
   const verifiedBefore = Number(await readRollup(ctx, 'totalBlocksVerified'))
-  const n = await provenTransferBlock(ctx, 3, 0, 10_000_000n)
+  const n = await provenTransferBlock(ctx)
   if (n !== verifiedBefore + 1) throw new L2kitError('ATTACK_SETUP', `block ${n} is not the next to verify`)
   const block = storedBlockOf(sealedBlock(ctx, n))
   const withdrawals = withdrawalsForL1(sealedBlock(ctx, n).withdrawals)
-  ctx.step(`block ${n} (dave → alice 0.01 ETH) sealed and proven; the operator commits it`)
+  ctx.step(`block ${n} (three transfers between the users) sealed and proven; the operator commits it`)
   await operatorCall(
     ctx,
     'commitBlocks',
@@ -467,10 +495,10 @@ async function invalidProof(ctx: Ctx): Promise<{ caught: boolean; detail: string
   const mutated = [...honest] as unknown as bigint[]
   mutated[1] = (BN254_Q - (honest[1] as bigint)) % BN254_Q // −A: still a curve point, not the proof
   const gas = verifyGas(withdrawals.length)
-  ctx.step(`the operator calls verifyBlocks for block ${n} with block ${n - 1}’s (valid) proof`)
+  ctx.step(`the operator calls verifyBlocks for block ${n} with block ${n - 1}'s (valid) proof`)
   const a = await attempt(
     ctx,
-    `verifyBlocks with block ${n - 1}'s proof`,
+    'verifyBlocks(another block proof)',
     'verifyBlocks',
     [[block], [other], [withdrawals]],
     gas,
@@ -478,7 +506,7 @@ async function invalidProof(ctx: Ctx): Promise<{ caught: boolean; detail: string
   ctx.step(`  → ${a.reverted ? `reverted ${a.error}` : 'ACCEPTED'}; now with a mutated proof (A negated)`)
   const b = await attempt(
     ctx,
-    'verifyBlocks with a mutated proof',
+    'verifyBlocks(mutated proof)',
     'verifyBlocks',
     [[block], [mutated], [withdrawals]],
     gas,
@@ -488,13 +516,7 @@ async function invalidProof(ctx: Ctx): Promise<{ caught: boolean; detail: string
   const verifiedAfterAttack = Number(await readRollup(ctx, 'totalBlocksVerified'))
   const unmoved = rootAfterAttack === rootBefore && verifiedAfterAttack === verifiedBefore
   ctx.step(`verified root ${unmoved ? 'unchanged' : 'MOVED'}; block ${n} is then verified with its own proof`)
-  await operatorCall(
-    ctx,
-    'verifyBlocks with the block’s own proof',
-    'verifyBlocks',
-    [[block], [honest], [withdrawals]],
-    gas,
-  )
+  await operatorCall(ctx, 'verifyBlocks(own proof)', 'verifyBlocks', [[block], [honest], [withdrawals]], gas)
   const caught =
     a.reverted && b.reverted && a.error === 'InvalidProof' && b.error === 'InvalidProof' && unmoved
   return {
@@ -510,33 +532,7 @@ function blockItems(ctx: Ctx, block: SealedBlock): BlockItem[] {
     if (item.kind === 'tx') return { op: item.tx }
     const stored = store.requests.get(item.index)
     if (stored === undefined) throw new L2kitError('ATTACK_SETUP', `request ${item.index} is not stored`)
-    const r = stored.request
-    switch (r.type) {
-      case OpType.deposit:
-        return {
-          op: {
-            type: r.type,
-            account: item.account,
-            token: r.token,
-            amount: r.amount,
-            owner: r.address,
-            pkHash: r.pkHash,
-          },
-          request: r,
-        }
-      case OpType.fullExit:
-        return {
-          op: { type: r.type, account: r.account, token: r.token, requester: r.address, amount: 0n },
-          request: r,
-        }
-      case OpType.changePubKey:
-        return {
-          op: { type: r.type, account: r.account, requester: r.address, pkHash: r.pkHash },
-          request: r,
-        }
-      default:
-        throw new L2kitError('ATTACK_SETUP', `request ${item.index} has an unknown kind`)
-    }
+    return requestItem(stored.request, item.account)
   })
 }
 
@@ -553,11 +549,11 @@ function blockRequests(ctx: Ctx, block: SealedBlock): PriorityRequest[] {
 async function wrongRoot(
   ctx: Ctx,
 ): Promise<{ caught: boolean; detail: string; commitments: { committed: Hex; proven: Hex } }> {
-  ctx.step('the operator takes L1 posting into its own hands (the node’s committer is stopped)')
+  ctx.step("the operator takes L1 posting into its own hands (the node's committer is stopped)")
   await ctx.devnet.node.committer.stop()
   const rootBefore = await readRollup(ctx, 'verifiedRoot')
   const verifiedBefore = Number(await readRollup(ctx, 'totalBlocksVerified'))
-  const n = await provenTransferBlock(ctx, 3, 0, 10_000_000n)
+  const n = await provenTransferBlock(ctx)
   if (n !== verifiedBefore + 1) throw new L2kitError('ATTACK_SETUP', `block ${n} is not the next to verify`)
   const sealed = sealedBlock(ctx, n)
   const honestStored = storedBlockOf(sealed)
@@ -591,11 +587,11 @@ async function wrongRoot(
   )
   const forgedRoot = forged.root()
   ctx.step(
-    `block ${n} (dave → alice 0.01 ETH) sealed and proven; the operator commits its pubdata with a FORGED root: ${victim.name}'s ${Number(stolen) / 1e9} ETH moved to a new account #${operatorAccount} of the operator`,
+    `block ${n} (three transfers between the users) sealed and proven; the operator commits its pubdata with a FORGED root: ${victim.name}'s ${Number(stolen) / 1e9} ETH moved to a new account #${operatorAccount} of the operator`,
   )
   const commit = await operatorCall(
     ctx,
-    'commitBlocks (forged root)',
+    'commitBlocks(forged root)',
     'commitBlocks',
     [await storedBlock(ctx, n - 1), [{ newRoot: hex32(forgedRoot), pubdata: bytesHex(sealed.pubdata) }]],
     1_000_000n,
@@ -627,7 +623,7 @@ async function wrongRoot(
   const gas = verifyGas(withdrawals.length)
   const a = await attempt(
     ctx,
-    'verifyBlocks of the forged block with the real block’s proof',
+    'verifyBlocks(forged block, real proof)',
     'verifyBlocks',
     [[forgedStored], [honest], [withdrawals]],
     gas,
@@ -637,7 +633,7 @@ async function wrongRoot(
   )
   const b = await attempt(
     ctx,
-    'verifyBlocks passing the honest block’s StoredBlock',
+    'verifyBlocks(honest StoredBlock, real proof)',
     'verifyBlocks',
     [[honestStored], [honest], [withdrawals]],
     gas,
@@ -656,7 +652,7 @@ async function wrongRoot(
     },
   ).input
   if (input.commitment !== proven)
-    throw new L2kitError('ATTACK_SETUP', 'the rebuilt witness is not block n’s')
+    throw new L2kitError('ATTACK_SETUP', `the rebuilt witness is not block ${n}'s`)
   await calculateWitness(ctx.devnet.circuit.wasmPath, input) // the honest block: satisfied
   let witnessRefused = false
   let witnessError = ''
@@ -669,9 +665,7 @@ async function wrongRoot(
     witnessRefused = true
     witnessError = err instanceof Error ? err.message : String(err)
   }
-  ctx.rejections['circuit witness for the committed commitment'] = witnessRefused
-    ? 'ZK_WITNESS_FAILED'
-    : 'ACCEPTED'
+  ctx.rejections['circuit witness(committed commitment)'] = witnessRefused ? 'ZK_WITNESS_FAILED' : 'ACCEPTED'
   ctx.step(
     `  the circuit with the committed commitment as its public input → ${witnessRefused ? 'no witness (a constraint fails)' : 'SATISFIED'}`,
   )
@@ -683,7 +677,7 @@ async function wrongRoot(
   await operatorCall(ctx, 'revertBlocks', 'revertBlocks', [await storedBlock(ctx, n - 1)], 200_000n)
   const recommit = await operatorCall(
     ctx,
-    'commitBlocks (the real block)',
+    'commitBlocks(real block)',
     'commitBlocks',
     [await storedBlock(ctx, n - 1), [{ newRoot: honestStored.newRoot, pubdata: bytesHex(sealed.pubdata) }]],
     1_000_000n,
@@ -694,7 +688,7 @@ async function wrongRoot(
   }
   await operatorCall(
     ctx,
-    'verifyBlocks (the real block)',
+    'verifyBlocks(real block)',
     'verifyBlocks',
     [[honestStored], [honest], [withdrawals]],
     gas,
@@ -716,29 +710,40 @@ async function wrongRoot(
 
 // ------------------------------------------------------------------------------------------------ exodus
 
-async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome> {
+/**
+ * Right after the request that will expire: activating exodus is refused while it is within its deadline (the check
+ * runs at once, so the real time the rest of the scenario takes cannot have passed the deadline yet).
+ */
+async function activateTooEarly(ctx: Ctx): Promise<void> {
+  const watcher = {
+    walletClient: walletFor(ctx.options.l1RpcUrl, ctx.chain, keyOf(5)),
+    publicClient: ctx.publicClient,
+  }
+  let outcome = 'ACCEPTED'
+  try {
+    await activateZkExodusMode({ l1: watcher, rollup: ctx.rollup })
+  } catch (err) {
+    outcome = revertName(err) ?? (err as { details?: { revert?: string } }).details?.revert ?? String(err)
+  }
+  ctx.rejections['activateExodusMode(before deadline)'] = outcome
+  ctx.step(`activateExodusMode within the deadline → ${outcome}`)
+  if (outcome === 'ACCEPTED') throw new L2kitError('ATTACK_SETUP', 'exodus was activated before the deadline')
+}
+
+async function exodus(ctx: Ctx): Promise<ZkExodusOutcome> {
   const test = createTestClient({ mode: 'anvil', transport: http(ctx.options.l1RpcUrl) })
   const watcher = {
     walletClient: walletFor(ctx.options.l1RpcUrl, ctx.chain, keyOf(5)),
     publicClient: ctx.publicClient,
   }
-  try {
-    await activateZkExodusMode({ l1: watcher, rollup: ctx.rollup })
-    ctx.rejections['activateExodusMode before the deadline'] = 'ACCEPTED'
-  } catch (err) {
-    ctx.rejections['activateExodusMode before the deadline'] =
-      revertName(err) ?? (err as { details?: { revert?: string } }).details?.revert ?? String(err)
-  }
-  ctx.step(
-    `activateExodusMode before the deadline → ${ctx.rejections['activateExodusMode before the deadline']}; L1 time moves ${SHORT_DEADLINE + 5} s on`,
-  )
+  ctx.step(`L1 time moves ${SHORT_DEADLINE + 5} s on, past the request's deadline`)
   await test.increaseTime({ seconds: SHORT_DEADLINE + 5 })
   await test.mine({ blocks: 1 })
   const activation = await activateZkExodusMode({ l1: watcher, rollup: ctx.rollup })
   ctx.gas.activateExodusMode = activation.receipt.gasUsed.toString()
   ctx.step(`a watcher (anvil account 5) activated exodus: request ${activation.requestIndex} expired`)
   await stopNode(ctx)
-  ctx.step('the operator’s node is down: from here on, only L1')
+  ctx.step("the operator's node is down: from here on, only L1")
 
   const withdrawals: ZkExodusOutcome['withdrawals'] = []
   let exact = true
@@ -791,7 +796,7 @@ async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome
         paidWei: w.amount.toString(),
         gas: w.receipt.gasUsed.toString(),
       })
-      ctx.gas[`exodusWithdraw #${index} (${u.name}${caller === u ? '' : `, sent by ${caller.name}`})`] =
+      ctx.gas[`exodusWithdraw(#${index} ${u.name}${caller === u ? '' : `, sent by ${caller.name}`})`] =
         w.receipt.gasUsed.toString()
       ctx.step(
         `exodusWithdraw of account #${index}${caller === u ? ` by ${u.name}` : ` by ${caller.name} for ${u.name}`}: ${u.name} paid ${Number(w.amount) / 1e18} ETH (verified balance ${Number(units) / 1e9} ETH), ${w.receipt.gasUsed} gas`,
@@ -815,7 +820,7 @@ async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome
       secondWithdrawal = revertName(err) ?? String(err)
     }
   }
-  ctx.rejections['exodusWithdraw of the same account and token again'] = secondWithdrawal
+  ctx.rejections['exodusWithdraw(same account and token again)'] = secondWithdrawal
   ctx.step(`a second exodusWithdraw of ${alice.name}'s account → ${secondWithdrawal}`)
 
   const refund = await refundOutstandingDeposits({
@@ -835,7 +840,7 @@ async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome
   for (const p of refund.payouts) {
     const receipt = await ctx.publicClient.getTransactionReceipt({ hash: p.l1TxHash })
     const name = ctx.users.find((u) => u.address === p.owner)?.name ?? p.owner
-    ctx.gas[`withdrawPendingBalance (refund of ${name})`] = receipt.gasUsed.toString()
+    ctx.gas[`withdrawPendingBalance(refund of ${name})`] = receipt.gasUsed.toString()
   }
   ctx.step(
     `outstanding deposits refunded: ${refunds.map((r) => `request ${r.requestIndex}: ${Number(r.amountWei) / 1e18} ETH to ${ctx.users.find((u) => u.address === r.owner)?.name ?? r.owner}`).join(', ') || 'none'}`,
@@ -843,7 +848,7 @@ async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome
   if (thirdParty === undefined)
     throw new L2kitError('ATTACK_SETUP', 'no third-party exodus withdrawal was made')
   return {
-    expiredRequest,
+    expiredRequest: activation.requestIndex.toString(),
     activatedBy: watcher.walletClient.account.address,
     withdrawals,
     everyoneGotExactBalance: exact && withdrawals.length > 0,
@@ -856,7 +861,8 @@ async function exodus(ctx: Ctx, expiredRequest: string): Promise<ZkExodusOutcome
 async function censorExit(ctx: Ctx): Promise<{ caught: boolean; detail: string; exodus: ZkExodusOutcome }> {
   ctx.step('the operator restarts its node censoring every L1 request (censorRequests)')
   await stopNode(ctx)
-  ctx.devnetOptions = { ...ctx.devnetOptions, censorRequests: true }
+  // a short block time: with requests censored, only the timer seals a lone transfer
+  ctx.devnetOptions = { ...ctx.devnetOptions, censorRequests: true, blockTimeMs: 500 }
   ctx.devnet = await startDevnet(ctx)
   ctx.nodeRunning = true
   const [alice, bob, , dave] = ctx.users as [User, User, User, User]
@@ -866,10 +872,11 @@ async function censorExit(ctx: Ctx): Promise<{ caught: boolean; detail: string; 
     accountIndex: alice.account as number,
     token: 0,
   })
-  ctx.gas['requestFullExit (alice)'] = exit.receipt.gasUsed.toString()
+  ctx.gas['requestFullExit(alice)'] = exit.receipt.gasUsed.toString()
   ctx.step(
     `${alice.name} requests a full exit on L1 (request ${exit.requestIndex}, expires at ${exit.expiry})`,
   )
+  await activateTooEarly(ctx)
   const before = await counters(ctx)
   const t = await transfer(ctx, 1, 2, 30_000_000n)
   const info = await waitForZkTransaction({
@@ -885,13 +892,17 @@ async function censorExit(ctx: Ctx): Promise<{ caught: boolean; detail: string; 
     `the operator is alive (${bob.name}'s transfer verified in block ${info.block}) yet ${after.requests - after.verifiedRequests} L1 request(s) wait: censored`,
   )
   const late = await depositZk({ l1: dave.l1, rollup: ctx.rollup, token: 'ETH', amount: parseEther('0.1') })
-  ctx.gas['depositETH (dave, censored)'] = late.receipt.gasUsed.toString()
+  ctx.gas['depositETH(dave, censored)'] = late.receipt.gasUsed.toString()
   ctx.step(`${dave.name} deposits 0.1 ETH more (request ${late.requestIndex}): censored too`)
-  const outcome = await exodus(ctx, exit.requestIndex.toString())
+  const outcome = await exodus(ctx)
   const refunded = outcome.refunds.some((r) => r.requestIndex === late.requestIndex.toString())
   return {
     caught:
-      censored && outcome.everyoneGotExactBalance && refunded && outcome.secondWithdrawal === 'AlreadyExited',
+      censored &&
+      outcome.expiredRequest === exit.requestIndex.toString() &&
+      outcome.everyoneGotExactBalance &&
+      refunded &&
+      outcome.secondWithdrawal === 'AlreadyExited',
     exodus: outcome,
     detail: `The operator kept proving blocks (an L2 transfer was verified) but never included L1 requests: ${alice.name}'s full exit (request ${exit.requestIndex}) and ${dave.name}'s deposit waited. After the ${SHORT_DEADLINE} s priority deadline a watcher activated exodus; with the node down, every user rebuilt the verified state from L1 alone and withdrew exactly its verified balance with a Merkle proof (${dave.name} sent ${ctx.users[2]?.name}'s: the owner was paid, not the caller), a second withdrawal reverted ${outcome.secondWithdrawal}, and the censored deposit was refunded.`,
   }
@@ -899,16 +910,21 @@ async function censorExit(ctx: Ctx): Promise<{ caught: boolean; detail: string; 
 
 async function operatorGone(ctx: Ctx): Promise<{ caught: boolean; detail: string; exodus: ZkExodusOutcome }> {
   const c = await counters(ctx)
-  ctx.step(`the operator’s node stops for good after ${c.verified} verified blocks`)
+  ctx.step(`the operator's node stops for good after ${c.verified} verified blocks`)
   await stopNode(ctx)
   const dave = ctx.users[3] as User
   const late = await depositZk({ l1: dave.l1, rollup: ctx.rollup, token: 'ETH', amount: parseEther('0.1') })
-  ctx.gas['depositETH (dave, never processed)'] = late.receipt.gasUsed.toString()
+  ctx.gas['depositETH(dave, never processed)'] = late.receipt.gasUsed.toString()
   ctx.step(`${dave.name} deposits 0.1 ETH (request ${late.requestIndex}); nobody will ever process it`)
-  const outcome = await exodus(ctx, late.requestIndex.toString())
+  await activateTooEarly(ctx)
+  const outcome = await exodus(ctx)
   const refunded = outcome.refunds.some((r) => r.requestIndex === late.requestIndex.toString())
   return {
-    caught: outcome.everyoneGotExactBalance && refunded && outcome.secondWithdrawal === 'AlreadyExited',
+    caught:
+      outcome.expiredRequest === late.requestIndex.toString() &&
+      outcome.everyoneGotExactBalance &&
+      refunded &&
+      outcome.secondWithdrawal === 'AlreadyExited',
     exodus: outcome,
     detail: `The operator disappeared after ${c.verified} verified blocks with ${dave.name}'s deposit (request ${late.requestIndex}) queued. After the ${SHORT_DEADLINE} s priority deadline a watcher activated exodus; every user rebuilt the verified state from L1 alone and withdrew exactly its verified balance with a Merkle proof (one sent by another user: the owner was paid), a second withdrawal reverted ${outcome.secondWithdrawal}, and the queued deposit was refunded.`,
   }
@@ -923,7 +939,7 @@ async function operatorGone(ctx: Ctx): Promise<{ caught: boolean; detail: string
  */
 async function measure(ctx: Ctx): Promise<{ users: ZkUserOutcome[]; lost: bigint; state: VerifiedZkState }> {
   const pc = ctx.publicClient
-  const endBlock = await pc.getBlockNumber()
+  const endBlock = await pc.getBlockNumber({ cacheTime: 0 })
   const state = await rebuildVerifiedZkState({
     publicClient: pc,
     rollup: ctx.rollup,
@@ -1027,7 +1043,8 @@ export async function runZkAttack(kind: ZkAttack, options: ZkAttackOptions): Pro
   const t0 = performance.now()
   const step = options.onStep ?? (() => undefined)
   const url = options.l1RpcUrl
-  const publicClient = createPublicClient({ transport: http(url) }) as PublicClient
+  // cacheTime 0: viem caches eth_blockNumber for 4 s by default, and the accounting reads the exact last block
+  const publicClient = createPublicClient({ transport: http(url), cacheTime: 0 }) as PublicClient
   const chainId = await publicClient.getChainId()
   const chain: Chain = {
     id: chainId,
@@ -1048,11 +1065,13 @@ export async function runZkAttack(kind: ZkAttack, options: ZkAttackOptions): Pro
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     priorityDeadlineSeconds: exodusAttack ? SHORT_DEADLINE : 3600,
     provers: 1,
-    blockTimeMs: 500,
+    // The sequencer seals a full block at once and a partial one only when the provers are idle: with a slow look
+    // for work, operations sent together while a block is being proven share the next block (fewer proofs).
+    blockTimeMs: 5_000,
     maxVerifyBlocks: 8,
   }
   step(`zk attack ${kind}: ${ZK_ATTACK_DESCRIPTIONS[kind]}`)
-  const startBlock = await publicClient.getBlockNumber()
+  const startBlock = await publicClient.getBlockNumber({ cacheTime: 0 })
   const devnet = await startDevnet({ devnetOptions, step })
   const names = ['alice', 'bob', 'carol', 'dave']
   const ctx: Ctx = {
@@ -1074,6 +1093,7 @@ export async function runZkAttack(kind: ZkAttack, options: ZkAttackOptions): Pro
     transfers: [],
     gas: {},
     rejections: {},
+    proofSeconds: {},
     startBlock,
   }
   try {
@@ -1115,6 +1135,7 @@ export async function runZkAttack(kind: ZkAttack, options: ZkAttackOptions): Pro
       users: measured.users,
       ...(outcome.commitments === undefined ? {} : { commitments: outcome.commitments }),
       ...(outcome.exodus === undefined ? {} : { exodus: outcome.exodus }),
+      proofSeconds: ctx.proofSeconds,
       insecureSetup: ctx.devnet.setup.insecure,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
     }

@@ -52,6 +52,13 @@ export async function runZkDemo(
   }
   onShutdown(cleanup)
   if (attack !== undefined) {
+    if (l1Rpc !== undefined && (attack === 'censor-exit' || attack === 'operator-gone')) {
+      await cleanup()
+      throw new L2kitError(
+        'INVALID_ARGUMENTS',
+        `--attack ${attack} moves L1 time past the priority deadline (anvil's evm_increaseTime): run it without --l1-rpc`,
+      )
+    }
     const { runZkAttackDemo } = await import('./attackDemo.ts')
     try {
       await runZkAttackDemo(attack, { l1RpcUrl: rpcUrl, dataDir, chunks, depth, json, onStep: step })

@@ -56,7 +56,7 @@ export async function rebuildVerifiedZkState(parameters: {
   const { publicClient } = parameters
   const rollup = checkAddress(parameters.rollup, 'rollup')
   const fromBlock = parameters.fromBlock ?? 0n
-  const l1BlockNumber = parameters.toBlock ?? (await publicClient.getBlockNumber())
+  const l1BlockNumber = parameters.toBlock ?? (await publicClient.getBlockNumber({ cacheTime: 0 }))
   await loadZkCrypto()
 
   const at = { address: rollup, abi: zkRollupAbi, blockNumber: l1BlockNumber } as const

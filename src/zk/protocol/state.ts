@@ -523,6 +523,24 @@ export type BlockWitness = {
 /** One operation of a block with what it needs: its L1 request (priority operations). */
 export type BlockItem = { op: ZkOp | SignedZkTx; request?: PriorityRequest }
 
+/** The block operation an L1 request becomes (`account`: where the sequencer put a deposit). */
+export function requestItem(r: PriorityRequest, account: number): BlockItem {
+  switch (r.type) {
+    case OpType.deposit:
+      return {
+        op: { type: r.type, account, token: r.token, amount: r.amount, owner: r.address, pkHash: r.pkHash },
+        request: r,
+      }
+    case OpType.fullExit:
+      return {
+        op: { type: r.type, account: r.account, token: r.token, requester: r.address, amount: 0n },
+        request: r,
+      }
+    case OpType.changePubKey:
+      return { op: { type: r.type, account: r.account, requester: r.address, pkHash: r.pkHash }, request: r }
+  }
+}
+
 /**
  * Applies `items` to `state` (mutating it) and builds the block's witness, padded with NOOPs to `chunks`.
  * `pBefore` = the L1 priority chain hash before the block's first request.
