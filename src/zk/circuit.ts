@@ -156,9 +156,18 @@ export async function compileBlockCircuit(
       join(tmp, 'done.json'),
       JSON.stringify({ constraints, compileSeconds, output: output.slice(-2000) }),
     )
-    rmSync(dir, { recursive: true, force: true })
     mkdirSync(dirname(dir), { recursive: true })
-    renameSync(tmp, dir)
+    // Another process (a parallel test file) may have finished the same build first: keep its entry, which may
+    // be in use, and drop ours.
+    if (!existsSync(done)) {
+      rmSync(dir, { recursive: true, force: true })
+      try {
+        renameSync(tmp, dir)
+      } catch (error) {
+        if (!existsSync(done)) throw error
+      }
+    }
+    rmSync(tmp, { recursive: true, force: true })
     return { ...params, key, dir, r1csPath, wasmPath, constraints, compileSeconds, cached: false }
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true })
