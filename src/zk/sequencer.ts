@@ -78,6 +78,9 @@ export class ZkSequencer {
   private timer: NodeJS.Timeout | undefined
   private sealing: Promise<void> = Promise.resolve()
   private writes: Promise<void> = Promise.resolve()
+  /** items applied to the soft state whose durable write has not started yet, and the write that will take them */
+  private unflushed: PendingItem[] = []
+  private nextFlush: Promise<void> | undefined
   private readonly metrics: { accepted?: { inc(n?: number): void }; sealed?: { inc(n?: number): void } }
 
   constructor(options: Partial<ZkSequencerOptions>, modules: ZkSequencerModules) {
@@ -183,26 +186,36 @@ export class ZkSequencer {
     return { hash, seq: item.seq }
   }
 
-  /** Writes pending items durably; on failure the process cannot keep its soft state and must restart. */
+  /**
+   * Writes pending items durably (group commit: items that arrive while a write is on its way to disk go together
+   * in the next one, so one fsync covers many transactions). Resolves once the items are on disk; on failure the
+   * process cannot keep its soft state and must restart.
+   */
   private persist(items: PendingItem[]): Promise<void> {
-    const write = this.writes.then(() =>
-      this.store.store.transaction(() => {
-        for (const item of items) {
-          void this.store.pending.put(item.seq, item)
-          if (item.kind === 'tx') void this.store.txs.put(item.hash, { status: 'pending', seq: item.seq })
-        }
-        void this.store.meta.put('nextSeq', this.nextSeq)
-      }),
-    )
-    this.writes = write.catch((err: unknown) => {
-      this.log.fatal(
-        { err },
-        'could not persist soft-confirmed operations; the soft state is no longer durable',
-      )
-      process.exitCode = 1
-      throw err
-    })
-    return write
+    this.unflushed.push(...items)
+    if (this.nextFlush === undefined) {
+      this.nextFlush = this.writes.then(() => {
+        const batch = this.unflushed
+        this.unflushed = []
+        this.nextFlush = undefined
+        return this.store.store.transaction(() => {
+          for (const item of batch) {
+            void this.store.pending.put(item.seq, item)
+            if (item.kind === 'tx') void this.store.txs.put(item.hash, { status: 'pending', seq: item.seq })
+          }
+          void this.store.meta.put('nextSeq', this.nextSeq)
+        })
+      })
+      this.writes = this.nextFlush.catch((err: unknown) => {
+        this.log.fatal(
+          { err },
+          'could not persist soft-confirmed operations; the soft state is no longer durable',
+        )
+        process.exitCode = 1
+        throw err
+      })
+    }
+    return this.nextFlush
   }
 
   /** Applies L1 requests the follower stored since last time to the soft state (deposits pick their account). */
