@@ -1,5 +1,5 @@
 /** What the user-facing commands need: the L2 node's URL, and from it the L1 URL and contract addresses. */
-import { createPublicClient, createWalletClient, type Hex, http } from 'viem'
+import { createPublicClient, createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type ErrorCode, isL2kitError, L2kitError } from '../../core/errors.ts'
 import { createL1Clients } from '../../l1/clients.ts'

@@ -33,7 +33,18 @@ const spawned: ChildProcess[] = []
 const anvilPids = new Set<number>()
 
 function launch(args: string[], viaShell = false): Launched {
-  const nodeArgs = [BIN, 'up', '--family', 'optimistic', '--json', '--port', '0', '--log-level', 'warn', ...args]
+  const nodeArgs = [
+    BIN,
+    'up',
+    '--family',
+    'optimistic',
+    '--json',
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    ...args,
+  ]
   // A wrapper that dies on SIGTERM without passing it on, like `npm start` (npm → sh → node).
   const child = viaShell
     ? spawn(
