@@ -228,7 +228,7 @@ export async function runZkDemo(
       family: 'zk',
       attack: null,
       caught: null,
-      honestFundsLost: '0',
+      honestFundsLost: null, // no attack in this run: nothing to measure (--attack KIND measures it)
       gas: {
         commit: commitGas.toString(),
         verify: verifyGas.toString(),
