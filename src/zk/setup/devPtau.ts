@@ -19,7 +19,14 @@ import { rename, rm } from 'node:fs/promises'
 import { L2kitError } from '../../core/errors.ts'
 import './errors.ts'
 import { BinFileWriter, FQ } from './binfile.ts'
-import { chunks, FixedBasePool, type Job, localEngine, singleThreadCurve } from './fixedBase.ts'
+import {
+  chunks,
+  type FixedBasePool,
+  type Job,
+  localEngine,
+  singleThreadCurve,
+  startFixedBaseWork,
+} from './fixedBase.ts'
 import type { Engine, Group } from './fixedBaseWorker.mjs'
 import {
   bigintToLe,
@@ -98,8 +105,6 @@ const G1_BYTES = 64
 const G2_BYTES = 128
 /** snarkjs hashes contributions in chunks of 2^20/(point size) points; the stored hasher state depends on it. */
 const HASH_CHUNK: Record<Group, number> = { g1: (1 << 20) / G1_BYTES, g2: (1 << 20) / G2_BYTES }
-/** relative cost of a G2 point (for progress) */
-const G2_WEIGHT = 3.5
 
 type SectionJob = Job & { section: number; at: number }
 
@@ -152,18 +157,8 @@ export async function writeDevPtau(options: WriteDevPtauOptions): Promise<DevPta
   // work, for progress: points of each group
   const g1Points = 2 * N - 1 + 2 * N + (4 * N - 1) + 2 * (2 * N - 1)
   const g2Points = N + 1 + (2 * N - 1)
-  const total = g1Points + G2_WEIGHT * g2Points
-  let done = 0
-  const progress = (stage: string, job: Job): void => {
-    done += job.group === 'g2' ? G2_WEIGHT * job.count : job.count
-    options.onProgress?.({ stage, done: Math.round(done), total: Math.round(total) })
-  }
-
   const tmpPath = `${outPath}.tmp-${process.pid}-${Date.now()}`
-  const ownPool = options.pool === undefined
-  const pool =
-    options.pool ??
-    (await FixedBasePool.start(options.threads === undefined ? {} : { threads: options.threads }))
+  const { pool, progress, release } = await startFixedBaseWork({ g1Points, g2Points }, options)
   let file: BinFileWriter | undefined
   try {
     await pool.prepare({ g1: g1Points, g2: g2Points })
@@ -281,7 +276,7 @@ export async function writeDevPtau(options: WriteDevPtauOptions): Promise<DevPta
     await rm(tmpPath, { force: true })
     throw err
   } finally {
-    if (ownPool) await pool.close()
+    await release()
   }
 }
 

@@ -30,11 +30,12 @@ import { BinFileWriter, circuitPower, FQ, readR1cs } from './binfile.ts'
 import { DEV_BEACON_ITERATIONS_EXP, devPtauSecrets, type SetupProgress } from './devPtau.ts'
 import {
   chunks,
-  FixedBasePool,
+  type FixedBasePool,
   type Job,
   type JobResult,
   localEngine,
   singleThreadCurve,
+  startFixedBaseWork,
 } from './fixedBase.ts'
 import type { Group } from './fixedBaseWorker.mjs'
 import {
@@ -99,7 +100,6 @@ const G1 = 64
 const G2 = 128
 const FRB = 32
 const CHUNK: Record<Group, number> = { g1: 16384, g2: 8192 }
-const G2_WEIGHT = 3.5
 
 type ZJob = Job & {
   /** section written (undefined: hashed only) */
@@ -203,18 +203,8 @@ export async function writeDevZkey(options: WriteDevZkeyOptions): Promise<DevZke
   const garbageH = hashedH === D && D === N
   const g1Points = D + hashedH + 4 * nVars - nPublic - 1
   const g2Points = nVars
-  const total = g1Points + G2_WEIGHT * g2Points
-  let done = 0
-  const progress = (stage: string, job: Job): void => {
-    done += job.group === 'g2' ? G2_WEIGHT * job.count : job.count
-    options.onProgress?.({ stage, done: Math.round(done), total: Math.round(total) })
-  }
-
   const tmpPath = `${outPath}.tmp-${process.pid}-${Date.now()}`
-  const ownPool = options.pool === undefined
-  const pool =
-    options.pool ??
-    (await FixedBasePool.start(options.threads === undefined ? {} : { threads: options.threads }))
+  const { pool, progress, release } = await startFixedBaseWork({ g1Points, g2Points }, options)
   let file: BinFileWriter | undefined
   try {
     await pool.prepare({ g1: g1Points, g2: g2Points })
@@ -514,7 +504,7 @@ export async function writeDevZkey(options: WriteDevZkeyOptions): Promise<DevZke
     await rm(tmpPath, { force: true })
     throw err
   } finally {
-    if (ownPool) await pool.close()
+    await release()
   }
 }
 

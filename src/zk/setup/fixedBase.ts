@@ -285,3 +285,36 @@ export function chooseWindow(pointsPerWorker: number, threads: number): number {
 export function* chunks(total: number, size: number): Generator<{ start: number; count: number }> {
   for (let start = 0; start < total; start += size) yield { start, count: Math.min(size, total - start) }
 }
+
+/** Relative cost of a G2 point against a G1 point, for progress. */
+const G2_WEIGHT = 3.5
+
+/**
+ * A progress counter over `g1Points` G1 and `g2Points` G2 multiplications (G2 weighted by its cost), and the pool
+ * that does them: the caller's, or one started here (`release` closes only a pool started here). Shared by the
+ * ptau and zkey writers.
+ */
+export async function startFixedBaseWork(
+  counts: { g1Points: number; g2Points: number },
+  options: {
+    pool?: FixedBasePool
+    threads?: number
+    onProgress?: (p: { stage: string; done: number; total: number }) => void
+  },
+): Promise<{
+  pool: FixedBasePool
+  progress: (stage: string, job: Job) => void
+  release: () => Promise<void>
+}> {
+  const total = counts.g1Points + G2_WEIGHT * counts.g2Points
+  let done = 0
+  const progress = (stage: string, job: Job): void => {
+    done += job.group === 'g2' ? G2_WEIGHT * job.count : job.count
+    options.onProgress?.({ stage, done: Math.round(done), total: Math.round(total) })
+  }
+  const own = options.pool === undefined
+  const pool =
+    options.pool ??
+    (await FixedBasePool.start(options.threads === undefined ? {} : { threads: options.threads }))
+  return { pool, progress, release: async () => (own ? pool.close() : undefined) }
+}
