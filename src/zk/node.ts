@@ -137,7 +137,11 @@ export class ZkNode {
     })
     this.committer = committer.role
     this.rpc = new RpcServer(
-      { host: o.rpc?.host ?? '127.0.0.1', port: o.rpc?.port ?? 0 },
+      {
+        host: o.rpc?.host ?? '127.0.0.1',
+        port: o.rpc?.port ?? 0,
+        fallbackToFreePort: o.rpc?.fallbackToFreePort === true,
+      },
       { logger: logger.child({ component: 'rpc' }), metrics: this.metrics },
     )
     const methods = createZkRpcMethods({
