@@ -531,23 +531,44 @@ export async function runBench(
       `F. L1: committing and verifying the deposit block alone, then ${2 * blocksPerPhase} transfer blocks ${k} per transaction — ${elapsed()}`,
     )
     const committerModules = { ...l1Modules(store), walletClient: operator.walletClient }
-    const single = new ZkCommitter({ maxCommitBlocks: 1, maxVerifyBlocks: 1 }, committerModules)
-    await single.step()
-    const batched = new ZkCommitter({ maxCommitBlocks: k, maxVerifyBlocks: k }, committerModules)
-    for (let i = 0; i < 2 * transferBlocks.length + 4; i++) {
-      const s = batched.l1Status()
-      if (s.verified >= sealedCount && s.committed >= sealedCount) break
-      await batched.step()
+    const request = operator.publicClient.request as unknown as (a: {
+      method: string
+      params?: unknown[]
+    }) => Promise<unknown>
+    // the same blocks and proofs go to L1 twice, from the same L1 state: separate commit + verify transactions,
+    // then (after reverting to the snapshot) the combined commitAndVerifyBlocks
+    const snapshot = await request({ method: 'evm_snapshot' })
+    const runCommitter = async (mode: 'separate' | 'combined') => {
+      const single = new ZkCommitter({ mode, maxCommitBlocks: 1, maxVerifyBlocks: 1 }, committerModules)
+      await single.step()
+      const batched = new ZkCommitter({ mode, maxCommitBlocks: k, maxVerifyBlocks: k }, committerModules)
+      for (let i = 0; i < 2 * transferBlocks.length + 4; i++) {
+        const s = batched.l1Status()
+        if (s.verified >= sealedCount && s.committed >= sealedCount) break
+        await batched.step()
+      }
+      const verifiedOnL1 = Number(
+        await operator.publicClient.readContract({
+          address: rollup,
+          abi: zkRollupAbi,
+          functionName: 'totalBlocksVerified',
+        }),
+      )
+      if (verifiedOnL1 !== sealedCount)
+        throw new Error(`${mode}: only ${verifiedOnL1} of ${sealedCount} blocks were verified on L1`)
+      return { single, batched }
     }
-    const verifiedOnL1 = Number(
-      await operator.publicClient.readContract({
-        address: rollup,
-        abi: zkRollupAbi,
-        functionName: 'totalBlocksVerified',
-      }),
-    )
-    if (verifiedOnL1 !== sealedCount)
-      throw new Error(`only ${verifiedOnL1} of ${sealedCount} blocks were verified on L1`)
+    const { single, batched } = await runCommitter('separate')
+    await request({ method: 'evm_revert', params: [snapshot] })
+    const combinedRun = await runCommitter('combined')
+    const combinedCalls = combinedRun.batched.gas.combined
+    const combinedGas = combinedCalls.reduce((t, x) => t + Number(x.gas), 0)
+    const combinedBlocks = combinedCalls.reduce((t, x) => t + x.blocks, 0)
+    const combinedSingle = combinedRun.single.gas.combined[0]
+    if (combinedBlocks !== transferBlocks.length || combinedSingle === undefined)
+      throw new Error(
+        `combined: ${combinedBlocks} of ${transferBlocks.length} transfer blocks in commitAndVerifyBlocks`,
+      )
     const singleCommit = single.gas.commit[0]
     const singleVerify = single.gas.verify[0]
     if (singleCommit === undefined || singleVerify === undefined || singleVerify.blocks !== 1)
@@ -559,7 +580,10 @@ export async function runBench(
     const perCallK = fullCalls.length > 0 ? median(fullCalls.map((x) => Number(x.gas))) : Number.NaN
     const commitPerTransfer = commitGas / pubdataTransfers
     const verifyPerTransfer = verifyGas / pubdataTransfers
-    const l1GasPerTransfer = commitPerTransfer + verifyPerTransfer
+    const separatePerTransfer = commitPerTransfer + verifyPerTransfer
+    const combinedPerTransfer = combinedGas / pubdataTransfers
+    // the headline is the committer's cheaper mode (combined: one transaction and one storage slot per batch)
+    const l1GasPerTransfer = Math.min(separatePerTransfer, combinedPerTransfer)
     const verifyPerProof = verifyGas / verifiedByBatched
     const marginalPerProof =
       fullCalls.length > 0 && k > 1 ? (perCallK - Number(singleVerify.gas)) / (k - 1) : Number.NaN
@@ -568,7 +592,10 @@ export async function runBench(
     const directErc20Wei = directErc20Gas * bf
     const costRatioVsL1Erc20Transfer = directErc20Wei / costPerTransferWei
     log(
-      `   commit ${commitPerTransfer.toFixed(0)} + verify ${verifyPerTransfer.toFixed(0)} = ${l1GasPerTransfer.toFixed(0)} L1 gas per transfer; verifyBlocks: ${Number(singleVerify.gas)} gas for 1 proof, ${perCallK} for ${k}`,
+      `   separate: commit ${commitPerTransfer.toFixed(0)} + verify ${verifyPerTransfer.toFixed(0)} = ${separatePerTransfer.toFixed(0)} L1 gas per transfer; verifyBlocks: ${Number(singleVerify.gas)} gas for 1 proof, ${perCallK} for ${k}`,
+    )
+    log(
+      `   combined: commitAndVerifyBlocks ${combinedPerTransfer.toFixed(0)} L1 gas per transfer (${combinedCalls.map((x) => `${x.blocks} blocks: ${x.gas}`).join(', ')})`,
     )
     await closeStore()
 
@@ -592,7 +619,7 @@ export async function runBench(
         },
         sequencer: { blockTimeMs },
         prover: { workers: 1, pollMs: 50 },
-        committer: { maxVerifyBlocks: k, maxCommitBlocks: k, pollMs: 100 },
+        committer: { mode: 'combined', maxVerifyBlocks: k, maxCommitBlocks: k, pollMs: 100 },
       },
       { logger: quiet },
     )
@@ -743,6 +770,11 @@ export async function runBench(
       },
       l1GasPerTransfer: round(l1GasPerTransfer, 1),
       l1Gas: {
+        mode: combinedPerTransfer <= separatePerTransfer ? 'combined' : 'separate',
+        combinedPerTransfer: round(combinedPerTransfer, 1),
+        separatePerTransfer: round(separatePerTransfer, 1),
+        combinedCalls: combinedCalls.map((x) => ({ blocks: x.blocks, gas: Number(x.gas) })),
+        combinedDepositBlockAlone: Number(combinedSingle.gas),
         commitPerTransfer: round(commitPerTransfer, 1),
         verifyPerTransfer: round(verifyPerTransfer, 1),
         pubdataCalldataPerTransfer: round(pubdataCalldataGas / pubdataTransfers, 1),
@@ -753,9 +785,11 @@ export async function runBench(
         blocksVerified: verifiedByBatched,
         transfers: pubdataTransfers,
         note:
-          'receipt gas of the commitBlocks and verifyBlocks transactions the committer sent for the full transfer ' +
-          'blocks, divided by their transfers; the pubdata (10 bytes per chunk) travels as commitBlocks calldata, ' +
-          'pubdataCalldataPerTransfer is its EIP-2028 share (16/4 gas per non-zero/zero byte), included in commit',
+          'receipt gas of the transactions the committer sent for the full transfer blocks, divided by their ' +
+          'transfers, in both committer modes from the same L1 state (anvil snapshot): separate = commitBlocks + ' +
+          'verifyBlocks (commit/verify fields), combined = commitAndVerifyBlocks (one transaction per k blocks, ' +
+          'only the last StoredBlock stored); l1GasPerTransfer is the cheaper one. The pubdata (10 bytes per chunk) ' +
+          'travels as calldata; pubdataCalldataPerTransfer is its EIP-2028 share (16/4 gas per non-zero/zero byte)',
       },
       costRatioVsL1Erc20Transfer: round(costRatioVsL1Erc20Transfer, 2),
       cost: {
@@ -872,6 +906,8 @@ export async function runBench(
       ['L1 gas per transfer: commit (incl. pubdata)', g(result.l1Gas.commitPerTransfer), ''],
       ['  of which the pubdata calldata', g(result.l1Gas.pubdataCalldataPerTransfer), ''],
       ['L1 gas per transfer: verify', g(result.l1Gas.verifyPerTransfer), ''],
+      ['L1 gas per transfer: separate commit + verify', g(result.l1Gas.separatePerTransfer), ''],
+      [`L1 gas per transfer: commitAndVerifyBlocks (k = ${k})`, g(result.l1Gas.combinedPerTransfer), ''],
       [
         'L1 gas per transfer: total',
         g(result.l1GasPerTransfer),

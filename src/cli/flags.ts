@@ -53,6 +53,13 @@ export const upFlags: FlagSpec = {
     default: '8549',
   },
   'zk-provers': { type: 'string', description: 'ZK rollup: prover worker processes', default: '1' },
+  'zk-commit-mode': {
+    type: 'string',
+    description:
+      "ZK rollup: 'separate' (commit each block when sealed, verify when proven) or 'combined' (one " +
+      'commitAndVerifyBlocks per batch of proven blocks: less L1 gas, data on L1 with the proof)',
+    default: 'separate',
+  },
   'zk-ptau': {
     type: 'string',
     description: 'ZK rollup: a public powers-of-tau ceremony file (default: an INSECURE development setup)',

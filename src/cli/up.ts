@@ -54,6 +54,13 @@ async function startZk(
   const deployerKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[8]?.privateKey) as Hex
   const operatorKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[9]?.privateKey) as Hex
   const ptau = str(v['zk-ptau'])
+  const commitMode = str(v['zk-commit-mode']) ?? 'separate'
+  if (commitMode !== 'separate' && commitMode !== 'combined') {
+    throw new L2kitError(
+      'INVALID_OPTIONS',
+      `--zk-commit-mode must be 'separate' or 'combined', got '${commitMode}'`,
+    )
+  }
   return startZkDevnet(
     {
       l1RpcUrl,
@@ -65,6 +72,7 @@ async function startZk(
       priorityDeadlineSeconds: defaultZkDevnetOptions.priorityDeadlineSeconds,
       provers: num(v['zk-provers'], 'zk-provers') ?? defaultZkDevnetOptions.provers,
       blockTimeMs: defaultZkDevnetOptions.blockTimeMs,
+      commitMode,
       ...(ptau ? { ptauPath: ptau } : {}),
       ...defined({ rpcHost: str(v.host), rpcPort: num(v['zk-port'], 'zk-port') }),
       rpcPortFallback: args.defaulted?.has('zk-port') ?? true,

@@ -34,6 +34,8 @@ export type ZkDevnetOptions = {
   provers: number
   blockTimeMs: number
   maxVerifyBlocks?: number
+  /** the committer's mode (see ZkCommitterOptions.mode); default 'separate' */
+  commitMode?: 'separate' | 'combined'
   /** FAULT INJECTION (attack demos): the operator never includes L1 requests */
   censorRequests?: boolean
   rpcHost?: string
@@ -150,7 +152,7 @@ export async function startZkDevnet(
     circuit: { wasmPath: circuit.wasmPath, zkeyPath: setup.zkeyPath, verificationKey: setup.verificationKey },
     sequencer: { blockTimeMs: options.blockTimeMs, censorRequests: options.censorRequests === true },
     prover: { workers: options.provers },
-    committer: { maxVerifyBlocks: options.maxVerifyBlocks ?? 8 },
+    committer: { maxVerifyBlocks: options.maxVerifyBlocks ?? 8, mode: options.commitMode ?? 'separate' },
     rpc: {
       ...(options.rpcHost ? { host: options.rpcHost } : {}),
       ...(options.rpcPort !== undefined ? { port: options.rpcPort } : {}),

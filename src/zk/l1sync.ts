@@ -208,6 +208,12 @@ export class ZkRequestFollower {
 
 export type ZkCommitterOptions = {
   pollMs: number
+  /**
+   * 'separate': `commitBlocks` as soon as a block is sealed (its data is on L1 before its proof), `verifyBlocks`
+   * when proven. 'combined': one `commitAndVerifyBlocks` per batch of proven blocks — no storage slot and no second
+   * transaction per block, so less L1 gas per transfer; the data reaches L1 with the proof.
+   */
+  mode: 'separate' | 'combined'
   /** most blocks per commitBlocks transaction */
   maxCommitBlocks: number
   /** most proofs per verifyBlocks transaction */
@@ -217,6 +223,7 @@ export type ZkCommitterOptions = {
 }
 export const defaultZkCommitterOptions: ZkCommitterOptions = {
   pollMs: 250,
+  mode: 'separate',
   maxCommitBlocks: 8,
   maxVerifyBlocks: 8,
   verifyBatchWaitMs: 0,
@@ -237,6 +244,7 @@ export class ZkCommitter {
   readonly gas = {
     commit: [] as { blocks: number; gas: bigint }[],
     verify: [] as { blocks: number; gas: bigint }[],
+    combined: [] as { blocks: number; gas: bigint }[],
   }
   private status: L1Status = { committed: 0, verified: 0, exodus: false }
 
@@ -246,6 +254,7 @@ export class ZkCommitter {
     const problems: string[] = []
     if (!isIntegerInRange(o.maxCommitBlocks, 1, 64)) problems.push('maxCommitBlocks must be in 1..64')
     if (!isIntegerInRange(o.maxVerifyBlocks, 1, 64)) problems.push('maxVerifyBlocks must be in 1..64')
+    if (o.mode !== 'separate' && o.mode !== 'combined') problems.push("mode must be 'separate' or 'combined'")
     assertValidOptions('zk committer', problems)
     this.m = modules
     this.log = (modules.logger ?? silentLogger).child({ role: 'zk-committer' })
@@ -302,13 +311,21 @@ export class ZkCommitter {
     const s = await this.read()
     if (s.exodus) return
     const sealed = this.m.store.sealedCount()
+    if (this.options.mode === 'combined' && s.committed === s.verified) {
+      if (sealed > s.committed) await this.commitAndVerify(s.committed, sealed)
+      return
+    }
     if (sealed > s.committed)
       await this.commit(s.committed, Math.min(sealed, s.committed + this.options.maxCommitBlocks))
     const after = await this.read()
     if (after.committed > after.verified) await this.verify(after.verified, after.committed)
   }
 
-  private async send(functionName: 'commitBlocks' | 'verifyBlocks', args: readonly unknown[], gas?: bigint) {
+  private async send(
+    functionName: 'commitBlocks' | 'verifyBlocks' | 'commitAndVerifyBlocks',
+    args: readonly unknown[],
+    gas?: bigint,
+  ) {
     const { walletClient, publicClient, rollup } = this.m
     const account = walletClient.account
     if (account === undefined)
@@ -342,7 +359,17 @@ export class ZkCommitter {
       })
     }
     const receipt = await this.send('commitBlocks', [last, blocks])
-    const events = parseEventLogs({ abi: zkRollupAbi, logs: receipt.logs, eventName: 'BlockCommitted' })
+    this.checkCommitments(receipt.logs)
+    this.gas.commit.push({ blocks: blocks.length, gas: receipt.gasUsed })
+    this.log.info(
+      { blocks: `${lastCommitted + 1}..${upTo}`, gas: receipt.gasUsed.toString() },
+      'blocks committed',
+    )
+  }
+
+  /** L1 must have computed the node's own commitment for every block it committed (else the node is broken). */
+  private checkCommitments(logs: Parameters<typeof parseEventLogs>[0]['logs']): void {
+    const events = parseEventLogs({ abi: zkRollupAbi, logs, eventName: 'BlockCommitted' })
     for (const e of events) {
       const mine = storedBlockOf(this.m.store.blocks.get(e.args.blockNumber) as SealedBlock)
       if (mine.commitment !== e.args.commitment) {
@@ -356,32 +383,63 @@ export class ZkCommitter {
         )
       }
     }
-    this.gas.commit.push({ blocks: blocks.length, gas: receipt.gasUsed })
-    this.log.info(
-      { blocks: `${lastCommitted + 1}..${upTo}`, gas: receipt.gasUsed.toString() },
-      'blocks committed',
-    )
   }
 
-  private async verify(lastVerified: number, committed: number): Promise<void> {
+  /** Blocks `from`.. that are sealed and proven, at most maxVerifyBlocks (none while waiting for a fuller batch). */
+  private readyBatch(after: number, upTo: number): number[] {
     const ready: number[] = []
-    for (let n = lastVerified + 1; n <= committed && ready.length < this.options.maxVerifyBlocks; n++) {
+    for (let n = after + 1; n <= upTo && ready.length < this.options.maxVerifyBlocks; n++) {
       if (!this.m.store.proofs.has(n)) break
       ready.push(n)
     }
-    if (ready.length === 0) return
-    const more = committed - lastVerified > ready.length
+    if (ready.length === 0) return ready
+    const more = upTo - after > ready.length
     if (ready.length < this.options.maxVerifyBlocks && more && this.options.verifyBatchWaitMs > 0) {
       this.firstReadyAt ??= Date.now()
-      if (Date.now() - this.firstReadyAt < this.options.verifyBatchWaitMs) return
+      if (Date.now() - this.firstReadyAt < this.options.verifyBatchWaitMs) return []
     }
     this.firstReadyAt = undefined
-    const blocks = ready.map((n) => storedBlockOf(this.m.store.blocks.get(n) as SealedBlock))
+    return ready
+  }
+
+  private verifyArgs(ready: number[]) {
     const proofs = ready.map((n) => proofToWords(this.m.store.proofs.get(n)?.proof as never))
     const withdrawals = ready.map((n) =>
       withdrawalsForL1((this.m.store.blocks.get(n) as SealedBlock).withdrawals),
     )
     const gas = 400_000n + 120_000n * BigInt(ready.length) + 60_000n * BigInt(withdrawals.flat().length)
+    return { proofs, withdrawals, gas }
+  }
+
+  private async commitAndVerify(lastVerified: number, sealed: number): Promise<void> {
+    const ready = this.readyBatch(lastVerified, sealed)
+    if (ready.length === 0) return
+    const last = await this.storedBlock(lastVerified)
+    const blocks = ready.map((n) => {
+      const b = this.m.store.blocks.get(n) as SealedBlock
+      return { newRoot: hex32(b.newRoot), pubdata: `0x${Buffer.from(b.pubdata).toString('hex')}` as Hex }
+    })
+    const { proofs, withdrawals, gas } = this.verifyArgs(ready)
+    // calldata and the commit loop on top of what verifyBlocks needs
+    const pubdataGas = BigInt(blocks.reduce((t, b) => t + (b.pubdata.length - 2) / 2, 0)) * 40n
+    const receipt = await this.send(
+      'commitAndVerifyBlocks',
+      [last, blocks, proofs, withdrawals],
+      gas + 100_000n * BigInt(ready.length) + pubdataGas,
+    )
+    this.checkCommitments(receipt.logs)
+    this.gas.combined.push({ blocks: ready.length, gas: receipt.gasUsed })
+    this.log.info(
+      { blocks: `${ready[0]}..${ready[ready.length - 1]}`, gas: receipt.gasUsed.toString() },
+      'blocks committed and verified on L1 in one transaction: final',
+    )
+  }
+
+  private async verify(lastVerified: number, committed: number): Promise<void> {
+    const ready = this.readyBatch(lastVerified, committed)
+    if (ready.length === 0) return
+    const blocks = ready.map((n) => storedBlockOf(this.m.store.blocks.get(n) as SealedBlock))
+    const { proofs, withdrawals, gas } = this.verifyArgs(ready)
     const receipt = await this.send('verifyBlocks', [blocks, proofs, withdrawals], gas)
     this.gas.verify.push({ blocks: ready.length, gas: receipt.gasUsed })
     this.log.info(

@@ -226,6 +226,8 @@ contract ZkRollup is ReentrancyGuardTransient {
     error RootNotInField(bytes32 root);
     /// @notice Committing would leave `BLOCK_RING` or more blocks unverified.
     error TooManyUnverifiedBlocks();
+    /// @notice `commitAndVerifyBlocks` while committed blocks wait for verification (verify them first).
+    error UnverifiedBlocksPending(uint256 committed, uint256 verified);
     /// @notice `verifyBlocks` arrays of different lengths.
     error LengthMismatch(uint256 blocks, uint256 proofs, uint256 withdrawals);
     /// @notice `verifyBlocks` must verify block `expected` next; `given` was passed.
@@ -381,6 +383,57 @@ contract ZkRollup is ReentrancyGuardTransient {
     /// @param last The StoredBlock of the last committed block (`genesisBlock()` before the first commit).
     /// @param blocks The new blocks in order.
     function commitBlocks(StoredBlock calldata last, CommitBlockInput[] calldata blocks) external onlyOperator {
+        _commit(last, blocks, false);
+    }
+
+    /// @notice Commits and verifies blocks in one transaction (Loopring-style): as `commitBlocks` followed by
+    ///         `verifyBlocks`, but only the last block's `StoredBlock` hash is written, so a block costs no storage
+    ///         slot of its own. Every committed block must already be verified. Operator only.
+    /// @param last The StoredBlock of the last committed (= last verified) block.
+    /// @param blocks The new blocks in order.
+    /// @param proofs `proofs[i]` proves block i's commitment.
+    /// @param withdrawals `withdrawals[i]` = block i's withdrawals in pubdata order.
+    function commitAndVerifyBlocks(
+        StoredBlock calldata last,
+        CommitBlockInput[] calldata blocks,
+        uint256[8][] calldata proofs,
+        ZkPubdata.Withdrawal[][] calldata withdrawals
+    ) external onlyOperator {
+        State memory s = _state;
+        if (s.committedBlocks != s.verifiedBlocks) revert UnverifiedBlocksPending(s.committedBlocks, s.verifiedBlocks);
+        uint256 count = blocks.length;
+        if (proofs.length != count || withdrawals.length != count) {
+            revert LengthMismatch(count, proofs.length, withdrawals.length);
+        }
+        (uint256[] memory inputs, bytes32[] memory withdrawalHashes, StoredBlock memory lastBlock) =
+            _commit(last, blocks, true);
+        uint256 first = uint256(lastBlock.blockNumber) + 1 - count;
+        for (uint256 i = 0; i < count; i++) {
+            if (ZkPubdata.hashWithdrawals(withdrawals[i]) != withdrawalHashes[i]) {
+                revert WithdrawalsMismatch(first + i);
+            }
+        }
+        if (!verifier.verifyBatch(proofs, inputs)) revert InvalidProof();
+        for (uint256 i = 0; i < count; i++) {
+            // forge-lint: disable-next-line(unsafe-typecast) block numbers are below 2^32 (see _commit)
+            _creditWithdrawals(uint32(first + i), withdrawals[i]);
+        }
+        s = _state;
+        s.verifiedBlocks = lastBlock.blockNumber;
+        s.verifiedRequests = s.committedRequests;
+        _state = s;
+        verifiedRoot = lastBlock.newRoot;
+        // forge-lint: disable-next-line(unsafe-typecast) see _commit
+        emit BlocksVerified(uint32(first), lastBlock.blockNumber, lastBlock.newRoot, uint64(s.verifiedRequests));
+    }
+
+    /// @dev The commit loop of `commitBlocks` and `commitAndVerifyBlocks`: checks `last`, parses and commits
+    ///      `blocks`, stores each one's StoredBlock hash (only the last one's when `onlyLast`), updates the commit
+    ///      counters and returns the commitments, the withdrawals hashes and the last StoredBlock.
+    function _commit(StoredBlock calldata last, CommitBlockInput[] calldata blocks, bool onlyLast)
+        private
+        returns (uint256[] memory commitments, bytes32[] memory withdrawalHashes, StoredBlock memory sb)
+    {
         State memory s = _state;
         if (s.exodusMode) revert ExodusModeActive();
         if (blocks.length == 0) revert NoBlocks();
@@ -391,36 +444,23 @@ contract ZkRollup is ReentrancyGuardTransient {
         if (uint256(s.committedBlocks) + blocks.length >= uint256(s.verifiedBlocks) + BLOCK_RING) {
             revert TooManyUnverifiedBlocks();
         }
-        uint256 expectedLength = chunks * ZkPubdata.CHUNK_BYTES;
-        bytes32 oldRoot = last.newRoot;
+        commitments = new uint256[](blocks.length);
+        withdrawalHashes = new bytes32[](blocks.length);
         uint256 requestCursor = s.committedRequests;
         uint256 pBefore = _chain[requestCursor];
         uint256 number = s.committedBlocks;
+        sb.newRoot = last.newRoot;
         for (uint256 i = 0; i < blocks.length; i++) {
-            CommitBlockInput calldata b = blocks[i];
-            bytes calldata pubdata = b.pubdata;
-            if (pubdata.length != expectedLength) revert PubdataLengthInvalid(pubdata.length, expectedLength);
-            if (uint256(b.newRoot) >= FIELD) revert RootNotInField(b.newRoot);
-            (uint256 ops, bytes32 withdrawalsHash) = ZkPubdata.parse(pubdata, requestCursor, s.totalRequests, _requests);
-            uint256 pAfter = ops == 0 ? pBefore : _chain[requestCursor + ops];
             number++;
-            // forge-lint: disable-start(unsafe-typecast) a block number below 2^32 (4 billion blocks); request
-            // counts below 2^56 (they come from uint56 counters)
-            StoredBlock memory sb = StoredBlock({
-                blockNumber: uint32(number),
-                priorityOpsBefore: uint64(requestCursor),
-                priorityOps: uint64(ops),
-                newRoot: b.newRoot,
-                commitment: ZkPubdata.commitment(oldRoot, b.newRoot, pBefore, pAfter, pubdata),
-                withdrawalsHash: withdrawalsHash
-            });
-            // forge-lint: disable-end(unsafe-typecast)
-            _blockHashes[number % BLOCK_RING] = keccak256(abi.encode(sb));
+            uint256 pAfter;
+            (sb, pAfter) = _commitOne(blocks[i], sb.newRoot, requestCursor, pBefore, number, s.totalRequests);
+            if (!onlyLast || i + 1 == blocks.length) _blockHashes[number % BLOCK_RING] = keccak256(abi.encode(sb));
             emit BlockCommitted(
-                sb.blockNumber, sb.priorityOpsBefore, sb.priorityOps, sb.newRoot, sb.commitment, withdrawalsHash
+                sb.blockNumber, sb.priorityOpsBefore, sb.priorityOps, sb.newRoot, sb.commitment, sb.withdrawalsHash
             );
-            oldRoot = b.newRoot;
-            requestCursor += ops;
+            commitments[i] = uint256(sb.commitment);
+            withdrawalHashes[i] = sb.withdrawalsHash;
+            requestCursor += sb.priorityOps;
             pBefore = pAfter;
         }
         // forge-lint: disable-next-line(unsafe-typecast) see above
@@ -428,6 +468,36 @@ contract ZkRollup is ReentrancyGuardTransient {
         // forge-lint: disable-next-line(unsafe-typecast) at most totalRequests, a uint56
         s.committedRequests = uint56(requestCursor);
         _state = s;
+    }
+
+    /// @dev Checks and parses one block's input and returns its StoredBlock (number `number`, after `oldRoot` and
+    ///      `requestCursor` consumed requests) and the request chain value after it.
+    function _commitOne(
+        CommitBlockInput calldata b,
+        bytes32 oldRoot,
+        uint256 requestCursor,
+        uint256 pBefore,
+        uint256 number,
+        uint256 totalRequests
+    ) private view returns (StoredBlock memory sb, uint256 pAfter) {
+        bytes calldata pubdata = b.pubdata;
+        if (pubdata.length != chunks * ZkPubdata.CHUNK_BYTES) {
+            revert PubdataLengthInvalid(pubdata.length, chunks * ZkPubdata.CHUNK_BYTES);
+        }
+        if (uint256(b.newRoot) >= FIELD) revert RootNotInField(b.newRoot);
+        (uint256 ops, bytes32 withdrawalsHash) = ZkPubdata.parse(pubdata, requestCursor, totalRequests, _requests);
+        pAfter = ops == 0 ? pBefore : _chain[requestCursor + ops];
+        // forge-lint: disable-start(unsafe-typecast) a block number below 2^32 (4 billion blocks); request
+        // counts below 2^56 (they come from uint56 counters)
+        sb = StoredBlock({
+            blockNumber: uint32(number),
+            priorityOpsBefore: uint64(requestCursor),
+            priorityOps: uint64(ops),
+            newRoot: b.newRoot,
+            commitment: ZkPubdata.commitment(oldRoot, b.newRoot, pBefore, pAfter, pubdata),
+            withdrawalsHash: withdrawalsHash
+        });
+        // forge-lint: disable-end(unsafe-typecast)
     }
 
     /// @notice Verifies the next committed blocks (after the last verified one, in order) with one Groth16 proof

@@ -551,6 +551,79 @@ contract ZkRollupTest is ZkFixture {
         rollup.verifyBlocks(blocks, proofs, ws);
     }
 
+    function test_commitAndVerify_oneTransactionCommitsVerifiesAndCredits() public {
+        vm.prank(alice);
+        rollup.depositETH{value: 3 ether}(alice, PK);
+        uint80[] memory cs = new uint80[](CHUNKS);
+        cs[0] = ZkTestLib.deposit(1, 0, 3e9);
+        cs.threeChunks(1, 4, 1, 0, 1e9, bob);
+        ZkRollup.CommitBlockInput[] memory blocks = new ZkRollup.CommitBlockInput[](2);
+        blocks[0] = ZkRollup.CommitBlockInput(root(1), pubdataOf(cs));
+        blocks[1] = ZkRollup.CommitBlockInput(root(2), emptyPubdata());
+        ZkPubdata.Withdrawal[][] memory ws = new ZkPubdata.Withdrawal[][](2);
+        ws[0] = oneWithdrawal(bob, 0, 1e9);
+        ws[1] = noWithdrawals();
+
+        vm.recordLogs();
+        vm.prank(operator);
+        rollup.commitAndVerifyBlocks(lastCommitted, blocks, new uint256[8][](2), ws);
+        ZkRollup.StoredBlock[] memory sbs = committedBlocks(vm.getRecordedLogs());
+        assertEq(sbs.length, 2);
+        assertEq(rollup.totalBlocksCommitted(), 2);
+        assertEq(rollup.totalBlocksVerified(), 2);
+        assertEq(rollup.verifiedPriorityRequests(), 1);
+        assertEq(rollup.verifiedRoot(), root(2));
+        assertEq(rollup.pendingBalance(bob, 0), 1 ether);
+        // only the last block's StoredBlock is stored: no storage slot per block
+        assertEq(rollup.storedBlockHash(1), bytes32(0));
+        assertEq(rollup.storedBlockHash(2), keccak256(abi.encode(sbs[1])));
+        // the separate path goes on from it
+        lastCommitted = sbs[1];
+        commitAndVerify(root(3), emptyPubdata(), noWithdrawals());
+        assertEq(rollup.totalBlocksVerified(), 3);
+    }
+
+    function test_commitAndVerify_errorsChangeNothing() public {
+        vm.prank(alice);
+        rollup.depositETH{value: 3 ether}(alice, 0);
+        uint80[] memory cs = new uint80[](4);
+        cs[0] = ZkTestLib.deposit(1, 0, 3e9);
+        cs.threeChunks(1, 4, 1, 0, 1e9, bob);
+        ZkRollup.CommitBlockInput[] memory blocks = new ZkRollup.CommitBlockInput[](1);
+        blocks[0] = ZkRollup.CommitBlockInput(root(1), pubdataOf(cs));
+        ZkPubdata.Withdrawal[][] memory ws = new ZkPubdata.Withdrawal[][](1);
+        ws[0] = oneWithdrawal(bob, 0, 1e9);
+        uint256[8][] memory proofs = new uint256[8][](1);
+        ZkRollup.StoredBlock memory genesis = lastCommitted;
+
+        vm.expectRevert(abi.encodeWithSelector(ZkRollup.NotOperator.selector, alice));
+        vm.prank(alice);
+        rollup.commitAndVerifyBlocks(genesis, blocks, proofs, ws);
+        vm.startPrank(operator);
+        vm.expectRevert(abi.encodeWithSelector(ZkRollup.LengthMismatch.selector, 1, 2, 1));
+        rollup.commitAndVerifyBlocks(genesis, blocks, new uint256[8][](2), ws);
+        ws[0] = noWithdrawals();
+        vm.expectRevert(abi.encodeWithSelector(ZkRollup.WithdrawalsMismatch.selector, 1));
+        rollup.commitAndVerifyBlocks(genesis, blocks, proofs, ws);
+        ws[0] = oneWithdrawal(bob, 0, 1e9);
+        verifier.setResult(false);
+        vm.expectRevert(ZkRollup.InvalidProof.selector);
+        rollup.commitAndVerifyBlocks(genesis, blocks, proofs, ws);
+        vm.stopPrank();
+        assertEq(rollup.totalBlocksCommitted(), 0);
+        assertEq(rollup.totalBlocksVerified(), 0);
+        assertEq(rollup.pendingBalance(bob, 0), 0);
+        verifier.setResult(true);
+
+        // committed-but-unverified blocks must be verified first: the combined path never skips them
+        commit(root(1), pubdataOf(cs));
+        blocks[0] = ZkRollup.CommitBlockInput(root(2), emptyPubdata());
+        ws[0] = noWithdrawals();
+        vm.expectRevert(abi.encodeWithSelector(ZkRollup.UnverifiedBlocksPending.selector, 1, 0));
+        vm.prank(operator);
+        rollup.commitAndVerifyBlocks(lastCommitted, blocks, proofs, ws);
+    }
+
     function test_verify_neverCreditsMoreThanWasDeposited() public {
         vm.prank(alice);
         rollup.depositETH{value: 1 ether}(alice, 0);

@@ -259,7 +259,7 @@ async function inRanges<T>(
   return out
 }
 
-/** The `commitBlocks` arguments of a transaction that called the rollup directly. */
+/** The `commitBlocks` / `commitAndVerifyBlocks` arguments of a transaction that called the rollup directly. */
 async function readCommitInput(
   publicClient: AnyPublicClient,
   rollup: Address,
@@ -287,7 +287,10 @@ async function readCommitInput(
       )
     }
   })()
-  if (decoded.functionName !== 'commitBlocks') throw unavailable(`is a ${decoded.functionName} call`)
+  if (decoded.functionName !== 'commitBlocks' && decoded.functionName !== 'commitAndVerifyBlocks') {
+    throw unavailable(`is a ${decoded.functionName} call`)
+  }
+  // both take (last StoredBlock, blocks) first
   const [last, blocks] = decoded.args
   return { last: last.blockNumber, blocks }
 }

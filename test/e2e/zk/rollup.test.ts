@@ -49,8 +49,9 @@ function l1For(i: number) {
   }
 }
 
-async function start(): Promise<ZkDevnet> {
+async function start(commitMode: 'separate' | 'combined' = 'separate'): Promise<ZkDevnet> {
   return startZkDevnet({
+    commitMode,
     l1RpcUrl: anvil.rpcUrl,
     deployerKey: key(0),
     operatorKey: key(9),
@@ -138,5 +139,29 @@ describe('ZK rollup on anvil', () => {
     }
     expect(after.sealedBlocks).toBe(before.sealedBlocks)
     expect(after.softRoot).toBe(before.softRoot)
+  }, 300_000)
+
+  it('in combined mode one commitAndVerifyBlocks transaction commits, verifies and pays a withdrawal', async () => {
+    await devnet.stop()
+    devnet = await start('combined')
+    const rollup = devnet.deployment.rollup
+    const node = createPublicClient({ transport: http(devnet.rpcUrl) })
+    const bob = l1For(2)
+    const bobKey = await deriveZkKey({ walletClient: bob.walletClient, rollup })
+    const bobAccount = await getZkAccount({ node, owner: bob.walletClient.account.address })
+    if (bobAccount === null) throw new Error('bob has no account')
+    const w = await withdrawZk({
+      node,
+      key: bobKey,
+      from: bobAccount.index,
+      token: 0,
+      amount: 50_000_000n,
+      to: bob.walletClient.account.address,
+    })
+    await waitForZkTransaction({ node, hash: w.hash, status: 'verified', timeoutMs: 180_000 })
+    expect(devnet.node.committer.gas.combined.length).toBeGreaterThan(0)
+    expect(devnet.node.committer.gas.commit).toHaveLength(0)
+    const paid = await withdrawPendingBalance({ l1: bob, rollup, token: 0 })
+    expect(paid.amount).toBe(parseEther('0.05'))
   }, 300_000)
 })
