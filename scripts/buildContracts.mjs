@@ -23,6 +23,8 @@ const deployable = [
   ['DevToken', 'devToken'],
   ['Groth16Verifier', 'groth16Verifier'],
   ['ZkRollup', 'zkRollup'],
+  ['ChannelHub', 'channelHub'],
+  ['PreimageRegistry', 'preimageRegistry'],
 ]
 /**
  * Libraries exported with forge's ABI but the npm package's own precompiled bytecode, and its deterministic

@@ -1,0 +1,208 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { bytesToHex, hexToBytes } from '../../core/bytes.ts'
+import { isL2kitError } from '../../core/errors.ts'
+import type { Address, Hex } from '../../core/types.ts'
+import {
+  type Change,
+  type ChannelPolicy,
+  type ChannelRecord,
+  newChannelRecord,
+  propose,
+  receiveAck,
+  receiveRevoke,
+  receiveUpdate,
+} from './channel.ts'
+import {
+  type ChannelDomain,
+  type ChannelParams,
+  channelIdOf,
+  isSignedBy,
+  revocationDigest,
+  stateDigest,
+} from './state.ts'
+
+const KEY_A: Hex = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
+const KEY_B: Hex = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'
+const KEY_M: Hex = '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6'
+const domain: ChannelDomain = {
+  chainId: 31337n,
+  hub: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address,
+}
+const params: ChannelParams = {
+  partyA: privateKeyToAccount(KEY_A).address,
+  partyB: privateKeyToAccount(KEY_B).address,
+  token: '0x0000000000000000000000000000000000000000',
+  total: 1_000n,
+  disputeWindow: 60n,
+  nonce: 7n,
+}
+const id = channelIdOf(domain, params)
+const policy: ChannelPolicy = { now: 1_000n, minExpiryDelta: 100n }
+const preimage = `0x${'ab'.repeat(32)}` as Hex
+const paymentHash = bytesToHex(sha256(hexToBytes(preimage)))
+
+function code(f: () => unknown): string | undefined {
+  try {
+    f()
+  } catch (e) {
+    return isL2kitError(e) ? e.code : `untyped: ${String(e)}`
+  }
+  return undefined
+}
+
+/** Runs one full update from `from` and returns both records. */
+function roundTrip(a: ChannelRecord, b: ChannelRecord, from: 'A' | 'B', changes: Change[]) {
+  const [p, q, pk, qk] = from === 'A' ? [a, b, KEY_A, KEY_B] : [b, a, KEY_B, KEY_A]
+  const s1 = propose(p, changes, pk)
+  const s2 = receiveUpdate(q, s1.message, qk, policy)
+  const s3 = receiveAck(s1.record, s2.message, pk)
+  const q2 = receiveRevoke(s2.record, s3.message)
+  return from === 'A'
+    ? { a: s3.record, b: q2, events: s3.events }
+    : { a: q2, b: s3.record, events: s3.events }
+}
+
+describe('channel updates', () => {
+  const a0 = newChannelRecord(domain, id, params, 'A')
+  const b0 = newChannelRecord(domain, id, params, 'B')
+
+  it('a direct payment leaves both sides with the same state signed by both and the old one revoked', () => {
+    const { a, b } = roundTrip(a0, b0, 'A', [{ kind: 'pay', amount: 300n }])
+    expect(a.state).toEqual(b.state)
+    expect(a.state.balanceA).toBe(700n)
+    expect(a.state.seq).toBe(1n)
+    const digest = stateDigest(domain, a.state)
+    expect(isSignedBy(digest, a.sigA as Hex, params.partyA)).toBe(true)
+    expect(isSignedBy(digest, a.sigB as Hex, params.partyB)).toBe(true)
+    expect(b.sigA).toBe(a.sigA)
+    // each holds the other's revocation of seq 0
+    expect(isSignedBy(revocationDigest(domain, id, 0n), a.theirRevocationSig as Hex, params.partyB)).toBe(
+      true,
+    )
+    expect(isSignedBy(revocationDigest(domain, id, 0n), b.theirRevocationSig as Hex, params.partyA)).toBe(
+      true,
+    )
+  })
+
+  it('an HTLC is added, then fulfilled by the receiver with the preimage', () => {
+    let { a, b } = roundTrip(a0, b0, 'A', [
+      { kind: 'add', id: 0n, amount: 250n, paymentHash, expiry: 2_000n },
+    ])
+    expect(a.state.htlcs).toHaveLength(1)
+    expect(a.state.balanceA).toBe(750n)
+    ;({ a, b } = roundTrip(a, b, 'B', [{ kind: 'fulfill', id: 0n, preimage }]))
+    expect(b.state.htlcs).toHaveLength(0)
+    expect(b.state.balanceB).toBe(250n)
+    expect(a.preimages[paymentHash]).toBe(preimage)
+    expect(a.state.seq).toBe(2n)
+  })
+
+  it('a failed HTLC goes back to its sender', () => {
+    let { a, b } = roundTrip(a0, b0, 'A', [
+      { kind: 'add', id: 0n, amount: 250n, paymentHash, expiry: 2_000n },
+    ])
+    ;({ a, b } = roundTrip(a, b, 'B', [{ kind: 'fail', id: 0n }]))
+    expect(a.state.balanceA).toBe(1_000n)
+    expect(b.state.htlcs).toHaveLength(0)
+  })
+
+  it('refuses hostile updates with typed errors and leaves the record unchanged', () => {
+    const good = propose(a0, [{ kind: 'pay', amount: 10n }], KEY_A).message
+    const before = structuredClone(b0)
+    const cases: [string, () => unknown][] = [
+      [
+        'CHANNEL_BAD_SIGNATURE',
+        () =>
+          receiveUpdate(
+            b0,
+            { ...good, sig: propose(a0, [{ kind: 'pay', amount: 10n }], KEY_M).message.sig },
+            KEY_B,
+            policy,
+          ),
+      ],
+      [
+        'CHANNEL_BAD_SIGNATURE',
+        () => receiveUpdate(b0, { ...good, changes: [{ kind: 'pay', amount: 11n }] }, KEY_B, policy),
+      ],
+      ['CHANNEL_WRONG_SEQUENCE', () => receiveUpdate(b0, { ...good, seq: 2n }, KEY_B, policy)],
+      [
+        'CHANNEL_UNKNOWN',
+        () => receiveUpdate(b0, { ...good, channelId: `0x${'00'.repeat(32)}` }, KEY_B, policy),
+      ],
+      [
+        'CHANNEL_OVER_CAPACITY',
+        () => receiveUpdate(b0, { ...good, changes: [{ kind: 'pay', amount: 1_001n }] }, KEY_B, policy),
+      ],
+      [
+        'CHANNEL_INVALID_STATE',
+        () => receiveUpdate(b0, { ...good, changes: [{ kind: 'pay', amount: 0n }] }, KEY_B, policy),
+      ],
+      [
+        'CHANNEL_BAD_EXPIRY',
+        () =>
+          receiveUpdate(
+            b0,
+            { ...good, changes: [{ kind: 'add', id: 0n, amount: 1n, paymentHash, expiry: 1_050n }] },
+            KEY_B,
+            policy,
+          ),
+      ],
+      [
+        'CHANNEL_BAD_PREIMAGE',
+        () => receiveUpdate(b0, { ...good, changes: [{ kind: 'fulfill', id: 0n, preimage }] }, KEY_B, policy),
+      ],
+      ['CHANNEL_MALFORMED_MESSAGE', () => receiveUpdate(b0, { ...good, changes: [] }, KEY_B, policy)],
+      [
+        'CHANNEL_MALFORMED_MESSAGE',
+        () =>
+          receiveUpdate(b0, { ...good, changes: [{ kind: 'steal' } as unknown as Change] }, KEY_B, policy),
+      ],
+      // B offers an HTLC it cannot pay for (B holds nothing yet)
+      [
+        'CHANNEL_OVER_CAPACITY',
+        () => propose(b0, [{ kind: 'add', id: 0n, amount: 1n, paymentHash, expiry: 2_000n }], KEY_B),
+      ],
+    ]
+    for (const [expected, f] of cases) expect(code(f)).toBe(expected)
+    expect(b0).toEqual(before)
+  })
+
+  it('rejects a fulfil with the wrong preimage and an ack or revocation by the wrong key', () => {
+    const { a, b } = roundTrip(a0, b0, 'A', [
+      { kind: 'add', id: 0n, amount: 250n, paymentHash, expiry: 2_000n },
+    ])
+    expect(
+      code(() => propose(b, [{ kind: 'fulfill', id: 0n, preimage: `0x${'cd'.repeat(32)}` }], KEY_B)),
+    ).toBe('CHANNEL_BAD_PREIMAGE')
+    const s1 = propose(a, [{ kind: 'pay', amount: 5n }], KEY_A)
+    const s2 = receiveUpdate(b, s1.message, KEY_B, policy)
+    const forged = receiveUpdate(b, s1.message, KEY_M, policy).message
+    expect(code(() => receiveAck(s1.record, { ...s2.message, sig: forged.sig }, KEY_A))).toBe(
+      'CHANNEL_BAD_SIGNATURE',
+    )
+    expect(code(() => receiveAck(s1.record, { ...s2.message, revocation: forged.revocation }, KEY_A))).toBe(
+      'CHANNEL_BAD_SIGNATURE',
+    )
+    const s3 = receiveAck(s1.record, s2.message, KEY_A)
+    expect(code(() => receiveRevoke(s2.record, { ...s3.message, seq: 0n }))).toBe('CHANNEL_WRONG_SEQUENCE')
+    expect(code(() => receiveAck(s3.record, s2.message, KEY_A))).toBe('CHANNEL_UNEXPECTED_MESSAGE')
+  })
+
+  it('when both propose at once, A’s update wins and B’s dropped changes can be re-proposed', () => {
+    const { a, b } = roundTrip(a0, b0, 'A', [{ kind: 'pay', amount: 500n }])
+    const fromA = propose(a, [{ kind: 'pay', amount: 100n }], KEY_A)
+    const fromB = propose(b, [{ kind: 'pay', amount: 50n }], KEY_B)
+    expect(code(() => receiveUpdate(fromA.record, fromB.message, KEY_A, policy))).toBe(
+      'CHANNEL_UNEXPECTED_MESSAGE',
+    )
+    const atB = receiveUpdate(fromB.record, fromA.message, KEY_B, policy)
+    expect(atB.dropped).toEqual([{ kind: 'pay', amount: 50n }])
+    const atA = receiveAck(fromA.record, atB.message, KEY_A)
+    const b2 = receiveRevoke(atB.record, atA.message)
+    const again = roundTrip(atA.record, b2, 'B', atB.dropped as Change[])
+    expect(again.a.state.balanceA).toBe(450n)
+    expect(again.b.state.balanceB).toBe(550n)
+  })
+})

@@ -1,0 +1,121 @@
+import type { Address, Hex, TransactionReceipt } from 'viem'
+import { type ChannelParams, type ChannelState, htlcsHash } from '../../channels/protocol/state.ts'
+import { channelHubAbi } from '../../generated/contracts.ts'
+import { writeContractChecked } from '../l1Tx.ts'
+import { type ChannelL1Clients, channelArg, htlcArgs, stateArg } from './shared.ts'
+
+export type L1CallResult = { txHash: Hex; receipt: TransactionReceipt }
+
+/** Ends a channel at once at balances both parties signed (`CooperativeClose`); anyone may submit it. */
+export async function closeChannelCooperatively(p: {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  balanceA: bigint
+  balanceB: bigint
+  sigA: Hex
+  sigB: Hex
+}): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(p.l1, {
+    address: p.hub,
+    abi: channelHubAbi,
+    functionName: 'closeCooperative',
+    args: [channelArg(p.params), p.balanceA, p.balanceB, p.sigA, p.sigB],
+    what: 'cooperative channel close',
+  })
+  return { txHash: hash, receipt }
+}
+
+/**
+ * Starts a unilateral close with a state signed by both (the newest this party holds; seq 0 = the opening state,
+ * no signatures): the dispute window opens, then anyone may settle.
+ */
+export async function closeChannelUnilaterally(p: {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  state: ChannelState
+  sigA: Hex
+  sigB: Hex
+}): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(p.l1, {
+    address: p.hub,
+    abi: channelHubAbi,
+    functionName: 'closeUnilateral',
+    args: [
+      channelArg(p.params),
+      stateArg(p.state, htlcsHash(p.state.htlcs)),
+      htlcArgs(p.state.htlcs),
+      p.sigA,
+      p.sigB,
+    ],
+    what: 'unilateral channel close',
+  })
+  return { txHash: hash, receipt }
+}
+
+/** Answers a close within the dispute window with a newer state signed by both. */
+export async function disputeChannel(p: {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  state: ChannelState
+  sigA: Hex
+  sigB: Hex
+}): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(p.l1, {
+    address: p.hub,
+    abi: channelHubAbi,
+    functionName: 'dispute',
+    args: [
+      channelArg(p.params),
+      stateArg(p.state, htlcsHash(p.state.htlcs)),
+      htlcArgs(p.state.htlcs),
+      p.sigA,
+      p.sigB,
+    ],
+    what: 'channel dispute',
+  })
+  return { txHash: hash, receipt }
+}
+
+/**
+ * Shows the submitter's revocation of the published state (`revokedSeq` ≥ its seq): the other party receives the
+ * whole channel. Anyone may send it (a watchtower), the caller gains nothing.
+ */
+export async function penalizeChannel(p: {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  revokedSeq: bigint
+  revocation: Hex
+}): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(p.l1, {
+    address: p.hub,
+    abi: channelHubAbi,
+    functionName: 'penalize',
+    args: [channelArg(p.params), p.revokedSeq, p.revocation],
+    what: 'channel penalty',
+  })
+  return { txHash: hash, receipt }
+}
+
+/**
+ * Pays a closed channel out after its dispute window: the stored state's balances, and each HTLC to its receiver
+ * if the preimage was revealed in the registry by its expiry, else (once expired) back to its sender.
+ */
+export async function settleChannel(p: {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  state: ChannelState
+}): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(p.l1, {
+    address: p.hub,
+    abi: channelHubAbi,
+    functionName: 'settle',
+    args: [channelArg(p.params), p.state.balanceA, p.state.balanceB, htlcArgs(p.state.htlcs)],
+    what: 'channel settle',
+  })
+  return { txHash: hash, receipt }
+}
