@@ -52,6 +52,8 @@ export type ChannelRecord = {
   params: ChannelParams
   /** which party this node is */
   side: Side
+  /** the counterparty's node id (its secp256k1 compressed key, hex), when a node keeps the record */
+  peer?: string
   /** newest state signed by both (seq 0: the implicit opening state, no signatures) */
   state: ChannelState
   sigA: Hex | null

@@ -1,0 +1,555 @@
+/**
+ * A channel node: its secp256k1 identity (node id = compressed public key; the same key owns its L1 funds), the
+ * BOLT 8 peer transport, durable channel records, and the update protocol of docs/channels.md driven per channel.
+ *
+ * Durability rule: every record is stored (fsynced) before the message it produced is sent, and a payment is
+ * reported done only after the update carrying it is stored as signed by both. Payments queued while an update is
+ * in flight go together in the next one (up to `maxChangesPerUpdate`), as Lightning batches HTLCs under one
+ * commitment_signed: that is what makes hundreds of persisted payments per second per channel possible.
+ *
+ * Built so far (issue 10, in progress): connect, open (single-funded, on L1), direct payments, cooperative close.
+ * HTLC routing, reestablish after a restart, the L1 watcher and the watchtower come next (see docs/channels.md).
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import type { Address, Hex } from 'viem'
+import { bytesToHex, hexToBytes } from '../core/bytes.ts'
+import { L2kitError } from '../core/errors.ts'
+import { type Logger, silentLogger } from '../core/logger.ts'
+import { publicKeyToAddress } from '../core/signature.ts'
+import { channelHubAbi } from '../generated/contracts.ts'
+import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
+import {
+  connectPeer,
+  createPeerServer,
+  normalizeNodeId,
+  type PeerConnection,
+  type PeerServer,
+  parsePeerAddress,
+} from '../node/p2p/index.ts'
+import { openStore, type Store } from '../node/store.ts'
+import {
+  type Change,
+  type ChannelRecord,
+  newChannelRecord,
+  propose,
+  receiveAck,
+  receiveRevoke,
+  receiveUpdate,
+} from './protocol/channel.ts'
+import { ChannelErrorCode } from './protocol/errors.ts'
+import {
+  type ChannelDomain,
+  type ChannelParams,
+  channelIdOf,
+  cooperativeCloseDigest,
+  isSignedBy,
+  signDigest,
+} from './protocol/state.ts'
+import { decodeMessage, encodeMessage, type WireMessage } from './protocol/wire.ts'
+import { ChannelStore } from './store.ts'
+
+export type ChannelNodeOptions = {
+  dataDir: string
+  /** the node's secp256k1 key: its identity and its L1 account */
+  privateKey: Hex
+  hub: Address
+  /** peer listener; port 0 takes a free one */
+  host: string
+  port: number
+  /** at most this many changes (payments, HTLC changes) per signed update */
+  maxChangesPerUpdate: number
+  /** an incoming HTLC must expire at least this many seconds from now */
+  minExpiryDelta: bigint
+}
+
+export const defaultChannelNodeOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  maxChangesPerUpdate: 128,
+  minExpiryDelta: 600n,
+} as const
+
+export type ChannelNodeModules = {
+  publicClient: L1PublicClient
+  walletClient: L1WalletClient
+  logger?: Logger
+}
+
+type Waiter = { resolve: () => void; reject: (e: unknown) => void }
+type QueuedChange = { change: Change; waiter: Waiter }
+
+/** Runtime state of one channel (the durable part is its ChannelRecord). */
+type Live = {
+  /** messages of this channel are handled one at a time, in order */
+  chain: Promise<void>
+  queue: QueuedChange[]
+  /** waiters of the changes in our update in flight */
+  inFlight: QueuedChange[]
+  /** the peer accepted the channel (checked it on L1) */
+  accepted: boolean
+  acceptedWaiters: Waiter[]
+  closeWaiter?:
+    | { resolve: (txHash: Hex) => void; reject: (e: unknown) => void; balanceA: bigint; balanceB: bigint }
+    | undefined
+}
+
+/** The L1 address of a node id (the Ethereum address of the same secp256k1 key). */
+export function nodeIdToAddress(nodeId: string): Address {
+  const point = secp256k1.Point.fromBytes(hexToBytes(normalizeNodeId(nodeId)))
+  return publicKeyToAddress(point.toBytes(false))
+}
+
+export class ChannelNode {
+  readonly options: ChannelNodeOptions
+  readonly nodeId: string
+  readonly address: Address
+  private readonly m: ChannelNodeModules
+  private readonly log: Logger
+  private store!: Store
+  private cs!: ChannelStore
+  private server: PeerServer | undefined
+  private domain!: ChannelDomain
+  private readonly peers = new Map<string, PeerConnection>()
+  private readonly live = new Map<string, Live>()
+  /** payments received over direct updates (for stats) */
+  received = 0n
+
+  constructor(
+    options: Partial<ChannelNodeOptions> & Pick<ChannelNodeOptions, 'dataDir' | 'privateKey' | 'hub'>,
+    modules: ChannelNodeModules,
+  ) {
+    this.options = { ...defaultChannelNodeOptions, ...options }
+    this.m = modules
+    this.nodeId = normalizeNodeId(bytesToHex(secp256k1.getPublicKey(hexToBytes(options.privateKey), true)))
+    this.address = nodeIdToAddress(this.nodeId)
+    this.log = (modules.logger ?? silentLogger).child({
+      role: 'channel-node',
+      node: this.nodeId.slice(0, 10),
+    })
+  }
+
+  /** Opens the store, starts the peer listener; returns the peer address `<nodeId>@host:port`. */
+  async start(): Promise<string> {
+    this.store = await openStore({ path: this.options.dataDir })
+    this.cs = new ChannelStore(this.store)
+    const chainId = BigInt(await this.m.publicClient.getChainId())
+    this.domain = { chainId, hub: this.options.hub }
+    this.server = await createPeerServer({
+      staticPrivateKey: this.options.privateKey,
+      host: this.options.host,
+      port: this.options.port,
+      onConnection: (conn) => this.attach(conn),
+    })
+    this.log.info({ address: this.server.address, channels: this.cs.allChannels().length }, 'channel node up')
+    return this.server.address
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.peers.values()) await c.close().catch(() => undefined)
+    this.peers.clear()
+    await this.server?.close()
+    // let handlers in progress finish their writes
+    await Promise.all([...this.live.values()].map((l) => l.chain.catch(() => undefined)))
+    await this.store?.close()
+  }
+
+  /** Connects to a peer (`<nodeId>@host:port`); returns its node id. */
+  async connect(peerAddress: string): Promise<string> {
+    const parsed = parsePeerAddress(peerAddress)
+    const existing = this.peers.get(parsed.nodeId)
+    if (existing !== undefined && !existing.isClosed) return parsed.nodeId
+    const conn = await connectPeer({ address: peerAddress, staticPrivateKey: this.options.privateKey })
+    this.attach(conn)
+    return parsed.nodeId
+  }
+
+  channel(channelId: Hex): ChannelRecord | undefined {
+    return this.cs.channel(channelId)
+  }
+
+  channels(): ChannelRecord[] {
+    return this.cs.allChannels()
+  }
+
+  /**
+   * Opens and funds a channel with a connected peer on L1 (this node is party A and locks `amount`), then waits
+   * until the peer has checked it on L1 and accepted it.
+   */
+  async openChannel(p: {
+    peer: string
+    amount: bigint
+    token?: Address
+    disputeWindow?: bigint
+  }): Promise<Hex> {
+    const peerId = normalizeNodeId(p.peer)
+    const conn = this.peers.get(peerId)
+    if (conn === undefined || conn.isClosed) {
+      throw new L2kitError(ChannelErrorCode.unknownChannel, `not connected to ${peerId}: connect first`)
+    }
+    const params: ChannelParams = {
+      partyA: this.address,
+      partyB: nodeIdToAddress(peerId),
+      token: p.token ?? '0x0000000000000000000000000000000000000000',
+      total: p.amount,
+      disputeWindow: p.disputeWindow ?? 3_600n,
+      nonce: BigInt(Date.now()),
+    }
+    const channelId = channelIdOf(this.domain, params)
+    const txHash = await this.m.walletClient.writeContract({
+      address: this.options.hub,
+      abi: channelHubAbi,
+      functionName: 'open',
+      args: [params],
+      ...(params.token === '0x0000000000000000000000000000000000000000' ? { value: params.total } : {}),
+      account: this.m.walletClient.account ?? null,
+      chain: this.m.walletClient.chain ?? null,
+    } as never)
+    const receipt = await this.m.publicClient.waitForTransactionReceipt({ hash: txHash })
+    if (receipt.status !== 'success')
+      throw new L2kitError('L1_TX_REVERTED', `channel open ${txHash} reverted`)
+    const record = { ...newChannelRecord(this.domain, channelId, params, 'A'), peer: peerId }
+    await this.cs.putChannel(record)
+    const live = this.liveOf(channelId)
+    const accepted = new Promise<void>((resolve, reject) => live.acceptedWaiters.push({ resolve, reject }))
+    this.send(peerId, { type: 'channel_opened', params, channelId, txHash })
+    await accepted
+    this.log.info({ channelId, amount: p.amount.toString(), peer: peerId }, 'channel open')
+    return channelId
+  }
+
+  /**
+   * Pays `amount` to the channel's other side. Resolves once the update carrying it is stored signed by both (and
+   * the previous state revoked); payments made meanwhile share the next update.
+   */
+  pay(channelId: Hex, amount: bigint): Promise<void> {
+    return this.enqueue(channelId, { kind: 'pay', amount })
+  }
+
+  /** Proposes a cooperative close at the current balances; resolves with the L1 transaction that paid out. */
+  async closeCooperatively(channelId: Hex): Promise<Hex> {
+    const record = this.requireChannel(channelId)
+    const live = this.liveOf(channelId)
+    await live.chain
+    if (record.htlcs.length > 0 || record.proposed !== null || live.queue.length > 0) {
+      throw new L2kitError(ChannelErrorCode.unexpectedMessage, 'pending HTLCs or updates: settle them first')
+    }
+    const { balanceA, balanceB } = record.state
+    const sig = signDigest(
+      cooperativeCloseDigest(record.domain, record.channelId, balanceA, balanceB),
+      this.options.privateKey,
+    )
+    const done = new Promise<Hex>((resolve, reject) => {
+      live.closeWaiter = { resolve, reject, balanceA, balanceB }
+    })
+    this.send(this.peerOf(record), {
+      type: 'close_request',
+      channelId: record.channelId,
+      balanceA,
+      balanceB,
+      sig,
+    })
+    return done
+  }
+
+  // ------------------------------------------------------------------------------------------------ internals
+
+  private peerOf(record: ChannelRecord): string {
+    return nodeIdFromParty(record)
+  }
+
+  private requireChannel(channelId: Hex): ChannelRecord {
+    const r = this.cs.channel(channelId)
+    if (r === undefined) throw new L2kitError(ChannelErrorCode.unknownChannel, `unknown channel ${channelId}`)
+    return r
+  }
+
+  private liveOf(channelId: Hex): Live {
+    const id = channelId.toLowerCase()
+    let l = this.live.get(id)
+    if (l === undefined) {
+      l = { chain: Promise.resolve(), queue: [], inFlight: [], accepted: false, acceptedWaiters: [] }
+      this.live.set(id, l)
+    }
+    return l
+  }
+
+  private attach(conn: PeerConnection): void {
+    const peerId = normalizeNodeId(conn.remoteNodeId)
+    const previous = this.peers.get(peerId)
+    if (previous !== undefined && previous !== conn) void previous.close().catch(() => undefined)
+    this.peers.set(peerId, conn)
+    conn.onMessage((bytes) => this.onBytes(peerId, bytes))
+    conn.onClose(() => {
+      if (this.peers.get(peerId) === conn) this.peers.delete(peerId)
+    })
+  }
+
+  private send(peerId: string, message: WireMessage): void {
+    const conn = this.peers.get(peerId)
+    if (conn === undefined || conn.isClosed) {
+      throw new L2kitError(
+        ChannelErrorCode.unexpectedMessage,
+        `peer ${peerId.slice(0, 12)}… is not connected`,
+      )
+    }
+    conn.send(encodeMessage(message))
+  }
+
+  private onBytes(peerId: string, bytes: Uint8Array): void {
+    let msg: WireMessage
+    try {
+      msg = decodeMessage(bytes)
+    } catch (err) {
+      this.refuse(peerId, null, err)
+      return
+    }
+    const channelId = 'channelId' in msg && msg.channelId !== null ? msg.channelId : null
+    if (channelId === null) {
+      if (msg.type === 'ping') this.safeSend(peerId, { type: 'pong', nonce: msg.nonce })
+      else if (msg.type === 'error')
+        this.log.warn({ peer: peerId, code: msg.code, message: msg.message }, 'peer refused')
+      return
+    }
+    // one message at a time per channel, in arrival order
+    const live = this.liveOf(channelId)
+    live.chain = live.chain
+      .then(() => this.handle(peerId, msg))
+      .catch((err: unknown) => this.refuse(peerId, channelId, err))
+  }
+
+  private refuse(peerId: string, channelId: Hex | null, err: unknown): void {
+    const e = err instanceof L2kitError ? err : new L2kitError(ChannelErrorCode.malformedMessage, String(err))
+    this.log.warn(
+      { peer: peerId.slice(0, 12), channelId, code: e.code, err: e.message },
+      'peer message refused',
+    )
+    this.safeSend(peerId, { type: 'error', channelId, code: e.code, message: e.message.slice(0, 1_000) })
+  }
+
+  private safeSend(peerId: string, message: WireMessage): void {
+    try {
+      this.send(peerId, message)
+    } catch {
+      // the peer went away; nothing to tell it
+    }
+  }
+
+  private checkParty(peerId: string, record: ChannelRecord): void {
+    if (nodeIdFromParty(record) !== peerId) {
+      throw new L2kitError(ChannelErrorCode.unknownChannel, 'this channel is not with the sending peer')
+    }
+  }
+
+  private async handle(peerId: string, msg: WireMessage): Promise<void> {
+    switch (msg.type) {
+      case 'channel_opened':
+        return this.onOpened(peerId, msg.params, msg.channelId)
+      case 'channel_accepted': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        const live = this.liveOf(msg.channelId)
+        live.accepted = true
+        for (const w of live.acceptedWaiters.splice(0)) w.resolve()
+        return
+      }
+      case 'update': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        const now = BigInt(Math.floor(Date.now() / 1000))
+        const r = receiveUpdate(record, msg, this.options.privateKey, {
+          now,
+          minExpiryDelta: this.options.minExpiryDelta,
+        })
+        await this.cs.putChannel(r.record)
+        this.send(peerId, r.message)
+        for (const e of r.events) if (e.kind === 'paid') this.received += e.amount
+        const live = this.liveOf(msg.channelId)
+        if (r.dropped !== null) {
+          // A's update won over ours: our changes go again, first
+          live.queue.unshift(...live.inFlight.splice(0))
+        }
+        return
+      }
+      case 'ack': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        const r = receiveAck(record, msg, this.options.privateKey)
+        await this.cs.putChannel(r.record)
+        this.send(peerId, r.message)
+        const live = this.liveOf(msg.channelId)
+        for (const q of live.inFlight.splice(0)) q.waiter.resolve()
+        this.pump(msg.channelId)
+        return
+      }
+      case 'revoke': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        await this.cs.putChannel(receiveRevoke(record, msg))
+        return
+      }
+      case 'close_request': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        if (record.htlcs.length > 0 || record.proposed !== null) {
+          throw new L2kitError(
+            ChannelErrorCode.unexpectedMessage,
+            'cannot close with pending HTLCs or updates',
+          )
+        }
+        if (msg.balanceA !== record.state.balanceA || msg.balanceB !== record.state.balanceB) {
+          throw new L2kitError(
+            ChannelErrorCode.invalidState,
+            'the close balances are not the current state’s',
+          )
+        }
+        const digest = cooperativeCloseDigest(record.domain, record.channelId, msg.balanceA, msg.balanceB)
+        const them = record.side === 'A' ? record.params.partyB : record.params.partyA
+        if (!isSignedBy(digest, msg.sig, them)) {
+          throw new L2kitError(ChannelErrorCode.badSignature, 'the close request is not signed by the peer')
+        }
+        this.send(peerId, {
+          type: 'close_accept',
+          channelId: record.channelId,
+          sig: signDigest(digest, this.options.privateKey),
+        })
+        return
+      }
+      case 'close_accept': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        const live = this.liveOf(msg.channelId)
+        const w = live.closeWaiter
+        if (w === undefined)
+          throw new L2kitError(ChannelErrorCode.unexpectedMessage, 'no close was requested')
+        live.closeWaiter = undefined
+        try {
+          const digest = cooperativeCloseDigest(record.domain, record.channelId, w.balanceA, w.balanceB)
+          const them = record.side === 'A' ? record.params.partyB : record.params.partyA
+          if (!isSignedBy(digest, msg.sig, them)) {
+            throw new L2kitError(
+              ChannelErrorCode.badSignature,
+              'the close acceptance is not signed by the peer',
+            )
+          }
+          const ours = signDigest(digest, this.options.privateKey)
+          const [sigA, sigB] = record.side === 'A' ? [ours, msg.sig] : [msg.sig, ours]
+          const hash = await this.m.walletClient.writeContract({
+            address: this.options.hub,
+            abi: channelHubAbi,
+            functionName: 'closeCooperative',
+            args: [record.params, w.balanceA, w.balanceB, sigA, sigB],
+            account: this.m.walletClient.account ?? null,
+            chain: this.m.walletClient.chain ?? null,
+          } as never)
+          const receipt = await this.m.publicClient.waitForTransactionReceipt({ hash })
+          if (receipt.status !== 'success')
+            throw new L2kitError('L1_TX_REVERTED', `cooperative close ${hash} reverted`)
+          this.log.info({ channelId: record.channelId, txHash: hash }, 'channel closed cooperatively')
+          w.resolve(hash)
+        } catch (err) {
+          w.reject(err)
+        }
+        return
+      }
+      default:
+        throw new L2kitError(ChannelErrorCode.unexpectedMessage, `unexpected ${msg.type} message`)
+    }
+  }
+
+  /** The peer says it opened a channel with us: check it on L1, then store and accept it. */
+  private async onOpened(peerId: string, params: ChannelParams, channelId: Hex): Promise<void> {
+    if (this.cs.channel(channelId) !== undefined) {
+      this.send(peerId, { type: 'channel_accepted', channelId })
+      return
+    }
+    if (params.partyB.toLowerCase() !== this.address.toLowerCase()) {
+      throw new L2kitError(ChannelErrorCode.invalidState, 'the channel’s party B is not this node')
+    }
+    if (params.partyA.toLowerCase() !== nodeIdToAddress(peerId).toLowerCase()) {
+      throw new L2kitError(ChannelErrorCode.invalidState, 'the channel’s party A is not the sending peer')
+    }
+    if (channelIdOf(this.domain, params) !== channelId.toLowerCase()) {
+      throw new L2kitError(ChannelErrorCode.invalidState, 'the channel id does not match its parameters')
+    }
+    const [phase] = await this.m.publicClient.readContract({
+      address: this.options.hub,
+      abi: channelHubAbi,
+      functionName: 'status',
+      args: [channelId],
+    })
+    if (phase !== 1)
+      throw new L2kitError(ChannelErrorCode.unknownChannel, `channel ${channelId} is not open on L1`)
+    await this.cs.putChannel({ ...newChannelRecord(this.domain, channelId, params, 'B'), peer: peerId })
+    this.liveOf(channelId).accepted = true
+    this.send(peerId, { type: 'channel_accepted', channelId })
+    this.log.info(
+      { channelId, total: params.total.toString(), peer: peerId },
+      'channel accepted (checked on L1)',
+    )
+  }
+
+  private enqueue(channelId: Hex, change: Change): Promise<void> {
+    const record = this.requireChannel(channelId)
+    const live = this.liveOf(channelId)
+    if (record.side === 'A' && !live.accepted) {
+      return Promise.reject(
+        new L2kitError(ChannelErrorCode.unexpectedMessage, 'the peer has not accepted the channel yet'),
+      )
+    }
+    return new Promise<void>((resolve, reject) => {
+      live.queue.push({ change, waiter: { resolve, reject } })
+      this.pump(channelId)
+    })
+  }
+
+  /** Proposes the queued changes as one update when none is in flight (on the channel's handler chain). */
+  private pump(channelId: Hex): void {
+    const live = this.liveOf(channelId)
+    live.chain = live.chain.then(async () => {
+      const record = this.requireChannel(channelId)
+      if (record.proposed !== null || live.inFlight.length > 0 || live.queue.length === 0) return
+      // take what the sender can afford, in order; a payment it cannot afford fails alone
+      const batch: QueuedChange[] = []
+      let spendable = record.side === 'A' ? record.state.balanceA : record.state.balanceB
+      while (batch.length < this.options.maxChangesPerUpdate && live.queue.length > 0) {
+        const q = live.queue[0] as QueuedChange
+        const amount = q.change.kind === 'pay' || q.change.kind === 'add' ? q.change.amount : 0n
+        if (amount > spendable || amount <= 0n) {
+          live.queue.shift()
+          q.waiter.reject(
+            new L2kitError(
+              ChannelErrorCode.overCapacity,
+              `cannot pay ${amount}: ${spendable} spendable in the channel`,
+            ),
+          )
+          continue
+        }
+        spendable -= amount
+        batch.push(live.queue.shift() as QueuedChange)
+      }
+      if (batch.length === 0) return
+      const r = propose(
+        record,
+        batch.map((q) => q.change),
+        this.options.privateKey,
+      )
+      await this.cs.putChannel(r.record)
+      live.inFlight = batch
+      try {
+        this.send(this.peerOf(record), r.message)
+      } catch (err) {
+        // not sent: the proposal stays stored and is re-sent when the peer is back (reestablish, next step)
+        for (const q of live.inFlight.splice(0)) q.waiter.reject(err)
+      }
+    })
+    live.chain.catch((err: unknown) => this.log.warn({ err, channelId }, 'proposing an update failed'))
+  }
+}
+
+/** The peer's node id stored with a channel record. */
+function nodeIdFromParty(record: ChannelRecord): string {
+  const peer = record.peer
+  if (peer === undefined)
+    throw new L2kitError(ChannelErrorCode.unknownChannel, 'the channel has no known peer')
+  return normalizeNodeId(peer)
+}
