@@ -35,6 +35,8 @@ import {
   receiveAck,
   receiveRevoke,
   receiveUpdate,
+  reestablish,
+  reestablishMessage,
 } from './protocol/channel.ts'
 import { ChannelErrorCode } from './protocol/errors.ts'
 import {
@@ -113,6 +115,8 @@ export class ChannelNode {
   private readonly live = new Map<string, Live>()
   /** payments received over direct updates (for stats) */
   received = 0n
+  /** messages sent again after a reconnection (reestablish) */
+  resent = 0
 
   constructor(
     options: Partial<ChannelNodeOptions> & Pick<ChannelNodeOptions, 'dataDir' | 'privateKey' | 'hub'>,
@@ -161,6 +165,14 @@ export class ChannelNode {
     const conn = await connectPeer({ address: peerAddress, staticPrivateKey: this.options.privateKey })
     this.attach(conn)
     return parsed.nodeId
+  }
+
+  /** Drops the connection to a peer (as a network failure would); `connect` again to resume. */
+  async disconnect(peerId: string): Promise<void> {
+    const id = normalizeNodeId(peerId)
+    const conn = this.peers.get(id)
+    this.peers.delete(id)
+    await conn?.close()
   }
 
   channel(channelId: Hex): ChannelRecord | undefined {
@@ -282,6 +294,15 @@ export class ChannelNode {
     conn.onClose(() => {
       if (this.peers.get(peerId) === conn) this.peers.delete(peerId)
     })
+    // tell the peer where each of our channels with it stands, so lost messages are sent again
+    for (const record of this.cs.allChannels()) {
+      if (record.peer === undefined || normalizeNodeId(record.peer) !== peerId) continue
+      const live = this.liveOf(record.channelId)
+      live.chain = live.chain.then(() => {
+        const now = this.cs.channel(record.channelId)
+        if (now !== undefined) this.safeSend(peerId, reestablishMessage(now))
+      })
+    }
   }
 
   private send(peerId: string, message: WireMessage): void {
@@ -314,7 +335,11 @@ export class ChannelNode {
     const live = this.liveOf(channelId)
     live.chain = live.chain
       .then(() => this.handle(peerId, msg))
-      .catch((err: unknown) => this.refuse(peerId, channelId, err))
+      .catch((err: unknown) => {
+        // never answer an error with an error (two nodes would ping-pong)
+        if (msg.type === 'error') this.log.warn({ err, peer: peerId }, 'handling a peer error failed')
+        else this.refuse(peerId, channelId, err)
+      })
   }
 
   private refuse(peerId: string, channelId: Hex | null, err: unknown): void {
@@ -385,6 +410,41 @@ export class ChannelNode {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
         await this.cs.putChannel(receiveRevoke(record, msg))
+        return
+      }
+      case 'reestablish': {
+        const record = this.requireChannel(msg.channelId)
+        this.checkParty(peerId, record)
+        this.liveOf(msg.channelId).accepted = true
+        for (const m of reestablish(record, msg, this.options.privateKey)) {
+          this.resent++
+          this.log.info(
+            { channelId: record.channelId, type: m.type, seq: m.seq.toString() },
+            'sent again after reconnection',
+          )
+          this.send(peerId, m)
+        }
+        return
+      }
+      case 'error': {
+        // our update was refused: the peer never signed it, so it is dropped and its payments fail (A's update in
+        // flight is the one refusal that is not final: B drops its own proposal when A's arrives)
+        const record = this.cs.channel(msg.channelId as Hex)
+        if (record === undefined || record.proposed === null || record.peer === undefined) return
+        if (normalizeNodeId(record.peer) !== peerId) return
+        this.log.warn(
+          { channelId: msg.channelId, code: msg.code, message: msg.message },
+          'peer refused our update',
+        )
+        if (msg.code === ChannelErrorCode.unexpectedMessage && record.side === 'B') return
+        await this.cs.putChannel({ ...record, proposed: null })
+        const live = this.liveOf(record.channelId)
+        for (const q of live.inFlight.splice(0)) {
+          q.waiter.reject(
+            new L2kitError(ChannelErrorCode.paymentFailed, `the peer refused the update: ${msg.message}`),
+          )
+        }
+        this.pump(record.channelId)
         return
       }
       case 'close_request': {
@@ -538,8 +598,9 @@ export class ChannelNode {
       try {
         this.send(this.peerOf(record), r.message)
       } catch (err) {
-        // not sent: the proposal stays stored and is re-sent when the peer is back (reestablish, next step)
-        for (const q of live.inFlight.splice(0)) q.waiter.reject(err)
+        // not sent: the proposal stays stored and goes again on reconnection (reestablish); its payments stay
+        // pending until the peer acks or refuses it — never reported failed while they may still complete
+        this.log.warn({ err, channelId }, 'update not sent (peer offline): it will be sent on reconnection')
       }
     })
     live.chain.catch((err: unknown) => this.log.warn({ err, channelId }, 'proposing an update failed'))

@@ -13,6 +13,8 @@ import {
   receiveAck,
   receiveRevoke,
   receiveUpdate,
+  reestablish,
+  reestablishMessage,
 } from './channel.ts'
 import {
   type ChannelDomain,
@@ -204,5 +206,28 @@ describe('channel updates', () => {
     const again = roundTrip(atA.record, b2, 'B', atB.dropped as Change[])
     expect(again.a.state.balanceA).toBe(450n)
     expect(again.b.state.balanceB).toBe(550n)
+  })
+
+  it('reestablish re-sends exactly what was lost: an update, an ack, a revocation', () => {
+    const { a, b } = roundTrip(a0, b0, 'A', [{ kind: 'pay', amount: 100n }])
+    // 1. the update never arrived
+    const s1 = propose(a, [{ kind: 'pay', amount: 5n }], KEY_A)
+    let resend = reestablish(s1.record, reestablishMessage(b), KEY_A)
+    expect(resend.map((m) => m.type)).toEqual(['update'])
+    expect(reestablish(b, reestablishMessage(s1.record), KEY_B)).toEqual([])
+    // 2. the ack was lost: B (at seq 2) sends it again, A (still at 1, proposal stored) sends nothing
+    const s2 = receiveUpdate(b, resend[0] as never, KEY_B, policy)
+    expect(reestablish(s1.record, reestablishMessage(s2.record), KEY_A)).toEqual([])
+    resend = reestablish(s2.record, reestablishMessage(s1.record), KEY_B)
+    expect(resend).toEqual([s2.message])
+    // 3. the revocation was lost: A sends it again, and B accepts it
+    const s3 = receiveAck(s1.record, resend[0] as never, KEY_A)
+    resend = reestablish(s3.record, reestablishMessage(s2.record), KEY_A)
+    expect(resend).toEqual([s3.message])
+    const b3 = receiveRevoke(s2.record, resend[0] as never)
+    expect(b3.state).toEqual(s3.record.state)
+    expect(reestablish(s3.record, reestablishMessage(b3), KEY_A)).toEqual([])
+    // 4. a peer two states away lost data: nothing is sent
+    expect(code(() => reestablish(a0, { ...reestablishMessage(b3) }, KEY_A))).toBe('CHANNEL_WRONG_SEQUENCE')
   })
 })

@@ -425,3 +425,86 @@ export function receiveRevoke(record: ChannelRecord, msg: RevokeMessage): Channe
 export function closingState(record: ChannelRecord): { state: ChannelState; sigA: Hex; sigB: Hex } {
   return { state: record.state, sigA: record.sigA ?? '0x', sigB: record.sigB ?? '0x' }
 }
+
+/** What a node tells its peer on every (re)connection, per channel (BOLT 2's channel_reestablish). */
+export type ReestablishMessage = {
+  type: 'reestablish'
+  channelId: Hex
+  /** the newest state this node holds signed by both */
+  seq: bigint
+  /** the newest revocation of the peer's this node holds (-1: none) */
+  theirRevokedSeq: bigint
+}
+
+export function reestablishMessage(record: ChannelRecord): ReestablishMessage {
+  return {
+    type: 'reestablish',
+    channelId: record.channelId,
+    seq: record.state.seq,
+    theirRevokedSeq: record.theirRevokedSeq,
+  }
+}
+
+/**
+ * After a reconnection, the messages this node must send again so that both sides end on the same state, from what
+ * the peer says it holds. Everything re-sent is what was already stored and sent once (signatures are deterministic),
+ * so nothing new is signed: an update the peer never got, an ack whose answer never came, a revocation the peer
+ * lacks. A peer more than one step away from us has lost data (or lies): a typed error, and nothing is sent.
+ */
+export function reestablish(
+  record: ChannelRecord,
+  peer: ReestablishMessage,
+  privateKey: Uint8Array | Hex,
+): (UpdateMessage | AckMessage | RevokeMessage)[] {
+  if (peer.channelId.toLowerCase() !== record.channelId.toLowerCase()) {
+    fail(ChannelErrorCode.unknownChannel, 'the reestablish is for another channel')
+  }
+  const ours = record.state.seq
+  const out: (UpdateMessage | AckMessage | RevokeMessage)[] = []
+  const p = record.proposed
+  if (peer.seq === ours + 1n) {
+    // the peer took our proposal and acked it, the ack was lost: it re-sends the ack; nothing from us
+    if (p === null || p.seq !== peer.seq) {
+      fail(
+        ChannelErrorCode.wrongSequence,
+        `the peer claims seq ${peer.seq}, ahead of anything we signed (${ours})`,
+      )
+    }
+    return out
+  }
+  if (peer.seq === ours) {
+    if (p !== null) {
+      // our proposal never reached the peer (or was refused): send it again
+      out.push({ type: 'update', channelId: record.channelId, seq: p.seq, changes: p.changes, sig: p.ourSig })
+    }
+    if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
+      // our revocation of the previous state was lost
+      out.push({
+        type: 'revoke',
+        channelId: record.channelId,
+        seq: ours - 1n,
+        revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
+      })
+    }
+    return out
+  }
+  if (peer.seq === ours - 1n) {
+    // we acked the peer's update (state `ours` is signed by both on our side); the ack was lost: send it again
+    const ourSig = record.side === 'A' ? record.sigA : record.sigB
+    if (ourSig === null || record.ourRevokedSeq < ours - 1n) {
+      fail(ChannelErrorCode.wrongSequence, 'the peer is one state behind but we never acked that state')
+    }
+    out.push({
+      type: 'ack',
+      channelId: record.channelId,
+      seq: ours,
+      sig: ourSig,
+      revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
+    })
+    return out
+  }
+  return fail(
+    ChannelErrorCode.wrongSequence,
+    `the peer holds seq ${peer.seq} and we hold ${ours}: more than one step apart, one side lost data`,
+  )
+}

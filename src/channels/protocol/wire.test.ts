@@ -52,6 +52,8 @@ const samples: WireMessage[] = [
   },
   { type: 'ack', channelId: id, seq: 1n, sig: sig65, revocation: sig65 },
   { type: 'revoke', channelId: id, seq: 0n, revocation: sig65 },
+  { type: 'reestablish', channelId: id, seq: 3n, theirRevokedSeq: -1n },
+  { type: 'reestablish', channelId: id, seq: 3n, theirRevokedSeq: 2n },
   { type: 'close_request', channelId: id, balanceA: 1n, balanceB: 2n, sig: sig65 },
   { type: 'close_accept', channelId: id, sig: sig65 },
   {

@@ -7,7 +7,7 @@
  */
 import { L2kitError } from '../../core/errors.ts'
 import type { Address, Hex } from '../../core/types.ts'
-import type { AckMessage, Change, RevokeMessage, UpdateMessage } from './channel.ts'
+import type { AckMessage, Change, ReestablishMessage, RevokeMessage, UpdateMessage } from './channel.ts'
 import { ChannelErrorCode } from './errors.ts'
 import { type ChannelParams, MAX_HTLCS } from './state.ts'
 
@@ -67,6 +67,7 @@ export type WireMessage =
   | UpdateMessage
   | AckMessage
   | RevokeMessage
+  | ReestablishMessage
   | CloseRequestMessage
   | CloseAcceptMessage
   | AnnouncementMessage
@@ -244,6 +245,17 @@ export function decodeMessage(data: Uint8Array | string): WireMessage {
         seq: uint(o, 'seq', U64_MAX),
         revocation: sig(o, 'revocation'),
       }
+    case 'reestablish': {
+      fieldsExactly(o, ['type', 'channelId', 'seq', 'theirRevokedSeq'])
+      const r = o.theirRevokedSeq
+      if (r !== '-1' && typeof r !== 'string') bad('\'theirRevokedSeq\' must be a decimal string or "-1"')
+      return {
+        type: 'reestablish',
+        channelId: bytes32(o, 'channelId'),
+        seq: uint(o, 'seq', U64_MAX),
+        theirRevokedSeq: r === '-1' ? -1n : uint(o, 'theirRevokedSeq', U64_MAX),
+      }
+    }
     case 'close_request':
       fieldsExactly(o, ['type', 'channelId', 'balanceA', 'balanceB', 'sig'])
       return {

@@ -87,4 +87,33 @@ describe('channel nodes', () => {
     )
     await Promise.all([alice.stop(), bob.stop()])
   }, 180_000)
+
+  it('loses nothing when the connection drops mid-payment: reestablish completes every payment on both sides', async () => {
+    const alice = await node('alice2', key(8))
+    const bob = await node('bob2', key(9))
+    await alice.start()
+    const bobAddress = await bob.start()
+    await alice.connect(bobAddress)
+    const channelId = await alice.openChannel({ peer: bob.nodeId, amount: parseEther('1') })
+    for (let round = 0; round < 5; round++) {
+      const payments = Array.from({ length: 200 }, () => alice.pay(channelId, 1_000_000_000n))
+      // cut the link while updates are in flight, at a different point each round
+      await new Promise((r) => setTimeout(r, 2 + round * 3))
+      await alice.disconnect(bob.nodeId)
+      await new Promise((r) => setTimeout(r, 20))
+      await alice.connect(bobAddress)
+      await Promise.all(payments)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+    console.log(`channels: after 5 cut links, alice re-sent ${alice.resent} and bob ${bob.resent} messages`)
+    expect(alice.resent + bob.resent).toBeGreaterThan(0)
+    const a = alice.channel(channelId)
+    const b = bob.channel(channelId)
+    expect(a?.state).toEqual(b?.state)
+    expect(a?.state.balanceB).toBe(1_000n * 1_000_000_000n)
+    expect(a?.proposed).toBeNull()
+    expect(b?.proposed).toBeNull()
+    expect(b?.theirRevokedSeq).toBe((b?.state.seq ?? 0n) - 1n)
+    await Promise.all([alice.stop(), bob.stop()])
+  }, 120_000)
 })
