@@ -10,7 +10,10 @@
  * Built so far (issue 10, in progress): connect, open (single-funded, on L1), direct payments, cooperative close.
  * HTLC routing, reestablish after a restart, the L1 watcher and the watchtower come next (see docs/channels.md).
  */
+
+import { randomBytes } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { Address, Hex } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
@@ -30,7 +33,9 @@ import { openStore, type Store } from '../node/store.ts'
 import {
   type Change,
   type ChannelRecord,
+  type HtlcEvent,
   newChannelRecord,
+  type PendingHtlc,
   propose,
   receiveAck,
   receiveRevoke,
@@ -39,6 +44,17 @@ import {
   reestablishMessage,
 } from './protocol/channel.ts'
 import { ChannelErrorCode } from './protocol/errors.ts'
+import { createInvoice, decodeInvoice } from './protocol/invoice.ts'
+import {
+  buildOnion,
+  createFailure,
+  decodeFailure,
+  deriveOnionKey,
+  type HopPayload,
+  OnionFailureCode,
+  peelOnion,
+  wrapFailure,
+} from './protocol/onion.ts'
 import {
   type ChannelDomain,
   type ChannelParams,
@@ -47,7 +63,15 @@ import {
   isSignedBy,
   signDigest,
 } from './protocol/state.ts'
-import { decodeMessage, encodeMessage, type WireMessage } from './protocol/wire.ts'
+import {
+  type AnnouncementMessage,
+  announcementDigest,
+  decodeMessage,
+  encodeMessage,
+  NO_SIGNATURE,
+  type WireMessage,
+} from './protocol/wire.ts'
+import { findRoute, type RouteEdge } from './router.ts'
 import { ChannelStore } from './store.ts'
 
 export type ChannelNodeOptions = {
@@ -62,13 +86,24 @@ export type ChannelNodeOptions = {
   maxChangesPerUpdate: number
   /** an incoming HTLC must expire at least this many seconds from now */
   minExpiryDelta: bigint
+  /** forwarding fee: base (token units) + rate (parts per million of the forwarded amount) */
+  feeBase: bigint
+  feeRate: bigint
+  /** seconds a forwarding node keeps between its incoming and outgoing HTLC expiries (its time to claim on L1) */
+  expiryDelta: bigint
+  /** seconds from now the payee's HTLC expires at */
+  finalExpiryDelta: bigint
 }
 
 export const defaultChannelNodeOptions = {
   host: '127.0.0.1',
   port: 0,
   maxChangesPerUpdate: 128,
-  minExpiryDelta: 600n,
+  minExpiryDelta: 300n,
+  feeBase: 1_000n,
+  feeRate: 100n,
+  expiryDelta: 600n,
+  finalExpiryDelta: 900n,
 } as const
 
 export type ChannelNodeModules = {
@@ -90,6 +125,10 @@ type Live = {
   /** the peer accepted the channel (checked it on L1) */
   accepted: boolean
   acceptedWaiters: Waiter[]
+  /** HTLC events of the peer's update, acted on once the peer revoked the state before it (irrevocable) */
+  pendingEvents: HtlcEvent[]
+  /** next id for an HTLC this node offers in the channel */
+  nextHtlcId: bigint | null
   closeWaiter?:
     | { resolve: (txHash: Hex) => void; reject: (e: unknown) => void; balanceA: bigint; balanceB: bigint }
     | undefined
@@ -117,6 +156,12 @@ export class ChannelNode {
   received = 0n
   /** messages sent again after a reconnection (reestablish) */
   resent = 0
+  private readonly onion: { privateKey: Uint8Array; publicKey: Uint8Array }
+  private readonly peerInfo = new Map<string, { onionKey: Hex; feeBase: bigint; feeRate: bigint }>()
+  private readonly paymentWaiters = new Map<
+    string,
+    { resolve: (preimage: Hex) => void; reject: (e: unknown) => void }
+  >()
 
   constructor(
     options: Partial<ChannelNodeOptions> & Pick<ChannelNodeOptions, 'dataDir' | 'privateKey' | 'hub'>,
@@ -126,6 +171,7 @@ export class ChannelNode {
     this.m = modules
     this.nodeId = normalizeNodeId(bytesToHex(secp256k1.getPublicKey(hexToBytes(options.privateKey), true)))
     this.address = nodeIdToAddress(this.nodeId)
+    this.onion = deriveOnionKey(hexToBytes(options.privateKey))
     this.log = (modules.logger ?? silentLogger).child({
       role: 'channel-node',
       node: this.nodeId.slice(0, 10),
@@ -279,7 +325,15 @@ export class ChannelNode {
     const id = channelId.toLowerCase()
     let l = this.live.get(id)
     if (l === undefined) {
-      l = { chain: Promise.resolve(), queue: [], inFlight: [], accepted: false, acceptedWaiters: [] }
+      l = {
+        chain: Promise.resolve(),
+        queue: [],
+        inFlight: [],
+        accepted: false,
+        acceptedWaiters: [],
+        pendingEvents: [],
+        nextHtlcId: null,
+      }
       this.live.set(id, l)
     }
     return l
@@ -294,6 +348,17 @@ export class ChannelNode {
     conn.onClose(() => {
       if (this.peers.get(peerId) === conn) this.peers.delete(peerId)
     })
+    this.safeSend(peerId, {
+      type: 'init',
+      chainId: this.domain.chainId,
+      hub: this.options.hub,
+      onionKey: bytesToHex(this.onion.publicKey),
+      feeBase: this.options.feeBase,
+      feeRate: this.options.feeRate,
+    })
+    for (const e of this.cs.graph.getRange()) {
+      if (e.value.sigA !== NO_SIGNATURE && e.value.sigB !== NO_SIGNATURE) this.safeSend(peerId, e.value)
+    }
     // tell the peer where each of our channels with it stands, so lost messages are sent again
     for (const record of this.cs.allChannels()) {
       if (record.peer === undefined || normalizeNodeId(record.peer) !== peerId) continue
@@ -327,7 +392,17 @@ export class ChannelNode {
     const channelId = 'channelId' in msg && msg.channelId !== null ? msg.channelId : null
     if (channelId === null) {
       if (msg.type === 'ping') this.safeSend(peerId, { type: 'pong', nonce: msg.nonce })
-      else if (msg.type === 'error')
+      else if (msg.type === 'init') {
+        if (msg.chainId !== this.domain.chainId || msg.hub.toLowerCase() !== this.options.hub.toLowerCase()) {
+          this.refuse(
+            peerId,
+            null,
+            new L2kitError(ChannelErrorCode.unexpectedMessage, 'the peer is on another L1 or hub'),
+          )
+          return
+        }
+        this.peerInfo.set(peerId, { onionKey: msg.onionKey, feeBase: msg.feeBase, feeRate: msg.feeRate })
+      } else if (msg.type === 'error')
         this.log.warn({ peer: peerId, code: msg.code, message: msg.message }, 'peer refused')
       return
     }
@@ -387,8 +462,13 @@ export class ChannelNode {
         })
         await this.cs.putChannel(r.record)
         this.send(peerId, r.message)
-        for (const e of r.events) if (e.kind === 'paid') this.received += e.amount
         const live = this.liveOf(msg.channelId)
+        for (const e of r.events) {
+          if (e.kind === 'paid') this.received += e.amount
+          // knowing a preimage early only helps: act at once; the rest waits for the peer's revocation
+          else if (e.kind === 'fulfilled') await this.onOurHtlcFulfilled(msg.channelId, e.htlc, e.preimage)
+          else live.pendingEvents.push(e)
+        }
         if (r.dropped !== null) {
           // A's update won over ours: our changes go again, first
           live.queue.unshift(...live.inFlight.splice(0))
@@ -403,6 +483,7 @@ export class ChannelNode {
         this.send(peerId, r.message)
         const live = this.liveOf(msg.channelId)
         for (const q of live.inFlight.splice(0)) q.waiter.resolve()
+        for (const e of r.events) if (e.kind === 'fulfilled') await this.onInvoicePaid(e.htlc.paymentHash)
         this.pump(msg.channelId)
         return
       }
@@ -410,8 +491,15 @@ export class ChannelNode {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
         await this.cs.putChannel(receiveRevoke(record, msg))
+        const live = this.liveOf(msg.channelId)
+        for (const e of live.pendingEvents.splice(0)) {
+          if (e.kind === 'added') await this.onIncomingHtlc(msg.channelId, e.htlc, e.onion)
+          else if (e.kind === 'failed') await this.onOurHtlcFailed(msg.channelId, e.htlc, e.reason)
+        }
         return
       }
+      case 'announcement':
+        return this.onAnnouncement(peerId, msg)
       case 'reestablish': {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
@@ -546,6 +634,392 @@ export class ChannelNode {
       { channelId, total: params.total.toString(), peer: peerId },
       'channel accepted (checked on L1)',
     )
+    // offer the channel to the routing graph: we sign first, the opener co-signs and gossips it
+    const a = this.peerInfo.get(peerId)
+    if (a !== undefined) {
+      const ann = {
+        type: 'announcement' as const,
+        channelId: channelId.toLowerCase() as Hex,
+        params,
+        nodeA: `0x${peerId}` as Hex,
+        nodeB: `0x${this.nodeId}` as Hex,
+        onionKeyA: a.onionKey,
+        onionKeyB: bytesToHex(this.onion.publicKey),
+        feeBaseA: a.feeBase,
+        feeRateA: a.feeRate,
+        feeBaseB: this.options.feeBase,
+        feeRateB: this.options.feeRate,
+      }
+      const sigB = signDigest(announcementDigest(ann), this.options.privateKey)
+      await this.cs.graph.put(ann.channelId, { ...ann, sigA: NO_SIGNATURE, sigB })
+      this.send(peerId, { ...ann, sigA: NO_SIGNATURE, sigB })
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ invoices and payments
+
+  /** Issues an invoice: a fresh preimage (kept in the store) whose sha256 the payer's HTLCs lock to. */
+  async createInvoice(p: {
+    amount: bigint | null
+    description?: string
+    expirySeconds?: bigint
+  }): Promise<string> {
+    const preimage = randomBytes(32)
+    const paymentHash = sha256(preimage)
+    const paymentSecret = randomBytes(32)
+    const createdAt = BigInt(Math.floor(Date.now() / 1000))
+    const expirySeconds = p.expirySeconds ?? 3_600n
+    const invoice = createInvoice({
+      payeePrivateKey: hexToBytes(this.options.privateKey),
+      chainId: Number(this.domain.chainId),
+      paymentHash,
+      paymentSecret,
+      amount: p.amount,
+      description: p.description ?? '',
+      expirySeconds,
+      createdAt,
+    })
+    await this.cs.invoices.put(bytesToHex(paymentHash), {
+      paymentHash: bytesToHex(paymentHash),
+      preimage: bytesToHex(preimage),
+      paymentSecret: bytesToHex(paymentSecret),
+      amount: p.amount,
+      invoice,
+      description: p.description ?? '',
+      createdAt: Number(createdAt),
+      expiresAt: Number(createdAt + expirySeconds),
+      status: 'open',
+    })
+    return invoice
+  }
+
+  /** The directed edges of the graph as this node sees it (its own channels at their spendable balance). */
+  graphEdges(): RouteEdge[] {
+    const edges: RouteEdge[] = []
+    const own = new Map(this.cs.allChannels().map((r) => [r.channelId.toLowerCase(), r]))
+    for (const { value: a } of this.cs.graph.getRange()) {
+      if (a.sigA === NO_SIGNATURE || a.sigB === NO_SIGNATURE) continue
+      const nodeA = normalizeNodeId(a.nodeA)
+      const nodeB = normalizeNodeId(a.nodeB)
+      const mine = own.get(a.channelId.toLowerCase())
+      const capA = mine === undefined ? a.params.total : mine.state.balanceA
+      const capB = mine === undefined ? a.params.total : mine.state.balanceB
+      edges.push({
+        channelId: a.channelId,
+        from: nodeA,
+        to: nodeB,
+        capacity: capA,
+        feeBase: a.feeBaseA,
+        feeRate: a.feeRateA,
+      })
+      edges.push({
+        channelId: a.channelId,
+        from: nodeB,
+        to: nodeA,
+        capacity: capB,
+        feeBase: a.feeBaseB,
+        feeRate: a.feeRateB,
+      })
+    }
+    return edges
+  }
+
+  /**
+   * Pays an invoice over the cheapest route (onion-routed HTLCs). Resolves with the preimage once the first hop
+   * fulfilled it; rejects with CHANNEL_PAYMENT_FAILED (saying which hop failed and why) or CHANNEL_NO_ROUTE.
+   */
+  async payInvoice(
+    invoiceString: string,
+    amountIfOpen?: bigint,
+  ): Promise<{ preimage: Hex; fee: bigint; hops: number }> {
+    const inv = decodeInvoice(invoiceString, { expectedChainId: Number(this.domain.chainId) })
+    const amount = inv.amount ?? amountIfOpen
+    if (amount === undefined || amount <= 0n) {
+      throw new L2kitError(ChannelErrorCode.badInvoice, 'the invoice has no amount: say how much to pay')
+    }
+    const payee = normalizeNodeId(inv.payeeNodeId)
+    const paymentHash = bytesToHex(inv.paymentHash)
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    const route = findRoute({
+      edges: this.graphEdges(),
+      payer: this.nodeId,
+      payee,
+      amount,
+      finalExpiry: now + (inv.minFinalExpiryDelta ?? this.options.finalExpiryDelta),
+      expiryDelta: this.options.expiryDelta,
+    })
+    if (route === null || route.length === 0) {
+      throw new L2kitError(ChannelErrorCode.noRoute, `no route to ${payee.slice(0, 12)}… for ${amount}`)
+    }
+    const onionKeys = new Map<string, Hex>()
+    for (const { value: a } of this.cs.graph.getRange()) {
+      onionKeys.set(normalizeNodeId(a.nodeA), a.onionKeyA)
+      onionKeys.set(normalizeNodeId(a.nodeB), a.onionKeyB)
+    }
+    const hops = route.map((h, i) => {
+      const key = onionKeys.get(h.to)
+      if (key === undefined) throw new L2kitError(ChannelErrorCode.noRoute, `no onion key for ${h.to}`)
+      const next = route[i + 1]
+      const payload: HopPayload =
+        next === undefined
+          ? {
+              nextNodeId: null,
+              amount: h.amount,
+              expiry: h.expiry,
+              paymentSecret: inv.paymentSecret,
+              totalAmount: amount,
+            }
+          : { nextNodeId: hexToBytes(`0x${next.to}`), amount: next.amount, expiry: next.expiry }
+      return { x25519PublicKey: hexToBytes(key), payload }
+    })
+    const { packet, sharedSecrets } = buildOnion({ route: hops, associatedData: inv.paymentHash })
+    const first = route[0] as (typeof route)[number]
+    const live = this.liveOf(first.channelId)
+    const record = this.requireChannel(first.channelId)
+    live.nextHtlcId ??= record.nextHtlcId
+    const htlcId = live.nextHtlcId
+    live.nextHtlcId += 1n
+    await this.cs.payments.put(paymentHash, {
+      paymentHash,
+      amount,
+      sent: first.amount,
+      route: route.map((h) => `0x${h.to}` as Hex),
+      firstChannel: first.channelId,
+      htlcId,
+      status: 'pending',
+      createdAt: Date.now(),
+    })
+    await this.cs.meta.put(
+      `secrets:${paymentHash}`,
+      sharedSecrets.map((x) => bytesToHex(x)),
+    )
+    const settled = new Promise<Hex>((resolve, reject) =>
+      this.paymentWaiters.set(paymentHash, { resolve, reject }),
+    )
+    await this.enqueue(first.channelId, {
+      kind: 'add',
+      id: htlcId,
+      amount: first.amount,
+      paymentHash,
+      expiry: first.expiry,
+      onion: bytesToHex(packet),
+    })
+    const preimage = await settled
+    return { preimage, fee: first.amount - amount, hops: route.length }
+  }
+
+  /** An HTLC offered to us is irrevocably committed: settle it (we are the payee) or forward it. */
+  private async onIncomingHtlc(channelId: Hex, htlc: PendingHtlc, onionHex: Hex | undefined): Promise<void> {
+    const failBack = (sharedSecret: Uint8Array | null, code: number) => {
+      const reason = sharedSecret === null ? undefined : bytesToHex(createFailure({ sharedSecret, code }))
+      this.enqueue(
+        channelId,
+        reason === undefined ? { kind: 'fail', id: htlc.id } : { kind: 'fail', id: htlc.id, reason },
+      ).catch((err: unknown) => this.log.warn({ err, channelId }, 'failing an HTLC back failed'))
+    }
+    if (onionHex === undefined) return failBack(null, OnionFailureCode.invalidOnion)
+    let peeled: ReturnType<typeof peelOnion>
+    try {
+      peeled = peelOnion({
+        packet: hexToBytes(onionHex),
+        x25519PrivateKey: this.onion.privateKey,
+        associatedData: hexToBytes(htlc.paymentHash),
+      })
+    } catch {
+      return failBack(null, OnionFailureCode.invalidOnion)
+    }
+    const ss = peeled.sharedSecret
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    if (peeled.nextPacket === null) {
+      // we are the payee
+      const inv = this.cs.invoices.get(htlc.paymentHash)
+      const p = peeled.payload
+      const ok =
+        inv !== undefined &&
+        inv.status === 'open' &&
+        bytesToHex(p.paymentSecret) === inv.paymentSecret &&
+        p.amount === htlc.amount &&
+        (inv.amount === null || htlc.amount >= inv.amount) &&
+        htlc.expiry >= p.expiry
+      if (!ok) return failBack(ss, OnionFailureCode.incorrectPaymentDetails)
+      this.enqueue(channelId, { kind: 'fulfill', id: htlc.id, preimage: inv.preimage }).catch(
+        (err: unknown) => this.log.warn({ err, channelId }, 'fulfilling an HTLC failed'),
+      )
+      return
+    }
+    // forward
+    const p = peeled.payload
+    const next = normalizeNodeId(p.nextNodeId)
+    const withNext = this.cs
+      .allChannels()
+      .filter((r) => r.peer !== undefined && normalizeNodeId(r.peer) === next)
+    if (withNext.length === 0) return failBack(ss, OnionFailureCode.unknownNextPeer)
+    const out = withNext.find((r) => spendableOf(r) >= p.amount)
+    if (out === undefined) return failBack(ss, OnionFailureCode.temporaryChannelFailure)
+    const feeDue = this.options.feeBase + (p.amount * this.options.feeRate) / 1_000_000n
+    if (htlc.amount < p.amount + feeDue) return failBack(ss, OnionFailureCode.feeInsufficient)
+    if (htlc.expiry < p.expiry + this.options.expiryDelta || p.expiry < now + this.options.minExpiryDelta) {
+      return failBack(ss, OnionFailureCode.expiryTooSoon)
+    }
+    const live = this.liveOf(out.channelId)
+    live.nextHtlcId ??= out.nextHtlcId
+    const outId = live.nextHtlcId
+    live.nextHtlcId += 1n
+    await this.cs.putForward({
+      paymentHash: htlc.paymentHash,
+      inChannel: channelId,
+      inHtlcId: htlc.id,
+      inAmount: htlc.amount,
+      outChannel: out.channelId,
+      outHtlcId: outId,
+      outAmount: p.amount,
+      sharedSecret: bytesToHex(ss),
+      status: 'pending',
+    })
+    this.enqueue(out.channelId, {
+      kind: 'add',
+      id: outId,
+      amount: p.amount,
+      paymentHash: htlc.paymentHash,
+      expiry: p.expiry,
+      onion: bytesToHex(peeled.nextPacket),
+    }).catch(() => failBack(ss, OnionFailureCode.temporaryChannelFailure))
+  }
+
+  /** The peer fulfilled an HTLC we offered: claim upstream (forward) or finish our payment. */
+  private async onOurHtlcFulfilled(channelId: Hex, htlc: PendingHtlc, preimage: Hex): Promise<void> {
+    const f = this.cs.forwardByOut(channelId, htlc.id)
+    if (f !== undefined) {
+      await this.cs.putForward({ ...f, status: 'succeeded' })
+      this.enqueue(f.inChannel, { kind: 'fulfill', id: f.inHtlcId, preimage }).catch((err: unknown) =>
+        this.log.warn({ err, channelId: f.inChannel }, 'claiming upstream failed'),
+      )
+      return
+    }
+    const pay = this.cs.payments.get(htlc.paymentHash)
+    if (pay !== undefined && pay.status === 'pending') {
+      await this.cs.payments.put(htlc.paymentHash, {
+        ...pay,
+        status: 'succeeded',
+        preimage,
+        settledAt: Date.now(),
+      })
+      this.paymentWaiters.get(htlc.paymentHash)?.resolve(preimage)
+      this.paymentWaiters.delete(htlc.paymentHash)
+    }
+  }
+
+  /** The peer failed an HTLC we offered (irrevocably): fail upstream with our layer, or fail our payment. */
+  private async onOurHtlcFailed(channelId: Hex, htlc: PendingHtlc, reason: Hex | undefined): Promise<void> {
+    const f = this.cs.forwardByOut(channelId, htlc.id)
+    if (f !== undefined) {
+      await this.cs.putForward({ ...f, status: 'failed' })
+      const ss = hexToBytes(f.sharedSecret)
+      const wrapped =
+        reason === undefined
+          ? createFailure({ sharedSecret: ss, code: OnionFailureCode.temporaryChannelFailure })
+          : wrapFailure({ sharedSecret: ss, failure: hexToBytes(reason) })
+      this.enqueue(f.inChannel, { kind: 'fail', id: f.inHtlcId, reason: bytesToHex(wrapped) }).catch(
+        (err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'failing upstream failed'),
+      )
+      return
+    }
+    const pay = this.cs.payments.get(htlc.paymentHash)
+    if (pay === undefined || pay.status !== 'pending') return
+    let why = {
+      code: 'unknown',
+      message: 'the payment failed downstream',
+      hop: undefined as number | undefined,
+    }
+    const secrets = this.cs.meta.get(`secrets:${htlc.paymentHash}`) as Hex[] | undefined
+    if (reason !== undefined && secrets !== undefined) {
+      try {
+        const d = decodeFailure({
+          failure: hexToBytes(reason),
+          sharedSecrets: secrets.map((x) => hexToBytes(x)),
+        })
+        const name = Object.entries(OnionFailureCode).find(([, v]) => v === d.code)?.[0] ?? `code ${d.code}`
+        why = {
+          code: name,
+          message: `hop ${d.hopIndex + 1} of ${pay.route.length} failed it: ${name}`,
+          hop: d.hopIndex,
+        }
+      } catch {
+        // an unreadable failure: still a failure
+      }
+    }
+    await this.cs.payments.put(htlc.paymentHash, {
+      ...pay,
+      status: 'failed',
+      failure:
+        why.hop === undefined
+          ? { code: why.code, message: why.message }
+          : (why as { code: string; message: string; hop: number }),
+      settledAt: Date.now(),
+    })
+    this.paymentWaiters
+      .get(htlc.paymentHash)
+      ?.reject(new L2kitError(ChannelErrorCode.paymentFailed, why.message, { details: { ...why } }))
+    this.paymentWaiters.delete(htlc.paymentHash)
+  }
+
+  /** Our fulfil of an incoming HTLC is committed: the invoice is paid. */
+  private async onInvoicePaid(paymentHash: Hex): Promise<void> {
+    const inv = this.cs.invoices.get(paymentHash)
+    if (inv !== undefined && inv.status === 'open') {
+      await this.cs.invoices.put(paymentHash, { ...inv, status: 'paid', paidAt: Date.now() })
+      this.log.info({ paymentHash }, 'invoice paid')
+    }
+  }
+
+  /** A channel announcement: co-sign our own half-signed one, or check a full one (and on L1) and pass it on. */
+  private async onAnnouncement(peerId: string, a: AnnouncementMessage): Promise<void> {
+    const known = this.cs.graph.get(a.channelId)
+    if (known !== undefined && known.sigA !== NO_SIGNATURE && known.sigB !== NO_SIGNATURE) return
+    if (channelIdOf(this.domain, a.params) !== a.channelId) {
+      throw new L2kitError(
+        ChannelErrorCode.invalidState,
+        'the announcement’s id does not match its parameters',
+      )
+    }
+    if (
+      nodeIdToAddress(a.nodeA).toLowerCase() !== a.params.partyA.toLowerCase() ||
+      nodeIdToAddress(a.nodeB).toLowerCase() !== a.params.partyB.toLowerCase()
+    ) {
+      throw new L2kitError(ChannelErrorCode.invalidState, 'the announced nodes are not the channel’s parties')
+    }
+    const digest = announcementDigest(a)
+    const mineAsA = normalizeNodeId(a.nodeA) === this.nodeId && a.sigA === NO_SIGNATURE
+    if (!isSignedBy(digest, a.sigB, a.params.partyB)) {
+      throw new L2kitError(ChannelErrorCode.badSignature, 'the announcement is not signed by party B')
+    }
+    let full = a
+    if (mineAsA) {
+      if (
+        a.onionKeyA !== bytesToHex(this.onion.publicKey) ||
+        a.feeBaseA !== this.options.feeBase ||
+        a.feeRateA !== this.options.feeRate
+      ) {
+        throw new L2kitError(
+          ChannelErrorCode.invalidState,
+          'the announcement misstates our onion key or fees',
+        )
+      }
+      full = { ...a, sigA: signDigest(digest, this.options.privateKey) }
+    } else if (!isSignedBy(digest, a.sigA, a.params.partyA)) {
+      throw new L2kitError(ChannelErrorCode.badSignature, 'the announcement is not signed by party A')
+    } else {
+      const [phase] = await this.m.publicClient.readContract({
+        address: this.options.hub,
+        abi: channelHubAbi,
+        functionName: 'status',
+        args: [a.channelId],
+      })
+      if (phase !== 1)
+        throw new L2kitError(ChannelErrorCode.unknownChannel, 'the announced channel is not open on L1')
+    }
+    await this.cs.graph.put(a.channelId, full)
+    for (const [id] of this.peers) if (id !== peerId || mineAsA) this.safeSend(id, full)
   }
 
   private enqueue(channelId: Hex, change: Change): Promise<void> {
@@ -573,8 +1047,9 @@ export class ChannelNode {
       let spendable = record.side === 'A' ? record.state.balanceA : record.state.balanceB
       while (batch.length < this.options.maxChangesPerUpdate && live.queue.length > 0) {
         const q = live.queue[0] as QueuedChange
-        const amount = q.change.kind === 'pay' || q.change.kind === 'add' ? q.change.amount : 0n
-        if (amount > spendable || amount <= 0n) {
+        const moves = q.change.kind === 'pay' || q.change.kind === 'add'
+        const amount = moves ? (q.change as { amount: bigint }).amount : 0n
+        if (moves && (amount > spendable || amount <= 0n)) {
           live.queue.shift()
           q.waiter.reject(
             new L2kitError(
@@ -613,4 +1088,8 @@ function nodeIdFromParty(record: ChannelRecord): string {
   if (peer === undefined)
     throw new L2kitError(ChannelErrorCode.unknownChannel, 'the channel has no known peer')
   return normalizeNodeId(peer)
+}
+
+function spendableOf(r: ChannelRecord): bigint {
+  return r.side === 'A' ? r.state.balanceA : r.state.balanceB
 }

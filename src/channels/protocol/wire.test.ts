@@ -34,7 +34,7 @@ const h32 = (b: string) => `0x${b.repeat(32)}` as Hex
 const sig65 = `0x${'11'.repeat(64)}1b` as Hex
 
 const samples: WireMessage[] = [
-  { type: 'init', chainId: 31337n, hub: domain.hub, onionKey: h32('aa') },
+  { type: 'init', chainId: 31337n, hub: domain.hub, onionKey: h32('aa'), feeBase: 1000n, feeRate: 100n },
   { type: 'channel_opened', params, channelId: id, txHash: h32('bb') },
   { type: 'channel_accepted', channelId: id },
   {
@@ -59,12 +59,11 @@ const samples: WireMessage[] = [
   {
     type: 'announcement',
     channelId: id,
+    params,
     nodeA: `0x02${'11'.repeat(32)}`,
     nodeB: `0x03${'22'.repeat(32)}`,
     onionKeyA: h32('33'),
     onionKeyB: h32('44'),
-    capacity: 10n ** 18n,
-    token: params.token,
     feeBaseA: 1n,
     feeRateA: 100n,
     feeBaseB: 2n,

@@ -5,7 +5,9 @@
  * unknown fields, so a hostile peer's message either decodes to exactly one of these shapes or is a
  * `CHANNEL_MALFORMED_MESSAGE` error that changes nothing.
  */
+import { concatBytes, hexToBytes } from '../../core/bytes.ts'
 import { L2kitError } from '../../core/errors.ts'
+import { keccak256 } from '../../core/hash.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import type { AckMessage, Change, ReestablishMessage, RevokeMessage, UpdateMessage } from './channel.ts'
 import { ChannelErrorCode } from './errors.ts'
@@ -14,8 +16,18 @@ import { type ChannelParams, MAX_HTLCS } from './state.ts'
 /** Largest encoded message (the BOLT 8 plaintext limit). */
 export const MAX_MESSAGE_BYTES = 65_535
 
-/** First message on a connection: which L1 and hub the peer's channels live on, and its onion key. */
-export type InitMessage = { type: 'init'; chainId: bigint; hub: Address; onionKey: Hex }
+/**
+ * First message on a connection: which L1 and hub the peer's channels live on, its onion key (X25519) and the fee
+ * it charges to forward (base in token units + rate in parts per million).
+ */
+export type InitMessage = {
+  type: 'init'
+  chainId: bigint
+  hub: Address
+  onionKey: Hex
+  feeBase: bigint
+  feeRate: bigint
+}
 /** The opener funded a channel on L1 (`ChannelHub.open`); the peer checks it there before using it. */
 export type ChannelOpenedMessage = {
   type: 'channel_opened'
@@ -36,22 +48,22 @@ export type CloseRequestMessage = {
 /** The other side's signature on the same close; either side may now submit it. */
 export type CloseAcceptMessage = { type: 'close_accept'; channelId: Hex; sig: Hex }
 /**
- * A channel offered to the routing graph, signed by both ends over its announcement digest: capacity is the
- * channel total, fees are what each end charges to forward out of it.
+ * A channel offered to the routing graph, signed by both ends over `announcementDigest`: its parameters (so anyone
+ * can check it on L1 and that the node ids are its parties), both ends' onion keys and forwarding fees.
  */
 export type AnnouncementMessage = {
   type: 'announcement'
   channelId: Hex
+  params: ChannelParams
   nodeA: Hex
   nodeB: Hex
   onionKeyA: Hex
   onionKeyB: Hex
-  capacity: bigint
-  token: Address
   feeBaseA: bigint
   feeRateA: bigint
   feeBaseB: bigint
   feeRateB: bigint
+  /** 65 zero bytes while only the other end has signed (the two ends sign in turn) */
   sigA: Hex
   sigB: Hex
 }
@@ -197,12 +209,14 @@ export function decodeMessage(data: Uint8Array | string): WireMessage {
   const o = obj(raw, 'a message')
   switch (o.type) {
     case 'init':
-      fieldsExactly(o, ['type', 'chainId', 'hub', 'onionKey'])
+      fieldsExactly(o, ['type', 'chainId', 'hub', 'onionKey', 'feeBase', 'feeRate'])
       return {
         type: 'init',
         chainId: uint(o, 'chainId', U64_MAX),
         hub: address(o, 'hub'),
         onionKey: bytes32(o, 'onionKey'),
+        feeBase: uint(o, 'feeBase'),
+        feeRate: uint(o, 'feeRate', 1_000_000n),
       }
     case 'channel_opened':
       fieldsExactly(o, ['type', 'params', 'channelId', 'txHash'])
@@ -272,12 +286,11 @@ export function decodeMessage(data: Uint8Array | string): WireMessage {
       fieldsExactly(o, [
         'type',
         'channelId',
+        'params',
         'nodeA',
         'nodeB',
         'onionKeyA',
         'onionKeyB',
-        'capacity',
-        'token',
         'feeBaseA',
         'feeRateA',
         'feeBaseB',
@@ -288,12 +301,11 @@ export function decodeMessage(data: Uint8Array | string): WireMessage {
       return {
         type: 'announcement',
         channelId: bytes32(o, 'channelId'),
+        params: params(o.params),
         nodeA: nodeId(o, 'nodeA'),
         nodeB: nodeId(o, 'nodeB'),
         onionKeyA: bytes32(o, 'onionKeyA'),
         onionKeyB: bytes32(o, 'onionKeyB'),
-        capacity: uint(o, 'capacity'),
-        token: address(o, 'token'),
         feeBaseA: uint(o, 'feeBaseA'),
         feeRateA: uint(o, 'feeRateA', 1_000_000n),
         feeBaseB: uint(o, 'feeBaseB'),
@@ -331,3 +343,27 @@ export function encodeMessage(message: WireMessage): Uint8Array {
   }
   return bytes
 }
+
+/** What both ends of an announced channel sign (keccak256 of a fixed layout; the id binds the parameters). */
+export function announcementDigest(
+  a: Omit<AnnouncementMessage, 'type' | 'sigA' | 'sigB' | 'params'>,
+): Uint8Array {
+  const word = (x: bigint) => hexToBytes(`0x${x.toString(16).padStart(64, '0')}`)
+  return keccak256(
+    concatBytes(
+      new TextEncoder().encode('l2kit channel announcement v1'),
+      hexToBytes(a.channelId),
+      hexToBytes(a.nodeA),
+      hexToBytes(a.nodeB),
+      hexToBytes(a.onionKeyA),
+      hexToBytes(a.onionKeyB),
+      word(a.feeBaseA),
+      word(a.feeRateA),
+      word(a.feeBaseB),
+      word(a.feeRateB),
+    ),
+  )
+}
+
+/** 65 zero bytes: the placeholder of a signature still to come. */
+export const NO_SIGNATURE = `0x${'00'.repeat(65)}` as Hex

@@ -116,4 +116,42 @@ describe('channel nodes', () => {
     expect(b?.theirRevokedSeq).toBe((b?.state.seq ?? 0n) - 1n)
     await Promise.all([alice.stop(), bob.stop()])
   }, 120_000)
+
+  it('routes an invoice payment A → B → C with onion HTLCs; B earns its fee; a failure names the failing hop', async () => {
+    const [a, b, c] = [await node('ha', key(1)), await node('hb', key(2)), await node('hc', key(3))]
+    await a.start()
+    const bAddress = await b.start()
+    const cAddress = await c.start()
+    await a.connect(bAddress)
+    await b.connect(cAddress)
+    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('2') })
+    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1') })
+    for (let i = 0; i < 100 && a.graphEdges().length < 4; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(a.graphEdges()).toHaveLength(4) // both channels, both directions, learned by gossip
+
+    const amount = parseEther('0.1')
+    const invoice = await c.createInvoice({ amount, description: 'coffee' })
+    const paid = await a.payInvoice(invoice)
+    const feeB = 1_000n + (amount * 100n) / 1_000_000n
+    expect(paid.hops).toBe(2)
+    expect(paid.fee).toBe(feeB)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(c.channel(bc)?.state.balanceB).toBe(amount)
+    expect(b.channel(ab)?.state.balanceB).toBe(amount + feeB)
+    expect(b.channel(bc)?.state.balanceA).toBe(parseEther('1') - amount)
+    expect(a.channel(ab)?.state.htlcs).toHaveLength(0)
+
+    // C's invoice for more than B can forward: B fails it back, A learns it was hop 1 (B)
+    const big = await c.createInvoice({ amount: parseEther('0.95') })
+    let failure: unknown
+    await a.payInvoice(big).catch((e: unknown) => {
+      failure = e
+    })
+    expect(isL2kitError(failure, 'CHANNEL_PAYMENT_FAILED')).toBe(true)
+    expect((failure as Error).message).toMatch(/hop 1 of 2 failed it: temporaryChannelFailure/)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(a.channel(ab)?.state.htlcs).toHaveLength(0)
+    expect(a.channel(ab)?.state.balanceA).toBe(parseEther('2') - amount - feeB)
+    await Promise.all([a.stop(), b.stop(), c.stop()])
+  }, 120_000)
 })
