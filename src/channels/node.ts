@@ -30,6 +30,7 @@ import {
   parsePeerAddress,
 } from '../node/p2p/index.ts'
 import { openStore, type Store } from '../node/store.ts'
+import { hubCalls, type PublishedState, readHubEvents } from './l1/hubEvents.ts'
 import {
   type Change,
   type ChannelRecord,
@@ -93,7 +94,14 @@ export type ChannelNodeOptions = {
   expiryDelta: bigint
   /** seconds from now the payee's HTLC expires at */
   finalExpiryDelta: bigint
+  /** how often L1 is polled for closes of our channels (ms) */
+  l1PollMs: number
+  /** the shared preimage registry (to reveal preimages of HTLCs settled on L1) */
+  registry: Address | null
 }
+
+/** How long after a close's deadline the side that did not publish waits for the publisher to settle it. */
+const SETTLE_GRACE_SECONDS = 30n
 
 export const defaultChannelNodeOptions = {
   host: '127.0.0.1',
@@ -104,12 +112,25 @@ export const defaultChannelNodeOptions = {
   feeRate: 100n,
   expiryDelta: 600n,
   finalExpiryDelta: 900n,
+  l1PollMs: 500,
+  registry: null,
 } as const
 
 export type ChannelNodeModules = {
   publicClient: L1PublicClient
   walletClient: L1WalletClient
   logger?: Logger
+  /** a watchtower to hand the peer's revocations to (it punishes an old-state close while we are offline) */
+  tower?: { watch(entry: TowerEntry): Promise<void> }
+}
+
+/** What a watchtower needs to punish `cheater` if it publishes any state with seq ≤ revokedSeq: nothing more. */
+export type TowerEntry = {
+  params: ChannelParams
+  channelId: Hex
+  cheater: Address
+  revokedSeq: bigint
+  revocation: Hex
 }
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void }
@@ -158,6 +179,17 @@ export class ChannelNode {
   resent = 0
   private readonly onion: { privateKey: Uint8Array; publicKey: Uint8Array }
   private readonly peerInfo = new Map<string, { onionKey: Hex; feeBase: bigint; feeRate: bigint }>()
+  private pollTimer: NodeJS.Timeout | undefined
+  private polling: Promise<void> = Promise.resolve()
+  private towerTimer: NodeJS.Timeout | undefined
+  private readonly towerDirty = new Set<string>()
+  /** L1 actions taken by the watcher (for tests, demos and the bench) */
+  readonly l1Actions: {
+    kind: 'penalize' | 'dispute' | 'settle' | 'reveal' | 'close'
+    channelId: Hex
+    txHash: Hex
+    gas: bigint
+  }[] = []
   private readonly paymentWaiters = new Map<
     string,
     { resolve: (preimage: Hex) => void; reject: (e: unknown) => void }
@@ -190,11 +222,22 @@ export class ChannelNode {
       port: this.options.port,
       onConnection: (conn) => this.attach(conn),
     })
+    if (this.cs.meta.get('l1Cursor') === undefined) {
+      await this.cs.meta.put('l1Cursor', (await this.m.publicClient.getBlockNumber()).toString())
+    }
+    this.pollTimer = setInterval(() => {
+      this.polling = this.polling
+        .then(() => this.pollL1())
+        .catch((err: unknown) => this.log.warn({ err }, 'L1 poll failed'))
+    }, this.options.l1PollMs)
     this.log.info({ address: this.server.address, channels: this.cs.allChannels().length }, 'channel node up')
     return this.server.address
   }
 
   async stop(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer)
+    if (this.towerTimer) clearTimeout(this.towerTimer)
+    await this.polling.catch(() => undefined)
     for (const c of this.peers.values()) await c.close().catch(() => undefined)
     this.peers.clear()
     await this.server?.close()
@@ -480,6 +523,7 @@ export class ChannelNode {
         this.checkParty(peerId, record)
         const r = receiveAck(record, msg, this.options.privateKey)
         await this.cs.putChannel(r.record)
+        this.towerPush(msg.channelId)
         this.send(peerId, r.message)
         const live = this.liveOf(msg.channelId)
         for (const q of live.inFlight.splice(0)) q.waiter.resolve()
@@ -491,6 +535,7 @@ export class ChannelNode {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
         await this.cs.putChannel(receiveRevoke(record, msg))
+        this.towerPush(msg.channelId)
         const live = this.liveOf(msg.channelId)
         for (const e of live.pendingEvents.splice(0)) {
           if (e.kind === 'added') await this.onIncomingHtlc(msg.channelId, e.htlc, e.onion)
@@ -653,6 +698,162 @@ export class ChannelNode {
       const sigB = signDigest(announcementDigest(ann), this.options.privateKey)
       await this.cs.graph.put(ann.channelId, { ...ann, sigA: NO_SIGNATURE, sigB })
       this.send(peerId, { ...ann, sigA: NO_SIGNATURE, sigB })
+    }
+  }
+
+  // --------------------------------------------------------------------------------------- L1: closes, watcher
+
+  /** Closes a channel alone with the newest state signed by both; the watcher settles it after the window. */
+  async closeUnilaterally(channelId: Hex): Promise<Hex> {
+    const record = this.requireChannel(channelId)
+    await this.liveOf(channelId).chain
+    const r = this.requireChannel(channelId)
+    const { txHash, gasUsed } = await hubCalls.closeUnilateral(
+      this.writer(),
+      r.params,
+      r.state,
+      r.sigA ?? '0x',
+      r.sigB ?? '0x',
+    )
+    this.l1Actions.push({ kind: 'close', channelId: record.channelId, txHash, gas: gasUsed })
+    this.log.info(
+      { channelId, seq: r.state.seq.toString(), txHash },
+      'channel closed unilaterally (dispute window open)',
+    )
+    return txHash
+  }
+
+  private writer() {
+    return { publicClient: this.m.publicClient, walletClient: this.m.walletClient, hub: this.options.hub }
+  }
+
+  /** Hands the peer's newest revocation to the tower (coalesced: one push per channel per 200 ms). */
+  private towerPush(channelId: Hex): void {
+    if (this.m.tower === undefined) return
+    this.towerDirty.add(channelId.toLowerCase())
+    if (this.towerTimer !== undefined) return
+    this.towerTimer = setTimeout(() => {
+      this.towerTimer = undefined
+      const ids = [...this.towerDirty]
+      this.towerDirty.clear()
+      for (const id of ids) {
+        const r = this.cs.channel(id as Hex)
+        if (r === undefined || r.theirRevocationSig === null) continue
+        const cheater = r.side === 'A' ? r.params.partyB : r.params.partyA
+        this.m.tower
+          ?.watch({
+            params: r.params,
+            channelId: r.channelId,
+            cheater,
+            revokedSeq: r.theirRevokedSeq,
+            revocation: r.theirRevocationSig,
+          })
+          .catch((err: unknown) =>
+            this.log.warn({ err, channelId: id }, 'the watchtower did not take the revocation'),
+          )
+      }
+    }, 200)
+  }
+
+  /** One L1 poll: react to closes of our channels (penalty, dispute, preimage reveal) and settle expired ones. */
+  private async pollL1(): Promise<void> {
+    const from = BigInt(this.cs.meta.get('l1Cursor') as string)
+    const head = await this.m.publicClient.getBlockNumber()
+    if (head >= from) {
+      const events = await readHubEvents(this.m.publicClient, this.options.hub, from, head)
+      for (const e of events) {
+        const record = this.cs.channel(e.channelId)
+        if (record === undefined) continue
+        if (e.kind === 'closing' || e.kind === 'disputed') await this.onPublished(record, e)
+        else {
+          await this.cs.meta.remove(`closing:${record.channelId.toLowerCase()}`)
+          await this.cs.meta.put(`ended:${record.channelId.toLowerCase()}`, e.kind)
+          this.log.info({ channelId: record.channelId, how: e.kind }, 'channel ended on L1')
+        }
+      }
+      await this.cs.meta.put('l1Cursor', (head + 1n).toString())
+    }
+    // settle what is past its deadline (both sides try; the first wins)
+    const now = (await this.m.publicClient.getBlock()).timestamp
+    for (const { key, value } of this.cs.meta.getRange({ start: 'closing:', end: 'closing;' })) {
+      const pub = value as PublishedState
+      if (now <= pub.deadline) continue
+      const record = this.cs.channel(pub.channelId)
+      if (record === undefined) continue
+      // the submitter settles first; the other side only if it has not after a grace period (one payer of gas)
+      const ours = pub.submitter.toLowerCase() === this.address.toLowerCase()
+      if (!ours && now <= pub.deadline + SETTLE_GRACE_SECONDS) continue
+      try {
+        // every HTLC must be revealed in time or expired, and nobody may have settled it yet: ask before paying gas
+        await this.m.publicClient.simulateContract({
+          address: this.options.hub,
+          abi: channelHubAbi,
+          functionName: 'settle',
+          args: [record.params, pub.balanceA, pub.balanceB, pub.htlcs],
+          account: this.m.walletClient.account ?? null,
+        } as never)
+      } catch {
+        continue
+      }
+      try {
+        const { txHash, gasUsed } = await hubCalls.settle(this.writer(), record.params, pub)
+        this.l1Actions.push({ kind: 'settle', channelId: record.channelId, txHash, gas: gasUsed })
+        await this.cs.meta.remove(key as string)
+        this.log.info({ channelId: record.channelId, txHash }, 'channel settled on L1')
+      } catch (err) {
+        this.log.debug({ err, channelId: record.channelId }, 'settle not possible yet (or done by the peer)')
+      }
+    }
+  }
+
+  /** A state of ours was published on L1: punish a revoked one, replace an old one, claim our HTLCs. */
+  private async onPublished(record: ChannelRecord, e: PublishedState): Promise<void> {
+    await this.cs.meta.put(`closing:${record.channelId.toLowerCase()}`, e)
+    const byUs = e.submitter.toLowerCase() === this.address.toLowerCase()
+    this.log.warn(
+      { channelId: record.channelId, seq: e.seq.toString(), byUs, ours: record.state.seq.toString() },
+      'channel state published on L1',
+    )
+    if (!byUs && record.theirRevocationSig !== null && e.seq <= record.theirRevokedSeq) {
+      const { txHash, gasUsed } = await hubCalls.penalize(
+        this.writer(),
+        record.params,
+        record.theirRevokedSeq,
+        record.theirRevocationSig,
+      )
+      this.l1Actions.push({ kind: 'penalize', channelId: record.channelId, txHash, gas: gasUsed })
+      this.log.warn(
+        { channelId: record.channelId, txHash },
+        'the peer published a revoked state: penalised, the whole channel is ours',
+      )
+      return
+    }
+    if (!byUs && e.seq < record.state.seq && record.sigA !== null && record.sigB !== null) {
+      const { txHash, gasUsed } = await hubCalls.dispute(
+        this.writer(),
+        record.params,
+        record.state,
+        record.sigA,
+        record.sigB,
+      )
+      this.l1Actions.push({ kind: 'dispute', channelId: record.channelId, txHash, gas: gasUsed })
+      this.log.warn(
+        { channelId: record.channelId, txHash },
+        'an older state was published: replaced by our newest',
+      )
+      return
+    }
+    // HTLCs offered to us whose preimage we know: reveal it on L1 before they expire
+    const toUs = record.side === 'A' ? 1 : 0
+    for (const h of e.htlcs) {
+      if (h.direction !== toUs || this.options.registry === null) continue
+      const preimage =
+        record.preimages[h.paymentHash.toLowerCase()] ??
+        this.cs.invoices.get(h.paymentHash.toLowerCase())?.preimage
+      if (preimage === undefined) continue
+      const { txHash, gasUsed } = await hubCalls.reveal(this.m, this.options.registry, preimage)
+      this.l1Actions.push({ kind: 'reveal', channelId: record.channelId, txHash, gas: gasUsed })
+      this.log.info({ channelId: record.channelId, paymentHash: h.paymentHash }, 'preimage revealed on L1')
     }
   }
 

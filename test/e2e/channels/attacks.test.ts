@@ -1,0 +1,167 @@
+/**
+ * Channel safety on a real anvil with real nodes: a peer that publishes a revoked state is punished by the
+ * victim's own node while it is online, and by its watchtower while it is offline; an honest unilateral close is
+ * settled after the dispute window at exactly the last balances. The cheater here is a node's own key publishing
+ * an old state it stored earlier (what a modified node would do).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Address, type Hex, parseEther } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deployChannelContracts } from '../../../src/channels/l1/deploy.ts'
+import { hubCalls } from '../../../src/channels/l1/hubEvents.ts'
+import { ChannelNode } from '../../../src/channels/node.ts'
+import type { ChannelRecord } from '../../../src/channels/protocol/channel.ts'
+import { Watchtower } from '../../../src/channels/tower.ts'
+import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../../src/l1/anvil.ts'
+import { createL1Clients, type L1ClientsWithWallet } from '../../../src/l1/clients.ts'
+
+let anvil: AnvilInstance
+let hub: Address
+let registry: Address
+let dir: string
+const key = (i: number) => (ANVIL_DEV_ACCOUNTS[i] as { privateKey: Hex }).privateKey
+const clients = new Map<Hex, L1ClientsWithWallet>()
+
+async function l1(k: Hex): Promise<L1ClientsWithWallet> {
+  let c = clients.get(k)
+  if (c === undefined) {
+    c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: k })
+    clients.set(k, c)
+  }
+  return c
+}
+
+async function node(name: string, k: Hex, tower?: Watchtower): Promise<ChannelNode> {
+  const c = await l1(k)
+  return new ChannelNode(
+    { dataDir: join(dir, name), privateKey: k, hub, registry, l1PollMs: 100 },
+    { publicClient: c.publicClient, walletClient: c.walletClient, ...(tower ? { tower } : {}) },
+  )
+}
+
+async function warp(seconds: number): Promise<void> {
+  const c = await l1(key(0))
+  await c.publicClient.request({ method: 'evm_increaseTime' as never, params: [seconds] as never })
+  await c.publicClient.request({ method: 'evm_mine' as never })
+}
+
+async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await f()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const balance = async (a: Address) => (await l1(key(0))).publicClient.getBalance({ address: a })
+
+/** The cheater publishes an old state it kept (signed by both, revoked by itself since). */
+async function publishOld(k: Hex, old: ChannelRecord) {
+  const c = await l1(k)
+  return hubCalls.closeUnilateral(
+    { publicClient: c.publicClient, walletClient: c.walletClient, hub },
+    old.params,
+    old.state,
+    old.sigA as Hex,
+    old.sigB as Hex,
+  )
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil()
+  dir = mkdtempSync(join(tmpdir(), 'l2kit-channels-attacks-'))
+  const c = await l1(key(0))
+  const d = await deployChannelContracts(c.walletClient, c.publicClient)
+  hub = d.hub
+  registry = d.registry
+}, 120_000)
+
+afterAll(async () => {
+  await anvil?.stop()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('channel attacks', () => {
+  it('old-state close, victim online: its node penalises, the victim gets the whole channel', async () => {
+    const mallory = await node('m1', key(1))
+    const victim = await node('v1', key(2))
+    await mallory.start()
+    await mallory.connect(await victim.start())
+    const id = await mallory.openChannel({
+      peer: victim.nodeId,
+      amount: parseEther('1'),
+      disputeWindow: 600n,
+    })
+    await mallory.pay(id, parseEther('0.1'))
+    const old = mallory.channel(id) as ChannelRecord // mallory still had 0.9 here
+    for (let i = 0; i < 5; i++) await mallory.pay(id, parseEther('0.1'))
+    const before = await balance(victim.address)
+    await publishOld(key(1), old)
+    await until('the penalty', () => victim.l1Actions.some((a) => a.kind === 'penalize'))
+    const penalty = victim.l1Actions.find((a) => a.kind === 'penalize')
+    const gasPrice = (
+      await (await l1(key(0))).publicClient.getTransactionReceipt({ hash: penalty?.txHash as Hex })
+    ).effectiveGasPrice
+    expect((await balance(victim.address)) - before + (penalty?.gas ?? 0n) * gasPrice).toBe(parseEther('1'))
+    await Promise.all([mallory.stop(), victim.stop()])
+  }, 120_000)
+
+  it('old-state close, victim offline: the watchtower penalises within the window and gains nothing', async () => {
+    const tc = await l1(key(3))
+    const tower = new Watchtower({ dataDir: join(dir, 'tower'), hub, pollMs: 100 }, tc)
+    await tower.start()
+    const mallory = await node('m2', key(4))
+    const victim = await node('v2', key(5), tower)
+    await mallory.start()
+    await mallory.connect(await victim.start())
+    const id = await mallory.openChannel({
+      peer: victim.nodeId,
+      amount: parseEther('1'),
+      disputeWindow: 600n,
+    })
+    await mallory.pay(id, parseEther('0.2'))
+    const old = mallory.channel(id) as ChannelRecord
+    await mallory.pay(id, parseEther('0.3'))
+    await until('the tower to hold the revocation', () => tower.watching() > 0)
+    await new Promise((r) => setTimeout(r, 400)) // the victim's node pushes its newest revocation
+    await victim.stop() // offline from here on
+    const before = await balance(victim.address)
+    const towerBefore = await balance(tc.account.address)
+    await publishOld(key(4), old)
+    await until('the tower’s penalty', () => tower.penalties.length > 0)
+    expect((await balance(victim.address)) - before).toBe(parseEther('1'))
+    const p = tower.penalties[0]
+    const receipt = await tc.publicClient.getTransactionReceipt({ hash: p?.txHash as Hex })
+    expect((await balance(tc.account.address)) - towerBefore).toBe(
+      -(receipt.gasUsed * receipt.effectiveGasPrice),
+    )
+    await Promise.all([mallory.stop(), tower.stop()])
+  }, 120_000)
+
+  it('an honest unilateral close is settled after the dispute window at the last balances', async () => {
+    const a = await node('a3', key(6))
+    const b = await node('b3', key(7))
+    await a.start()
+    await a.connect(await b.start())
+    const id = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+    for (let i = 0; i < 3; i++) await a.pay(id, parseEther('0.05'))
+    const before = await balance(b.address)
+    await b.closeUnilaterally(id)
+    await new Promise((r) => setTimeout(r, 300)) // a sees it, does not dispute (it is the newest)
+    expect(a.l1Actions.filter((x) => x.kind === 'penalize' || x.kind === 'dispute')).toHaveLength(0)
+    await warp(61)
+    await until('the settlement', () => b.l1Actions.some((x) => x.kind === 'settle'))
+    expect(b.l1Actions.map((x) => x.kind)).toEqual(['close', 'settle']) // the closer settles; a does not race it
+    const receipts = await Promise.all(
+      b.l1Actions.map((x) =>
+        (clients.get(key(7)) as L1ClientsWithWallet).publicClient.getTransactionReceipt({ hash: x.txHash }),
+      ),
+    )
+    const bGas = receipts.reduce((t, r) => t + r.gasUsed * r.effectiveGasPrice, 0n)
+    expect((await balance(b.address)) - before + bGas).toBe(parseEther('0.15'))
+    await Promise.all([a.stop(), b.stop()])
+  }, 120_000)
+})
