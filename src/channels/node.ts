@@ -14,12 +14,12 @@
 import { randomBytes } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { Address, Hex } from 'viem'
+import { type Address, type Hex, parseEventLogs } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
 import { type Logger, silentLogger } from '../core/logger.ts'
 import { publicKeyToAddress } from '../core/signature.ts'
-import { channelHubAbi } from '../generated/contracts.ts'
+import { channelHubAbi, preimageRegistryAbi } from '../generated/contracts.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
 import {
   connectPeer,
@@ -98,6 +98,8 @@ export type ChannelNodeOptions = {
   l1PollMs: number
   /** the shared preimage registry (to reveal preimages of HTLCs settled on L1) */
   registry: Address | null
+  /** FAULT INJECTION (attack demos and tests): behave like a malicious node */
+  faults: { withholdPreimage?: boolean }
 }
 
 /** How long after a close's deadline the side that did not publish waits for the publisher to settle it. */
@@ -114,6 +116,7 @@ export const defaultChannelNodeOptions = {
   finalExpiryDelta: 900n,
   l1PollMs: 500,
   registry: null,
+  faults: {},
 } as const
 
 export type ChannelNodeModules = {
@@ -180,6 +183,7 @@ export class ChannelNode {
   private readonly onion: { privateKey: Uint8Array; publicKey: Uint8Array }
   private readonly peerInfo = new Map<string, { onionKey: Hex; feeBase: bigint; feeRate: bigint }>()
   private pollTimer: NodeJS.Timeout | undefined
+  private readonly closingSent = new Set<string>()
   private polling: Promise<void> = Promise.resolve()
   private towerTimer: NodeJS.Timeout | undefined
   private readonly towerDirty = new Set<string>()
@@ -771,10 +775,13 @@ export class ChannelNode {
           this.log.info({ channelId: record.channelId, how: e.kind }, 'channel ended on L1')
         }
       }
+      if (this.options.registry !== null) await this.onReveals(from, head)
       await this.cs.meta.put('l1Cursor', (head + 1n).toString())
     }
+    const l1Now = (await this.m.publicClient.getBlock()).timestamp
+    await this.goOnChainIfNeeded(l1Now)
     // settle what is past its deadline (both sides try; the first wins)
-    const now = (await this.m.publicClient.getBlock()).timestamp
+    const now = l1Now
     for (const { key, value } of this.cs.meta.getRange({ start: 'closing:', end: 'closing;' })) {
       const pub = value as PublishedState
       if (now <= pub.deadline) continue
@@ -802,6 +809,72 @@ export class ChannelNode {
         this.log.info({ channelId: record.channelId, txHash }, 'channel settled on L1')
       } catch (err) {
         this.log.debug({ err, channelId: record.channelId }, 'settle not possible yet (or done by the peer)')
+      }
+    }
+  }
+
+  /** The preimage of a payment hash if this node knows it: its own invoice, or a fulfil seen in any channel. */
+  private knownPreimage(paymentHash: Hex): Hex | undefined {
+    const h = paymentHash.toLowerCase()
+    const inv = this.cs.invoices.get(h)
+    if (inv !== undefined) return inv.preimage
+    for (const r of this.cs.allChannels()) {
+      const p = r.preimages[h]
+      if (p !== undefined) return p
+    }
+    return undefined
+  }
+
+  /**
+   * An HTLC offered to us whose preimage we know but the peer has not taken off-chain (it is offline or withholds
+   * its ack) must be claimed on L1 before it expires: close the channel and reveal the preimage (onPublished).
+   */
+  private async goOnChainIfNeeded(now: bigint): Promise<void> {
+    const margin = this.options.expiryDelta / 2n
+    for (const r of this.cs.allChannels()) {
+      const id = r.channelId.toLowerCase()
+      if (this.closingSent.has(id)) continue
+      if (this.cs.meta.get(`closing:${id}`) !== undefined || this.cs.meta.get(`ended:${id}`) !== undefined)
+        continue
+      const toUs = r.side === 'A' ? 1 : 0
+      const urgent = r.htlcs.some(
+        (h) =>
+          // one we can claim, about to expire off-chain
+          (h.direction === toUs &&
+            h.expiry - now < margin &&
+            this.knownPreimage(h.paymentHash) !== undefined) ||
+          // one we offered, expired and never settled: take it back on L1
+          (h.direction !== toUs && h.expiry < now),
+      )
+      if (!urgent) continue
+      this.log.warn(
+        { channelId: r.channelId },
+        'an HTLC must be resolved on chain (claim or expired refund): closing',
+      )
+      this.closingSent.add(id)
+      await this.closeUnilaterally(r.channelId)
+    }
+  }
+
+  /** Preimages revealed on L1 for HTLCs we forwarded: claim the upstream HTLC with them. */
+  private async onReveals(from: bigint, to: bigint): Promise<void> {
+    const logs = await this.m.publicClient.getLogs({
+      address: this.options.registry as Address,
+      fromBlock: from,
+      toBlock: to,
+    })
+    for (const e of parseEventLogs({ abi: preimageRegistryAbi, logs, eventName: 'PreimageRevealed' })) {
+      const hash = e.args.hash.toLowerCase()
+      for (const { value: f } of this.cs.forwards.getRange({ start: 'out:', end: 'out;' })) {
+        if (f.paymentHash.toLowerCase() !== hash || f.status !== 'pending') continue
+        await this.cs.putForward({ ...f, status: 'succeeded' })
+        this.log.info(
+          { paymentHash: hash, channelId: f.inChannel },
+          'preimage revealed on L1: claiming upstream',
+        )
+        this.enqueue(f.inChannel, { kind: 'fulfill', id: f.inHtlcId, preimage: e.args.preimage }).catch(
+          (err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'claiming upstream failed'),
+        )
       }
     }
   }
@@ -1091,6 +1164,13 @@ export class ChannelNode {
   private async onOurHtlcFulfilled(channelId: Hex, htlc: PendingHtlc, preimage: Hex): Promise<void> {
     const f = this.cs.forwardByOut(channelId, htlc.id)
     if (f !== undefined) {
+      if (this.options.faults.withholdPreimage === true) {
+        this.log.warn(
+          { paymentHash: htlc.paymentHash },
+          'FAULT INJECTION: withholding the preimage from upstream',
+        )
+        return
+      }
       await this.cs.putForward({ ...f, status: 'succeeded' })
       this.enqueue(f.inChannel, { kind: 'fulfill', id: f.inHtlcId, preimage }).catch((err: unknown) =>
         this.log.warn({ err, channelId: f.inChannel }, 'claiming upstream failed'),

@@ -164,4 +164,49 @@ describe('channel attacks', () => {
     expect((await balance(b.address)) - before + bGas).toBe(parseEther('0.15'))
     await Promise.all([a.stop(), b.stop()])
   }, 120_000)
+
+  it('an intermediary withholds the preimage: the payee keeps its payment, the payer takes its HTLC back on L1', async () => {
+    const a = await node('a4', key(8))
+    const b = new ChannelNode(
+      {
+        dataDir: join(dir, 'b4'),
+        privateKey: key(9),
+        hub,
+        registry,
+        l1PollMs: 100,
+        faults: { withholdPreimage: true },
+      },
+      { publicClient: (await l1(key(9))).publicClient, walletClient: (await l1(key(9))).walletClient },
+    )
+    const c = await node('c4', key(0))
+    await a.start()
+    const bAddress = await b.start()
+    await a.connect(bAddress)
+    await b.connect(await c.start())
+    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+    await until('the graph', () => a.graphEdges().length === 4)
+    const amount = parseEther('0.1')
+    const payment = a.payInvoice(await c.createInvoice({ amount }))
+    payment.catch(() => undefined)
+    // C is paid off-chain by B; B never passes the preimage back to A
+    await until('C paid', () => c.channel(bc)?.state.balanceB === amount)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(a.channel(ab)?.state.htlcs).toHaveLength(1)
+    const aBefore = await balance(a.address)
+    // A's HTLC expires (final 900 s + B's 600 s delta): A closes alone and takes it back after the window
+    await warp(1_600)
+    await until('A closes', () => a.l1Actions.some((x) => x.kind === 'close'))
+    await warp(61)
+    await until('A settles', () => a.l1Actions.some((x) => x.kind === 'settle'))
+    const receipts = await Promise.all(
+      a.l1Actions.map((x) =>
+        (clients.get(key(8)) as L1ClientsWithWallet).publicClient.getTransactionReceipt({ hash: x.txHash }),
+      ),
+    )
+    const aGas = receipts.reduce((t, r) => t + r.gasUsed * r.effectiveGasPrice, 0n)
+    expect((await balance(a.address)) - aBefore + aGas).toBe(parseEther('1')) // all of A's funds, HTLC refunded
+    expect(c.channel(bc)?.state.balanceB).toBe(amount) // C keeps what it was paid: B, the withholder, bears it
+    await Promise.all([a.stop(), b.stop(), c.stop()])
+  }, 120_000)
 })
