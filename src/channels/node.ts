@@ -260,6 +260,13 @@ export class ChannelNode {
     return parsed.nodeId
   }
 
+  /** `<nodeId>@host:port`, where peers reach this node (after start). */
+  get peerAddress(): string {
+    if (this.server === undefined)
+      throw new L2kitError(ChannelErrorCode.unexpectedMessage, 'the node is not started')
+    return this.server.address
+  }
+
   /** Drops the connection to a peer (as a network failure would); `connect` again to resume. */
   async disconnect(peerId: string): Promise<void> {
     const id = normalizeNodeId(peerId)
@@ -768,8 +775,12 @@ export class ChannelNode {
       for (const e of events) {
         const record = this.cs.channel(e.channelId)
         if (record === undefined) continue
-        if (e.kind === 'closing' || e.kind === 'disputed') await this.onPublished(record, e)
-        else {
+        if (e.kind === 'closing' || e.kind === 'disputed') {
+          // one event's answer failing (e.g. a watchtower was faster) must not hold up the others
+          await this.onPublished(record, e).catch((err: unknown) =>
+            this.log.warn({ err, channelId: record.channelId }, 'answering a published state failed'),
+          )
+        } else {
           await this.cs.meta.remove(`closing:${record.channelId.toLowerCase()}`)
           await this.cs.meta.put(`ended:${record.channelId.toLowerCase()}`, e.kind)
           this.log.info({ channelId: record.channelId, how: e.kind }, 'channel ended on L1')

@@ -2,6 +2,7 @@
 import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { Logger } from '../node/logger.ts'
 import { type FlagSpec, helpText, type ParsedArgs, parseCommandArgs, str } from './args.ts'
+import { channelsCommands } from './channels/commands.ts'
 import type { Command } from './command.ts'
 import * as flags from './flags.ts'
 import { optimisticCommands } from './optimistic/commands.ts'
@@ -108,6 +109,11 @@ const commands: Record<string, Command> = {
 
 /** Each family's commands, run as `l2kit <family> <command>`. */
 const families: Record<string, { summary: string; commands: Record<string, Command> }> = {
+  channels: {
+    summary:
+      'state channels: Lightning-style payments on L1-funded channels, onion-routed HTLCs, penalties, a watchtower',
+    commands: channelsCommands({ loggerFor, onShutdown }),
+  },
   optimistic: {
     summary: 'optimistic rollup: deposit, transfer, withdraw, force inclusion, challenger, demo and attacks',
     commands: optimisticCommands({ loggerFor, onShutdown }),

@@ -86,6 +86,18 @@ async function send(
   },
   what: string,
 ): Promise<{ txHash: Hex; gasUsed: bigint }> {
+  // ask first: a call that would revert (already penalised, settled, or not yet possible) costs no gas
+  try {
+    await m.publicClient.simulateContract({ ...call, account: m.walletClient.account ?? null } as never)
+  } catch (err) {
+    throw new L2kitError(
+      'L1_TX_REVERTED',
+      `${what} would revert on L1: ${(err as Error).message.split('\n')[0]}`,
+      {
+        cause: err,
+      },
+    )
+  }
   const hash = await m.walletClient.writeContract({
     ...call,
     account: m.walletClient.account ?? null,
