@@ -81,23 +81,23 @@ const commands: Record<string, Command> = {
       family: {
         type: 'string',
         description:
-          'families to measure, comma separated (default: optimistic,zk; each with its default workload)',
+          'families to measure, comma separated (default: optimistic,zk,channels; each with its default workload)',
       },
     }),
     run: async (args) => {
-      const chosen = (str(args.values.family) ?? 'optimistic,zk')
+      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels')
         .split(',')
         .map((f) => f.trim().toLowerCase())
       for (const family of chosen) {
-        if (family !== 'optimistic' && family !== 'zk') {
+        if (family !== 'optimistic' && family !== 'zk' && family !== 'channels') {
           throw new L2kitError(
             'INVALID_ARGUMENTS',
-            `--family: no bench for "${family}" (benches: optimistic, zk)`,
+            `--family: no bench for "${family}" (benches: optimistic, zk, channels)`,
           )
         }
       }
       for (const family of chosen) {
-        const bench = await importBench(family as 'optimistic' | 'zk')
+        const bench = await importBench(family as 'optimistic' | 'zk' | 'channels')
         // the optimistic bench takes the top-level flags; another family runs with its defaults
         // (its own flags: l2kit <family> bench --help)
         const familyArgs = family === 'optimistic' ? args : parseCommandArgs([], bench.benchFlags)
@@ -112,7 +112,17 @@ const families: Record<string, { summary: string; commands: Record<string, Comma
   channels: {
     summary:
       'state channels: Lightning-style payments on L1-funded channels, onion-routed HTLCs, penalties, a watchtower',
-    commands: channelsCommands({ loggerFor, onShutdown }),
+    commands: {
+      ...channelsCommands({ loggerFor, onShutdown }),
+      bench: {
+        summary:
+          'measure the channels (persisted payments/s per channel, 2-hop latency, gas of every on-chain step); writes bench/results/channels.json',
+        flags: async () => (await importBench('channels')).benchFlags,
+        run: async (args) =>
+          (await importBench('channels')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+        examples: ['l2kit channels bench', 'l2kit channels bench --payments 5000 --multi-hop 50'],
+      },
+    },
   },
   optimistic: {
     summary: 'optimistic rollup: deposit, transfer, withdraw, force inclusion, challenger, demo and attacks',
@@ -150,7 +160,7 @@ type BenchModule = {
   runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
 }
 
-async function importBench(family: 'optimistic' | 'zk'): Promise<BenchModule> {
+async function importBench(family: 'optimistic' | 'zk' | 'channels'): Promise<BenchModule> {
   const entry = new URL(['..', '..', 'bench', family, 'bench.ts'].join('/'), import.meta.url)
   return (await import(entry.href)) as BenchModule
 }
