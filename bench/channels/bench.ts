@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Address, type Hex, parseEther } from 'viem'
-import { deployChannelContracts } from '../../src/channels/l1/deploy.ts'
+import { startChannelsDevnet } from '../../src/channels/devnet.ts'
 import { hubCalls } from '../../src/channels/l1/hubEvents.ts'
 import { ChannelNode } from '../../src/channels/node.ts'
 import {
@@ -88,13 +88,27 @@ export async function runBench(
       await pc.request({ method: 'evm_increaseTime' as never, params: [s] as never })
       await pc.request({ method: 'evm_mine' as never })
     }
-    const c0 = await l1(key(0))
-    const { hub, registry } = await deployChannelContracts(c0.walletClient, c0.publicClient)
+    const net = await startChannelsDevnet(
+      {
+        l1RpcUrl: anvil.rpcUrl,
+        dataDir: dir,
+        deployerKey: key(0),
+        keys: { a: key(1), b: key(2), c: key(3), tower: key(8) },
+        channelAmount: parseEther('100'),
+        disputeWindow: 60n,
+        towerClients: [],
+        l1PollMs: 100,
+      },
+      { logger },
+    )
+    stops.push(() => net.stop())
+    const { hub, registry, a, b, c } = net
+    const { ab, bc } = net.channels
     const mk = async (name: string, k: Hex) => {
-      const c = await l1(k)
+      const cl = await l1(k)
       const n = new ChannelNode(
         { dataDir: join(dir, name), privateKey: k, hub, registry, l1PollMs: 100 },
-        { publicClient: c.publicClient, walletClient: c.walletClient, logger },
+        { publicClient: cl.publicClient, walletClient: cl.walletClient, logger },
       )
       await n.start()
       stops.push(() => n.stop())
@@ -106,13 +120,6 @@ export async function runBench(
 
     // ---- A. direct payments
     log(`A. ${payments} direct payments between two nodes (persisted before each signature)`)
-    const a = await mk('a', key(1))
-    const b = await mk('b', key(2))
-    const c = await mk('c', key(3))
-    await a.connect(b.peerAddress)
-    await b.connect(c.peerAddress)
-    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('100'), disputeWindow: 60n })
-    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('100'), disputeWindow: 60n })
     const seq0 = (a.channel(ab) as ChannelRecord).state.seq
     const t0 = performance.now()
     await Promise.all(Array.from({ length: payments }, () => a.pay(ab, 1_000_000_000n)))
@@ -125,7 +132,6 @@ export async function runBench(
 
     // ---- B. multi-hop latency
     log(`B. ${multiHop} invoice payments A → B → C, one at a time`)
-    await until(() => a.graphEdges().length === 4)
     const lat: number[] = []
     for (let i = 0; i < multiHop; i++) {
       const invoice = await c.createInvoice({ amount: 1_000_000_000_000n })

@@ -98,7 +98,10 @@ export type ChannelNodeOptions = {
   l1PollMs: number
   /** the shared preimage registry (to reveal preimages of HTLCs settled on L1) */
   registry: Address | null
-  /** FAULT INJECTION (attack demos and tests): behave like a malicious node */
+  /**
+   * FAULT INJECTION (attack demos and tests): behave like a malicious node. `withholdPreimage`: take a fulfil from
+   * downstream but never pass the preimage upstream, neither off-chain nor on L1.
+   */
   faults: { withholdPreimage?: boolean }
 }
 
@@ -853,6 +856,7 @@ export class ChannelNode {
           // one we can claim, about to expire off-chain
           (h.direction === toUs &&
             h.expiry - now < margin &&
+            this.options.faults.withholdPreimage !== true &&
             this.knownPreimage(h.paymentHash) !== undefined) ||
           // one we offered, expired and never settled: take it back on L1
           (h.direction !== toUs && h.expiry < now),
@@ -931,9 +935,8 @@ export class ChannelNode {
     const toUs = record.side === 'A' ? 1 : 0
     for (const h of e.htlcs) {
       if (h.direction !== toUs || this.options.registry === null) continue
-      const preimage =
-        record.preimages[h.paymentHash.toLowerCase()] ??
-        this.cs.invoices.get(h.paymentHash.toLowerCase())?.preimage
+      if (this.options.faults.withholdPreimage === true) continue
+      const preimage = this.knownPreimage(h.paymentHash)
       if (preimage === undefined) continue
       const { txHash, gasUsed } = await hubCalls.reveal(this.m, this.options.registry, preimage)
       this.l1Actions.push({ kind: 'reveal', channelId: record.channelId, txHash, gas: gasUsed })

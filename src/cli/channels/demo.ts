@@ -8,14 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Address, formatEther, type Hex, parseEther } from 'viem'
-import { deployChannelContracts } from '../../channels/l1/deploy.ts'
+import { type ChannelsDevnet, startChannelsDevnet } from '../../channels/devnet.ts'
 import { hubCalls } from '../../channels/l1/hubEvents.ts'
-import { ChannelNode } from '../../channels/node.ts'
 import type { ChannelRecord } from '../../channels/protocol/channel.ts'
-import { Watchtower } from '../../channels/tower.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../../l1/anvil.ts'
-import { createL1Clients, type L1ClientsWithWallet } from '../../l1/clients.ts'
+import type { createL1Clients } from '../../l1/clients.ts'
 import type { Logger } from '../../node/logger.ts'
 import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
@@ -45,31 +43,13 @@ export async function runChannelsDemo(
   const payments = num(args.values.payments, 'payments') ?? 20
   const anvil = await startAnvil()
   const dir = mkdtempSync(join(tmpdir(), 'l2kit-channels-demo-'))
-  const stops: (() => Promise<void>)[] = []
+  let net: ChannelsDevnet | undefined
   const cleanup = async () => {
-    for (const s of stops.reverse()) await s().catch(() => undefined)
+    await net?.stop()
     await anvil.stop()
     rmSync(dir, { recursive: true, force: true })
   }
   onShutdown(cleanup)
-  const clients = new Map<Hex, L1ClientsWithWallet>()
-  const l1 = async (k: Hex) => {
-    let c = clients.get(k)
-    if (c === undefined) {
-      c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: k })
-      clients.set(k, c)
-    }
-    return c
-  }
-  const pc = (await l1(key(0))).publicClient
-  const gasOf = async (hash: Hex) => {
-    const r = await pc.getTransactionReceipt({ hash })
-    return { gas: r.gasUsed, wei: r.gasUsed * r.effectiveGasPrice }
-  }
-  const warp = async (s: number) => {
-    await pc.request({ method: 'evm_increaseTime' as never, params: [s] as never })
-    await pc.request({ method: 'evm_mine' as never })
-  }
   const until = async (what: string, f: () => boolean, ms = 30_000) => {
     const end = Date.now() + ms
     while (!f()) {
@@ -78,43 +58,35 @@ export async function runChannelsDemo(
     }
   }
   try {
-    step('deploying ChannelHub and PreimageRegistry on a fresh anvil')
-    const c0 = await l1(key(0))
-    const { hub, registry } = await deployChannelContracts(c0.walletClient, c0.publicClient)
-    const tc = await l1(key(4))
-    const tower = new Watchtower({ dataDir: join(dir, 'tower'), hub, pollMs: 100 }, { ...tc, logger })
-    await tower.start()
-    stops.push(() => tower.stop())
-    const mk = async (name: string, k: Hex, faults: { withholdPreimage?: boolean } = {}) => {
-      const c = await l1(k)
-      const n = new ChannelNode(
-        { dataDir: join(dir, name), privateKey: k, hub, registry, l1PollMs: 100, faults },
+    net = await startChannelsDevnet(
+      {
+        l1RpcUrl: anvil.rpcUrl,
+        dataDir: dir,
+        deployerKey: key(0),
+        keys: { a: key(1), b: key(2), c: key(3), tower: key(4) },
+        channelAmount: parseEther('1'),
+        disputeWindow: attack === undefined ? 3_600n : 60n,
         // the watchtower serves B when B goes offline (old-state-offline); otherwise B answers itself
-        {
-          publicClient: c.publicClient,
-          walletClient: c.walletClient,
-          logger,
-          ...(attack === 'old-state-offline' ? { tower } : {}),
-        },
-      )
-      await n.start()
-      stops.push(() => n.stop())
-      return n
-    }
-    const a = await mk('a', key(1))
-    const b = await mk('b', key(2), attack === 'withhold-preimage' ? { withholdPreimage: true } : {})
-    const c = await mk('c', key(3))
-    step(
-      `nodes up: A ${a.nodeId.slice(0, 12)}…, B ${b.nodeId.slice(0, 12)}…, C ${c.nodeId.slice(0, 12)}… (+ watchtower)`,
+        towerClients: attack === 'old-state-offline' ? ['b'] : [],
+        faults: attack === 'withhold-preimage' ? { b: { withholdPreimage: true } } : {},
+        l1PollMs: 100,
+      },
+      { logger, onStep: step },
     )
-    await a.connect(b.peerAddress)
-    await b.connect(c.peerAddress)
-    const window = attack === undefined ? 3_600n : 60n
-    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: window })
-    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: window })
-    await until('the channel graph', () => a.graphEdges().length === 4)
+    const { a, b, c, tower, hub } = net
+    const { ab, bc } = net.channels
+    const l1 = net.l1
+    const pc = (await l1(key(0))).publicClient
+    const gasOf = async (hash: Hex) => {
+      const r = await pc.getTransactionReceipt({ hash })
+      return { gas: r.gasUsed, wei: r.gasUsed * r.effectiveGasPrice }
+    }
+    const warp = async (s: number) => {
+      await pc.request({ method: 'evm_increaseTime' as never, params: [s] as never })
+      await pc.request({ method: 'evm_mine' as never })
+    }
     const openGas = [...(await Promise.all([ab, bc].map(async (id) => openTx(pc, hub, id))))]
-    step(`channels A–B and B–C open on L1 (${openGas.map((g) => g.toLocaleString('en-US')).join(' + ')} gas)`)
+    step(`channel opens cost ${openGas.map((g) => g.toLocaleString('en-US')).join(' + ')} gas`)
 
     if (attack === undefined) {
       const latencies: number[] = []
