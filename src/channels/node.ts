@@ -297,6 +297,10 @@ export class ChannelNode {
     disputeWindow?: bigint
   }): Promise<Hex> {
     const peerId = normalizeNodeId(p.peer)
+    // an inbound connection may still be finishing its handshake on our side
+    for (let i = 0; i < 40 && (this.peers.get(peerId)?.isClosed ?? true); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
     const conn = this.peers.get(peerId)
     if (conn === undefined || conn.isClosed) {
       throw new L2kitError(ChannelErrorCode.unknownChannel, `not connected to ${peerId}: connect first`)
