@@ -6,6 +6,24 @@ import { type ChannelL1Clients, channelArg, htlcArgs, stateArg } from './shared.
 
 export type L1CallResult = { txHash: Hex; receipt: TransactionReceipt }
 
+/** One ChannelHub call through the SDK's checked L1 transaction (estimate + margin, receipt must succeed). */
+async function hubCall(
+  l1: ChannelL1Clients,
+  hub: Address,
+  functionName: 'closeCooperative' | 'closeUnilateral' | 'dispute' | 'penalize' | 'settle',
+  args: readonly unknown[],
+  what: string,
+): Promise<L1CallResult> {
+  const { hash, receipt } = await writeContractChecked(l1, {
+    address: hub,
+    abi: channelHubAbi,
+    functionName,
+    args: args as never,
+    what,
+  })
+  return { txHash: hash, receipt }
+}
+
 /** Ends a channel at once at balances both parties signed (`CooperativeClose`); anyone may submit it. */
 export async function closeChannelCooperatively(p: {
   l1: ChannelL1Clients
@@ -16,14 +34,13 @@ export async function closeChannelCooperatively(p: {
   sigA: Hex
   sigB: Hex
 }): Promise<L1CallResult> {
-  const { hash, receipt } = await writeContractChecked(p.l1, {
-    address: p.hub,
-    abi: channelHubAbi,
-    functionName: 'closeCooperative',
-    args: [channelArg(p.params), p.balanceA, p.balanceB, p.sigA, p.sigB],
-    what: 'cooperative channel close',
-  })
-  return { txHash: hash, receipt }
+  return hubCall(
+    p.l1,
+    p.hub,
+    'closeCooperative',
+    [channelArg(p.params), p.balanceA, p.balanceB, p.sigA, p.sigB],
+    'cooperative channel close',
+  )
 }
 
 /**
@@ -38,20 +55,19 @@ export async function closeChannelUnilaterally(p: {
   sigA: Hex
   sigB: Hex
 }): Promise<L1CallResult> {
-  const { hash, receipt } = await writeContractChecked(p.l1, {
-    address: p.hub,
-    abi: channelHubAbi,
-    functionName: 'closeUnilateral',
-    args: [
+  return hubCall(
+    p.l1,
+    p.hub,
+    'closeUnilateral',
+    [
       channelArg(p.params),
       stateArg(p.state, htlcsHash(p.state.htlcs)),
       htlcArgs(p.state.htlcs),
       p.sigA,
       p.sigB,
     ],
-    what: 'unilateral channel close',
-  })
-  return { txHash: hash, receipt }
+    'unilateral channel close',
+  )
 }
 
 /** Answers a close within the dispute window with a newer state signed by both. */
@@ -63,20 +79,19 @@ export async function disputeChannel(p: {
   sigA: Hex
   sigB: Hex
 }): Promise<L1CallResult> {
-  const { hash, receipt } = await writeContractChecked(p.l1, {
-    address: p.hub,
-    abi: channelHubAbi,
-    functionName: 'dispute',
-    args: [
+  return hubCall(
+    p.l1,
+    p.hub,
+    'dispute',
+    [
       channelArg(p.params),
       stateArg(p.state, htlcsHash(p.state.htlcs)),
       htlcArgs(p.state.htlcs),
       p.sigA,
       p.sigB,
     ],
-    what: 'channel dispute',
-  })
-  return { txHash: hash, receipt }
+    'channel dispute',
+  )
 }
 
 /**
@@ -90,14 +105,13 @@ export async function penalizeChannel(p: {
   revokedSeq: bigint
   revocation: Hex
 }): Promise<L1CallResult> {
-  const { hash, receipt } = await writeContractChecked(p.l1, {
-    address: p.hub,
-    abi: channelHubAbi,
-    functionName: 'penalize',
-    args: [channelArg(p.params), p.revokedSeq, p.revocation],
-    what: 'channel penalty',
-  })
-  return { txHash: hash, receipt }
+  return hubCall(
+    p.l1,
+    p.hub,
+    'penalize',
+    [channelArg(p.params), p.revokedSeq, p.revocation],
+    'channel penalty',
+  )
 }
 
 /**
@@ -110,12 +124,11 @@ export async function settleChannel(p: {
   params: ChannelParams
   state: ChannelState
 }): Promise<L1CallResult> {
-  const { hash, receipt } = await writeContractChecked(p.l1, {
-    address: p.hub,
-    abi: channelHubAbi,
-    functionName: 'settle',
-    args: [channelArg(p.params), p.state.balanceA, p.state.balanceB, htlcArgs(p.state.htlcs)],
-    what: 'channel settle',
-  })
-  return { txHash: hash, receipt }
+  return hubCall(
+    p.l1,
+    p.hub,
+    'settle',
+    [channelArg(p.params), p.state.balanceA, p.state.balanceB, htlcArgs(p.state.htlcs)],
+    'channel settle',
+  )
 }

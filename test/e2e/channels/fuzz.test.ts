@@ -3,42 +3,22 @@
  * channel's real id and real signatures to mutate) sent by its authenticated peer. The node must stay up, answer
  * with typed errors, keep its channel record exactly as it was, and carry on paying once the honest peer is back.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Address, type Hex, parseEther } from 'viem'
+import { type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deployChannelContracts } from '../../../src/channels/l1/deploy.ts'
-import { ChannelNode } from '../../../src/channels/node.ts'
 import { propose, reestablishMessage } from '../../../src/channels/protocol/channel.ts'
 import { decodeMessage, encodeMessage, type WireMessage } from '../../../src/channels/protocol/wire.ts'
-import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../../src/l1/anvil.ts'
-import { createL1Clients } from '../../../src/l1/clients.ts'
 import { connectPeer } from '../../../src/node/p2p/index.ts'
+import { type ChannelsL1, key, setUp } from './l1Fixture.ts'
 
-let anvil: AnvilInstance
-let hub: Address
-let dir: string
-const key = (i: number) => (ANVIL_DEV_ACCOUNTS[i] as { privateKey: Hex }).privateKey
-
-async function node(name: string, k: Hex): Promise<ChannelNode> {
-  const c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: k })
-  return new ChannelNode(
-    { dataDir: join(dir, name), privateKey: k, hub },
-    { publicClient: c.publicClient, walletClient: c.walletClient },
-  )
-}
+let env: ChannelsL1
+const node = (name: string, k: Hex) => env.node(name, k)
 
 beforeAll(async () => {
-  anvil = await startAnvil()
-  dir = mkdtempSync(join(tmpdir(), 'l2kit-channels-fuzz-'))
-  const c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: key(0) })
-  hub = (await deployChannelContracts(c.walletClient, c.publicClient)).hub
+  env = await setUp('fuzz')
 }, 120_000)
 
 afterAll(async () => {
-  await anvil?.stop()
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  await env?.tearDown()
 })
 
 describe('channel node under fuzzing', () => {

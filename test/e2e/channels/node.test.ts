@@ -4,40 +4,21 @@
  * capacity refused alone, a restart that keeps every acknowledged payment, and a cooperative close that pays
  * exactly the last balances.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Address, type Hex, parseEther } from 'viem'
+import { type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deployChannelContracts } from '../../../src/channels/l1/deploy.ts'
-import { ChannelNode } from '../../../src/channels/node.ts'
 import { isL2kitError } from '../../../src/core/errors.ts'
-import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../../src/l1/anvil.ts'
 import { createL1Clients } from '../../../src/l1/clients.ts'
+import { type ChannelsL1, key, setUp } from './l1Fixture.ts'
 
-let anvil: AnvilInstance
-let hub: Address
-let dir: string
-const key = (i: number) => (ANVIL_DEV_ACCOUNTS[i] as { privateKey: Hex }).privateKey
-
-async function node(name: string, k: Hex): Promise<ChannelNode> {
-  const c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: k })
-  return new ChannelNode(
-    { dataDir: join(dir, name), privateKey: k, hub },
-    { publicClient: c.publicClient, walletClient: c.walletClient },
-  )
-}
+let env: ChannelsL1
+const node = (name: string, k: Hex) => env.node(name, k)
 
 beforeAll(async () => {
-  anvil = await startAnvil()
-  dir = mkdtempSync(join(tmpdir(), 'l2kit-channels-node-'))
-  const c = await createL1Clients({ rpcUrl: anvil.rpcUrl, privateKey: key(0) })
-  hub = (await deployChannelContracts(c.walletClient, c.publicClient)).hub
+  env = await setUp('node')
 }, 120_000)
 
 afterAll(async () => {
-  await anvil?.stop()
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  await env?.tearDown()
 })
 
 describe('channel nodes', () => {
@@ -79,7 +60,7 @@ describe('channel nodes', () => {
     expect(b?.state).toEqual(alice.channel(channelId)?.state)
     expect(b?.state.balanceB).toBe(BigInt(count) * amount)
 
-    const c = await createL1Clients({ rpcUrl: anvil.rpcUrl })
+    const c = await createL1Clients({ rpcUrl: env.anvil.rpcUrl })
     const bobBefore = await c.publicClient.getBalance({ address: bob.address })
     await alice.closeCooperatively(channelId)
     expect((await c.publicClient.getBalance({ address: bob.address })) - bobBefore).toBe(
