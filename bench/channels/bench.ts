@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Address, type Hex, parseEther } from 'viem'
 import { startChannelsDevnet } from '../../src/channels/devnet.ts'
-import { hubCalls } from '../../src/channels/l1/hubEvents.ts'
+import { channelOpenTx, hubCalls } from '../../src/channels/l1/hubEvents.ts'
 import { ChannelNode } from '../../src/channels/node.ts'
 import {
   type ChannelRecord,
@@ -145,7 +145,9 @@ export async function runBench(
 
     // ---- C. gas of each on-chain step
     log('C. gas of each on-chain step (receipts on anvil)')
-    const openGas = await gasOf(await openTxOf(pc, hub, ab))
+    const openTx = await channelOpenTx(pc, hub, ab)
+    if (openTx === undefined) throw new Error(`no ChannelOpened for ${ab}`)
+    const openGas = await gasOf(openTx)
     await new Promise((r) => setTimeout(r, 200))
     const coopClose = await gasOf(await b.closeCooperatively(bc))
     // unilateral close with an old state, answered by a dispute; then a penalty; then settle; then an HTLC on L1
@@ -314,11 +316,4 @@ async function htlcOnChain(
   await warp(61)
   const settle = await hubCalls.settle({ ...cb, hub }, params, st.state)
   return { settle: Number(settle.gasUsed), reveal: Number(reveal.gasUsed) }
-}
-
-async function openTxOf(pc: L1ClientsWithWallet['publicClient'], hub: Address, id: Hex): Promise<Hex> {
-  const logs = await pc.getLogs({ address: hub, fromBlock: 0n })
-  const log = logs.find((l) => l.topics[1]?.toLowerCase() === id.toLowerCase())
-  if (log?.transactionHash == null) throw new Error(`no ChannelOpened for ${id}`)
-  return log.transactionHash
 }

@@ -8,7 +8,7 @@ import { L2kitError } from '../../core/errors.ts'
 import { channelHubAbi, preimageRegistryAbi } from '../../generated/contracts.ts'
 import type { L1PublicClient, L1WalletClient } from '../../l1/clients.ts'
 import type { ChannelParams, ChannelState, Htlc } from '../protocol/state.ts'
-import { htlcsHash } from '../protocol/state.ts'
+import { stateTuple } from '../protocol/state.ts'
 
 /** A unilateral close or a dispute: the state now published for the channel. */
 export type PublishedState = {
@@ -75,6 +75,22 @@ export async function readHubEvents(
   return out
 }
 
+/** The transaction that opened `channelId` (its `ChannelOpened` log), or undefined if there is none. */
+export async function channelOpenTx(
+  publicClient: L1PublicClient,
+  hub: Address,
+  channelId: Hex,
+): Promise<Hex | undefined> {
+  const logs = await publicClient.getContractEvents({
+    address: hub,
+    abi: channelHubAbi,
+    eventName: 'ChannelOpened',
+    args: { channelId },
+    fromBlock: 0n,
+  })
+  return logs[0]?.transactionHash ?? undefined
+}
+
 /** Sends a hub (or registry) call with an explicit gas limit and waits for success; returns hash and gas used. */
 async function send(
   m: { publicClient: L1PublicClient; walletClient: L1WalletClient },
@@ -113,14 +129,6 @@ async function send(
   return { txHash: hash, gasUsed: receipt.gasUsed }
 }
 
-const stateArgs = (s: ChannelState) => ({
-  channelId: s.channelId,
-  seq: s.seq,
-  balanceA: s.balanceA,
-  balanceB: s.balanceB,
-  htlcsHash: htlcsHash(s.htlcs),
-})
-
 export type HubWriter = { publicClient: L1PublicClient; walletClient: L1WalletClient; hub: Address }
 
 export const hubCalls = {
@@ -142,7 +150,7 @@ export const hubCalls = {
         address: m.hub,
         abi: channelHubAbi,
         functionName: 'dispute',
-        args: [params, stateArgs(state), state.htlcs, sigA, sigB],
+        args: [params, stateTuple(state), state.htlcs, sigA, sigB],
       },
       'dispute',
     ),
@@ -153,7 +161,7 @@ export const hubCalls = {
         address: m.hub,
         abi: channelHubAbi,
         functionName: 'closeUnilateral',
-        args: [params, stateArgs(state), state.htlcs, sigA, sigB],
+        args: [params, stateTuple(state), state.htlcs, sigA, sigB],
       },
       'unilateral close',
     ),

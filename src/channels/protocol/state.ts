@@ -113,6 +113,23 @@ export function htlcsHash(htlcs: readonly Htlc[]): Hex {
   return bytesToHex(keccak256(hexToBytes(encodeAbiParameters([HTLC_ARRAY], [htlcs]))))
 }
 
+/** A state as ChannelHub's `State` struct takes it: the HTLCs replaced by their hash. */
+export function stateTuple(state: ChannelState): {
+  channelId: Hex
+  seq: bigint
+  balanceA: bigint
+  balanceB: bigint
+  htlcsHash: Hex
+} {
+  return {
+    channelId: state.channelId,
+    seq: state.seq,
+    balanceA: state.balanceA,
+    balanceB: state.balanceB,
+    htlcsHash: htlcsHash(state.htlcs),
+  }
+}
+
 /** The EIP-712 domain separator of a hub. */
 export function domainSeparator(domain: ChannelDomain): Uint8Array {
   return keccak256(

@@ -7,13 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Address, formatEther, type Hex, parseEther } from 'viem'
+import { formatEther, type Hex, parseEther } from 'viem'
 import { type ChannelsDevnet, startChannelsDevnet } from '../../channels/devnet.ts'
-import { hubCalls } from '../../channels/l1/hubEvents.ts'
+import { channelOpenTx, hubCalls } from '../../channels/l1/hubEvents.ts'
 import type { ChannelRecord } from '../../channels/protocol/channel.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../../l1/anvil.ts'
-import type { createL1Clients } from '../../l1/clients.ts'
 import type { Logger } from '../../node/logger.ts'
 import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
@@ -85,7 +84,12 @@ export async function runChannelsDemo(
       await pc.request({ method: 'evm_increaseTime' as never, params: [s] as never })
       await pc.request({ method: 'evm_mine' as never })
     }
-    const openGas = [...(await Promise.all([ab, bc].map(async (id) => openTx(pc, hub, id))))]
+    const openGas = await Promise.all(
+      [ab, bc].map(async (id) => {
+        const tx = await channelOpenTx(pc, hub, id)
+        return tx === undefined ? 0n : (await gasOf(tx)).gas
+      }),
+    )
     step(`channel opens cost ${openGas.map((g) => g.toLocaleString('en-US')).join(' + ')} gas`)
 
     if (attack === undefined) {
@@ -232,16 +236,4 @@ export async function runChannelsDemo(
   } finally {
     await cleanup()
   }
-}
-
-/** Gas of the transaction that opened `channelId` (its ChannelOpened log). */
-async function openTx(
-  pc: Awaited<ReturnType<typeof createL1Clients>>['publicClient'],
-  hub: Address,
-  id: Hex,
-): Promise<bigint> {
-  const logs = await pc.getLogs({ address: hub, fromBlock: 0n })
-  const log = logs.find((l) => l.topics[1]?.toLowerCase() === id.toLowerCase())
-  if (log?.transactionHash == null) return 0n
-  return (await pc.getTransactionReceipt({ hash: log.transactionHash })).gasUsed
 }

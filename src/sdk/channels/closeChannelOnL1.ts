@@ -1,8 +1,8 @@
 import type { Address, Hex, TransactionReceipt } from 'viem'
-import { type ChannelParams, type ChannelState, htlcsHash } from '../../channels/protocol/state.ts'
+import { type ChannelParams, type ChannelState, stateTuple } from '../../channels/protocol/state.ts'
 import { channelHubAbi } from '../../generated/contracts.ts'
 import { writeContractChecked } from '../l1Tx.ts'
-import { type ChannelL1Clients, channelArg, htlcArgs, stateArg } from './shared.ts'
+import { type ChannelL1Clients, channelArg, htlcArgs } from './shared.ts'
 
 export type L1CallResult = { txHash: Hex; receipt: TransactionReceipt }
 
@@ -22,6 +22,26 @@ async function hubCall(
     what,
   })
   return { txHash: hash, receipt }
+}
+
+type StateCallParameters = {
+  l1: ChannelL1Clients
+  hub: Address
+  params: ChannelParams
+  state: ChannelState
+  sigA: Hex
+  sigB: Hex
+}
+
+/** `closeUnilateral` and `dispute` take the same arguments: a state signed by both, its HTLCs, the signatures. */
+function stateCall(p: StateCallParameters, functionName: 'closeUnilateral' | 'dispute', what: string) {
+  return hubCall(
+    p.l1,
+    p.hub,
+    functionName,
+    [channelArg(p.params), stateTuple(p.state), htlcArgs(p.state.htlcs), p.sigA, p.sigB],
+    what,
+  )
 }
 
 /** Ends a channel at once at balances both parties signed (`CooperativeClose`); anyone may submit it. */
@@ -55,19 +75,7 @@ export async function closeChannelUnilaterally(p: {
   sigA: Hex
   sigB: Hex
 }): Promise<L1CallResult> {
-  return hubCall(
-    p.l1,
-    p.hub,
-    'closeUnilateral',
-    [
-      channelArg(p.params),
-      stateArg(p.state, htlcsHash(p.state.htlcs)),
-      htlcArgs(p.state.htlcs),
-      p.sigA,
-      p.sigB,
-    ],
-    'unilateral channel close',
-  )
+  return stateCall(p, 'closeUnilateral', 'unilateral channel close')
 }
 
 /** Answers a close within the dispute window with a newer state signed by both. */
@@ -79,19 +87,7 @@ export async function disputeChannel(p: {
   sigA: Hex
   sigB: Hex
 }): Promise<L1CallResult> {
-  return hubCall(
-    p.l1,
-    p.hub,
-    'dispute',
-    [
-      channelArg(p.params),
-      stateArg(p.state, htlcsHash(p.state.htlcs)),
-      htlcArgs(p.state.htlcs),
-      p.sigA,
-      p.sigB,
-    ],
-    'channel dispute',
-  )
+  return stateCall(p, 'dispute', 'channel dispute')
 }
 
 /**

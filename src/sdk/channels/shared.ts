@@ -4,7 +4,7 @@
  * exported types (re-exported by index.ts).
  */
 import type { Address } from 'viem'
-import type { ChannelParams, ChannelState, Htlc } from '../../channels/protocol/state.ts'
+import type { ChannelParams, Htlc } from '../../channels/protocol/state.ts'
 import '../../channels/protocol/errors.ts'
 import type { AnyPublicClient, AnyWalletClient } from '../types.ts'
 
@@ -31,14 +31,4 @@ export function htlcArgs(htlcs: readonly Htlc[]) {
     paymentHash: h.paymentHash,
     expiry: h.expiry,
   }))
-}
-
-export function stateArg(s: ChannelState, htlcsHashHex: `0x${string}`) {
-  return {
-    channelId: s.channelId,
-    seq: s.seq,
-    balanceA: s.balanceA,
-    balanceB: s.balanceB,
-    htlcsHash: htlcsHashHex,
-  }
 }
