@@ -412,10 +412,7 @@ async function fundHonestUsers(ctx: Ctx): Promise<void> {
   const sent = [await transfer(ctx, 0, 1, 100_000_000n), await transfer(ctx, 1, 2, 50_000_000n)]
   await deposit(dave, amounts[3] as bigint)
   await accountOf(dave)
-  for (const t of sent) {
-    const info = await waitForZkTransaction({ node, hash: t.hash, status: 'verified', timeoutMs: TIMEOUT_MS })
-    t.block = info.block
-  }
+  for (const t of sent) await waitForTransfer(ctx, t, 'verified')
   await waitUntil('the deposits to be verified on L1', async () => {
     const c = await counters(ctx)
     return c.verifiedRequests >= ctx.users.length
@@ -442,6 +439,18 @@ async function transfer(ctx: Ctx, from: number, to: number, units: bigint): Prom
   return t
 }
 
+/** Waits until transfer `t` reaches `status` and records the block it is in. */
+async function waitForTransfer(ctx: Ctx, t: Transfer, status: 'sealed' | 'verified'): Promise<number> {
+  const info = await waitForZkTransaction({
+    node: nodeClient(ctx),
+    hash: t.hash,
+    status,
+    timeoutMs: TIMEOUT_MS,
+  })
+  t.block = info.block
+  return info.block as number
+}
+
 /**
  * Three transfers sent together (dave → alice 0.01, carol → dave 0.02, bob → carol 0.03 ETH) fill a block, sealed at
  * once; waits until it is proven (the committer is stopped: nothing posts it). Returns the number of the (first)
@@ -454,15 +463,7 @@ async function provenTransferBlock(ctx: Ctx): Promise<number> {
     [1, 2, 30_000_000n],
   ]
   const sent = await Promise.all(plan.map(([from, to, units]) => transfer(ctx, from, to, units)))
-  for (const t of sent) {
-    const info = await waitForZkTransaction({
-      node: nodeClient(ctx),
-      hash: t.hash,
-      status: 'sealed',
-      timeoutMs: TIMEOUT_MS,
-    })
-    t.block = info.block
-  }
+  for (const t of sent) await waitForTransfer(ctx, t, 'sealed')
   const n = Math.min(...sent.map((t) => t.block as number))
   await waitUntil(`the proof of block ${n}`, () => ctx.devnet.node.store.proofs.get(n) !== undefined)
   return n
@@ -879,17 +880,11 @@ async function censorExit(ctx: Ctx): Promise<{ caught: boolean; detail: string; 
   await activateTooEarly(ctx)
   const before = await counters(ctx)
   const t = await transfer(ctx, 1, 2, 30_000_000n)
-  const info = await waitForZkTransaction({
-    node: nodeClient(ctx),
-    hash: t.hash,
-    status: 'verified',
-    timeoutMs: TIMEOUT_MS,
-  })
-  t.block = info.block
+  const block = await waitForTransfer(ctx, t, 'verified')
   const after = await counters(ctx)
   const censored = after.verified > before.verified && after.verifiedRequests < after.requests
   ctx.step(
-    `the operator is alive (${bob.name}'s transfer verified in block ${info.block}) yet ${after.requests - after.verifiedRequests} L1 request(s) wait: censored`,
+    `the operator is alive (${bob.name}'s transfer verified in block ${block}) yet ${after.requests - after.verifiedRequests} L1 request(s) wait: censored`,
   )
   const late = await depositZk({ l1: dave.l1, rollup: ctx.rollup, token: 'ETH', amount: parseEther('0.1') })
   ctx.gas['depositETH(dave, censored)'] = late.receipt.gasUsed.toString()
