@@ -87,7 +87,7 @@ describe('CLI wording and input checks (issue 7, finding 15)', () => {
 
 describe('l2kit up --family', () => {
   it('starts every built family by default and accepts them by name in any case', () => {
-    expect(chooseFamilies(undefined)).toEqual(['optimistic', 'zk'])
+    expect(chooseFamilies(undefined)).toEqual(['optimistic', 'zk', 'channels'])
     expect(chooseFamilies(' Optimistic ')).toEqual(['optimistic'])
   })
   it('names every unknown or unbuilt family at once', () => {

@@ -35,7 +35,8 @@ export const l2Flags: FlagSpec = {
 export const upFlags: FlagSpec = {
   family: {
     type: 'string',
-    description: 'families to start, comma separated (default: every family l2kit has: optimistic,zk)',
+    description:
+      'families to start, comma separated (default: every family l2kit has: optimistic,zk,channels)',
   },
   'zk-chunks': {
     type: 'string',
@@ -67,6 +68,22 @@ export const upFlags: FlagSpec = {
   'zk-private-key': {
     type: 'string',
     description: 'ZK rollup deployer/operator key on an external L1 (embedded anvil: accounts 8 and 9)',
+  },
+  'channels-port': {
+    type: 'string',
+    description:
+      'state channels: JSON-RPC port of node A (B, C and the watchtower take the next three; the default falls back to free ports when taken)',
+    default: '8561',
+  },
+  'channels-amount': {
+    type: 'string',
+    description: 'state channels: ETH locked by A in A–B and by B in B–C',
+    default: '1',
+  },
+  'channels-private-key': {
+    type: 'string',
+    description:
+      'state channels: the key that deploys the contracts and funds the nodes on an external L1 (embedded anvil: account 7)',
   },
   'l1-rpc': {
     type: 'string',

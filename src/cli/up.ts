@@ -3,8 +3,10 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatEther } from 'viem'
+import { formatEther, keccak256, parseEther, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import type { ChannelsDevnet } from '../channels/devnet.ts'
+import { channelJson } from '../channels/rpc.ts'
 import { L2kitError } from '../core/errors.ts'
 import type { Hex } from '../core/types.ts'
 import { ANVIL_DEV_ACCOUNTS } from '../l1/anvil.ts'
@@ -25,6 +27,7 @@ function privateKeyToAddress(key: string | undefined): Hex {
 export type UpResult = {
   devnet: Devnet | undefined
   zk: ZkDevnet | undefined
+  channels: ChannelsDevnet | undefined
   summary: Record<string, unknown>
   stop(): Promise<void>
 }
@@ -105,6 +108,84 @@ function zkSummary(zk: ZkDevnet) {
   }
 }
 
+/** The channel nodes' keys: derived from the funder's key, so a restart with the same data dir finds the same nodes. */
+function channelKeys(funder: Hex) {
+  const k = (name: string) => keccak256(toBytes(`${funder}:l2kit channels devnet ${name}`))
+  return { a: k('a'), b: k('b'), c: k('c'), tower: k('tower') }
+}
+
+/** Channel nodes A, B, C and a watchtower on the same L1 (anvil account 7 deploys and funds them). */
+async function startChannels(
+  args: ParsedArgs,
+  l1RpcUrl: string,
+  external: boolean,
+  dataDir: string,
+  logger: Logger,
+  quiet: boolean,
+): Promise<ChannelsDevnet> {
+  const v = args.values
+  const given = str(v['channels-private-key'])
+  if (given !== undefined && !KEY_RE.test(given)) {
+    throw new L2kitError('INVALID_ARGUMENTS', '--channels-private-key must be 0x followed by 64 hex digits')
+  }
+  if (external && given === undefined) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--channels-private-key is needed on an external L1: it deploys the channel contracts and funds the three nodes',
+    )
+  }
+  const funder = (given ?? ANVIL_DEV_ACCOUNTS[7]?.privateKey) as Hex
+  const amountText = str(v['channels-amount']) ?? '1'
+  if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(amountText) || parseEther(amountText) === 0n) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      `--channels-amount must be an ETH amount like 1 or 0.05, got ${amountText}`,
+    )
+  }
+  const channelAmount = parseEther(amountText)
+  const port = num(v['channels-port'], 'channels-port') ?? 8561
+  const { startChannelsDevnet } = await import('../channels/devnet.ts')
+  return startChannelsDevnet(
+    {
+      l1RpcUrl,
+      dataDir: join(dataDir, 'channels'),
+      deployerKey: funder,
+      keys: channelKeys(funder),
+      channelAmount,
+      disputeWindow: 3_600n,
+      towerClients: ['a', 'b', 'c'],
+      // each node: its channel, plus L1 gas for closes, disputes and penalties
+      fundEach: channelAmount * 2n + parseEther('0.1'),
+      rpc: {
+        ...(str(v.host) ? { host: str(v.host) as string } : {}),
+        ports: port === 0 ? {} : { a: port, b: port + 1, c: port + 2, tower: port + 3 },
+        fallbackToFreePort: args.defaulted?.has('channels-port') ?? true,
+      },
+    },
+    { logger, onStep: quiet ? () => undefined : progress },
+  )
+}
+
+function channelsSummary(net: ChannelsDevnet) {
+  const node = (name: 'a' | 'b' | 'c') => {
+    const n = net[name]
+    return {
+      name: name.toUpperCase(),
+      nodeId: n.nodeId,
+      address: n.address,
+      rpc: net.rpcUrls[name],
+      peer: n.peerAddress,
+      channels: n.channels().map((r) => channelJson(r)),
+    }
+  }
+  return {
+    contracts: { hub: net.hub, registry: net.registry },
+    watchtower: { rpc: net.rpcUrls.tower },
+    nodes: [node('a'), node('b'), node('c')],
+    resumed: net.resumed,
+  }
+}
+
 /** `o` without its undefined values: what a flag does not set, the devnet's own default decides (stated once). */
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as {
@@ -118,7 +199,7 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
   const v = args.values
   const chosen = chooseFamilies(str(v.family))
   if (!chosen.includes('optimistic')) {
-    // the ZK rollup alone: its own L1 (embedded anvil unless --l1-rpc)
+    // without the optimistic rollup: the other families on their own L1 (embedded anvil unless --l1-rpc)
     const l1RpcUrl = str(v['l1-rpc'])
     const dataDir = str(v['data-dir']) ?? mkdtempSync(join(tmpdir(), 'l2kit-devnet-'))
     const l1 = await startDevL1({
@@ -128,13 +209,21 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       ...(quiet ? {} : { onStep: progress }),
     })
     try {
-      const zk = await startZk(args, l1.rpcUrl, l1RpcUrl !== undefined, dataDir, logger, quiet)
-      const summary = { l1Rpc: l1.rpcUrl, dataDir, families: { zk: zkSummary(zk) } }
+      const others = await startOtherFamilies(
+        args,
+        chosen,
+        l1.rpcUrl,
+        l1RpcUrl !== undefined,
+        dataDir,
+        logger,
+        quiet,
+      )
+      const summary = { l1Rpc: l1.rpcUrl, dataDir, families: others.families }
       const stop = async () => {
-        await zk.stop()
+        await others.stop()
         await l1.stop()
       }
-      return { devnet: undefined, zk, summary, stop }
+      return { devnet: undefined, zk: others.zk, channels: others.channels, summary, stop }
     } catch (err) {
       await l1.stop()
       throw err
@@ -207,27 +296,70 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
       challenger: summary.challenger,
     },
   }
-  let zk: ZkDevnet | undefined
-  if (chosen.includes('zk')) {
-    try {
-      zk = await startZk(args, devnet.l1Rpc, l1RpcUrl !== undefined, devnet.dataDir, logger, quiet)
-    } catch (err) {
-      await devnet.stop()
-      throw err
-    }
-    families.zk = zkSummary(zk)
+  let others: Awaited<ReturnType<typeof startOtherFamilies>>
+  try {
+    others = await startOtherFamilies(
+      args,
+      chosen,
+      devnet.l1Rpc,
+      l1RpcUrl !== undefined,
+      devnet.dataDir,
+      logger,
+      quiet,
+    )
+  } catch (err) {
+    await devnet.stop()
+    throw err
   }
-  const zkRunning = zk
+  Object.assign(families, others.families)
   const stop = async () => {
-    await zkRunning?.stop()
+    await others.stop()
     await devnet.stop()
   }
-  return { devnet, zk, summary: { ...summary, families }, stop }
+  return { devnet, zk: others.zk, channels: others.channels, summary: { ...summary, families }, stop }
+}
+
+/** The families after the optimistic rollup, on its L1 (or on their own): ZK, then channels; stops what started if one fails. */
+async function startOtherFamilies(
+  args: ParsedArgs,
+  chosen: readonly (typeof FAMILIES)[number][],
+  l1RpcUrl: string,
+  external: boolean,
+  dataDir: string,
+  logger: Logger,
+  quiet: boolean,
+): Promise<{
+  zk: ZkDevnet | undefined
+  channels: ChannelsDevnet | undefined
+  families: Record<string, unknown>
+  stop(): Promise<void>
+}> {
+  const families: Record<string, unknown> = {}
+  let zk: ZkDevnet | undefined
+  let channels: ChannelsDevnet | undefined
+  const stop = async () => {
+    await channels?.stop()
+    await zk?.stop()
+  }
+  try {
+    if (chosen.includes('zk')) {
+      zk = await startZk(args, l1RpcUrl, external, dataDir, logger, quiet)
+      families.zk = zkSummary(zk)
+    }
+    if (chosen.includes('channels')) {
+      channels = await startChannels(args, l1RpcUrl, external, dataDir, logger, quiet)
+      families.channels = channelsSummary(channels)
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { zk, channels, families, stop }
 }
 
 /** Every family l2kit knows, and the ones built so far (`l2kit up` starts the built ones by default). */
 export const FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
-export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk']
+export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk', 'channels']
 
 /** Parses `--family a,b`: each must be a family l2kit has; default all built ones. */
 export function chooseFamilies(arg: string | undefined): (typeof FAMILIES)[number][] {
@@ -249,7 +381,7 @@ export async function runUp(
   logger: Logger,
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
-  const { devnet, zk, summary, stop } = await startFromArgs(args, logger, args.values.json === true)
+  const { devnet, zk, channels, summary, stop } = await startFromArgs(args, logger, args.values.json === true)
   onShutdown(stop)
   if (args.values.json === true) {
     printJson({ ready: true, ...summary })
@@ -272,6 +404,7 @@ export async function runUp(
         ]),
       )
     }
+    if (channels !== undefined) lines.push(...channelsLines(channels))
     lines.push('', 'Ctrl-C stops everything.')
     process.stdout.write(`${lines.join('\n')}\n`)
   }
@@ -308,5 +441,29 @@ function optimisticLines(devnet: Devnet): string[] {
     ...devnet.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
     '',
     'Add the L2 to a wallet with the RPC URL and chain id above.',
+  ]
+}
+
+function channelsLines(net: ChannelsDevnet): string[] {
+  const rows: [string, string][] = (['a', 'b', 'c'] as const).map((name) => [
+    `node ${name.toUpperCase()}`,
+    `RPC ${net.rpcUrls[name]}  peer ${net[name].peerAddress.slice(0, 16)}…${net[name].peerAddress.slice(-16)}`,
+  ])
+  return [
+    '',
+    'State channels',
+    table([
+      ...rows,
+      ['watchtower', `RPC ${net.rpcUrls.tower} (A, B and C hand it their revocations)`],
+      ['ChannelHub (L1)', net.hub],
+      [
+        'channels',
+        `A–B ${net.channels.ab.slice(0, 12)}…, B–C ${net.channels.bc.slice(0, 12)}… (A pays C through B)`,
+      ],
+      [
+        'try',
+        `l2kit channels invoice --rpc ${net.rpcUrls.c} --amount 0.01, then l2kit channels pay <invoice> --rpc ${net.rpcUrls.a}`,
+      ],
+    ]),
   ]
 }

@@ -425,3 +425,30 @@ export function runLoop(options: Partial<PollerOptions> & { name: string }, modu
   void poller.start()
   return poller
 }
+
+/** A role and the service that runs it. */
+export type RoleService<R> = Service & { readonly role: R }
+
+/** Wraps a role (anything with start/stop) as a Service; `afterStop` runs once after the role stopped (e.g. closing its store). */
+export function roleService<R extends { start(): Promise<unknown>; stop(): Promise<void> }>(
+  name: string,
+  role: R,
+  afterStop?: () => Promise<void>,
+): RoleService<R> {
+  let stopped = false
+  return {
+    name,
+    role,
+    start: () => role.start(),
+    stop: async () => {
+      try {
+        await role.stop()
+      } finally {
+        if (!stopped && afterStop) {
+          stopped = true
+          await afterStop()
+        }
+      }
+    },
+  }
+}

@@ -4,7 +4,7 @@
  * reverse. `OptimisticNode` composes them; `l2kit challenger` composes a derivation and a challenger the same way.
  */
 import { join } from 'node:path'
-import type { Service } from '../node/lifecycle.ts'
+import { type RoleService, roleService } from '../node/lifecycle.ts'
 import { Batcher, type BatcherModules } from './batcher.ts'
 import { Challenger, type ChallengerModules } from './challenger.ts'
 import type { BatcherOptions, ChallengerOptions, ProposerOptions, SequencerOptions } from './config.ts'
@@ -12,34 +12,6 @@ import { Derivation, type DerivationModules } from './derivation.ts'
 import { DerivationStore } from './derivationStore.ts'
 import { Proposer, type ProposerModules } from './proposer.ts'
 import { Sequencer, type SequencerModules } from './sequencer.ts'
-
-/** A role and the service that runs it. */
-export type RoleService<R> = Service & { readonly role: R }
-
-type Startable = { start(): Promise<unknown>; stop(): Promise<void> }
-
-function roleService<R extends Startable>(
-  name: string,
-  role: R,
-  afterStop?: () => Promise<void>,
-): RoleService<R> {
-  let stopped = false
-  return {
-    name,
-    role,
-    start: () => role.start(),
-    stop: async () => {
-      try {
-        await role.stop()
-      } finally {
-        if (!stopped && afterStop) {
-          stopped = true
-          await afterStop()
-        }
-      }
-    },
-  }
-}
 
 export function createSequencerService(
   options: Partial<SequencerOptions>,

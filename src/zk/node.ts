@@ -9,7 +9,7 @@ import type { Address, Hex } from 'viem'
 import type { Logger } from '../core/logger.ts'
 import { silentLogger } from '../core/logger.ts'
 import { createL1Clients, type L1ClientsWithWallet } from '../l1/clients.ts'
-import { type Service, ServiceGroup } from '../node/lifecycle.ts'
+import { roleService, ServiceGroup } from '../node/lifecycle.ts'
 import { Metrics } from '../node/metrics.ts'
 import { assertValidOptions, isIntegerInRange } from '../node/options.ts'
 import { RpcServer } from '../node/rpcServer.ts'
@@ -27,16 +27,6 @@ import { ZkProver, type ZkProverModules, type ZkProverOptions } from './prover.t
 import { createZkRpcMethods } from './rpc.ts'
 import { ZkSequencer, type ZkSequencerModules, type ZkSequencerOptions } from './sequencer.ts'
 import { ZkStore } from './store.ts'
-
-/** A role and the service that runs it. */
-export type RoleService<R> = Service & { readonly role: R }
-
-function roleService<R extends { start(): Promise<unknown>; stop(): Promise<void> }>(
-  name: string,
-  role: R,
-): RoleService<R> {
-  return { name, role, start: () => role.start(), stop: () => role.stop() }
-}
 
 export function createZkSequencerService(options: Partial<ZkSequencerOptions>, modules: ZkSequencerModules) {
   return roleService('zk-sequencer', new ZkSequencer(options, modules))

@@ -1,0 +1,99 @@
+/**
+ * l2kit as OS processes for the channel e2e tests: a long-running command (`up`, `channels node`) that prints one
+ * JSON ready line, killed with SIGKILL and started again; and one-shot commands (`channels pay … --json`) whose
+ * last stdout line is their JSON answer.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
+
+const BIN = join(import.meta.dirname, '../../../bin/l2kit.js')
+
+export type Launched<T> = {
+  child: ChildProcess
+  /** the JSON ready line; rejects if the process exits first or after `timeoutMs` */
+  ready: Promise<T>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  stderrTail(): string
+}
+
+const live = new Set<ChildProcess>()
+
+export function launchL2kit<T>(args: string[], timeoutMs = 120_000): Launched<T> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
+  let err = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-8000)
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child)
+      resolve({ code, signal })
+    }),
+  )
+  const ready = new Promise<T>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line after ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    )
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const line = out.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'))
+      if (line) {
+        clearTimeout(timer)
+        resolve(JSON.parse(line) as T)
+      }
+    })
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new Error(`exited (${code ?? signal}) before ready: ${err}`))
+    })
+  })
+  ready.catch(() => undefined)
+  return { child, ready, exited, stderrTail: () => err }
+}
+
+/** Runs `l2kit <args> --json` to completion: its JSON answer, or the error it printed (rejects with it). */
+export function runL2kit<T>(args: string[], timeoutMs = 120_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args, '--json'],
+      { timeout: timeoutMs, maxBuffer: 10_000_000 },
+      (error, stdout, stderr) => {
+        const lines = stdout.trim().split('\n')
+        const last = lines[lines.length - 1] ?? ''
+        if (error)
+          reject(new Error(`l2kit ${args.join(' ')} failed: ${stderr.slice(-2000)}${stdout.slice(-500)}`))
+        else {
+          try {
+            resolve(JSON.parse(last) as T)
+          } catch {
+            reject(new Error(`l2kit ${args.join(' ')} printed no JSON: ${stdout.slice(-500)}`))
+          }
+        }
+      },
+    )
+  })
+}
+
+/** Kills every process still running (afterAll). */
+export async function killAll(): Promise<void> {
+  const waits = [...live].map(
+    (c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r()))),
+  )
+  for (const c of live) c.kill('SIGKILL')
+  await Promise.all(waits)
+}
+
+export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const body = (await res.json()) as { result?: T; error?: { message: string; data?: { code?: string } } }
+  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.data?.code })
+  return body.result as T
+}
