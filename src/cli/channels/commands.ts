@@ -2,14 +2,19 @@
 import type { FlagSpec } from '../args.ts'
 import type { Command, CommandContext } from '../command.ts'
 
-export const CHANNEL_ATTACKS = ['old-state', 'old-state-offline', 'withhold-preimage'] as const
+export const CHANNEL_ATTACKS = [
+  'old-state',
+  'old-state-offline',
+  'withhold-preimage',
+  'crash-mid-payment',
+] as const
 
 export const channelsDemoFlags: FlagSpec = {
   attack: {
     type: 'string',
     description: `instead: show one attack being caught (${CHANNEL_ATTACKS.join(' | ')})`,
   },
-  payments: { type: 'string', description: 'invoice payments A → B → C in the honest run', default: '20' },
+  payments: { type: 'string', description: 'invoice payments A → B → C (the honest run, and crash-mid-payment)', default: '20' },
 }
 
 export function channelsCommands(ctx: CommandContext): Record<string, Command> {
@@ -89,6 +94,7 @@ export function channelsCommands(ctx: CommandContext): Record<string, Command> {
         'l2kit channels demo --attack old-state --json',
         'l2kit channels demo --attack old-state-offline --json',
         'l2kit channels demo --attack withhold-preimage --json',
+        'l2kit channels demo --attack crash-mid-payment --json',
       ],
     },
   }

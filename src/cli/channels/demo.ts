@@ -40,6 +40,21 @@ export async function runChannelsDemo(
     )
   }
   const payments = num(args.values.payments, 'payments') ?? 20
+  if (attack === 'crash-mid-payment') {
+    const result = await (await import('./crashDemo.ts')).runCrashMidPayment({ payments, step, onShutdown })
+    say(
+      table(
+        Object.entries(result).map(([k, v]) => [
+          k,
+          typeof v === 'object'
+            ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
+            : String(v),
+        ]),
+      ),
+    )
+    if (json) printJson(result)
+    return
+  }
   const anvil = await startAnvil()
   const dir = mkdtempSync(join(tmpdir(), 'l2kit-channels-demo-'))
   let net: ChannelsDevnet | undefined

@@ -11,9 +11,9 @@ import { type Address, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployChannelContracts } from '../../../src/channels/l1/deploy.ts'
 import { hubCalls } from '../../../src/channels/l1/hubEvents.ts'
-import { ChannelNode } from '../../../src/channels/node.ts'
+import { ChannelNode, type TowerEntry } from '../../../src/channels/node.ts'
 import type { ChannelRecord } from '../../../src/channels/protocol/channel.ts'
-import { Watchtower } from '../../../src/channels/tower.ts'
+import { createWatchtowerService, RemoteWatchtower } from '../../../src/channels/services.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../../src/l1/anvil.ts'
 import { createL1Clients, type L1ClientsWithWallet } from '../../../src/l1/clients.ts'
 
@@ -33,7 +33,11 @@ async function l1(k: Hex): Promise<L1ClientsWithWallet> {
   return c
 }
 
-async function node(name: string, k: Hex, tower?: Watchtower): Promise<ChannelNode> {
+async function node(
+  name: string,
+  k: Hex,
+  tower?: { watch(entry: TowerEntry): Promise<void> },
+): Promise<ChannelNode> {
   const c = await l1(k)
   return new ChannelNode(
     { dataDir: join(dir, name), privateKey: k, hub, registry, l1PollMs: 100 },
@@ -109,12 +113,14 @@ describe('channel attacks', () => {
     await Promise.all([mallory.stop(), victim.stop()])
   }, 120_000)
 
-  it('old-state close, victim offline: the watchtower penalises within the window and gains nothing', async () => {
+  it('old-state close, victim offline: the watchtower (over its JSON-RPC) penalises within the window and gains nothing', async () => {
     const tc = await l1(key(3))
-    const tower = new Watchtower({ dataDir: join(dir, 'tower'), hub, pollMs: 100 }, tc)
-    await tower.start()
+    const service = createWatchtowerService({ dataDir: join(dir, 'tower'), hub, pollMs: 100 }, tc)
+    await service.start()
+    const tower = service.role
     const mallory = await node('m2', key(4))
-    const victim = await node('v2', key(5), tower)
+    // the victim's node reaches the tower as another process would: tower_watch over HTTP
+    const victim = await node('v2', key(5), new RemoteWatchtower(service.rpcUrl()))
     await mallory.start()
     await mallory.connect(await victim.start())
     const id = await mallory.openChannel({
@@ -138,7 +144,7 @@ describe('channel attacks', () => {
     expect((await balance(tc.account.address)) - towerBefore).toBe(
       -(receipt.gasUsed * receipt.effectiveGasPrice),
     )
-    await Promise.all([mallory.stop(), tower.stop()])
+    await Promise.all([mallory.stop(), service.stop()])
   }, 120_000)
 
   it('an honest unilateral close is settled after the dispute window at the last balances', async () => {
