@@ -7,10 +7,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Address, Hex } from 'viem'
+import { type Address, type Hex, parseEther } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
+import { devTokenAbi, devTokenBytecode } from '../generated/contracts.ts'
 import { createL1Clients, type L1ClientsWithWallet } from '../l1/clients.ts'
+import { deployContractWithReceipt } from '../l1/deploy.ts'
 import { deployChannelContracts } from './l1/deploy.ts'
 import type { ChannelNode, ChannelNodeOptions } from './node.ts'
 import { readChannelPhase } from './rpc.ts'
@@ -38,11 +41,15 @@ export type ChannelsDevnetOptions = {
   rpc?: { host?: string; ports?: Partial<Record<NodeName | 'tower', number>>; fallbackToFreePort?: boolean }
   /** send each node and the tower this much ETH from the deployer when it has less (keys not funded by anvil) */
   fundEach?: bigint
+  /** also deploy a DEV ERC-20 with 1,000,000 DEV for each node (for token channels) */
+  devToken?: boolean
 }
 
 export type ChannelsDevnet = {
   hub: Address
   registry: Address
+  /** the DEV ERC-20 every node holds, when asked for */
+  devToken: Address | undefined
   a: ChannelNode
   b: ChannelNode
   c: ChannelNode
@@ -57,7 +64,13 @@ export type ChannelsDevnet = {
   stop(): Promise<void>
 }
 
-type SavedDeployment = { chainId: number; hub: Address; registry: Address; channels?: { ab: Hex; bc: Hex } }
+type SavedDeployment = {
+  chainId: number
+  hub: Address
+  registry: Address
+  devToken?: Address
+  channels?: { ab: Hex; bc: Hex }
+}
 
 export async function startChannelsDevnet(
   o: ChannelsDevnetOptions,
@@ -98,9 +111,20 @@ export async function startChannelsDevnet(
     if (saved === undefined) {
       const { hub, registry } = await deployChannelContracts(deployer.walletClient, deployer.publicClient)
       saved = { chainId, hub, registry }
+      if (o.devToken === true) {
+        const holders = [o.keys.a, o.keys.b, o.keys.c].map((k) => privateKeyToAccount(k).address)
+        const token = await deployContractWithReceipt(deployer.walletClient, deployer.publicClient, {
+          abi: devTokenAbi,
+          bytecode: devTokenBytecode,
+          name: 'DevToken',
+          args: ['l2kit Dev Token', 'DEV', 18, holders, parseEther('1000000')],
+        })
+        saved.devToken = token.address
+      }
       writeFileSync(savedPath, `${JSON.stringify(saved, null, 2)}\n`)
     }
     const { hub, registry } = saved
+    const devToken = saved.devToken
     step(`channels: ChannelHub ${hub}, PreimageRegistry ${registry}${resumed ? ' (resumed)' : ''}`)
     if (o.fundEach !== undefined) {
       for (const k of [o.keys.a, o.keys.b, o.keys.c, o.keys.tower]) {
@@ -142,6 +166,7 @@ export async function startChannelsDevnet(
           walletClient: c.walletClient,
           ...(modules.logger ? { logger: modules.logger } : {}),
           ...(o.towerClients.includes(name) ? { tower, towerUrl: towerService.rpcUrl() } : {}),
+          ...(devToken ? { devToken } : {}),
         },
       )
       await service.start()
@@ -175,6 +200,7 @@ export async function startChannelsDevnet(
     return {
       hub,
       registry,
+      devToken,
       a,
       b,
       c,

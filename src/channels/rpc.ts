@@ -121,6 +121,8 @@ export type ChannelRpcDeps = {
   publicClient: L1PublicClient
   /** where the node's watchtower is, if it has one (for channels_getInfo) */
   towerUrl?: string
+  /** the devnet's DEV ERC-20, if any */
+  devToken?: Address
   rpc?: { registerErrorCodes(codes: Readonly<Record<string, number>>): unknown }
 }
 
@@ -150,6 +152,7 @@ export function createChannelRpcMethods(deps: ChannelRpcDeps): Record<string, Rp
       l1Balance: (await deps.publicClient.getBalance({ address: node.address })).toString(),
       channels: node.channels().length,
       watchtower: deps.towerUrl ?? null,
+      devToken: deps.devToken ?? null,
       fees: { base: node.options.feeBase.toString(), ratePpm: node.options.feeRate.toString() },
     }),
     channels_connect: async (params) => {

@@ -3,6 +3,7 @@
  * JSON-RPC (`tower_*`), and the client a node uses to reach a watchtower in another process. `l2kit up`,
  * `l2kit channels node` and `l2kit channels watchtower` compose these.
  */
+import type { Address } from 'viem'
 import type { Logger } from '../core/logger.ts'
 import { silentLogger } from '../core/logger.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
@@ -82,6 +83,8 @@ export type ChannelNodeServiceModules = {
   /** an in-process watchtower, or the URL of one (`RemoteWatchtower`) */
   tower?: { watch(entry: TowerEntry): Promise<void> }
   towerUrl?: string
+  /** the devnet's DEV ERC-20, reported by channels_getInfo (`l2kit channels open --token DEV`) */
+  devToken?: Address
 }
 
 /** A channel node and its JSON-RPC server (`channels_*`, `l2kit_family`, GET /health and /metrics). */
@@ -114,6 +117,7 @@ export function createChannelNodeService(
       publicClient: modules.publicClient,
       rpc,
       ...(modules.towerUrl ? { towerUrl: modules.towerUrl } : {}),
+      ...(modules.devToken ? { devToken: modules.devToken } : {}),
     }),
   )
   return served('channel-node', node, rpc, logger)

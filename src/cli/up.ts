@@ -154,6 +154,7 @@ async function startChannels(
       channelAmount,
       disputeWindow: 3_600n,
       towerClients: ['a', 'b', 'c'],
+      devToken: !external,
       // each node: its channel, plus L1 gas for closes, disputes and penalties
       fundEach: channelAmount * 2n + parseEther('0.1'),
       rpc: {
@@ -179,7 +180,7 @@ function channelsSummary(net: ChannelsDevnet) {
     }
   }
   return {
-    contracts: { hub: net.hub, registry: net.registry },
+    contracts: { hub: net.hub, registry: net.registry, ...(net.devToken ? { devToken: net.devToken } : {}) },
     watchtower: { rpc: net.rpcUrls.tower },
     nodes: [node('a'), node('b'), node('c')],
     resumed: net.resumed,

@@ -38,7 +38,11 @@ export const channelsOpenFlags: FlagSpec = {
     type: 'string',
     description: 'what this node locks, in ETH (or in whole tokens with --token), e.g. 1',
   },
-  token: { type: 'string', description: 'an ERC-20 address to fund the channel with (default: ETH)' },
+  token: {
+    type: 'string',
+    description:
+      'fund the channel with an ERC-20: DEV (the devnet token of l2kit up) or its address (default: ETH)',
+  },
   decimals: { type: 'string', description: "the token's decimals (with --token)", default: '18' },
   'dispute-window': {
     type: 'string',
@@ -141,9 +145,19 @@ export async function runChannelsConnect(args: ParsedArgs): Promise<void> {
 export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
   const peer = str(args.values.peer)
   if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
-  const token = str(args.values.token)
+  let token = str(args.values.token)
+  if (token?.toUpperCase() === 'DEV') {
+    const info = await getChannelNodeInfo({ node: nodeOf(args) })
+    if (info.devToken === null) {
+      throw new L2kitError(
+        'INVALID_ARGUMENTS',
+        'this node knows no DEV token (l2kit up deploys one): pass its address',
+      )
+    }
+    token = info.devToken
+  }
   if (token !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(token)) {
-    throw new L2kitError('INVALID_ARGUMENTS', '--token must be an ERC-20 address (0x + 40 hex digits)')
+    throw new L2kitError('INVALID_ARGUMENTS', '--token must be DEV or an ERC-20 address (0x + 40 hex digits)')
   }
   const decimals = num(args.values.decimals, 'decimals') ?? 18
   const amount = ethAmount(str(args.values.amount), 'amount', token === undefined ? 18 : decimals)

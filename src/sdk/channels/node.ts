@@ -33,6 +33,8 @@ export type ChannelNodeInfo = {
   l1Balance: bigint
   channels: number
   watchtower: string | null
+  /** the devnet's DEV ERC-20 (l2kit up), if any */
+  devToken: Address | null
   fees: { base: bigint; ratePpm: bigint }
 }
 
