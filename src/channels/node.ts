@@ -3,18 +3,22 @@
  * BOLT 8 peer transport, durable channel records, and the update protocol of docs/channels.md driven per channel.
  *
  * Durability rule: every record is stored (fsynced) before the message it produced is sent, and a payment is
- * reported done only after the update carrying it is stored as signed by both. Payments queued while an update is
- * in flight go together in the next one (up to `maxChangesPerUpdate`), as Lightning batches HTLCs under one
- * commitment_signed: that is what makes hundreds of persisted payments per second per channel possible.
+ * reported done only after the update carrying it is stored as signed by both (an invoice payment: once the
+ * fulfil with its preimage is stored). Each message handled is one LMDB commit: what it settles elsewhere (a
+ * payment, a forward record, a preimage, a proposal it queues on another channel) rides the same commit, issued
+ * before LMDB starts it (docs/channels.md, "Storing"). Payments queued while an update is in flight go together in
+ * the next one (up to `maxChangesPerUpdate`), as Lightning batches HTLCs under one commitment_signed: that is what
+ * makes thousands of persisted payments per second per channel possible.
  *
- * Built so far (issue 10, in progress): connect, open (single-funded, on L1), direct payments, cooperative close.
- * HTLC routing, reestablish after a restart, the L1 watcher and the watchtower come next (see docs/channels.md).
+ * Channels in ETH or an ERC-20 (approved for exactly the amount at open), direct and onion-routed payments,
+ * reestablish after a reconnection or a restart (with the HTLCs a restart left re-examined from the store), the L1
+ * watcher (penalty, dispute, reveal, settle) and a watchtower hand-off.
  */
 
 import { randomBytes } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Address, type Hex, parseEventLogs } from 'viem'
+import { type Address, erc20Abi, type Hex, parseEventLogs } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
 import { type Logger, silentLogger } from '../core/logger.ts'
@@ -22,9 +26,10 @@ import { publicKeyToAddress } from '../core/signature.ts'
 import { channelHubAbi, preimageRegistryAbi } from '../generated/contracts.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
 import {
+  normalizeNodeId as checkNodeId,
   connectPeer,
   createPeerServer,
-  normalizeNodeId,
+  type NodeId,
   type PeerConnection,
   type PeerServer,
   parsePeerAddress,
@@ -32,6 +37,8 @@ import {
 import { openStore, type Store } from '../node/store.ts'
 import { hubCalls, type PublishedState, readHubEvents } from './l1/hubEvents.ts'
 import {
+  alreadyApplied,
+  applyChanges,
   type Change,
   type ChannelRecord,
   type HtlcEvent,
@@ -73,7 +80,7 @@ import {
   type WireMessage,
 } from './protocol/wire.ts'
 import { findRoute, type RouteEdge } from './router.ts'
-import { ChannelStore } from './store.ts'
+import { ChannelStore, htlcKey, type StoredForward, type StoredPayment } from './store.ts'
 
 export type ChannelNodeOptions = {
   dataDir: string
@@ -104,6 +111,9 @@ export type ChannelNodeOptions = {
    */
   faults: { withholdPreimage?: boolean }
 }
+
+/** The channel token of ETH. */
+const ETH = '0x0000000000000000000000000000000000000000' as Address
 
 /** How long after a close's deadline the side that did not publish waits for the publisher to settle it. */
 const SETTLE_GRACE_SECONDS = 30n
@@ -140,7 +150,29 @@ export type TowerEntry = {
 }
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void }
-type QueuedChange = { change: Change; waiter: Waiter }
+/**
+ * A change waiting for the next update; `persist` adds its own records (a payment, a forward) to the LMDB transaction
+ * that stores the proposal carrying it, so they are on disk before the proposal is sent and cost no fsync of their own.
+ */
+type QueuedChange = { change: Change; waiter: Waiter; persist?: (() => void) | undefined }
+/** What handling an HTLC event adds to the transaction of the message that carried it, and does once it is stored. */
+type Staged = { stage: (() => void)[]; after: (() => void)[] }
+
+const normalizedIds = new Map<string, string>()
+/**
+ * The p2p layer's `normalizeNodeId` (lower-case hex, checked to be a point on secp256k1: ~0.3 ms) once per distinct
+ * input; every message handled checks its channel's peer.
+ */
+function normalizeNodeId(nodeId: NodeId | Uint8Array): string {
+  const k = typeof nodeId === 'string' ? nodeId : bytesToHex(nodeId)
+  let id = normalizedIds.get(k)
+  if (id === undefined) {
+    id = checkNodeId(nodeId)
+    if (normalizedIds.size >= 10_000) normalizedIds.clear()
+    normalizedIds.set(k, id)
+  }
+  return id
+}
 
 /** Runtime state of one channel (the durable part is its ChannelRecord). */
 type Live = {
@@ -153,7 +185,7 @@ type Live = {
   accepted: boolean
   acceptedWaiters: Waiter[]
   /** HTLC events of the peer's update, acted on once the peer revoked the state before it (irrevocable) */
-  pendingEvents: HtlcEvent[]
+  pendingEvents: { seq: bigint; event: HtlcEvent }[]
   /** next id for an HTLC this node offers in the channel */
   nextHtlcId: bigint | null
   closeWaiter?:
@@ -197,6 +229,13 @@ export class ChannelNode {
     txHash: Hex
     gas: bigint
   }[] = []
+  /** incoming HTLCs (`htlcKey`) and forwards (`fwd:` + out key) this process already acted on */
+  private readonly acted = new Set<string>()
+  /**
+   * Channels whose HTLCs a restart may have left unattended (the in-memory events of their last updates were
+   * lost): re-examined from the store on reconnection and on each revocation until nothing is left to wait for.
+   */
+  private readonly recovering = new Set<string>()
   private readonly paymentWaiters = new Map<
     string,
     { resolve: (preimage: Hex) => void; reject: (e: unknown) => void }
@@ -221,6 +260,7 @@ export class ChannelNode {
   async start(): Promise<string> {
     this.store = await openStore({ path: this.options.dataDir })
     this.cs = new ChannelStore(this.store)
+    for (const r of this.cs.allChannels()) this.recovering.add(r.channelId.toLowerCase())
     const chainId = BigInt(await this.m.publicClient.getChainId())
     this.domain = { chainId, hub: this.options.hub }
     this.server = await createPeerServer({
@@ -287,8 +327,10 @@ export class ChannelNode {
   }
 
   /**
-   * Opens and funds a channel with a connected peer on L1 (this node is party A and locks `amount`), then waits
-   * until the peer has checked it on L1 and accepted it.
+   * Opens and funds a channel with a connected peer on L1 (this node is party A and locks `amount` of ETH, or of the
+   * ERC-20 `token`: the hub is approved for exactly `amount` first when the allowance is short), then waits until
+   * the peer has checked it on L1 and accepted it. CHANNEL_INSUFFICIENT_FUNDS when the balance is short (nothing is
+   * sent), CHANNEL_BAD_TOKEN for a token that does not answer as an ERC-20.
    */
   async openChannel(p: {
     peer: string
@@ -296,6 +338,12 @@ export class ChannelNode {
     token?: Address
     disputeWindow?: bigint
   }): Promise<Hex> {
+    if (typeof p.amount !== 'bigint' || p.amount <= 0n) {
+      throw new L2kitError(
+        ChannelErrorCode.invalidState,
+        `a channel must lock more than 0, got ${String(p.amount)}`,
+      )
+    }
     const peerId = normalizeNodeId(p.peer)
     // an inbound connection may still be finishing its handshake on our side
     for (let i = 0; i < 40 && (this.peers.get(peerId)?.isClosed ?? true); i++) {
@@ -305,21 +353,23 @@ export class ChannelNode {
     if (conn === undefined || conn.isClosed) {
       throw new L2kitError(ChannelErrorCode.unknownChannel, `not connected to ${peerId}: connect first`)
     }
+    const token = (p.token ?? ETH).toLowerCase() as Address
     const params: ChannelParams = {
       partyA: this.address,
       partyB: nodeIdToAddress(peerId),
-      token: p.token ?? '0x0000000000000000000000000000000000000000',
+      token,
       total: p.amount,
       disputeWindow: p.disputeWindow ?? 3_600n,
       nonce: BigInt(Date.now()),
     }
     const channelId = channelIdOf(this.domain, params)
+    await this.fundOpen(token, p.amount)
     const txHash = await this.m.walletClient.writeContract({
       address: this.options.hub,
       abi: channelHubAbi,
       functionName: 'open',
       args: [params],
-      ...(params.token === '0x0000000000000000000000000000000000000000' ? { value: params.total } : {}),
+      ...(token === ETH ? { value: params.total } : {}),
       account: this.m.walletClient.account ?? null,
       chain: this.m.walletClient.chain ?? null,
     } as never)
@@ -334,6 +384,67 @@ export class ChannelNode {
     await accepted
     this.log.info({ channelId, amount: p.amount.toString(), peer: peerId }, 'channel open')
     return channelId
+  }
+
+  /**
+   * Checks that this node's L1 account holds `amount` of `token` (ETH: the zero address) and, for an ERC-20, that
+   * the hub may pull it: approves exactly `amount` when the allowance is short and waits for the approval's receipt.
+   */
+  private async fundOpen(token: Address, amount: bigint): Promise<void> {
+    const owner = this.address
+    const short = (balance: bigint, what: string) =>
+      new L2kitError(
+        ChannelErrorCode.insufficientFunds,
+        `cannot lock ${amount} ${what}: the account ${owner} holds ${balance}`,
+        { details: { token, amount: amount.toString(), balance: balance.toString() } },
+      )
+    if (token === ETH) {
+      const balance = await this.m.publicClient.getBalance({ address: owner })
+      if (balance < amount) throw short(balance, 'wei')
+      return
+    }
+    const read = async (functionName: 'balanceOf' | 'allowance', args: readonly Address[]) => {
+      try {
+        return (await this.m.publicClient.readContract({
+          address: token,
+          abi: erc20Abi,
+          functionName,
+          args,
+        } as never)) as bigint
+      } catch (err) {
+        throw new L2kitError(
+          ChannelErrorCode.badToken,
+          `${token} does not answer ${functionName} as an ERC-20`,
+          {
+            cause: err,
+            details: { token },
+          },
+        )
+      }
+    }
+    const balance = await read('balanceOf', [owner])
+    if (balance < amount) throw short(balance, `of token ${token}`)
+    const allowance = await read('allowance', [owner, this.options.hub])
+    if (allowance >= amount) return
+    const hash = await this.m.walletClient.writeContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [this.options.hub, amount],
+      account: this.m.walletClient.account ?? null,
+      chain: this.m.walletClient.chain ?? null,
+    } as never)
+    const receipt = await this.m.publicClient.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success') {
+      throw new L2kitError(
+        'L1_TX_REVERTED',
+        `approving the hub for ${amount} of ${token} (${hash}) reverted`,
+        {
+          details: { txHash: hash },
+        },
+      )
+    }
+    this.log.info({ token, amount: amount.toString(), txHash: hash }, 'hub approved for the channel amount')
   }
 
   /**
@@ -487,6 +598,21 @@ export class ChannelNode {
     this.safeSend(peerId, { type: 'error', channelId, code: e.code, message: e.message.slice(0, 1_000) })
   }
 
+  /**
+   * Sends an update, ack or revoke whose record is stored. If the peer is gone it is not lost: reestablish sends it
+   * again on reconnection, so the handler goes on (the update is committed on our side whatever the link does).
+   */
+  private sendStored(peerId: string, message: WireMessage): void {
+    try {
+      this.send(peerId, message)
+    } catch (err) {
+      this.log.debug(
+        { err, peer: peerId.slice(0, 12), type: message.type },
+        'not sent: goes again on reconnection',
+      )
+    }
+  }
+
   private safeSend(peerId: string, message: WireMessage): void {
     try {
       this.send(peerId, message)
@@ -516,19 +642,34 @@ export class ChannelNode {
       case 'update': {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
+        if (alreadyApplied(record, msg)) return
         const now = BigInt(Math.floor(Date.now() / 1000))
         const r = receiveUpdate(record, msg, this.options.privateKey, {
           now,
           minExpiryDelta: this.options.minExpiryDelta,
         })
-        await this.cs.putChannel(r.record)
-        this.send(peerId, r.message)
         const live = this.liveOf(msg.channelId)
+        // knowing a preimage early only helps: a fulfil is acted on at once (a payment of ours completes in this
+        // transaction; a forwarded one is claimed upstream by a proposal that rides the same LMDB commit); the
+        // other events wait for the peer's revocation
+        const staged: Staged = { stage: [], after: [] }
+        const seq = r.record.state.seq
+        for (const e of r.events) {
+          if (e.kind === 'added') {
+            // kept until our fulfil or fail of it is acked, so a restarted node can still act on it
+            const incoming = { seq, onion: e.onion ?? null }
+            staged.stage.push(() => void this.cs.onions.put(htlcKey(msg.channelId, e.htlc.id), incoming))
+          }
+          if (e.kind !== 'fulfilled') continue
+          staged.stage.push(() => void this.cs.preimages.put(e.htlc.paymentHash, e.preimage))
+          this.onOurHtlcFulfilled(msg.channelId, e.htlc, e.preimage, staged)
+        }
+        await this.cs.putChannel(r.record, stagedWrites(staged))
+        this.sendStored(peerId, r.message)
+        for (const f of staged.after) f()
         for (const e of r.events) {
           if (e.kind === 'paid') this.received += e.amount
-          // knowing a preimage early only helps: act at once; the rest waits for the peer's revocation
-          else if (e.kind === 'fulfilled') await this.onOurHtlcFulfilled(msg.channelId, e.htlc, e.preimage)
-          else live.pendingEvents.push(e)
+          else if (e.kind !== 'fulfilled') live.pendingEvents.push({ seq: r.record.state.seq, event: e })
         }
         if (r.dropped !== null) {
           // A's update won over ours: our changes go again, first
@@ -539,26 +680,58 @@ export class ChannelNode {
       case 'ack': {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
+        if (alreadyApplied(record, msg)) return
         const r = receiveAck(record, msg, this.options.privateKey)
-        await this.cs.putChannel(r.record)
+        const staged: Staged = { stage: [], after: [] }
+        for (const e of r.events) {
+          if (e.kind !== 'fulfilled' && e.kind !== 'failed') continue
+          // our fulfil or fail of the peer's HTLC is committed: nothing left to act on
+          const k = htlcKey(msg.channelId, e.htlc.id)
+          staged.stage.push(() => void this.cs.onions.remove(k))
+          staged.after.push(() => this.acted.delete(k))
+          if (e.kind !== 'fulfilled') continue
+          staged.stage.push(() => void this.cs.preimages.put(e.htlc.paymentHash, e.preimage))
+          this.onInvoicePaid(e.htlc.paymentHash, staged)
+        }
+        await this.cs.putChannel(r.record, stagedWrites(staged))
         this.towerPush(msg.channelId)
-        this.send(peerId, r.message)
+        this.sendStored(peerId, r.message)
         const live = this.liveOf(msg.channelId)
         for (const q of live.inFlight.splice(0)) q.waiter.resolve()
-        for (const e of r.events) if (e.kind === 'fulfilled') await this.onInvoicePaid(e.htlc.paymentHash)
-        this.pump(msg.channelId)
+        for (const f of staged.after) f()
+        // what was queued meanwhile goes at once, on this handler's turn of the chain
+        await this.proposeQueued(msg.channelId).catch((err: unknown) =>
+          this.log.warn({ err, channelId: msg.channelId }, 'proposing an update failed'),
+        )
         return
       }
       case 'revoke': {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
-        await this.cs.putChannel(receiveRevoke(record, msg))
-        this.towerPush(msg.channelId)
+        if (alreadyApplied(record, msg)) return
+        const next = receiveRevoke(record, msg)
+        // the peer's HTLC changes are irrevocable now: act on them. What that writes (a failed payment) joins this
+        // message's transaction; the changes it queues (the payee's fulfil, a forward's outgoing HTLC) are proposed
+        // at once and their records ride the same LMDB commit (this channel's here, another channel's through its
+        // handler chain, which runs before LMDB starts the commit)
         const live = this.liveOf(msg.channelId)
-        for (const e of live.pendingEvents.splice(0)) {
-          if (e.kind === 'added') await this.onIncomingHtlc(msg.channelId, e.htlc, e.onion)
-          else if (e.kind === 'failed') await this.onOurHtlcFailed(msg.channelId, e.htlc, e.reason)
+        const staged: Staged = { stage: [], after: [] }
+        // the events of update k are irrevocable once the peer revoked k - 1
+        const due = live.pendingEvents.filter((p) => p.seq <= next.theirRevokedSeq + 1n).map((p) => p.event)
+        live.pendingEvents = live.pendingEvents.filter((p) => p.seq > next.theirRevokedSeq + 1n)
+        for (const e of due) {
+          if (e.kind === 'added') this.onIncomingHtlc(msg.channelId, e.htlc, e.onion)
+          else if (e.kind === 'failed') this.onOurHtlcFailed(msg.channelId, e.htlc, e.reason, staged)
         }
+        const written = this.cs.putChannel(next, stagedWrites(staged))
+        if (this.recovering.size > 0) this.sweepRecovering()
+        const proposed = this.proposeQueued(msg.channelId).catch((err: unknown) =>
+          this.log.warn({ err, channelId: msg.channelId }, 'proposing an update failed'),
+        )
+        await written
+        this.towerPush(msg.channelId)
+        for (const f of staged.after) f()
+        await proposed
         return
       }
       case 'announcement':
@@ -575,6 +748,7 @@ export class ChannelNode {
           )
           this.send(peerId, m)
         }
+        if (this.recovering.size > 0) this.sweepRecovering()
         return
       }
       case 'error': {
@@ -595,7 +769,9 @@ export class ChannelNode {
             new L2kitError(ChannelErrorCode.paymentFailed, `the peer refused the update: ${msg.message}`),
           )
         }
-        this.pump(record.channelId)
+        await this.proposeQueued(record.channelId).catch((err: unknown) =>
+          this.log.warn({ err, channelId: record.channelId }, 'proposing an update failed'),
+        )
         return
       }
       case 'close_request': {
@@ -776,10 +952,15 @@ export class ChannelNode {
   /** One L1 poll: react to closes of our channels (penalty, dispute, preimage reveal) and settle expired ones. */
   private async pollL1(): Promise<void> {
     const from = BigInt(this.cs.meta.get('l1Cursor') as string)
-    const head = await this.m.publicClient.getBlockNumber()
+    // one request per poll: the head's number and its timestamp (L1 time) together
+    const latest = await this.m.publicClient.getBlock()
+    const head = latest.number
     if (head >= from) {
       const events = await readHubEvents(this.m.publicClient, this.options.hub, from, head)
       for (const e of events) {
+        // a channel closing or closed on L1 routes nothing any more: out of the graph (ours and others')
+        if (this.cs.graph.has(e.channelId.toLowerCase()))
+          await this.cs.graph.remove(e.channelId.toLowerCase())
         const record = this.cs.channel(e.channelId)
         if (record === undefined) continue
         if (e.kind === 'closing' || e.kind === 'disputed') {
@@ -796,7 +977,7 @@ export class ChannelNode {
       if (this.options.registry !== null) await this.onReveals(from, head)
       await this.cs.meta.put('l1Cursor', (head + 1n).toString())
     }
-    const l1Now = (await this.m.publicClient.getBlock()).timestamp
+    const l1Now = latest.timestamp
     await this.goOnChainIfNeeded(l1Now)
     // settle what is past its deadline (both sides try; the first wins)
     const now = l1Now
@@ -834,13 +1015,7 @@ export class ChannelNode {
   /** The preimage of a payment hash if this node knows it: its own invoice, or a fulfil seen in any channel. */
   private knownPreimage(paymentHash: Hex): Hex | undefined {
     const h = paymentHash.toLowerCase()
-    const inv = this.cs.invoices.get(h)
-    if (inv !== undefined) return inv.preimage
-    for (const r of this.cs.allChannels()) {
-      const p = r.preimages[h]
-      if (p !== undefined) return p
-    }
-    return undefined
+    return this.cs.invoices.get(h)?.preimage ?? this.cs.preimages.get(h)
   }
 
   /**
@@ -955,7 +1130,10 @@ export class ChannelNode {
     amount: bigint | null
     description?: string
     expirySeconds?: bigint
+    /** the token the payment is in (an ERC-20; default ETH): only channels of that token carry it */
+    token?: Address
   }): Promise<string> {
+    const token = (p.token ?? ETH).toLowerCase() as Address
     const preimage = randomBytes(32)
     const paymentHash = sha256(preimage)
     const paymentSecret = randomBytes(32)
@@ -970,6 +1148,7 @@ export class ChannelNode {
       description: p.description ?? '',
       expirySeconds,
       createdAt,
+      token,
     })
     await this.cs.invoices.put(bytesToHex(paymentHash), {
       paymentHash: bytesToHex(paymentHash),
@@ -981,16 +1160,21 @@ export class ChannelNode {
       createdAt: Number(createdAt),
       expiresAt: Number(createdAt + expirySeconds),
       status: 'open',
+      token,
     })
     return invoice
   }
 
-  /** The directed edges of the graph as this node sees it (its own channels at their spendable balance). */
-  graphEdges(): RouteEdge[] {
+  /**
+   * The directed edges of the graph as this node sees it (its own channels at their spendable balance); with
+   * `token`, only the channels in that token (a payment never changes token on the way).
+   */
+  graphEdges(token?: Address): RouteEdge[] {
     const edges: RouteEdge[] = []
     const own = new Map(this.cs.allChannels().map((r) => [r.channelId.toLowerCase(), r]))
     for (const { value: a } of this.cs.graph.getRange()) {
       if (a.sigA === NO_SIGNATURE || a.sigB === NO_SIGNATURE) continue
+      if (token !== undefined && a.params.token.toLowerCase() !== token.toLowerCase()) continue
       const nodeA = normalizeNodeId(a.nodeA)
       const nodeB = normalizeNodeId(a.nodeB)
       const mine = own.get(a.channelId.toLowerCase())
@@ -1033,7 +1217,7 @@ export class ChannelNode {
     const paymentHash = bytesToHex(inv.paymentHash)
     const now = BigInt(Math.floor(Date.now() / 1000))
     const route = findRoute({
-      edges: this.graphEdges(),
+      edges: this.graphEdges(inv.token),
       payer: this.nodeId,
       payee,
       amount,
@@ -1069,9 +1253,12 @@ export class ChannelNode {
     const live = this.liveOf(first.channelId)
     const record = this.requireChannel(first.channelId)
     live.nextHtlcId ??= record.nextHtlcId
+    if (this.paymentWaiters.has(paymentHash) || this.cs.payments.get(paymentHash)?.status === 'pending') {
+      throw new L2kitError(ChannelErrorCode.paymentFailed, 'this invoice is already being paid')
+    }
     const htlcId = live.nextHtlcId
     live.nextHtlcId += 1n
-    await this.cs.payments.put(paymentHash, {
+    const payment: StoredPayment = {
       paymentHash,
       amount,
       sent: first.amount,
@@ -1080,28 +1267,57 @@ export class ChannelNode {
       htlcId,
       status: 'pending',
       createdAt: Date.now(),
-    })
-    await this.cs.meta.put(
-      `secrets:${paymentHash}`,
-      sharedSecrets.map((x) => bytesToHex(x)),
-    )
+    }
     const settled = new Promise<Hex>((resolve, reject) =>
       this.paymentWaiters.set(paymentHash, { resolve, reject }),
     )
-    await this.enqueue(first.channelId, {
-      kind: 'add',
-      id: htlcId,
-      amount: first.amount,
-      paymentHash,
-      expiry: first.expiry,
-      onion: bytesToHex(packet),
+    // the payment and its onion secrets are stored in the transaction of the proposal carrying its HTLC
+    const added = this.enqueue(
+      first.channelId,
+      {
+        kind: 'add',
+        id: htlcId,
+        amount: first.amount,
+        paymentHash,
+        expiry: first.expiry,
+        onion: bytesToHex(packet),
+      },
+      () => {
+        void this.cs.payments.put(paymentHash, payment)
+        void this.cs.meta.put(
+          `secrets:${paymentHash}`,
+          sharedSecrets.map((x) => bytesToHex(x)),
+        )
+      },
+    )
+    added.catch(async (err: unknown) => {
+      // never proposed (over capacity, not stored) or refused by the peer: the HTLC never existed
+      const w = this.paymentWaiters.get(paymentHash)
+      this.paymentWaiters.delete(paymentHash)
+      const stored = this.cs.payments.get(paymentHash)
+      if (stored !== undefined && stored.status === 'pending') {
+        await this.cs.payments
+          .put(paymentHash, {
+            ...stored,
+            status: 'failed',
+            failure: { code: 'refused', message: String((err as Error).message ?? err) },
+            settledAt: Date.now(),
+          })
+          .catch(() => undefined)
+      }
+      w?.reject(err)
     })
+    // resolves once the preimage came back and is stored (the update carrying it, with the payment's new status)
     const preimage = await settled
     return { preimage, fee: first.amount - amount, hops: route.length }
   }
 
-  /** An HTLC offered to us is irrevocably committed: settle it (we are the payee) or forward it. */
-  private async onIncomingHtlc(channelId: Hex, htlc: PendingHtlc, onionHex: Hex | undefined): Promise<void> {
+  /**
+   * An HTLC offered to us is irrevocably committed: settle it (we are the payee) or forward it. Queues the change
+   * (the fulfil, the fail, or the outgoing HTLC with its forward record to store in the same transaction).
+   */
+  private onIncomingHtlc(channelId: Hex, htlc: PendingHtlc, onionHex: Hex | undefined): void {
+    this.acted.add(htlcKey(channelId, htlc.id))
     const failBack = (sharedSecret: Uint8Array | null, code: number) => {
       const reason = sharedSecret === null ? undefined : bytesToHex(createFailure({ sharedSecret, code }))
       this.enqueue(
@@ -1109,7 +1325,10 @@ export class ChannelNode {
         reason === undefined ? { kind: 'fail', id: htlc.id } : { kind: 'fail', id: htlc.id, reason },
       ).catch((err: unknown) => this.log.warn({ err, channelId }, 'failing an HTLC back failed'))
     }
-    if (onionHex === undefined) return failBack(null, OnionFailureCode.invalidOnion)
+    if (onionHex === undefined) {
+      failBack(null, OnionFailureCode.invalidOnion)
+      return
+    }
     let peeled: ReturnType<typeof peelOnion>
     try {
       peeled = peelOnion({
@@ -1118,7 +1337,8 @@ export class ChannelNode {
         associatedData: hexToBytes(htlc.paymentHash),
       })
     } catch {
-      return failBack(null, OnionFailureCode.invalidOnion)
+      failBack(null, OnionFailureCode.invalidOnion)
+      return
     }
     const ss = peeled.sharedSecret
     const now = BigInt(Math.floor(Date.now() / 1000))
@@ -1126,38 +1346,61 @@ export class ChannelNode {
       // we are the payee
       const inv = this.cs.invoices.get(htlc.paymentHash)
       const p = peeled.payload
+      const token = this.requireChannel(channelId).params.token.toLowerCase()
       const ok =
         inv !== undefined &&
         inv.status === 'open' &&
+        token === (inv.token ?? ETH).toLowerCase() &&
         bytesToHex(p.paymentSecret) === inv.paymentSecret &&
         p.amount === htlc.amount &&
         (inv.amount === null || htlc.amount >= inv.amount) &&
         htlc.expiry >= p.expiry
-      if (!ok) return failBack(ss, OnionFailureCode.incorrectPaymentDetails)
+      if (!ok) {
+        failBack(ss, OnionFailureCode.incorrectPaymentDetails)
+        return
+      }
       this.enqueue(channelId, { kind: 'fulfill', id: htlc.id, preimage: inv.preimage }).catch(
         (err: unknown) => this.log.warn({ err, channelId }, 'fulfilling an HTLC failed'),
       )
       return
     }
-    // forward
+    // forward, in the incoming channel's token
     const p = peeled.payload
     const next = normalizeNodeId(p.nextNodeId)
+    const token = this.requireChannel(channelId).params.token.toLowerCase()
     const withNext = this.cs
       .allChannels()
-      .filter((r) => r.peer !== undefined && normalizeNodeId(r.peer) === next)
-    if (withNext.length === 0) return failBack(ss, OnionFailureCode.unknownNextPeer)
+      .filter(
+        (r) =>
+          r.peer !== undefined &&
+          normalizeNodeId(r.peer) === next &&
+          r.params.token.toLowerCase() === token &&
+          this.cs.meta.get(`ended:${r.channelId.toLowerCase()}`) === undefined &&
+          this.cs.meta.get(`closing:${r.channelId.toLowerCase()}`) === undefined,
+      )
+    if (withNext.length === 0) {
+      failBack(ss, OnionFailureCode.unknownNextPeer)
+      return
+    }
     const out = withNext.find((r) => spendableOf(r) >= p.amount)
-    if (out === undefined) return failBack(ss, OnionFailureCode.temporaryChannelFailure)
+    if (out === undefined) {
+      failBack(ss, OnionFailureCode.temporaryChannelFailure)
+      return
+    }
     const feeDue = this.options.feeBase + (p.amount * this.options.feeRate) / 1_000_000n
-    if (htlc.amount < p.amount + feeDue) return failBack(ss, OnionFailureCode.feeInsufficient)
+    if (htlc.amount < p.amount + feeDue) {
+      failBack(ss, OnionFailureCode.feeInsufficient)
+      return
+    }
     if (htlc.expiry < p.expiry + this.options.expiryDelta || p.expiry < now + this.options.minExpiryDelta) {
-      return failBack(ss, OnionFailureCode.expiryTooSoon)
+      failBack(ss, OnionFailureCode.expiryTooSoon)
+      return
     }
     const live = this.liveOf(out.channelId)
     live.nextHtlcId ??= out.nextHtlcId
     const outId = live.nextHtlcId
     live.nextHtlcId += 1n
-    await this.cs.putForward({
+    const forward: StoredForward = {
       paymentHash: htlc.paymentHash,
       inChannel: channelId,
       inHtlcId: htlc.id,
@@ -1167,19 +1410,35 @@ export class ChannelNode {
       outAmount: p.amount,
       sharedSecret: bytesToHex(ss),
       status: 'pending',
+    }
+    // the in/out pair is stored in the transaction of the proposal adding the outgoing HTLC: a restarted node
+    // knows what settles what for every HTLC it ever offered
+    this.enqueue(
+      out.channelId,
+      {
+        kind: 'add',
+        id: outId,
+        amount: p.amount,
+        paymentHash: htlc.paymentHash,
+        expiry: p.expiry,
+        onion: bytesToHex(peeled.nextPacket),
+      },
+      () => this.cs.stageForward(forward),
+    ).catch(() => {
+      // a proposal the peer refused was stored with its forward: mark it failed
+      if (this.cs.forwardByOut(out.channelId, outId) !== undefined) {
+        this.cs.putForward({ ...forward, status: 'failed' }).catch(() => undefined)
+      }
+      failBack(ss, OnionFailureCode.temporaryChannelFailure)
     })
-    this.enqueue(out.channelId, {
-      kind: 'add',
-      id: outId,
-      amount: p.amount,
-      paymentHash: htlc.paymentHash,
-      expiry: p.expiry,
-      onion: bytesToHex(peeled.nextPacket),
-    }).catch(() => failBack(ss, OnionFailureCode.temporaryChannelFailure))
   }
 
-  /** The peer fulfilled an HTLC we offered: claim upstream (forward) or finish our payment. */
-  private async onOurHtlcFulfilled(channelId: Hex, htlc: PendingHtlc, preimage: Hex): Promise<void> {
+  /**
+   * The peer fulfilled an HTLC we offered (its update is being stored, with the preimage): claim upstream at once
+   * (forward: the fulfil is queued on the incoming channel, its record stored with that proposal) or finish our
+   * payment (its new status staged into the update's transaction, the payer told once that is stored).
+   */
+  private onOurHtlcFulfilled(channelId: Hex, htlc: PendingHtlc, preimage: Hex, staged: Staged): void {
     const f = this.cs.forwardByOut(channelId, htlc.id)
     if (f !== undefined) {
       if (this.options.faults.withholdPreimage === true) {
@@ -1189,38 +1448,44 @@ export class ChannelNode {
         )
         return
       }
-      await this.cs.putForward({ ...f, status: 'succeeded' })
-      this.enqueue(f.inChannel, { kind: 'fulfill', id: f.inHtlcId, preimage }).catch((err: unknown) =>
-        this.log.warn({ err, channelId: f.inChannel }, 'claiming upstream failed'),
-      )
+      if (f.status === 'succeeded') return // claimed already (its preimage was revealed on L1)
+      this.enqueue(f.inChannel, { kind: 'fulfill', id: f.inHtlcId, preimage }, () =>
+        this.cs.stageForward({ ...f, status: 'succeeded' }),
+      ).catch((err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'claiming upstream failed'))
       return
     }
     const pay = this.cs.payments.get(htlc.paymentHash)
     if (pay !== undefined && pay.status === 'pending') {
-      await this.cs.payments.put(htlc.paymentHash, {
-        ...pay,
-        status: 'succeeded',
-        preimage,
-        settledAt: Date.now(),
+      staged.stage.push(() => {
+        void this.cs.payments.put(htlc.paymentHash, {
+          ...pay,
+          status: 'succeeded',
+          preimage,
+          settledAt: Date.now(),
+        })
       })
-      this.paymentWaiters.get(htlc.paymentHash)?.resolve(preimage)
-      this.paymentWaiters.delete(htlc.paymentHash)
+      staged.after.push(() => {
+        this.paymentWaiters.get(htlc.paymentHash)?.resolve(preimage)
+        this.paymentWaiters.delete(htlc.paymentHash)
+      })
     }
   }
 
-  /** The peer failed an HTLC we offered (irrevocably): fail upstream with our layer, or fail our payment. */
-  private async onOurHtlcFailed(channelId: Hex, htlc: PendingHtlc, reason: Hex | undefined): Promise<void> {
+  /**
+   * The peer failed an HTLC we offered (irrevocably): fail upstream with our layer (the forward's status stored with
+   * that proposal), or fail our payment (staged into the revocation's transaction, the payer told once stored).
+   */
+  private onOurHtlcFailed(channelId: Hex, htlc: PendingHtlc, reason: Hex | undefined, staged: Staged): void {
     const f = this.cs.forwardByOut(channelId, htlc.id)
     if (f !== undefined) {
-      await this.cs.putForward({ ...f, status: 'failed' })
       const ss = hexToBytes(f.sharedSecret)
       const wrapped =
         reason === undefined
           ? createFailure({ sharedSecret: ss, code: OnionFailureCode.temporaryChannelFailure })
           : wrapFailure({ sharedSecret: ss, failure: hexToBytes(reason) })
-      this.enqueue(f.inChannel, { kind: 'fail', id: f.inHtlcId, reason: bytesToHex(wrapped) }).catch(
-        (err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'failing upstream failed'),
-      )
+      this.enqueue(f.inChannel, { kind: 'fail', id: f.inHtlcId, reason: bytesToHex(wrapped) }, () =>
+        this.cs.stageForward({ ...f, status: 'failed' }),
+      ).catch((err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'failing upstream failed'))
       return
     }
     const pay = this.cs.payments.get(htlc.paymentHash)
@@ -1247,27 +1512,33 @@ export class ChannelNode {
         // an unreadable failure: still a failure
       }
     }
-    await this.cs.payments.put(htlc.paymentHash, {
-      ...pay,
-      status: 'failed',
-      failure:
-        why.hop === undefined
-          ? { code: why.code, message: why.message }
-          : (why as { code: string; message: string; hop: number }),
-      settledAt: Date.now(),
+    staged.stage.push(() => {
+      void this.cs.payments.put(htlc.paymentHash, {
+        ...pay,
+        status: 'failed',
+        failure:
+          why.hop === undefined
+            ? { code: why.code, message: why.message }
+            : (why as { code: string; message: string; hop: number }),
+        settledAt: Date.now(),
+      })
     })
-    this.paymentWaiters
-      .get(htlc.paymentHash)
-      ?.reject(new L2kitError(ChannelErrorCode.paymentFailed, why.message, { details: { ...why } }))
-    this.paymentWaiters.delete(htlc.paymentHash)
+    staged.after.push(() => {
+      this.paymentWaiters
+        .get(htlc.paymentHash)
+        ?.reject(new L2kitError(ChannelErrorCode.paymentFailed, why.message, { details: { ...why } }))
+      this.paymentWaiters.delete(htlc.paymentHash)
+    })
   }
 
-  /** Our fulfil of an incoming HTLC is committed: the invoice is paid. */
-  private async onInvoicePaid(paymentHash: Hex): Promise<void> {
+  /** Our fulfil of an incoming HTLC is committed: the invoice is paid (staged into the ack's transaction). */
+  private onInvoicePaid(paymentHash: Hex, staged: Staged): void {
     const inv = this.cs.invoices.get(paymentHash)
     if (inv !== undefined && inv.status === 'open') {
-      await this.cs.invoices.put(paymentHash, { ...inv, status: 'paid', paidAt: Date.now() })
-      this.log.info({ paymentHash }, 'invoice paid')
+      staged.stage.push(() => {
+        void this.cs.invoices.put(paymentHash, { ...inv, status: 'paid', paidAt: Date.now() })
+      })
+      staged.after.push(() => this.log.info({ paymentHash }, 'invoice paid'))
     }
   }
 
@@ -1321,7 +1592,109 @@ export class ChannelNode {
     for (const [id] of this.peers) if (id !== peerId || mineAsA) this.safeSend(id, full)
   }
 
-  private enqueue(channelId: Hex, change: Change): Promise<void> {
+  /** Re-examines the channels a restart left (see `recovering`); drops each once nothing is left to wait for. */
+  private sweepRecovering(): void {
+    for (const id of [...this.recovering]) {
+      const r = this.cs.channel(id as Hex)
+      if (r === undefined || this.cs.meta.get(`ended:${id}`) !== undefined || this.recover(r)) {
+        this.recovering.delete(id)
+      }
+    }
+  }
+
+  /**
+   * What a restart may have left in a channel, acted on from the store: incoming HTLCs committed irrevocably but
+   * never settled nor forwarded (their onions are stored), forwarded HTLCs whose outgoing side is gone (claim
+   * upstream with the preimage, or fail upstream once the removal is irrevocable), and our payments whose HTLC is
+   * gone. Returns true when nothing is left to wait for (later events take the ordinary path).
+   */
+  private recover(r: ChannelRecord): boolean {
+    let done = true
+    const id = r.channelId
+    const idl = id.toLowerCase()
+    const theirs = r.side === 'A' ? 1 : 0
+    const irrevocable = r.theirRevokedSeq >= r.state.seq - 1n
+    const canQueue = (channelId: Hex) => {
+      const c = this.cs.channel(channelId)
+      return c !== undefined && (c.side === 'B' || this.liveOf(channelId).accepted)
+    }
+    const settling = (htlcId: bigint) =>
+      r.proposed?.changes.some((c) => (c.kind === 'fulfill' || c.kind === 'fail') && c.id === htlcId) ?? false
+    // our HTLCs as of our newest view (a proposal of ours not yet acked included)
+    const ours = [...r.htlcs, ...(r.proposed?.htlcs ?? [])].filter((h) => h.direction !== theirs)
+    for (const h of r.htlcs) {
+      if (h.direction !== theirs) continue
+      const k = htlcKey(id, h.id)
+      if (this.acted.has(k)) continue
+      if (this.cs.forwardByIn(id, h.id) !== undefined || settling(h.id)) {
+        this.acted.add(k)
+        continue
+      }
+      const incoming = this.cs.onions.get(k)
+      if (incoming === undefined) continue // nothing to act with: it resolves on L1 at expiry
+      if (incoming.seq > r.theirRevokedSeq + 1n || !canQueue(id)) {
+        done = false
+        continue
+      }
+      this.log.info(
+        { channelId: id, htlcId: h.id.toString() },
+        'acting on an HTLC committed before the restart',
+      )
+      this.onIncomingHtlc(id, h, incoming.onion ?? undefined)
+    }
+    for (const { value: f } of this.cs.forwards.getRange({ start: `out:${idl}:`, end: `out:${idl};` })) {
+      const k = `fwd:${htlcKey(id, f.outHtlcId)}`
+      if (f.status !== 'pending' || this.acted.has(k) || ours.some((h) => h.id === f.outHtlcId)) continue
+      const preimage = this.cs.preimages.get(f.paymentHash.toLowerCase())
+      if ((preimage === undefined && !irrevocable) || !canQueue(f.inChannel)) {
+        done = false
+        continue
+      }
+      this.acted.add(k)
+      const change: Change =
+        preimage !== undefined
+          ? { kind: 'fulfill', id: f.inHtlcId, preimage }
+          : {
+              kind: 'fail',
+              id: f.inHtlcId,
+              reason: bytesToHex(
+                createFailure({
+                  sharedSecret: hexToBytes(f.sharedSecret),
+                  code: OnionFailureCode.temporaryChannelFailure,
+                }),
+              ),
+            }
+      this.log.info(
+        { channelId: f.inChannel, kind: change.kind },
+        'settling upstream a forward left by the restart',
+      )
+      this.enqueue(f.inChannel, change, () =>
+        this.cs.stageForward({ ...f, status: preimage !== undefined ? 'succeeded' : 'failed' }),
+      ).catch((err: unknown) => this.log.warn({ err, channelId: f.inChannel }, 'settling upstream failed'))
+    }
+    for (const { value: pay } of this.cs.payments.getRange()) {
+      if (pay.status !== 'pending' || pay.firstChannel.toLowerCase() !== idl) continue
+      if (ours.some((h) => h.id === pay.htlcId)) continue
+      const preimage = this.cs.preimages.get(pay.paymentHash.toLowerCase())
+      if (preimage === undefined && !irrevocable) {
+        done = false
+        continue
+      }
+      const settled =
+        preimage !== undefined
+          ? { ...pay, status: 'succeeded' as const, preimage, settledAt: Date.now() }
+          : {
+              ...pay,
+              status: 'failed' as const,
+              failure: { code: 'unknown', message: 'the payment failed while this node was down' },
+              settledAt: Date.now(),
+            }
+      void this.cs.payments.put(pay.paymentHash, settled).catch(() => undefined)
+    }
+    return done
+  }
+
+  private enqueue(channelId: Hex, change: Change, persist?: () => void): Promise<void> {
     const record = this.requireChannel(channelId)
     const live = this.liveOf(channelId)
     if (record.side === 'A' && !live.accepted) {
@@ -1330,54 +1703,122 @@ export class ChannelNode {
       )
     }
     return new Promise<void>((resolve, reject) => {
-      live.queue.push({ change, waiter: { resolve, reject } })
+      live.queue.push({ change, waiter: { resolve, reject }, persist })
       this.pump(channelId)
     })
   }
 
-  /** Proposes the queued changes as one update when none is in flight (on the channel's handler chain). */
+  /** Proposes the queued changes as one update when none is in flight, on the channel's handler chain. */
   private pump(channelId: Hex): void {
     const live = this.liveOf(channelId)
-    live.chain = live.chain.then(async () => {
-      const record = this.requireChannel(channelId)
-      if (record.proposed !== null || live.inFlight.length > 0 || live.queue.length === 0) return
-      // take what the sender can afford, in order; a payment it cannot afford fails alone
-      const batch: QueuedChange[] = []
-      let spendable = record.side === 'A' ? record.state.balanceA : record.state.balanceB
-      while (batch.length < this.options.maxChangesPerUpdate && live.queue.length > 0) {
-        const q = live.queue[0] as QueuedChange
-        const moves = q.change.kind === 'pay' || q.change.kind === 'add'
-        const amount = moves ? (q.change as { amount: bigint }).amount : 0n
-        if (moves && (amount > spendable || amount <= 0n)) {
-          live.queue.shift()
-          q.waiter.reject(
-            new L2kitError(
-              ChannelErrorCode.overCapacity,
-              `cannot pay ${amount}: ${spendable} spendable in the channel`,
-            ),
-          )
-          continue
-        }
-        spendable -= amount
-        batch.push(live.queue.shift() as QueuedChange)
+    live.chain = live.chain.then(() => this.proposeQueued(channelId))
+    live.chain.catch((err: unknown) => this.log.warn({ err, channelId }, 'proposing an update failed'))
+  }
+
+  /**
+   * Proposes the queued changes as one update unless one is in flight. Call only on the channel's handler chain
+   * (from `pump`, or inline from a handler, which is on it). The proposal and the records its changes persist are
+   * one LMDB transaction, written before the update is sent.
+   */
+  private proposeQueued(channelId: Hex): Promise<void> {
+    const live = this.liveOf(channelId)
+    const record = this.requireChannel(channelId)
+    if (record.proposed !== null || live.inFlight.length > 0 || live.queue.length === 0)
+      return Promise.resolve()
+    // take what the sender can afford, in order; a payment it cannot afford fails alone
+    const batch: QueuedChange[] = []
+    let spendable = record.side === 'A' ? record.state.balanceA : record.state.balanceB
+    while (batch.length < this.options.maxChangesPerUpdate && live.queue.length > 0) {
+      const q = live.queue[0] as QueuedChange
+      const moves = q.change.kind === 'pay' || q.change.kind === 'add'
+      const amount = moves ? (q.change as { amount: bigint }).amount : 0n
+      if (moves && (amount > spendable || amount <= 0n)) {
+        live.queue.shift()
+        q.waiter.reject(
+          new L2kitError(
+            ChannelErrorCode.overCapacity,
+            `cannot pay ${amount}: ${spendable} spendable in the channel`,
+          ),
+        )
+        continue
       }
-      if (batch.length === 0) return
-      const r = propose(
+      spendable -= amount
+      batch.push(live.queue.shift() as QueuedChange)
+    }
+    if (batch.length === 0) return Promise.resolve()
+    const fail = (err: unknown) => {
+      for (const q of batch) q.waiter.reject(err)
+    }
+    let r: ReturnType<typeof propose>
+    try {
+      r = propose(
         record,
         batch.map((q) => q.change),
         this.options.privateKey,
       )
-      await this.cs.putChannel(r.record)
-      live.inFlight = batch
-      try {
-        this.send(this.peerOf(record), r.message)
-      } catch (err) {
-        // not sent: the proposal stays stored and goes again on reconnection (reestablish); its payments stay
-        // pending until the peer acks or refuses it — never reported failed while they may still complete
-        this.log.warn({ err, channelId }, 'update not sent (peer offline): it will be sent on reconnection')
+    } catch {
+      // a change the state cannot take (one HTLC too many, a duplicate payment hash): it fails alone, the rest go
+      const good: QueuedChange[] = []
+      for (const q of batch) {
+        try {
+          applyChanges(record, record.side, [...good.map((g) => g.change), q.change], null)
+          good.push(q)
+        } catch (err) {
+          q.waiter.reject(err)
+        }
       }
-    })
-    live.chain.catch((err: unknown) => this.log.warn({ err, channelId }, 'proposing an update failed'))
+      batch.splice(0, batch.length, ...good)
+      if (batch.length === 0) return Promise.resolve()
+      try {
+        r = propose(
+          record,
+          batch.map((q) => q.change),
+          this.options.privateKey,
+        )
+      } catch (err) {
+        fail(err)
+        return Promise.resolve()
+      }
+    }
+    const persists = batch.flatMap((q) => (q.persist === undefined ? [] : [q.persist]))
+    live.inFlight = batch
+    return this.cs
+      .putChannel(
+        r.record,
+        persists.length === 0
+          ? undefined
+          : () => {
+              for (const p of persists) p()
+            },
+      )
+      .then(
+        () => {
+          try {
+            this.send(this.peerOf(record), r.message)
+          } catch (err) {
+            // not sent: the proposal stays stored and goes again on reconnection (reestablish); its payments stay
+            // pending until the peer acks or refuses it — never reported failed while they may still complete
+            this.log.warn(
+              { err, channelId },
+              'update not sent (peer offline): it will be sent on reconnection',
+            )
+          }
+        },
+        (err: unknown) => {
+          // not stored, so never sent: the changes fail
+          if (live.inFlight === batch) live.inFlight = []
+          fail(err)
+          throw err
+        },
+      )
+  }
+}
+
+/** The staged writes of HTLC events as one `putChannel` companion (undefined when there are none). */
+function stagedWrites(staged: Staged): (() => void) | undefined {
+  if (staged.stage.length === 0) return undefined
+  return () => {
+    for (const f of staged.stage) f()
   }
 }
 

@@ -5,6 +5,7 @@ import { bytesToHex, hexToBytes } from '../../core/bytes.ts'
 import { isL2kitError } from '../../core/errors.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import {
+  alreadyApplied,
   type Change,
   type ChannelPolicy,
   type ChannelRecord,
@@ -94,10 +95,17 @@ describe('channel updates', () => {
     ])
     expect(a.state.htlcs).toHaveLength(1)
     expect(a.state.balanceA).toBe(750n)
-    ;({ a, b } = roundTrip(a, b, 'B', [{ kind: 'fulfill', id: 0n, preimage }]))
+    const s1 = propose(b, [{ kind: 'fulfill', id: 0n, preimage }], KEY_B)
+    const s2 = receiveUpdate(a, s1.message, KEY_A, policy)
+    // A learns the preimage from the update itself (the node stores it with the record)
+    expect(s2.events).toEqual([{ kind: 'fulfilled', htlc: a.htlcs[0], preimage }])
+    const s3 = receiveAck(s1.record, s2.message, KEY_B)
+    expect(s3.events).toEqual([{ kind: 'fulfilled', htlc: a.htlcs[0], preimage }])
+    b = s3.record
+    a = receiveRevoke(s2.record, s3.message)
     expect(b.state.htlcs).toHaveLength(0)
     expect(b.state.balanceB).toBe(250n)
-    expect(a.preimages[paymentHash]).toBe(preimage)
+    expect(a.state).toEqual(b.state)
     expect(a.state.seq).toBe(2n)
   })
 
@@ -229,5 +237,41 @@ describe('channel updates', () => {
     expect(reestablish(s3.record, reestablishMessage(b3), KEY_A)).toEqual([])
     // 4. a peer two states away lost data: nothing is sent
     expect(code(() => reestablish(a0, { ...reestablishMessage(b3) }, KEY_A))).toBe('CHANNEL_WRONG_SEQUENCE')
+    // 5. the revocation was lost and A's next proposal is stored on top: the revocation goes first, then the update
+    // (the other order would have B refuse the revocation once it holds the newer state)
+    const s5 = propose(s3.record, [{ kind: 'pay', amount: 7n }], KEY_A)
+    resend = reestablish(s5.record, reestablishMessage(s2.record), KEY_A)
+    expect(resend.map((m) => m.type)).toEqual(['revoke', 'update'])
+    const b5 = receiveRevoke(s2.record, resend[0] as never)
+    const b6 = receiveUpdate(b5, resend[1] as never, KEY_B, policy)
+    expect(b6.record.state.balanceB).toBe(112n)
+  })
+
+  it('after a reconnection race: a copy already applied is recognised, an overtaken revocation still taken', () => {
+    const { a, b } = roundTrip(a0, b0, 'A', [{ kind: 'pay', amount: 100n }])
+    // A's update 2 is acked, A's revocation of 1 is lost, A's update 3 (on top of 2) reaches B first
+    const u2 = propose(a, [{ kind: 'pay', amount: 1n }], KEY_A)
+    const k2 = receiveUpdate(b, u2.message, KEY_B, policy)
+    const r2 = receiveAck(u2.record, k2.message, KEY_A)
+    const u3 = propose(r2.record, [{ kind: 'pay', amount: 2n }], KEY_A)
+    const k3 = receiveUpdate(k2.record, u3.message, KEY_B, policy)
+    // copies of what B applied: the update and (at A) the ack
+    expect(alreadyApplied(k3.record, u3.message)).toBe(true)
+    expect(alreadyApplied(k3.record, u2.message)).toBe(false) // older than the state: a real sequence error
+    expect(alreadyApplied(r2.record, k2.message)).toBe(true)
+    expect(alreadyApplied(u3.record, k3.message)).toBe(false) // the awaited ack of u3
+    // reestablish: B (at 3) tells A (at 2 with 3 proposed) it lacks A's revocation of 1; A sends only that
+    const resend = reestablish(u3.record, reestablishMessage(k3.record), KEY_A)
+    expect(resend).toEqual([r2.message])
+    // the overtaken revocation of 1 is taken at seq 3, then the ack of 3 brings the revocation of 2
+    const b4 = receiveRevoke(k3.record, r2.message)
+    expect(b4.theirRevokedSeq).toBe(1n)
+    expect(alreadyApplied(b4, r2.message)).toBe(true)
+    const r3 = receiveAck(u3.record, k3.message, KEY_A)
+    const b5 = receiveRevoke(b4, r3.message)
+    expect(b5.theirRevokedSeq).toBe(2n)
+    expect(b5.state).toEqual(r3.record.state)
+    // a revocation of a state B does not hold as revocable yet is refused
+    expect(code(() => receiveRevoke(k2.record, { ...r3.message }))).toBe('CHANNEL_WRONG_SEQUENCE')
   })
 })

@@ -9,6 +9,9 @@
  *
  * One update is in flight per channel. When both sides propose at once, A's proposal wins: B drops its own (which A
  * never signed, so it can never be published) and re-proposes its changes on top of A's.
+ *
+ * Preimages are not kept in the record (it is rewritten on every update and would grow with every payment): a
+ * fulfil comes out as a `fulfilled` event carrying its preimage, which the node stores in the same transaction.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts'
@@ -69,8 +72,6 @@ export type ChannelRecord = {
   ourRevokedSeq: bigint
   /** an update this node proposed and signed, not yet answered */
   proposed: { seq: bigint; changes: Change[]; state: ChannelState; htlcs: PendingHtlc[]; ourSig: Hex } | null
-  /** preimages learned (fulfils received or sent), by payment hash */
-  preimages: Record<string, Hex>
 }
 
 /** Wire messages of the update protocol (the node frames and encodes them). */
@@ -121,7 +122,6 @@ export function newChannelRecord(
     theirRevocationSig: null,
     ourRevokedSeq: -1n,
     proposed: null,
-    preimages: {},
   }
 }
 
@@ -326,8 +326,6 @@ export function receiveUpdate(
   const ourSig = signDigest(digest, privateKey)
   const revokedSeq = base.state.seq
   const revocation = signDigest(revocationDigest(base.domain, base.channelId, revokedSeq), privateKey)
-  const preimages = { ...base.preimages }
-  for (const e of events) if (e.kind === 'fulfilled') preimages[e.htlc.paymentHash] = e.preimage
   const next: ChannelRecord = {
     ...base,
     state,
@@ -335,7 +333,6 @@ export function receiveUpdate(
     sigA: base.side === 'A' ? ourSig : msg.sig,
     sigB: base.side === 'B' ? ourSig : msg.sig,
     ourRevokedSeq: revokedSeq,
-    preimages,
   }
   return {
     record: next,
@@ -378,8 +375,6 @@ export function receiveAck(
   }
   // recompute the events from our own view of the changes (we proposed them)
   const { events } = applyChanges(record, record.side, p.changes, null)
-  const preimages = { ...record.preimages }
-  for (const e of events) if (e.kind === 'fulfilled') preimages[e.htlc.paymentHash] = e.preimage
   const revocation = signDigest(revocationDigest(record.domain, record.channelId, revokedSeq), privateKey)
   const next: ChannelRecord = {
     ...record,
@@ -391,7 +386,6 @@ export function receiveAck(
     theirRevocationSig: msg.revocation,
     ourRevokedSeq: revokedSeq,
     proposed: null,
-    preimages,
   }
   return {
     record: next,
@@ -400,12 +394,16 @@ export function receiveAck(
   }
 }
 
-/** The proposer's revocation of the previous state arrives (the last step). */
+/**
+ * The proposer's revocation of the previous state arrives (the last step). Usually of `state.seq - 1`; an older one
+ * (still newer than what the peer revoked so far) is taken too: after a reconnection the peer's next update can
+ * overtake the revocation that was lost with the old link, and a revocation of seq k revokes every state ≤ k.
+ */
 export function receiveRevoke(record: ChannelRecord, msg: RevokeMessage): ChannelRecord {
-  if (msg.seq !== record.state.seq - 1n || msg.seq <= record.theirRevokedSeq) {
+  if (typeof msg.seq !== 'bigint' || msg.seq > record.state.seq - 1n || msg.seq <= record.theirRevokedSeq) {
     fail(
       ChannelErrorCode.wrongSequence,
-      `expected a revocation of seq ${record.state.seq - 1n}, got ${String(msg.seq)}`,
+      `expected a revocation of seq ${record.theirRevokedSeq + 1n}..${record.state.seq - 1n}, got ${String(msg.seq)}`,
     )
   }
   const them = other(record.side)
@@ -419,6 +417,22 @@ export function receiveRevoke(record: ChannelRecord, msg: RevokeMessage): Channe
     fail(ChannelErrorCode.badSignature, `the revocation of seq ${msg.seq} is not the counterparty’s`)
   }
   return { ...record, theirRevokedSeq: msg.seq, theirRevocationSig: msg.revocation }
+}
+
+/**
+ * Whether `msg` was applied already: an update or an ack of the current state carrying the peer's signature we hold
+ * for it, or a revocation of a state the peer revoked before. Such a copy arrives when a reconnection races with
+ * messages still in flight on the old link (the original and reestablish's copy both arrive); the node drops it
+ * instead of refusing it (a refusal would make the peer drop the update it has in flight).
+ */
+export function alreadyApplied(
+  record: ChannelRecord,
+  msg: UpdateMessage | AckMessage | RevokeMessage,
+): boolean {
+  if (msg.type === 'revoke') return msg.seq <= record.theirRevokedSeq
+  const theirSig = record.side === 'A' ? record.sigB : record.sigA
+  if (msg.type === 'ack' && record.proposed !== null && record.proposed.seq === msg.seq) return false
+  return msg.seq === record.state.seq && theirSig !== null && theirSig.toLowerCase() === msg.sig.toLowerCase()
 }
 
 /** The state to publish on a unilateral close: the newest one signed by both (never a revoked one). */
@@ -463,20 +477,27 @@ export function reestablish(
   const out: (UpdateMessage | AckMessage | RevokeMessage)[] = []
   const p = record.proposed
   if (peer.seq === ours + 1n) {
-    // the peer took our proposal and acked it, the ack was lost: it re-sends the ack; nothing from us
+    // the peer took our proposal and acked it, the ack was lost: it re-sends the ack; from us only our revocation
+    // of the state before `ours` if that was lost too (our proposal overtook it)
     if (p === null || p.seq !== peer.seq) {
       fail(
         ChannelErrorCode.wrongSequence,
         `the peer claims seq ${peer.seq}, ahead of anything we signed (${ours})`,
       )
     }
+    if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
+      out.push({
+        type: 'revoke',
+        channelId: record.channelId,
+        seq: ours - 1n,
+        revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
+      })
+    }
     return out
   }
   if (peer.seq === ours) {
-    if (p !== null) {
-      // our proposal never reached the peer (or was refused): send it again
-      out.push({ type: 'update', channelId: record.channelId, seq: p.seq, changes: p.changes, sig: p.ourSig })
-    }
+    // in the order they were first sent: the revocation of the state before `ours` (it completed the last update),
+    // then our proposal on top of `ours` (the peer takes a revocation of ours - 1 only while it holds `ours`)
     if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
       // our revocation of the previous state was lost
       out.push({
@@ -485,6 +506,10 @@ export function reestablish(
         seq: ours - 1n,
         revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
       })
+    }
+    if (p !== null) {
+      // our proposal never reached the peer (or was refused): send it again
+      out.push({ type: 'update', channelId: record.channelId, seq: p.seq, changes: p.changes, sig: p.ourSig })
     }
     return out
   }

@@ -27,6 +27,10 @@ export const ChannelErrorCode = {
   noRoute: 'CHANNEL_NO_ROUTE',
   /** A payment that failed downstream (the HTLC was failed back); nothing was paid. */
   paymentFailed: 'CHANNEL_PAYMENT_FAILED',
+  /** The opener's L1 balance (ETH, or the channel's ERC-20) is below the amount it would lock. */
+  insufficientFunds: 'CHANNEL_INSUFFICIENT_FUNDS',
+  /** A channel token that does not answer as an ERC-20 (no contract there, or balanceOf/allowance revert). */
+  badToken: 'CHANNEL_BAD_TOKEN',
 } as const
 export type ChannelErrorCode = (typeof ChannelErrorCode)[keyof typeof ChannelErrorCode]
 

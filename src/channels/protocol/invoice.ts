@@ -44,6 +44,7 @@ import {
 import { L2kitError } from '../../core/errors.ts'
 import type { Address } from '../../core/types.ts'
 import { ChannelErrorCode } from './errors.ts'
+import { recoverCompressed } from './fastCrypto.ts'
 
 /** Every invoice's hrp starts with this (l2kit channels), then the network tag. */
 export const INVOICE_PREFIX = 'l2kc'
@@ -362,9 +363,7 @@ export function decodeInvoice(
   }
   let signer: Uint8Array
   try {
-    signer = new secp256k1.Signature(r, s, recovery)
-      .recoverPublicKey(signingHash(hrp, data.subarray(0, end)))
-      .toBytes(true)
+    signer = recoverCompressed(signingHash(hrp, data.subarray(0, end)), signature.subarray(0, 64), recovery)
   } catch {
     return bad('signature', 'the invoice signature recovers no public key')
   }

@@ -429,6 +429,46 @@ describe('onion fuzzing', () => {
   }, 120_000)
 })
 
+describe('onion bytes', () => {
+  it('are exactly those of the pure-JS implementation (packet, peeled packet and failure pinned before the switch to native crypto)', () => {
+    const keys = [0, 1, 2].map((i) => deriveOnionKey(bytes(`node ${i}`)))
+    const nid = (i: number) => secp256k1.getPublicKey(bytes(`node ${i}`), true)
+    const [k0, k1, k2] = keys as [Node['onion'], Node['onion'], Node['onion']]
+    const hops: OnionHop[] = [
+      { x25519PublicKey: k0.publicKey, payload: { nextNodeId: nid(1), amount: 1_001_000n, expiry: 1_800n } },
+      { x25519PublicKey: k1.publicKey, payload: { nextNodeId: nid(2), amount: 1_000_000n, expiry: 1_200n } },
+      {
+        x25519PublicKey: k2.publicKey,
+        payload: {
+          nextNodeId: null,
+          amount: 1_000_000n,
+          expiry: 900n,
+          paymentSecret: bytes('secret'),
+          totalAmount: 1_000_000n,
+        },
+      },
+    ]
+    const ad = bytes('payment hash')
+    const { packet, sharedSecrets } = buildOnion({
+      route: hops,
+      associatedData: ad,
+      sessionKey: bytes('session'),
+    })
+    const peeled = peelOnion({ packet, x25519PrivateKey: k0.privateKey, associatedData: ad })
+    const failure = wrapFailure({
+      sharedSecret: sharedSecrets[1] as Uint8Array,
+      failure: createFailure({ sharedSecret: sharedSecrets[2] as Uint8Array, code: 7 }),
+    })
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    expect(hex(k0.publicKey)).toBe('aff6156fe93c8bd65e24ee40d2f2c5d0cbbc43273e052bf2a1620d0ad220140b')
+    expect(hex(sha256(packet))).toBe('ed157d28c1bf88b8950e52513c7011215eed64305c20d4f6bf0984b045b2f5bc')
+    expect(hex(sha256(peeled.nextPacket as Uint8Array))).toBe(
+      '4974ccc1484580c52bb326a03b8817c2ea18bd1f859330bda6b2d0c27155343b',
+    )
+    expect(hex(sha256(failure))).toBe('5d98123fd3e4c94ad17aa15ff12f4092117ef1e1342c081f287d744e7c77f258')
+  })
+})
+
 describe('onion timing', () => {
   it('measures build and peel of a 2-hop onion', () => {
     const { hops, nodes } = route(2)

@@ -50,15 +50,19 @@
  * encrypted with ChaCha20 keyed by the failing hop's `ammag`; every hop back XORs its own `ammag` stream on top; the
  * payer strips the layers in route order and the first hop whose `um` MAC checks is the one that failed.
  */
-import { chacha20 } from '@noble/ciphers/chacha.js'
-import { x25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { bigintToBytes, bytesToBigint, concatBytes } from '../../core/bytes.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { ChannelErrorCode } from './errors.ts'
+import {
+  chacha20Xor,
+  hmacSha256,
+  isCompressedSecp256k1Key,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from './fastCrypto.ts'
 
 /** Packet format version; any other first byte is refused, so a future format cannot be misread. */
 export const ONION_VERSION = 0
@@ -84,7 +88,6 @@ const KIND_FORWARD = 0
 const KIND_FINAL = 1
 const UINT256_LIMIT = 1n << 256n
 const UINT64_LIMIT = 1n << 64n
-const ZERO_NONCE = new Uint8Array(12)
 const KEY_RHO = utf8ToBytes('rho')
 const KEY_MU = utf8ToBytes('mu')
 const KEY_UM = utf8ToBytes('um')
@@ -171,11 +174,11 @@ function checkLength(value: unknown, length: number, what: string): asserts valu
 }
 
 function deriveKey(name: Uint8Array, secret: Uint8Array): Uint8Array {
-  return hmac(sha256, name, secret)
+  return hmacSha256(name, secret)
 }
 
 function stream(key: Uint8Array, length: number): Uint8Array {
-  return chacha20(key, ZERO_NONCE, new Uint8Array(length))
+  return chacha20Xor(key, new Uint8Array(length))
 }
 
 function xorInto(target: Uint8Array, source: Uint8Array): void {
@@ -197,22 +200,16 @@ function isZero(bytes: Uint8Array): boolean {
 }
 
 /** SHA-256 of the X25519 point, as BOLT 4 hashes its ECDH point; null for a low-order (all-zero result) key. */
-function sharedSecretOf(secret: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+function sharedSecretOf(secret: Uint8Array, publicKey: Uint8Array, longLived = false): Uint8Array | null {
   try {
-    return sha256(x25519.getSharedSecret(secret, publicKey))
+    return sha256(x25519SharedSecret(secret, publicKey, longLived))
   } catch {
     return null
   }
 }
 
 function isNodeId(bytes: Uint8Array): boolean {
-  if (bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) return false
-  try {
-    secp256k1.Point.fromBytes(bytes)
-    return true
-  } catch {
-    return false
-  }
+  return isCompressedSecp256k1Key(bytes)
 }
 
 /**
@@ -226,7 +223,7 @@ export function deriveOnionKey(nodePrivateKey: Uint8Array): {
   checkLength(nodePrivateKey, 32, 'the node private key')
   if (!secp256k1.utils.isValidSecretKey(nodePrivateKey)) bad('input', 'not a valid secp256k1 private key')
   const privateKey = sha256(concatBytes(ONION_KEY_LABEL, nodePrivateKey))
-  return { privateKey, publicKey: x25519.getPublicKey(privateKey) }
+  return { privateKey, publicKey: x25519PublicKey(privateKey) }
 }
 
 function checkPayload(payload: HopPayload, index: number, isLast: boolean): void {
@@ -319,9 +316,9 @@ export function buildOnion(params: {
   })
 
   const ephemeralSecrets = route.map((_, i) =>
-    hmac(sha256, sessionKey, concatBytes(EPHEMERAL_LABEL, Uint8Array.of(i))),
+    hmacSha256(sessionKey, concatBytes(EPHEMERAL_LABEL, Uint8Array.of(i))),
   )
-  const ephemeralKeys = ephemeralSecrets.map((secret) => x25519.getPublicKey(secret))
+  const ephemeralKeys = ephemeralSecrets.map((secret) => x25519PublicKey(secret))
   const sharedSecrets = route.map((hop, i) => {
     const ss = sharedSecretOf(ephemeralSecrets[i] as Uint8Array, hop.x25519PublicKey)
     return ss ?? bad('input', `hop ${i}: the X25519 public key is of low order`, { hop: i })
@@ -349,8 +346,7 @@ export function buildOnion(params: {
     if (i === n - 1) shifted.set(filler, ROUTING_INFO_LENGTH - filler.length)
     routingInfo = shifted
     const mu = deriveKey(KEY_MU, sharedSecrets[i] as Uint8Array)
-    nextTag = hmac(
-      sha256,
+    nextTag = hmacSha256(
       mu,
       concatBytes(version, ephemeralKeys[i] as Uint8Array, routingInfo, associatedData),
     )
@@ -378,9 +374,9 @@ export function peelOnion(params: {
   if (packet[0] !== ONION_VERSION)
     bad('version', `unknown onion version ${packet[0]}`, { version: packet[0] })
   const authenticated = packet.subarray(0, 33 + ROUTING_INFO_LENGTH)
-  const ss = sharedSecretOf(x25519PrivateKey, packet.subarray(1, 33))
+  const ss = sharedSecretOf(x25519PrivateKey, packet.subarray(1, 33), true)
   if (ss === null) bad('key', 'the onion ephemeral key is of low order')
-  const expected = hmac(sha256, deriveKey(KEY_MU, ss), concatBytes(authenticated, associatedData))
+  const expected = hmacSha256(deriveKey(KEY_MU, ss), concatBytes(authenticated, associatedData))
   if (!tagsEqual(expected, packet.subarray(33 + ROUTING_INFO_LENGTH))) {
     bad('tag', 'the onion tag does not check (tampered, not for this node, or for another payment hash)')
   }
@@ -427,7 +423,7 @@ export function createFailure(params: {
   body[2] = data.length >> 8
   body[3] = data.length & 0xff
   body.set(data, 4)
-  const plain = concatBytes(hmac(sha256, deriveKey(KEY_UM, sharedSecret), body), body)
+  const plain = concatBytes(hmacSha256(deriveKey(KEY_UM, sharedSecret), body), body)
   return wrapFailure({ sharedSecret, failure: plain })
 }
 
@@ -438,7 +434,7 @@ export function wrapFailure(params: { sharedSecret: Uint8Array; failure: Uint8Ar
   if (!(failure instanceof Uint8Array) || failure.length !== FAILURE_PACKET_LENGTH) {
     bad('length', `a failure onion is ${FAILURE_PACKET_LENGTH} bytes`)
   }
-  return chacha20(deriveKey(KEY_AMMAG, sharedSecret), ZERO_NONCE, failure)
+  return chacha20Xor(deriveKey(KEY_AMMAG, sharedSecret), failure)
 }
 
 /**
@@ -457,9 +453,9 @@ export function decodeFailure(params: {
   for (let hopIndex = 0; hopIndex < sharedSecrets.length; hopIndex++) {
     const ss = sharedSecrets[hopIndex] as Uint8Array
     checkLength(ss, 32, `shared secret ${hopIndex}`)
-    current = chacha20(deriveKey(KEY_AMMAG, ss), ZERO_NONCE, current)
+    current = chacha20Xor(deriveKey(KEY_AMMAG, ss), current)
     const body = current.subarray(TAG_LENGTH)
-    if (!tagsEqual(hmac(sha256, deriveKey(KEY_UM, ss), body), current.subarray(0, TAG_LENGTH))) continue
+    if (!tagsEqual(hmacSha256(deriveKey(KEY_UM, ss), body), current.subarray(0, TAG_LENGTH))) continue
     const code = ((body[0] as number) << 8) | (body[1] as number)
     const length = ((body[2] as number) << 8) | (body[3] as number)
     if (length > FAILURE_DATA_MAX) bad('failure', `failure data length ${length} exceeds ${FAILURE_DATA_MAX}`)

@@ -1,4 +1,4 @@
-import { hashTypedData } from 'viem'
+import { encodeAbiParameters, hashTypedData, keccak256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../../core/bytes.ts'
@@ -53,6 +53,44 @@ const viemDomain = {
 } as const
 
 describe('channel state digests', () => {
+  it('hash HTLC lists exactly as keccak256(abi.encode(Htlc[])) (viem’s encoder), and refuse out-of-range fields', () => {
+    const HTLC_ARRAY = {
+      type: 'tuple[]',
+      components: [
+        { name: 'direction', type: 'uint8' },
+        { name: 'amount', type: 'uint256' },
+        { name: 'paymentHash', type: 'bytes32' },
+        { name: 'expiry', type: 'uint64' },
+      ],
+    } as const
+    const lists = [
+      [],
+      state.htlcs,
+      Array.from({ length: 64 }, (_, i) => ({
+        direction: (i % 2) as 0 | 1,
+        amount: i === 0 ? (1n << 256n) - 1n : BigInt(i) * 12_345_678_901n,
+        paymentHash: `0x${i.toString(16).padStart(2, '0').repeat(32)}` as Hex,
+        expiry: i === 1 ? (1n << 64n) - 1n : BigInt(i),
+      })),
+    ]
+    for (const htlcs of lists) {
+      expect(htlcsHash(htlcs)).toBe(keccak256(encodeAbiParameters([HTLC_ARRAY], [htlcs])))
+    }
+    const bad = (h: Partial<(typeof state.htlcs)[number]>) => {
+      try {
+        htlcsHash([{ ...(state.htlcs[0] as (typeof state.htlcs)[number]), ...h }])
+        return 'accepted'
+      } catch (e) {
+        return isL2kitError(e, 'CHANNEL_INVALID_STATE') ? 'refused' : String(e)
+      }
+    }
+    expect(bad({ amount: 1n << 256n })).toBe('refused')
+    expect(bad({ amount: -1n })).toBe('refused')
+    expect(bad({ expiry: 1n << 64n })).toBe('refused')
+    expect(bad({ direction: 2 as 0 })).toBe('refused')
+    expect(bad({ paymentHash: '0x11' })).toBe('refused')
+  })
+
   it('match viem’s EIP-712 hashing of the same typed data (what a wallet signs)', () => {
     const viemState = hashTypedData({
       domain: viemDomain,

@@ -14,7 +14,11 @@ export const channelsDemoFlags: FlagSpec = {
     type: 'string',
     description: `instead: show one attack being caught (${CHANNEL_ATTACKS.join(' | ')})`,
   },
-  payments: { type: 'string', description: 'invoice payments A → B → C (the honest run, and crash-mid-payment)', default: '20' },
+  payments: {
+    type: 'string',
+    description: 'invoice payments A → B → C (the honest run, and crash-mid-payment)',
+    default: '20',
+  },
 }
 
 export function channelsCommands(ctx: CommandContext): Record<string, Command> {

@@ -106,6 +106,11 @@ export class ChannelProcessNet {
     return info
   }
 
+  /** The last few kilobytes the node's current process wrote to stderr (its logs). */
+  stderrTail(name: NodeName): string {
+    return this.running[name]?.stderr() ?? ''
+  }
+
   /** SIGKILL: no shutdown hook runs, whatever was not yet stored is gone. */
   async kill(name: NodeName): Promise<void> {
     const r = this.running[name]
