@@ -192,8 +192,10 @@ export function createChannelRpcMethods(deps: ChannelRpcDeps): Record<string, Rp
       }
       const expirySeconds =
         p.expirySeconds === undefined ? undefined : amountParam(p.expirySeconds, 'expirySeconds')
+      const token = p.token === undefined || p.token === null ? undefined : addressParam(p.token, 'token')
       const invoice = await node.createInvoice({
         amount,
+        ...(token === undefined ? {} : { token }),
         ...(typeof p.description === 'string' ? { description: p.description } : {}),
         ...(expirySeconds === undefined ? {} : { expirySeconds }),
       })

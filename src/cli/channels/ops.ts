@@ -59,10 +59,12 @@ export const channelsInvoiceFlags: FlagSpec = {
   amount: { type: 'string', description: 'ETH to be paid, e.g. 0.01 (leave out: the payer chooses)' },
   description: { type: 'string', description: 'what the payment is for (signed into the invoice)' },
   expiry: { type: 'string', description: 'seconds the invoice stays payable', default: '3600' },
+  token: { type: 'string', description: 'to be paid in an ERC-20: DEV or its address (default: ETH)' },
+  decimals: { type: 'string', description: "the token's decimals (with --token)", default: '18' },
 }
 export const channelsPayFlags: FlagSpec = {
   ...rpcFlag,
-  amount: { type: 'string', description: 'ETH to pay, for an invoice without an amount' },
+  amount: { type: 'string', description: 'ETH (or whole tokens) to pay, for an invoice without an amount' },
 }
 export const channelsCloseFlags: FlagSpec = {
   ...rpcFlag,
@@ -134,17 +136,8 @@ function channelRows(cs: NodeChannel[]): string {
   )
 }
 
-export async function runChannelsConnect(args: ParsedArgs): Promise<void> {
-  const peer = str(args.values.peer)
-  if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
-  const nodeId = await connectPeer({ node: nodeOf(args), peer })
-  if (args.values.json === true) printJson({ connected: true, nodeId })
-  else process.stdout.write(`connected to ${nodeId}\n`)
-}
-
-export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
-  const peer = str(args.values.peer)
-  if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
+/** --token: DEV (the devnet token the node reports) or an ERC-20 address; undefined for ETH. */
+async function tokenOf(args: ParsedArgs): Promise<Hex | undefined> {
   let token = str(args.values.token)
   if (token?.toUpperCase() === 'DEV') {
     const info = await getChannelNodeInfo({ node: nodeOf(args) })
@@ -159,6 +152,21 @@ export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
   if (token !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(token)) {
     throw new L2kitError('INVALID_ARGUMENTS', '--token must be DEV or an ERC-20 address (0x + 40 hex digits)')
   }
+  return token as Hex | undefined
+}
+
+export async function runChannelsConnect(args: ParsedArgs): Promise<void> {
+  const peer = str(args.values.peer)
+  if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
+  const nodeId = await connectPeer({ node: nodeOf(args), peer })
+  if (args.values.json === true) printJson({ connected: true, nodeId })
+  else process.stdout.write(`connected to ${nodeId}\n`)
+}
+
+export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
+  const peer = str(args.values.peer)
+  if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
+  const token = await tokenOf(args)
   const decimals = num(args.values.decimals, 'decimals') ?? 18
   const amount = ethAmount(str(args.values.amount), 'amount', token === undefined ? 18 : decimals)
   const disputeWindow = BigInt(num(args.values['dispute-window'], 'dispute-window') ?? 3600)
@@ -174,12 +182,15 @@ export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
 }
 
 export async function runChannelsInvoice(args: ParsedArgs): Promise<void> {
+  const token = await tokenOf(args)
   const text = str(args.values.amount)
-  const amount = text === undefined ? null : ethAmount(text, 'amount')
+  const decimals = num(args.values.decimals, 'decimals') ?? 18
+  const amount = text === undefined ? null : ethAmount(text, 'amount', token === undefined ? 18 : decimals)
   const description = str(args.values.description)
   const invoice = await createInvoice({
     node: nodeOf(args),
     amount,
+    ...(token === undefined ? {} : { token }),
     expirySeconds: BigInt(num(args.values.expiry, 'expiry') ?? 3600),
     ...(description !== undefined ? { description } : {}),
   })

@@ -153,6 +153,8 @@ export async function createInvoice(p: {
   amount: bigint | null
   description?: string
   expirySeconds?: bigint
+  /** an ERC-20 the payment is in (default ETH): only channels of that token carry it */
+  token?: Address
 }): Promise<string> {
   if (p.amount !== null && p.amount <= 0n) {
     throw new L2kitError(ChannelErrorCode.badInvoice, 'an invoice amount must be more than 0')
@@ -162,6 +164,7 @@ export async function createInvoice(p: {
       ...(p.amount === null ? {} : { amount: p.amount.toString() }),
       ...(p.description !== undefined ? { description: p.description } : {}),
       ...(p.expirySeconds !== undefined ? { expirySeconds: p.expirySeconds.toString() } : {}),
+      ...(p.token !== undefined ? { token: p.token } : {}),
     },
   ])
   return r.invoice

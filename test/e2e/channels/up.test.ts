@@ -25,7 +25,7 @@ type Ready = {
   l1Rpc: string
   families: {
     channels: {
-      contracts: { hub: string; registry: string }
+      contracts: { hub: string; registry: string; devToken?: string }
       watchtower: { rpc: string }
       nodes: NodeInfo[]
       resumed: boolean
@@ -112,6 +112,36 @@ describe('l2kit up --family channels', () => {
       })
       .toBeGreaterThan(0)
 
+    // a DEV token channel C → B opened with the CLI (approve + open), paid in DEV by invoice
+    expect(ch.contracts.devToken).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    const dev = await runL2kit<Channel & { token: string; total: string }>([
+      'channels',
+      'open',
+      '--rpc',
+      c.rpc,
+      '--peer',
+      b.peer,
+      '--amount',
+      '100',
+      '--token',
+      'DEV',
+    ])
+    expect(dev.token.toLowerCase()).toBe(ch.contracts.devToken?.toLowerCase())
+    expect(dev.total).toBe((100n * 10n ** 18n).toString())
+    const devInvoice = await runL2kit<{ invoice: string }>([
+      'channels',
+      'invoice',
+      '--rpc',
+      b.rpc,
+      '--amount',
+      '5',
+      '--token',
+      'DEV',
+    ])
+    await runL2kit(['channels', 'pay', devInvoice.invoice, '--rpc', c.rpc])
+    const cDev = (await rpc<Channel[]>(c.rpc, 'channels_list')).find((x) => x.channelId === dev.channelId)
+    expect(cDev?.local).toBe((95n * 10n ** 18n).toString())
+
     first.child.kill('SIGKILL')
     await first.exited
     const second = up()
@@ -123,15 +153,18 @@ describe('l2kit up --family channels', () => {
     expect(a2.nodeId).toBe(a.nodeId)
     expect(a2.channels[0]?.channelId).toBe(a.channels[0]?.channelId)
     expect(BigInt(a2.channels[0]?.local ?? '0')).toBe(10n ** 18n - cent - fee)
-    expect(BigInt(c2.channels[0]?.local ?? '0')).toBe(cent)
+    const c2bc = c2.channels.find((x) => x.channelId === c.channels[0]?.channelId)
+    expect(BigInt(c2bc?.local ?? '0')).toBe(cent)
 
-    // cooperative close of C's channel pays C exactly its balance on L1
+    // cooperative close of C's ETH channel pays C exactly its balance on L1
     const before = BigInt(await rpc<string>(r2.l1Rpc, 'eth_getBalance', [c2.address, 'latest']))
     const closed = await runL2kit<{ closed: { mode: string; txHash: string }[] }>([
       'channels',
       'close',
       '--rpc',
       c2.rpc,
+      '--channel',
+      c2bc?.channelId as string,
     ])
     expect(closed.closed).toHaveLength(1)
     expect(closed.closed[0]?.mode).toBe('cooperative')
