@@ -107,9 +107,11 @@ export type ChannelNodeOptions = {
   registry: Address | null
   /**
    * FAULT INJECTION (attack demos and tests): behave like a malicious node. `withholdPreimage`: take a fulfil from
-   * downstream but never pass the preimage upstream, neither off-chain nor on L1.
+   * downstream but never pass the preimage upstream, neither off-chain nor on L1. `offlineOnFulfil`: go offline
+   * (stop, as a crash or a cut cable would) the moment a downstream peer sends an update carrying a fulfil, before
+   * reading it: the payee must then claim on L1.
    */
-  faults: { withholdPreimage?: boolean }
+  faults: { withholdPreimage?: boolean; offlineOnFulfil?: boolean }
 }
 
 /** The channel token of ETH. */
@@ -236,6 +238,11 @@ export class ChannelNode {
    * lost): re-examined from the store on reconnection and on each revocation until nothing is left to wait for.
    */
   private readonly recovering = new Set<string>()
+  /**
+   * How far L1 time runs ahead of this machine's clock (seconds, ≥ 0): HTLC expiries are judged by L1 block time,
+   * which a devnet can move forward (evm_increaseTime); a stale head (no block for a while) is not "behind".
+   */
+  private l1Ahead = 0n
   private readonly paymentWaiters = new Map<
     string,
     { resolve: (preimage: Hex) => void; reject: (e: unknown) => void }
@@ -263,6 +270,7 @@ export class ChannelNode {
     for (const r of this.cs.allChannels()) this.recovering.add(r.channelId.toLowerCase())
     const chainId = BigInt(await this.m.publicClient.getChainId())
     this.domain = { chainId, hub: this.options.hub }
+    this.trackL1Time((await this.m.publicClient.getBlock()).timestamp)
     this.server = await createPeerServer({
       staticPrivateKey: this.options.privateKey,
       host: this.options.host,
@@ -643,7 +651,15 @@ export class ChannelNode {
         const record = this.requireChannel(msg.channelId)
         this.checkParty(peerId, record)
         if (alreadyApplied(record, msg)) return
-        const now = BigInt(Math.floor(Date.now() / 1000))
+        if (this.options.faults.offlineOnFulfil === true && msg.changes.some((c) => c.kind === 'fulfill')) {
+          this.log.warn(
+            { channelId: msg.channelId },
+            'FAULT INJECTION: going offline before reading a fulfil',
+          )
+          void this.stop()
+          return
+        }
+        const now = this.nowL1()
         const r = receiveUpdate(record, msg, this.options.privateKey, {
           now,
           minExpiryDelta: this.options.minExpiryDelta,
@@ -949,6 +965,16 @@ export class ChannelNode {
     }, 200)
   }
 
+  private trackL1Time(blockTimestamp: bigint): void {
+    const wall = BigInt(Math.floor(Date.now() / 1000))
+    this.l1Ahead = blockTimestamp > wall ? blockTimestamp - wall : 0n
+  }
+
+  /** Now in L1 time (seconds): what HTLC expiries are set and checked against. */
+  private nowL1(): bigint {
+    return BigInt(Math.floor(Date.now() / 1000)) + this.l1Ahead
+  }
+
   /** One L1 poll: react to closes of our channels (penalty, dispute, preimage reveal) and settle expired ones. */
   private async pollL1(): Promise<void> {
     const from = BigInt(this.cs.meta.get('l1Cursor') as string)
@@ -978,6 +1004,7 @@ export class ChannelNode {
       await this.cs.meta.put('l1Cursor', (head + 1n).toString())
     }
     const l1Now = latest.timestamp
+    this.trackL1Time(l1Now)
     await this.goOnChainIfNeeded(l1Now)
     // settle what is past its deadline (both sides try; the first wins)
     const now = l1Now
@@ -1215,7 +1242,7 @@ export class ChannelNode {
     }
     const payee = normalizeNodeId(inv.payeeNodeId)
     const paymentHash = bytesToHex(inv.paymentHash)
-    const now = BigInt(Math.floor(Date.now() / 1000))
+    const now = this.nowL1()
     const route = findRoute({
       edges: this.graphEdges(inv.token),
       payer: this.nodeId,
@@ -1341,7 +1368,7 @@ export class ChannelNode {
       return
     }
     const ss = peeled.sharedSecret
-    const now = BigInt(Math.floor(Date.now() / 1000))
+    const now = this.nowL1()
     if (peeled.nextPacket === null) {
       // we are the payee
       const inv = this.cs.invoices.get(htlc.paymentHash)

@@ -95,6 +95,10 @@ export function channelJson(r: ChannelRecord, phase?: (typeof PHASES)[number]) {
     balanceB: r.state.balanceB.toString(),
     seq: r.state.seq.toString(),
     pendingHtlcs: r.htlcs.length,
+    /** an update this node proposed, not yet answered */
+    proposedSeq: r.proposed === null ? null : r.proposed.seq.toString(),
+    revokedByPeer: r.theirRevokedSeq.toString(),
+    revokedByUs: r.ourRevokedSeq.toString(),
     disputeWindow: r.params.disputeWindow.toString(),
     ...(phase === undefined ? {} : { l1: phase }),
   }

@@ -245,6 +245,18 @@ describe('channel updates', () => {
     const b5 = receiveRevoke(s2.record, resend[0] as never)
     const b6 = receiveUpdate(b5, resend[1] as never, KEY_B, policy)
     expect(b6.record.state.balanceB).toBe(112n)
+    // 6. B acked A's update and proposed its own on top; the ack was lost (A restarted): B sends the ack, then its
+    // proposal, and A takes both in that order (found by the SIGKILL test: the proposal used to wait forever)
+    const a7 = receiveAck(s5.record, b6.message, KEY_A)
+    const b7 = receiveRevoke(b6.record, a7.message)
+    const p8 = propose(a7.record, [{ kind: 'pay', amount: 3n }], KEY_A)
+    const k8 = receiveUpdate(b7, p8.message, KEY_B, policy)
+    const q9 = propose(k8.record, [{ kind: 'pay', amount: 1n }], KEY_B)
+    resend = reestablish(q9.record, reestablishMessage(p8.record), KEY_B)
+    expect(resend.map((m) => m.type)).toEqual(['ack', 'update'])
+    const a8 = receiveAck(p8.record, resend[0] as never, KEY_A)
+    const a9 = receiveUpdate(a8.record, resend[1] as never, KEY_A, policy)
+    expect(a9.record.state.seq).toBe(q9.record.proposed?.seq)
   })
 
   it('after a reconnection race: a copy already applied is recognised, an overtaken revocation still taken', () => {

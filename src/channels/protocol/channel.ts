@@ -526,6 +526,11 @@ export function reestablish(
       sig: ourSig,
       revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
     })
+    // and our proposal on top of `ours`, if we made one meanwhile: the peer takes it once the ack gave it `ours`
+    // (without it, that proposal would wait forever: the peer's next reestablish finds both at `ours`)
+    if (p !== null) {
+      out.push({ type: 'update', channelId: record.channelId, seq: p.seq, changes: p.changes, sig: p.ourSig })
+    }
     return out
   }
   return fail(

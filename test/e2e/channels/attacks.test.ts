@@ -215,4 +215,69 @@ describe('channel attacks', () => {
     expect(c.channel(bc)?.state.balanceB).toBe(amount) // C keeps what it was paid: B, the withholder, bears it
     await Promise.all([a.stop(), b.stop(), c.stop()])
   }, 120_000)
+
+  // last: it moves L1 time ~1,700 s ahead of the wall clock the nodes set HTLC expiries by
+  it('an intermediary goes offline mid-payment: the payee claims on L1 in time, and that one reveal pays B upstream too', async () => {
+    const a = await node('a5', key(4))
+    const bKey = key(5)
+    const bc5 = await l1(bKey)
+    const b = new ChannelNode(
+      {
+        dataDir: join(dir, 'b5'),
+        privateKey: bKey,
+        hub,
+        registry,
+        l1PollMs: 100,
+        faults: { offlineOnFulfil: true },
+      },
+      { publicClient: bc5.publicClient, walletClient: bc5.walletClient },
+    )
+    const c = await node('c5', key(6))
+    await a.start()
+    await a.connect(await b.start())
+    await b.connect(await c.start())
+    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+    await until('the graph', () => a.graphEdges().length === 4)
+    const amount = parseEther('0.1')
+    const payment = a.payInvoice(await c.createInvoice({ amount }))
+    payment.catch(() => undefined)
+    // C fulfils; B goes offline before reading it: C is owed the HTLC, A's HTLC to B stays pending
+    await until('C to have sent its fulfil', () => c.channel(bc)?.proposed !== null)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(c.channel(bc)?.htlcs).toHaveLength(1)
+    expect(a.channel(ab)?.htlcs).toHaveLength(1)
+    const [aBefore, bBefore, cBefore] = (await Promise.all(
+      [a.address, b.address, c.address].map(balance),
+    )) as [bigint, bigint, bigint]
+    const gasOf = async (k: Hex, n: ChannelNode) => {
+      const pc = (await l1(k)).publicClient
+      const rs = await Promise.all(n.l1Actions.map((x) => pc.getTransactionReceipt({ hash: x.txHash })))
+      return rs.reduce((t, r) => t + r.gasUsed * r.effectiveGasPrice, 0n)
+    }
+    // C's HTLC expires 900 s after the payment; within expiryDelta / 2 (300 s) of it, C goes on chain alone
+    await warp(650)
+    await until(
+      'C closes and reveals the preimage',
+      () => c.l1Actions.some((x) => x.kind === 'reveal'),
+      30_000,
+    )
+    await warp(61)
+    await until('C settles', () => c.l1Actions.some((x) => x.kind === 'settle'))
+    expect((await balance(c.address)) - cBefore + (await gasOf(key(6), c))).toBe(amount)
+    // A's HTLC to B (600 s later) expires unsettled off-chain: A closes; the registry shows the preimage revealed
+    // before that HTLC's expiry, so the settlement pays it to B, offline as it is
+    await warp(900)
+    await until('A closes', () => a.l1Actions.some((x) => x.kind === 'close'), 30_000)
+    await warp(61)
+    await until('A settles', () => a.l1Actions.some((x) => x.kind === 'settle'))
+    const fee = (a.channel(ab)?.htlcs[0]?.amount ?? 0n) - amount
+    expect(fee).toBeGreaterThan(0n)
+    expect((await balance(a.address)) - aBefore + (await gasOf(key(4), a))).toBe(
+      parseEther('1') - amount - fee,
+    )
+    // B sent nothing: it gets its B–C balance (1 − amount) and the A–B HTLC (amount + fee) = its fee on top
+    expect((await balance(b.address)) - bBefore).toBe(parseEther('1') + fee)
+    await Promise.all([a.stop(), c.stop()])
+  }, 120_000)
 })

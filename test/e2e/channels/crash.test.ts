@@ -107,7 +107,8 @@ describe('channel nodes killed with SIGKILL during payments', () => {
       log.push(`round ${round}: killed ${victim} after ${delay} ms`)
       await net.start(victim)
       const q = await net.quiet().catch((err: Error) => {
-        throw new Error(`${err.message}\n${log.join('\n')}\n${net.stderrTail(victim)}`)
+        const tails = (['a', 'b', 'c'] as const).map((n) => `--- ${n}:\n${net.stderrTail(n)}`).join('\n')
+        throw new Error(`${err.message}\n${log.join('\n')}\n${tails}`)
       })
       // once the channels are quiet every payment call has its answer (or died with the payer)
       const outcomes = await Promise.all(
