@@ -1242,6 +1242,17 @@ export class ChannelNode {
     }
     const payee = normalizeNodeId(inv.payeeNodeId)
     const paymentHash = bytesToHex(inv.paymentHash)
+    // an invoice is paid once: a second payment would only be refused by the payee after fees were locked
+    const earlier = this.cs.payments.get(paymentHash)
+    if (earlier !== undefined && earlier.status !== 'failed') {
+      throw new L2kitError(
+        ChannelErrorCode.badInvoice,
+        earlier.status === 'succeeded'
+          ? `this invoice is already paid (preimage ${earlier.preimage ?? 'stored'})`
+          : 'a payment of this invoice is already in flight',
+        { details: { paymentHash, status: earlier.status } },
+      )
+    }
     const now = this.nowL1()
     const route = findRoute({
       edges: this.graphEdges(inv.token),
