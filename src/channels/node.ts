@@ -688,8 +688,19 @@ export class ChannelNode {
           else if (e.kind !== 'fulfilled') live.pendingEvents.push({ seq: r.record.state.seq, event: e })
         }
         if (r.dropped !== null) {
-          // A's update won over ours: our changes go again, first
-          live.queue.unshift(...live.inFlight.splice(0))
+          // A's update won over ours: our changes go again, first. A proposal re-sent from the store after a
+          // restart has no waiters in memory: its fulfils and fails (obligations to the peer) are queued again from
+          // the dropped changes; its adds and payments are not (their payments fail through the recovery)
+          const again =
+            live.inFlight.length > 0
+              ? live.inFlight.splice(0)
+              : r.dropped
+                  .filter((c) => c.kind === 'fulfill' || c.kind === 'fail')
+                  .map((change) => ({
+                    change,
+                    waiter: { resolve: () => undefined, reject: () => undefined },
+                  }))
+          live.queue.unshift(...again) // proposed when the peer's revocation comes (the revoke handler)
         }
         return
       }

@@ -47,6 +47,20 @@ describe('l2kit channels demo (CLI)', () => {
     }, 120_000)
   }
 
+  it('--attack crash-mid-payment: B killed with SIGKILL mid-payment, every payment whole or undone, nothing lost', async () => {
+    const r = await demo(['--attack', 'crash-mid-payment'])
+    expect(r).toMatchObject({
+      family: 'channels',
+      attack: 'crash-mid-payment',
+      caught: true,
+      punished: false,
+      honestFundsLost: '0',
+      channelsStillOpen: true,
+    })
+    expect((r.completed as number) + (r.undone as number)).toBe(20)
+    expect(r.gas).toBeTypeOf('object')
+  }, 120_000)
+
   it('refuses an unknown attack with a clear error', async () => {
     const err = await run(process.execPath, [BIN, 'channels', 'demo', '--attack', 'nope']).catch(
       (e: unknown) => e,
