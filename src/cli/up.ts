@@ -34,6 +34,18 @@ export type UpResult = {
 
 const KEY_RE = /^0x[0-9a-fA-F]{64}$/
 
+/** A family's own L1 key flag: well formed, and required on an external L1 (on anvil the family uses its dev accounts). */
+function familyKey(args: ParsedArgs, flag: string, external: boolean, why: string): Hex | undefined {
+  const key = str(args.values[flag])
+  if (key !== undefined && !KEY_RE.test(key)) {
+    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be 0x followed by 64 hex digits`)
+  }
+  if (external && key === undefined) {
+    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} is needed on an external L1: ${why}`)
+  }
+  return key as Hex | undefined
+}
+
 /** The ZK rollup on the same L1 (after the optimistic rollup, if any): its own deployer/operator keys. */
 async function startZk(
   args: ParsedArgs,
@@ -44,16 +56,12 @@ async function startZk(
   quiet: boolean,
 ): Promise<ZkDevnet> {
   const v = args.values
-  const zkKey = str(v['zk-private-key'])
-  if (zkKey !== undefined && !KEY_RE.test(zkKey)) {
-    throw new L2kitError('INVALID_ARGUMENTS', '--zk-private-key must be 0x followed by 64 hex digits')
-  }
-  if (external && zkKey === undefined) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      '--zk-private-key is needed on an external L1: the ZK operator must not share nonces with the optimistic operator',
-    )
-  }
+  const zkKey = familyKey(
+    args,
+    'zk-private-key',
+    external,
+    'the ZK operator must not share nonces with the optimistic operator',
+  )
   const deployerKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[8]?.privateKey) as Hex
   const operatorKey = (zkKey ?? ANVIL_DEV_ACCOUNTS[9]?.privateKey) as Hex
   const ptau = str(v['zk-ptau'])
@@ -124,16 +132,12 @@ async function startChannels(
   quiet: boolean,
 ): Promise<ChannelsDevnet> {
   const v = args.values
-  const given = str(v['channels-private-key'])
-  if (given !== undefined && !KEY_RE.test(given)) {
-    throw new L2kitError('INVALID_ARGUMENTS', '--channels-private-key must be 0x followed by 64 hex digits')
-  }
-  if (external && given === undefined) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      '--channels-private-key is needed on an external L1: it deploys the channel contracts and funds the three nodes',
-    )
-  }
+  const given = familyKey(
+    args,
+    'channels-private-key',
+    external,
+    'it deploys the channel contracts and funds the three nodes',
+  )
   const funder = (given ?? ANVIL_DEV_ACCOUNTS[7]?.privateKey) as Hex
   const amountText = str(v['channels-amount']) ?? '1'
   if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(amountText) || parseEther(amountText) === 0n) {

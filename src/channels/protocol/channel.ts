@@ -476,6 +476,17 @@ export function reestablish(
   const ours = record.state.seq
   const out: (UpdateMessage | AckMessage | RevokeMessage)[] = []
   const p = record.proposed
+  /** our revocation of the state before `ours`, if we made it and the peer lacks it */
+  const lostRevocation = () => {
+    if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
+      out.push({
+        type: 'revoke',
+        channelId: record.channelId,
+        seq: ours - 1n,
+        revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
+      })
+    }
+  }
   if (peer.seq === ours + 1n) {
     // the peer took our proposal and acked it, the ack was lost: it re-sends the ack; from us only our revocation
     // of the state before `ours` if that was lost too (our proposal overtook it)
@@ -485,28 +496,13 @@ export function reestablish(
         `the peer claims seq ${peer.seq}, ahead of anything we signed (${ours})`,
       )
     }
-    if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
-      out.push({
-        type: 'revoke',
-        channelId: record.channelId,
-        seq: ours - 1n,
-        revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
-      })
-    }
+    lostRevocation()
     return out
   }
   if (peer.seq === ours) {
     // in the order they were first sent: the revocation of the state before `ours` (it completed the last update),
     // then our proposal on top of `ours` (the peer takes a revocation of ours - 1 only while it holds `ours`)
-    if (ours > 0n && peer.theirRevokedSeq < ours - 1n && record.ourRevokedSeq >= ours - 1n) {
-      // our revocation of the previous state was lost
-      out.push({
-        type: 'revoke',
-        channelId: record.channelId,
-        seq: ours - 1n,
-        revocation: signDigest(revocationDigest(record.domain, record.channelId, ours - 1n), privateKey),
-      })
-    }
+    lostRevocation() // our revocation of the previous state was lost
     if (p !== null) {
       // our proposal never reached the peer (or was refused): send it again
       out.push({ type: 'update', channelId: record.channelId, seq: p.seq, changes: p.changes, sig: p.ourSig })

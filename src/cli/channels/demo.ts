@@ -32,16 +32,8 @@ export async function runChannelsDemo(
     if (!json) process.stdout.write(`${s}\n`)
   }
   const step = json ? () => undefined : progress
-  const attack = str(args.values.attack)
-  if (attack !== undefined && !(CHANNEL_ATTACKS as readonly string[]).includes(attack)) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      `--attack must be one of ${CHANNEL_ATTACKS.join(', ')}, got '${attack}'`,
-    )
-  }
-  const payments = num(args.values.payments, 'payments') ?? 20
-  if (attack === 'crash-mid-payment') {
-    const result = await (await import('./crashDemo.ts')).runCrashMidPayment({ payments, step, onShutdown })
+  /** An attack's result: a table, and with --json its one JSON line (last on stdout). */
+  const show = (result: Record<string, unknown>) => {
     say(
       table(
         Object.entries(result).map(([k, v]) => [
@@ -53,6 +45,18 @@ export async function runChannelsDemo(
       ),
     )
     if (json) printJson(result)
+  }
+  const attack = str(args.values.attack)
+  if (attack !== undefined && !(CHANNEL_ATTACKS as readonly string[]).includes(attack)) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      `--attack must be one of ${CHANNEL_ATTACKS.join(', ')}, got '${attack}'`,
+    )
+  }
+  const payments = num(args.values.payments, 'payments') ?? 20
+  if (attack === 'crash-mid-payment') {
+    const result = await (await import('./crashDemo.ts')).runCrashMidPayment({ payments, step, onShutdown })
+    show(result)
     return
   }
   const anvil = await startAnvil()
@@ -237,17 +241,7 @@ export async function runChannelsDemo(
         gas: { close: gasTotal },
       }
     }
-    say(
-      table(
-        Object.entries(result).map(([k, v]) => [
-          k,
-          typeof v === 'object'
-            ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
-            : String(v),
-        ]),
-      ),
-    )
-    if (json) printJson(result)
+    show(result)
   } finally {
     await cleanup()
   }

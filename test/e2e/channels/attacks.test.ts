@@ -11,7 +11,7 @@ import { type Address, type Hex, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deployChannelContracts } from '../../../src/channels/l1/deploy.ts'
 import { hubCalls } from '../../../src/channels/l1/hubEvents.ts'
-import { ChannelNode, type TowerEntry } from '../../../src/channels/node.ts'
+import { ChannelNode, type ChannelNodeOptions, type TowerEntry } from '../../../src/channels/node.ts'
 import type { ChannelRecord } from '../../../src/channels/protocol/channel.ts'
 import { createWatchtowerService, RemoteWatchtower } from '../../../src/channels/services.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../../src/l1/anvil.ts'
@@ -58,6 +58,34 @@ async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`timed out waiting for ${what}`)
+}
+
+/**
+ * A → B → C with channels A–B and B–C (1 ETH each, 60 s windows), B misbehaving as `faults` says, and one invoice
+ * payment of 0.1 ETH from A to C under way.
+ */
+async function lineWithFaultyB(
+  names: [string, string, string],
+  keys: [Hex, Hex, Hex],
+  faults: ChannelNodeOptions['faults'],
+) {
+  const a = await node(names[0], keys[0])
+  const bc = await l1(keys[1])
+  const b = new ChannelNode(
+    { dataDir: join(dir, names[1]), privateKey: keys[1], hub, registry, l1PollMs: 100, faults },
+    { publicClient: bc.publicClient, walletClient: bc.walletClient },
+  )
+  const c = await node(names[2], keys[2])
+  await a.start()
+  await a.connect(await b.start())
+  await b.connect(await c.start())
+  const abId = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+  const bcId = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: 60n })
+  await until('the graph', () => a.graphEdges().length === 4)
+  const amount = parseEther('0.1')
+  const payment = a.payInvoice(await c.createInvoice({ amount }))
+  payment.catch(() => undefined)
+  return { a, b, c, ab: abId, bc: bcId, amount }
 }
 
 const balance = async (a: Address) => (await l1(key(0))).publicClient.getBalance({ address: a })
@@ -172,29 +200,9 @@ describe('channel attacks', () => {
   }, 120_000)
 
   it('an intermediary withholds the preimage: the payee keeps its payment, the payer takes its HTLC back on L1', async () => {
-    const a = await node('a4', key(8))
-    const b = new ChannelNode(
-      {
-        dataDir: join(dir, 'b4'),
-        privateKey: key(9),
-        hub,
-        registry,
-        l1PollMs: 100,
-        faults: { withholdPreimage: true },
-      },
-      { publicClient: (await l1(key(9))).publicClient, walletClient: (await l1(key(9))).walletClient },
-    )
-    const c = await node('c4', key(0))
-    await a.start()
-    const bAddress = await b.start()
-    await a.connect(bAddress)
-    await b.connect(await c.start())
-    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
-    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: 60n })
-    await until('the graph', () => a.graphEdges().length === 4)
-    const amount = parseEther('0.1')
-    const payment = a.payInvoice(await c.createInvoice({ amount }))
-    payment.catch(() => undefined)
+    const { a, b, c, ab, bc, amount } = await lineWithFaultyB(['a4', 'b4', 'c4'], [key(8), key(9), key(0)], {
+      withholdPreimage: true,
+    })
     // C is paid off-chain by B; B never passes the preimage back to A
     await until('C paid', () => c.channel(bc)?.state.balanceB === amount)
     await new Promise((r) => setTimeout(r, 300))
@@ -218,30 +226,9 @@ describe('channel attacks', () => {
 
   // last: it moves L1 time ~1,700 s ahead of the wall clock the nodes set HTLC expiries by
   it('an intermediary goes offline mid-payment: the payee claims on L1 in time, and that one reveal pays B upstream too', async () => {
-    const a = await node('a5', key(4))
-    const bKey = key(5)
-    const bc5 = await l1(bKey)
-    const b = new ChannelNode(
-      {
-        dataDir: join(dir, 'b5'),
-        privateKey: bKey,
-        hub,
-        registry,
-        l1PollMs: 100,
-        faults: { offlineOnFulfil: true },
-      },
-      { publicClient: bc5.publicClient, walletClient: bc5.walletClient },
-    )
-    const c = await node('c5', key(6))
-    await a.start()
-    await a.connect(await b.start())
-    await b.connect(await c.start())
-    const ab = await a.openChannel({ peer: b.nodeId, amount: parseEther('1'), disputeWindow: 60n })
-    const bc = await b.openChannel({ peer: c.nodeId, amount: parseEther('1'), disputeWindow: 60n })
-    await until('the graph', () => a.graphEdges().length === 4)
-    const amount = parseEther('0.1')
-    const payment = a.payInvoice(await c.createInvoice({ amount }))
-    payment.catch(() => undefined)
+    const { a, b, c, ab, bc, amount } = await lineWithFaultyB(['a5', 'b5', 'c5'], [key(4), key(5), key(6)], {
+      offlineOnFulfil: true,
+    })
     // C fulfils; B goes offline before reading it: C is owed the HTLC, A's HTLC to B stays pending
     await until('C to have sent its fulfil', () => c.channel(bc)?.proposed !== null)
     await new Promise((r) => setTimeout(r, 300))
