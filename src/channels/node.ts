@@ -76,6 +76,7 @@ import {
   announcementDigest,
   decodeMessage,
   encodeMessage,
+  MAX_MESSAGE_BYTES,
   NO_SIGNATURE,
   type WireMessage,
 } from './protocol/wire.ts'
@@ -233,6 +234,10 @@ export class ChannelNode {
   }[] = []
   /** incoming HTLCs (`htlcKey`) and forwards (`fwd:` + out key) this process already acted on */
   private readonly acted = new Set<string>()
+  /** when each incoming HTLC was acted on (the audit re-acts on one whose answer was lost) */
+  private readonly actedAt = new Map<string, number>()
+  /** per channel: a summary of its state and since when it has not changed (the audit's quiet test) */
+  private readonly quietSince = new Map<string, { sig: string; since: number }>()
   /**
    * Channels whose HTLCs a restart may have left unattended (the in-memory events of their last updates were
    * lost): re-examined from the store on reconnection and on each revocation until nothing is left to wait for.
@@ -976,6 +981,90 @@ export class ChannelNode {
     }, 200)
   }
 
+  /**
+   * A safety net for answers lost on the way (a proposal dropped after a refusal, a restart between a decision and
+   * its proposal): an incoming HTLC acted on over 10 s ago that is still committed, not forwarded, and has no
+   * fulfil, fail or outgoing add queued, in flight or proposed anywhere, is acted on again from its stored onion.
+   */
+  private auditIncomingHtlcs(): void {
+    const now = Date.now()
+    const settles = (id: bigint) => (c: Change) => (c.kind === 'fulfill' || c.kind === 'fail') && c.id === id
+    for (const r of this.cs.allChannels()) {
+      const id = r.channelId
+      const idl = id.toLowerCase()
+      if (this.cs.meta.get(`ended:${idl}`) !== undefined || this.cs.meta.get(`closing:${idl}`) !== undefined)
+        continue
+      const live = this.live.get(idl)
+      if (
+        live === undefined ||
+        r.peer === undefined ||
+        (this.peers.get(normalizeNodeId(r.peer))?.isClosed ?? true)
+      )
+        continue
+      // a queue left waiting with nothing in flight (its trigger was lost): propose it now
+      if (live.queue.length > 0 && live.inFlight.length === 0 && r.proposed === null) this.pump(id)
+      // a channel unchanged for 5 s has every write of its last messages committed: what the restart recovery
+      // checks (forwards whose outgoing HTLC is gone, payments whose HTLC is gone) is checked again, idempotently
+      const sig = `${r.state.seq}:${r.proposed?.seq ?? '-'}:${r.theirRevokedSeq}:${live.queue.length}:${live.inFlight.length}`
+      const seen = this.quietSince.get(idl)
+      if (seen === undefined || seen.sig !== sig) this.quietSince.set(idl, { sig, since: now })
+      const quiet =
+        seen !== undefined &&
+        seen.sig === sig &&
+        now - seen.since >= 5_000 &&
+        r.proposed === null &&
+        live.inFlight.length === 0 &&
+        r.theirRevokedSeq >= r.state.seq - 1n
+      if (!quiet) continue
+      this.recover(r)
+      const theirs = r.side === 'A' ? 1 : 0
+      for (const h of r.htlcs) {
+        if (h.direction !== theirs) continue
+        const k = htlcKey(id, h.id)
+        const at = this.actedAt.get(k)
+        if (at !== undefined && now - at < 10_000) continue
+        const mine = settles(h.id)
+        if ([...live.queue, ...live.inFlight].some((q) => mine(q.change))) continue
+        const f = this.cs.forwardByIn(id, h.id)
+        if (f?.status === 'pending') continue // the downstream HTLC decides (recover handles one that is gone)
+        const outgoing = [...this.live.values()].some((l) =>
+          [...l.queue, ...l.inFlight].some(
+            (q) =>
+              q.change.kind === 'add' && q.change.paymentHash.toLowerCase() === h.paymentHash.toLowerCase(),
+          ),
+        )
+        if (outgoing) continue
+        const preimage = this.cs.preimages.get(h.paymentHash.toLowerCase())
+        let change: Change | undefined
+        if (f?.status === 'succeeded' && preimage !== undefined)
+          change = { kind: 'fulfill', id: h.id, preimage }
+        else if (f?.status === 'failed') {
+          const reason = createFailure({
+            sharedSecret: hexToBytes(f.sharedSecret),
+            code: OnionFailureCode.temporaryChannelFailure,
+          })
+          change = { kind: 'fail', id: h.id, reason: bytesToHex(reason) }
+        }
+        this.log.warn(
+          { channelId: id, htlcId: h.id.toString(), forward: f?.status ?? null },
+          'an incoming HTLC is still unanswered in a quiet channel: answering it again',
+        )
+        if (change !== undefined) {
+          this.enqueue(id, change).catch((err: unknown) =>
+            this.log.warn({ err, channelId: id }, 'answering an HTLC again failed'),
+          )
+          continue
+        }
+        if (f !== undefined) continue // forwarded once: never forward it again
+        const incoming = this.cs.onions.get(k)
+        if (incoming === undefined) continue
+        this.acted.delete(k)
+        this.actedAt.delete(k)
+        this.onIncomingHtlc(id, h, incoming.onion ?? undefined)
+      }
+    }
+  }
+
   private trackL1Time(blockTimestamp: bigint): void {
     const wall = BigInt(Math.floor(Date.now() / 1000))
     this.l1Ahead = blockTimestamp > wall ? blockTimestamp - wall : 0n
@@ -1016,6 +1105,7 @@ export class ChannelNode {
     }
     const l1Now = latest.timestamp
     this.trackL1Time(l1Now)
+    this.auditIncomingHtlcs()
     await this.goOnChainIfNeeded(l1Now)
     // settle what is past its deadline (both sides try; the first wins)
     const now = l1Now
@@ -1367,6 +1457,7 @@ export class ChannelNode {
    */
   private onIncomingHtlc(channelId: Hex, htlc: PendingHtlc, onionHex: Hex | undefined): void {
     this.acted.add(htlcKey(channelId, htlc.id))
+    this.actedAt.set(htlcKey(channelId, htlc.id), Date.now())
     const failBack = (sharedSecret: Uint8Array | null, code: number) => {
       const reason = sharedSecret === null ? undefined : bytesToHex(createFailure({ sharedSecret, code }))
       this.enqueue(
@@ -1694,6 +1785,17 @@ export class ChannelNode {
     for (const { value: f } of this.cs.forwards.getRange({ start: `out:${idl}:`, end: `out:${idl};` })) {
       const k = `fwd:${htlcKey(id, f.outHtlcId)}`
       if (f.status !== 'pending' || this.acted.has(k) || ours.some((h) => h.id === f.outHtlcId)) continue
+      // an outgoing add still queued (its proposal was dropped and will go again) is not gone
+      const outLive = this.live.get(idl)
+      if (
+        outLive !== undefined &&
+        [...outLive.queue, ...outLive.inFlight].some(
+          (q) => q.change.kind === 'add' && q.change.id === f.outHtlcId,
+        )
+      ) {
+        done = false
+        continue
+      }
       const preimage = this.cs.preimages.get(f.paymentHash.toLowerCase())
       if ((preimage === undefined && !irrevocable) || !canQueue(f.inChannel)) {
         done = false
@@ -1777,8 +1879,15 @@ export class ChannelNode {
     // take what the sender can afford, in order; a payment it cannot afford fails alone
     const batch: QueuedChange[] = []
     let spendable = record.side === 'A' ? record.state.balanceA : record.state.balanceB
+    // the update must fit one peer message (MAX_MESSAGE_BYTES): an add carries its onion (~7 KB as hex), so a
+    // burst of HTLCs goes in several updates, ~8 adds each (found by the crash demo: 10 adds were refused)
+    let bytes = 1_000
+    const sizeOf = (c: Change) =>
+      c.kind === 'add' ? (c.onion?.length ?? 0) + 400 : c.kind === 'fail' ? 1_200 : 300
     while (batch.length < this.options.maxChangesPerUpdate && live.queue.length > 0) {
       const q = live.queue[0] as QueuedChange
+      if (batch.length > 0 && bytes + sizeOf(q.change) > MAX_MESSAGE_BYTES - 4_000) break
+      bytes += sizeOf(q.change)
       const moves = q.change.kind === 'pay' || q.change.kind === 'add'
       const amount = moves ? (q.change as { amount: bigint }).amount : 0n
       if (moves && (amount > spendable || amount <= 0n)) {

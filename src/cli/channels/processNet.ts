@@ -158,7 +158,7 @@ export class ChannelProcessNet {
       if (Date.now() > end) {
         throw new L2kitError(
           'ATTACK_SETUP',
-          `the channels did not settle in ${timeoutMs} ms: ${JSON.stringify({ abA, abB, bcB, bcC })}`,
+          `the channels did not settle in ${timeoutMs} ms: ${JSON.stringify({ abA, abB, bcB, bcC })}\n${(['a', 'b', 'c'] as const).map((n) => `--- node ${n} (warnings):\n${this.stderrTail(n)}`).join('\n')}`,
         )
       }
       await new Promise((r) => setTimeout(r, 250))
