@@ -393,6 +393,7 @@ export async function runUp(
   } else {
     const lines: string[] = []
     if (devnet !== undefined) lines.push(...optimisticLines(devnet))
+    else lines.push('', table([['L1 RPC', String(summary.l1Rpc)]]))
     if (zk !== undefined) {
       lines.push(
         '',
