@@ -237,7 +237,7 @@ export class ChannelNode {
   /** when each incoming HTLC was acted on (the audit re-acts on one whose answer was lost) */
   private readonly actedAt = new Map<string, number>()
   /** per channel: a summary of its state and since when it has not changed (the audit's quiet test) */
-  private readonly quietSince = new Map<string, { sig: string; since: number }>()
+  private readonly quietSince = new Map<string, { sig: string; since: number; recovered: boolean }>()
   /**
    * Channels whose HTLCs a restart may have left unattended (the in-memory events of their last updates were
    * lost): re-examined from the store on reconnection and on each revocation until nothing is left to wait for.
@@ -1007,7 +1007,8 @@ export class ChannelNode {
       // checks (forwards whose outgoing HTLC is gone, payments whose HTLC is gone) is checked again, idempotently
       const sig = `${r.state.seq}:${r.proposed?.seq ?? '-'}:${r.theirRevokedSeq}:${live.queue.length}:${live.inFlight.length}`
       const seen = this.quietSince.get(idl)
-      if (seen === undefined || seen.sig !== sig) this.quietSince.set(idl, { sig, since: now })
+      if (seen === undefined || seen.sig !== sig)
+        this.quietSince.set(idl, { sig, since: now, recovered: false })
       const quiet =
         seen !== undefined &&
         seen.sig === sig &&
@@ -1016,7 +1017,11 @@ export class ChannelNode {
         live.inFlight.length === 0 &&
         r.theirRevokedSeq >= r.state.seq - 1n
       if (!quiet) continue
-      this.recover(r)
+      // once per quiet period: recover reads every stored payment
+      if (!seen.recovered) {
+        seen.recovered = true
+        this.recover(r)
+      }
       const theirs = r.side === 'A' ? 1 : 0
       for (const h of r.htlcs) {
         if (h.direction !== theirs) continue

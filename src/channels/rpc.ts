@@ -11,7 +11,7 @@ import { JsonRpcErrorCode, type RpcHandler } from '../node/rpcServer.ts'
 import type { ChannelNode, TowerEntry } from './node.ts'
 import type { ChannelRecord } from './protocol/channel.ts'
 import { ChannelErrorCode } from './protocol/errors.ts'
-import type { ChannelParams } from './protocol/state.ts'
+import { CHANNEL_PHASES, type ChannelParams, type ChannelPhase } from './protocol/state.ts'
 import type { Watchtower } from './tower.ts'
 
 /** JSON-RPC codes of the errors only this family raises. */
@@ -77,10 +77,8 @@ function addressParam(v: unknown, what: string): Address {
   return v as Address
 }
 
-const PHASES = ['none', 'open', 'closing', 'settled'] as const
-
 /** A channel as the RPC answers it: this node's side first ("local"), amounts as decimal strings. */
-export function channelJson(r: ChannelRecord, phase?: (typeof PHASES)[number]) {
+export function channelJson(r: ChannelRecord, phase?: ChannelPhase) {
   const local = r.side === 'A' ? r.state.balanceA : r.state.balanceB
   const remote = r.side === 'A' ? r.state.balanceB : r.state.balanceA
   return {
@@ -110,14 +108,14 @@ export async function readChannelPhase(
   publicClient: L1PublicClient,
   hub: Address,
   channelId: Hex,
-): Promise<(typeof PHASES)[number]> {
+): Promise<ChannelPhase> {
   const [phase] = await publicClient.readContract({
     address: hub,
     abi: channelHubAbi,
     functionName: 'status',
     args: [channelId],
   })
-  return PHASES[phase] ?? 'none'
+  return CHANNEL_PHASES[phase] ?? 'none'
 }
 
 export type ChannelRpcDeps = {

@@ -15,6 +15,10 @@ import { ChannelErrorCode } from './errors.ts'
 export const MAX_HTLCS = 64
 /** Dispute window bounds enforced by ChannelHub.open (seconds). */
 export const MIN_DISPUTE_WINDOW = 1n
+/** ChannelHub's phases of a channel, by the number `status(channelId)` returns. */
+export const CHANNEL_PHASES = ['none', 'open', 'closing', 'settled'] as const
+export type ChannelPhase = (typeof CHANNEL_PHASES)[number]
+
 export const MAX_DISPUTE_WINDOW = 30n * 24n * 3600n
 
 /** A channel's fixed parameters; its id is derived from them, the chain id and the hub address. */

@@ -22,6 +22,53 @@ export type ChannelView = {
   l1?: string
 }
 
+/** A spawned process that prints one JSON ready line on stdout (then keeps running). */
+export type LaunchedProcess<T> = {
+  child: ChildProcess
+  /** the ready line; rejects (and kills the process) if it exits first or after `timeoutMs` */
+  ready: Promise<T>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** the last 8 kB it wrote to stderr (its logs) */
+  stderrTail(): string
+}
+
+/** Spawns `node <args>` (args[0] the script) and waits for its first stdout line that is a JSON object. */
+export function launchWithReadyLine<T>(
+  args: string[],
+  timeoutMs: number,
+  what = 'process',
+): LaunchedProcess<T> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-8000)
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const ready = new Promise<T>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new L2kitError('ATTACK_SETUP', `${what}: no ready line after ${timeoutMs} ms: ${err}`))
+    }, timeoutMs)
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const line = out.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'))
+      if (line) {
+        clearTimeout(timer)
+        resolve(JSON.parse(line) as T)
+      }
+    })
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new L2kitError('ATTACK_SETUP', `${what} exited (${code ?? signal}) before it was ready: ${err}`))
+    })
+  })
+  ready.catch(() => undefined)
+  return { child, ready, exited, stderrTail: () => err }
+}
+
 const NEIGHBOURS: Record<NodeName, NodeName[]> = { a: ['b'], b: ['a', 'c'], c: ['b'] }
 
 type Running = { child: ChildProcess; exited: Promise<void>; info: NodeReady; stderr: () => string }
@@ -76,32 +123,10 @@ export class ChannelProcessNet {
       this.o.logLevel ?? 'warn',
       ...(connect.length > 0 ? ['--connect', connect.join(',')] : []),
     ]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let err = ''
-    child.stderr?.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-8000)
-    })
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    const info = await new Promise<NodeReady>((resolve, reject) => {
-      let out = ''
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new L2kitError('ATTACK_SETUP', `node ${name}: no ready line after ${timeoutMs} ms: ${err}`))
-      }, timeoutMs)
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString()
-        const line = out.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'))
-        if (line) {
-          clearTimeout(timer)
-          resolve(JSON.parse(line) as NodeReady)
-        }
-      })
-      void exited.then(() => {
-        clearTimeout(timer)
-        reject(new L2kitError('ATTACK_SETUP', `node ${name} exited before it was ready: ${err}`))
-      })
-    })
-    this.running[name] = { child, exited, info, stderr: () => err }
+    const launched = launchWithReadyLine<NodeReady>(args, timeoutMs, `node ${name}`)
+    const info = await launched.ready
+    const { child, exited } = launched
+    this.running[name] = { child, exited: exited.then(() => undefined), info, stderr: launched.stderrTail }
     this.last[name] = info
     return info
   }

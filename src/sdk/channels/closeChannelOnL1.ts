@@ -24,7 +24,7 @@ async function hubCall(
   return { txHash: hash, receipt }
 }
 
-type StateCallParameters = {
+export type StateCallParameters = {
   l1: ChannelL1Clients
   hub: Address
   params: ChannelParams
@@ -67,26 +67,12 @@ export async function closeChannelCooperatively(p: {
  * Starts a unilateral close with a state signed by both (the newest this party holds; seq 0 = the opening state,
  * no signatures): the dispute window opens, then anyone may settle.
  */
-export async function closeChannelUnilaterally(p: {
-  l1: ChannelL1Clients
-  hub: Address
-  params: ChannelParams
-  state: ChannelState
-  sigA: Hex
-  sigB: Hex
-}): Promise<L1CallResult> {
+export async function closeChannelUnilaterally(p: StateCallParameters): Promise<L1CallResult> {
   return stateCall(p, 'closeUnilateral', 'unilateral channel close')
 }
 
 /** Answers a close within the dispute window with a newer state signed by both. */
-export async function disputeChannel(p: {
-  l1: ChannelL1Clients
-  hub: Address
-  params: ChannelParams
-  state: ChannelState
-  sigA: Hex
-  sigB: Hex
-}): Promise<L1CallResult> {
+export async function disputeChannel(p: StateCallParameters): Promise<L1CallResult> {
   return stateCall(p, 'dispute', 'channel dispute')
 }
 

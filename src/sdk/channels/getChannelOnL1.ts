@@ -1,12 +1,12 @@
 import type { Address, Hex } from 'viem'
+import { CHANNEL_PHASES, type ChannelPhase } from '../../channels/protocol/state.ts'
 import { channelHubAbi } from '../../generated/contracts.ts'
 import type { AnyPublicClient } from '../types.ts'
 
-const PHASES = ['none', 'open', 'closing', 'settled'] as const
 const PARTIES = [null, 'A', 'B'] as const
 
 export type ChannelOnL1 = {
-  phase: (typeof PHASES)[number]
+  phase: ChannelPhase
   /** the published state's sequence number (while closing) */
   seq: bigint
   /** L1 timestamp until which the other side may dispute or penalise */
@@ -28,7 +28,7 @@ export async function getChannelOnL1(p: {
     args: [p.channelId],
   })
   return {
-    phase: PHASES[phase] ?? 'none',
+    phase: CHANNEL_PHASES[phase] ?? 'none',
     seq,
     deadline,
     submitter: PARTIES[submitter] ?? null,

@@ -3,55 +3,21 @@
  * JSON ready line, killed with SIGKILL and started again; and one-shot commands (`channels pay … --json`) whose
  * last stdout line is their JSON answer.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { join } from 'node:path'
+import { type LaunchedProcess, launchWithReadyLine } from '../../../src/cli/channels/processNet.ts'
 
 const BIN = join(import.meta.dirname, '../../../bin/l2kit.js')
 
-export type Launched<T> = {
-  child: ChildProcess
-  /** the JSON ready line; rejects if the process exits first or after `timeoutMs` */
-  ready: Promise<T>
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  stderrTail(): string
-}
+export type Launched<T> = LaunchedProcess<T>
 
 const live = new Set<ChildProcess>()
 
 export function launchL2kit<T>(args: string[], timeoutMs = 120_000): Launched<T> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  live.add(child)
-  let err = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-8000)
-  })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      live.delete(child)
-      resolve({ code, signal })
-    }),
-  )
-  const ready = new Promise<T>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line after ${timeoutMs} ms: ${err}`)),
-      timeoutMs,
-    )
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'))
-      if (line) {
-        clearTimeout(timer)
-        resolve(JSON.parse(line) as T)
-      }
-    })
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer)
-      reject(new Error(`exited (${code ?? signal}) before ready: ${err}`))
-    })
-  })
-  ready.catch(() => undefined)
-  return { child, ready, exited, stderrTail: () => err }
+  const launched = launchWithReadyLine<T>([BIN, ...args], timeoutMs, `l2kit ${args[0]}`)
+  live.add(launched.child)
+  void launched.exited.then(() => live.delete(launched.child))
+  return launched
 }
 
 /** Runs `l2kit <args> --json` to completion: its JSON answer, or the error it printed (rejects with it). */
