@@ -5,9 +5,17 @@
  */
 import { encodeAbiParameters } from 'viem'
 import { bytesToHex, concatBytes, hexToBytes } from '../../core/bytes.ts'
+import {
+  abiWord,
+  domainSeparatorOf,
+  type Eip712Domain,
+  signDigest65,
+  signerOf65,
+  typedDataDigest,
+  typeHash,
+} from '../../core/eip712.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { keccak256 } from '../../core/hash.ts'
-import { recoverAddressFromBytes, SECP256K1_HALF_N, SECP256K1_N, signHash } from '../../core/signature.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import { ChannelErrorCode } from './errors.ts'
 
@@ -57,12 +65,6 @@ export type ChannelState = {
 /** Where the typed data is valid: the EIP-712 domain's chain id and verifying contract. */
 export type ChannelDomain = { chainId: bigint; hub: Address }
 
-const utf8 = (s: string) => new TextEncoder().encode(s)
-const typeHash = (s: string) => keccak256(utf8(s))
-
-const DOMAIN_TYPEHASH = typeHash(
-  'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)',
-)
 const STATE_TYPEHASH = typeHash(
   'State(bytes32 channelId,uint64 seq,uint256 balanceA,uint256 balanceB,bytes32 htlcsHash)',
 )
@@ -81,15 +83,7 @@ const CHANNEL_TUPLE = {
   ],
 } as const
 
-function word(x: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  let v = x
-  for (let i = 31; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  return out
-}
+const word = abiWord
 
 const bytes32 = (h: Hex) => hexToBytes(h, ChannelErrorCode.invalidState)
 
@@ -149,32 +143,20 @@ export function stateTuple(state: ChannelState): {
   }
 }
 
+const eip712Domain = (domain: ChannelDomain): Eip712Domain => ({
+  name: 'l2kit channels',
+  version: '1',
+  chainId: domain.chainId,
+  verifyingContract: domain.hub,
+})
+
 /** The EIP-712 domain separator of a hub. */
 export function domainSeparator(domain: ChannelDomain): Uint8Array {
-  return keccak256(
-    concatBytes(
-      DOMAIN_TYPEHASH,
-      keccak256(utf8('l2kit channels')),
-      keccak256(utf8('1')),
-      word(domain.chainId),
-      word(BigInt(domain.hub)),
-    ),
-  )
-}
-
-const separators = new Map<string, Uint8Array>()
-function cachedSeparator(domain: ChannelDomain): Uint8Array {
-  const key = `${domain.chainId}:${domain.hub.toLowerCase()}`
-  let s = separators.get(key)
-  if (s === undefined) {
-    s = domainSeparator(domain)
-    separators.set(key, s)
-  }
-  return s
+  return domainSeparatorOf(eip712Domain(domain))
 }
 
 function typedDigest(domain: ChannelDomain, structHash: Uint8Array): Uint8Array {
-  return keccak256(concatBytes(new Uint8Array([0x19, 0x01]), cachedSeparator(domain), structHash))
+  return typedDataDigest(eip712Domain(domain), structHash)
 }
 
 /** EIP-712 digest of a state (what both parties sign). */
@@ -214,8 +196,7 @@ export function cooperativeCloseDigest(
 
 /** A 65-byte `r ‖ s ‖ v` signature (v 27/28, low s) over a digest, as ChannelHub checks it. */
 export function signDigest(digest: Uint8Array, privateKey: Uint8Array | Hex): Hex {
-  const sig = signHash(digest, privateKey)
-  return bytesToHex(concatBytes(word(sig.r), word(sig.s), new Uint8Array([27 + sig.yParity])))
+  return signDigest65(digest, privateKey)
 }
 
 /**
@@ -223,24 +204,7 @@ export function signDigest(digest: Uint8Array, privateKey: Uint8Array | Hex): He
  * ChannelHub would reject (wrong length, high s, v not 27/28, unrecoverable).
  */
 export function signerOf(digest: Uint8Array, signature: Hex): Address {
-  const bad = (why: string): never => {
-    throw new L2kitError(ChannelErrorCode.badSignature, `bad signature: ${why}`)
-  }
-  if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature)) {
-    bad('expected 65 bytes as 0x-prefixed hex')
-  }
-  const b = hexToBytes(signature, ChannelErrorCode.badSignature)
-  const r = BigInt(bytesToHex(b.subarray(0, 32)))
-  const s = BigInt(bytesToHex(b.subarray(32, 64)))
-  const v = b[64] as number
-  if (r === 0n || r >= SECP256K1_N) bad('r out of range')
-  if (s === 0n || s > SECP256K1_HALF_N) bad('s is zero or in the upper half of the curve order (EIP-2)')
-  if (v !== 27 && v !== 28) bad(`v must be 27 or 28, got ${v}`)
-  try {
-    return recoverAddressFromBytes(digest, b.subarray(0, 64), v === 28 ? 1 : 0)
-  } catch {
-    return bad('it matches no public key')
-  }
+  return signerOf65(digest, signature, ChannelErrorCode.badSignature)
 }
 
 /** Whether `signature` over `digest` is by `expected` (false for a malformed signature too). */
