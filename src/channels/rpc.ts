@@ -7,12 +7,15 @@ import type { Address, Hex } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import { channelHubAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { amountParam } from '../node/rpc/params.ts'
 import { JsonRpcErrorCode, type RpcHandler } from '../node/rpcServer.ts'
 import type { ChannelNode, TowerEntry } from './node.ts'
 import type { ChannelRecord } from './protocol/channel.ts'
 import { ChannelErrorCode } from './protocol/errors.ts'
 import { CHANNEL_PHASES, type ChannelParams, type ChannelPhase } from './protocol/state.ts'
 import type { Watchtower } from './tower.ts'
+
+export { amountParam }
 
 /** JSON-RPC codes of the errors only this family raises. */
 export const channelRpcErrorCodes: Readonly<Record<string, number>> = Object.freeze({
@@ -53,18 +56,6 @@ function optionalArg(params: unknown, i: number): unknown {
 function object(v: unknown, what: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid(`${what} must be an object`)
   return v as Record<string, unknown>
-}
-
-/** A non-negative integer amount: decimal string, 0x quantity, or a safe integer number. */
-export function amountParam(v: unknown, what: string, { positive = true } = {}): bigint {
-  let x: bigint
-  if (typeof v === 'number' && Number.isSafeInteger(v)) x = BigInt(v)
-  else if (typeof v === 'string' && /^(0|[1-9][0-9]{0,77})$/.test(v)) x = BigInt(v)
-  else if (typeof v === 'string' && /^0x(0|[1-9a-fA-F][0-9a-fA-F]{0,63})$/.test(v)) x = BigInt(v)
-  else invalid(`${what} must be an integer amount (decimal string or 0x quantity)`)
-  if (x >= 1n << 256n) invalid(`${what} does not fit 256 bits`)
-  if (positive && x <= 0n) invalid(`${what} must be more than 0`)
-  return x
 }
 
 function channelIdParam(v: unknown): Hex {

@@ -7,22 +7,22 @@ import type { Address } from 'viem'
 import type { Logger } from '../core/logger.ts'
 import { silentLogger } from '../core/logger.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
-import { type RoleService, roleService, ServiceGroup } from '../node/lifecycle.ts'
 import { Metrics } from '../node/metrics.ts'
-import { assertValidOptions, isIntegerInRange } from '../node/options.ts'
+import { assertValidOptions } from '../node/options.ts'
 import { rpcRequest } from '../node/rpcClient.ts'
 import { RpcServer } from '../node/rpcServer.ts'
+import {
+  checkRpcListen,
+  defaultRpcListen,
+  type RpcListenOptions,
+  type ServedRole,
+  servedRole,
+} from '../node/servedRole.ts'
 import { ChannelNode, type ChannelNodeOptions, type TowerEntry } from './node.ts'
 import { createChannelRpcMethods, createTowerRpcMethods, towerEntryToJson } from './rpc.ts'
 import { Watchtower, type WatchtowerOptions } from './tower.ts'
 
-export type RpcListenOptions = { host: string; port: number; fallbackToFreePort: boolean }
-export const defaultRpcListen: RpcListenOptions = { host: '127.0.0.1', port: 0, fallbackToFreePort: false }
-
-function checkRpc(rpc: RpcListenOptions, problems: string[]): void {
-  if (typeof rpc.host !== 'string' || rpc.host === '') problems.push('rpc.host must be a non-empty string')
-  if (!isIntegerInRange(rpc.port, 0, 65_535)) problems.push('rpc.port must be an integer in [0, 65535]')
-}
+export type { RpcListenOptions, ServedRole }
 
 /** A watchtower in another process, reached over its JSON-RPC (`tower_watch`). */
 export class RemoteWatchtower {
@@ -31,45 +31,6 @@ export class RemoteWatchtower {
     await rpcRequest(this.url, 'tower_watch', [towerEntryToJson(entry)], {
       unreachableHint: "start one with 'l2kit channels watchtower' or 'l2kit up'",
     })
-  }
-}
-
-/** A role behind its own JSON-RPC server: the role starts first, the server last (and stops first). */
-export type ServedRole<R> = RoleService<R> & { readonly rpc: RpcServer; readonly rpcUrl: () => string }
-
-function served<R extends { start(): Promise<unknown>; stop(): Promise<void> }>(
-  name: string,
-  role: R,
-  rpc: RpcServer,
-  logger: Logger,
-): ServedRole<R> {
-  let url: string | undefined
-  const group = new ServiceGroup(
-    { name },
-    {
-      logger,
-      services: [
-        roleService(`${name}-role`, role),
-        {
-          name: `${name}-rpc`,
-          start: async () => {
-            url = await rpc.start()
-          },
-          stop: () => rpc.stop().catch(() => undefined),
-        },
-      ],
-    },
-  )
-  return {
-    name,
-    role,
-    rpc,
-    start: () => group.start(),
-    stop: () => group.stop(),
-    rpcUrl: () => {
-      if (url === undefined) throw new Error(`${name}: not started`)
-      return url
-    },
   }
 }
 
@@ -94,7 +55,7 @@ export function createChannelNodeService(
 ): ServedRole<ChannelNode> {
   const rpcOptions = { ...defaultRpcListen, ...options.rpc }
   const problems: string[] = []
-  checkRpc(rpcOptions, problems)
+  checkRpcListen(rpcOptions, problems)
   assertValidOptions('channel node', problems)
   const { rpc: _rpc, ...nodeOptions } = options
   const logger = modules.logger ?? silentLogger
@@ -120,7 +81,7 @@ export function createChannelNodeService(
       ...(modules.devToken ? { devToken: modules.devToken } : {}),
     }),
   )
-  return served('channel-node', node, rpc, logger)
+  return servedRole('channel-node', node, rpc, logger)
 }
 
 /** A watchtower and its JSON-RPC server (`tower_watch`, `tower_status`). */
@@ -131,7 +92,7 @@ export function createWatchtowerService(
 ): ServedRole<Watchtower> {
   const rpcOptions = { ...defaultRpcListen, ...options.rpc }
   const problems: string[] = []
-  checkRpc(rpcOptions, problems)
+  checkRpcListen(rpcOptions, problems)
   if (!/^0x[0-9a-fA-F]{40}$/.test(options.hub)) problems.push('hub must be an address')
   assertValidOptions('watchtower', problems)
   const { rpc: _rpc, ...towerOptions } = options
@@ -143,5 +104,5 @@ export function createWatchtowerService(
     healthCheck: () => ({ watching: tower.watching() }),
   })
   rpc.registerAll(createTowerRpcMethods({ tower, rpc }))
-  return served('watchtower', tower, rpc, logger)
+  return servedRole('watchtower', tower, rpc, logger)
 }

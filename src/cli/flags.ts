@@ -85,6 +85,22 @@ export const upFlags: FlagSpec = {
     description:
       'state channels: the key that deploys the contracts and funds the nodes on an external L1 (embedded anvil: account 7)',
   },
+  'plasma-port': {
+    type: 'string',
+    description:
+      'Plasma: JSON-RPC port of the operator (the watcher takes the next one; the default falls back to free ports when taken)',
+    default: '8571',
+  },
+  'plasma-exit-period': {
+    type: 'string',
+    description: "Plasma: exit period in seconds (Polygon's Plasma bridge used 7 days: 604800)",
+    default: '60',
+  },
+  'plasma-private-key': {
+    type: 'string',
+    description:
+      'Plasma: the operator key (deploys PlasmaFramework, commits block roots) on an external L1 (embedded anvil: account 6)',
+  },
   'l1-rpc': {
     type: 'string',
     description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',

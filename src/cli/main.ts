@@ -6,6 +6,7 @@ import { channelsCommands } from './channels/commands.ts'
 import type { Command } from './command.ts'
 import * as flags from './flags.ts'
 import { optimisticCommands } from './optimistic/commands.ts'
+import { plasmaCommands } from './plasma/commands.ts'
 import { zkCommands } from './zk/commands.ts'
 
 // Only what `--help` and argument parsing need is imported statically; each command's module (viem, the node,
@@ -81,23 +82,23 @@ const commands: Record<string, Command> = {
       family: {
         type: 'string',
         description:
-          'families to measure, comma separated (default: optimistic,zk,channels; each with its default workload)',
+          'families to measure, comma separated (default: optimistic,zk,channels,plasma; each with its default workload)',
       },
     }),
     run: async (args) => {
-      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels')
+      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels,plasma')
         .split(',')
         .map((f) => f.trim().toLowerCase())
       for (const family of chosen) {
-        if (family !== 'optimistic' && family !== 'zk' && family !== 'channels') {
+        if (!BENCH_FAMILIES.includes(family as BenchFamily)) {
           throw new L2kitError(
             'INVALID_ARGUMENTS',
-            `--family: no bench for "${family}" (benches: optimistic, zk, channels)`,
+            `--family: no bench for "${family}" (benches: ${BENCH_FAMILIES.join(', ')})`,
           )
         }
       }
       for (const family of chosen) {
-        const bench = await importBench(family as 'optimistic' | 'zk' | 'channels')
+        const bench = await importBench(family as BenchFamily)
         // the optimistic bench takes the top-level flags; another family runs with its defaults
         // (its own flags: l2kit <family> bench --help)
         const familyArgs = family === 'optimistic' ? args : parseCommandArgs([], bench.benchFlags)
@@ -121,6 +122,21 @@ const families: Record<string, { summary: string; commands: Record<string, Comma
         run: async (args) =>
           (await importBench('channels')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
         examples: ['l2kit channels bench', 'l2kit channels bench --payments 5000 --multi-hop 50'],
+      },
+    },
+  },
+  plasma: {
+    summary:
+      'Plasma (More Viable Plasma): block roots on L1, EIP-712 UTXO transfers, exits with bonds and challenges, a watcher that mass-exits',
+    commands: {
+      ...plasmaCommands({ loggerFor, onShutdown }),
+      bench: {
+        summary:
+          'measure the Plasma chain (operator transfers/s, L1 gas and bytes per transfer, gas of every exit-game step, mass exit); writes bench/results/plasma.json',
+        flags: async () => (await importBench('plasma')).benchFlags,
+        run: async (args) =>
+          (await importBench('plasma')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+        examples: ['l2kit plasma bench', 'l2kit plasma bench --transfers 50000'],
       },
     },
   },
@@ -160,7 +176,10 @@ type BenchModule = {
   runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
 }
 
-async function importBench(family: 'optimistic' | 'zk' | 'channels'): Promise<BenchModule> {
+const BENCH_FAMILIES = ['optimistic', 'zk', 'channels', 'plasma'] as const
+type BenchFamily = (typeof BENCH_FAMILIES)[number]
+
+async function importBench(family: BenchFamily): Promise<BenchModule> {
   const entry = new URL(['..', '..', 'bench', family, 'bench.ts'].join('/'), import.meta.url)
   return (await import(entry.href)) as BenchModule
 }

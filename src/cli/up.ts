@@ -15,6 +15,7 @@ import type { Logger } from '../node/logger.ts'
 import { type BatchDataMode, DEV_TOKEN_L2_ADDRESS } from '../optimistic/config.ts'
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
+import type { PlasmaDevnet } from '../plasma/devnet.ts'
 import { defaultZkDevnetOptions, startZkDevnet, type ZkDevnet } from '../zk/devnet.ts'
 import { num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
@@ -28,6 +29,7 @@ export type UpResult = {
   devnet: Devnet | undefined
   zk: ZkDevnet | undefined
   channels: ChannelsDevnet | undefined
+  plasma: PlasmaDevnet | undefined
   summary: Record<string, unknown>
   stop(): Promise<void>
 }
@@ -171,6 +173,65 @@ async function startChannels(
   )
 }
 
+/** The Plasma operator and a watcher on the same L1 (anvil account 6 deploys and operates; the watcher acts for the dev accounts 1–5). */
+async function startPlasma(
+  args: ParsedArgs,
+  l1RpcUrl: string,
+  external: boolean,
+  dataDir: string,
+  logger: Logger,
+  quiet: boolean,
+): Promise<PlasmaDevnet> {
+  const v = args.values
+  const given = familyKey(
+    args,
+    'plasma-private-key',
+    external,
+    'it deploys PlasmaFramework and commits the block roots',
+  )
+  const operatorKey = (given ?? ANVIL_DEV_ACCOUNTS[6]?.privateKey) as Hex
+  const exitPeriod = num(v['plasma-exit-period'], 'plasma-exit-period') ?? 60
+  if (!Number.isInteger(exitPeriod) || exitPeriod < 1 || exitPeriod > 30 * 24 * 3600) {
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--plasma-exit-period must be whole seconds, 1 to 2592000 (30 days)',
+    )
+  }
+  const port = num(v['plasma-port'], 'plasma-port') ?? 8571
+  const { startPlasmaDevnet } = await import('../plasma/devnet.ts')
+  return startPlasmaDevnet(
+    {
+      l1RpcUrl,
+      dataDir: join(dataDir, 'plasma'),
+      deployerKey: operatorKey,
+      operatorKey,
+      // the watcher's own key (challenges, processing), derived so a restart finds the same one
+      challengerKey: keccak256(toBytes(`${operatorKey}:l2kit plasma devnet watcher`)),
+      fundChallenger: parseEther('1'),
+      // on anvil the watcher acts for the dev accounts; on an external L1 it only challenges
+      userKeys: external ? [] : [1, 2, 3, 4, 5].map((i) => ANVIL_DEV_ACCOUNTS[i]?.privateKey as Hex),
+      exitPeriod: BigInt(exitPeriod),
+      devToken: !external,
+      rpc: {
+        ...(str(v.host) ? { host: str(v.host) as string } : {}),
+        ports: port === 0 ? {} : { operator: port, watcher: port + 1 },
+        fallbackToFreePort: args.defaulted?.has('plasma-port') ?? true,
+      },
+    },
+    { logger, onStep: quiet ? () => undefined : progress },
+  )
+}
+
+function plasmaSummary(net: PlasmaDevnet) {
+  return {
+    operator: { rpc: net.rpcUrls.operator },
+    watcher: { rpc: net.rpcUrls.watcher ?? null, users: net.watchedUsers },
+    contracts: { framework: net.framework, ...(net.devToken ? { devToken: net.devToken } : {}) },
+    exitPeriodSeconds: Number(net.exitPeriod),
+    resumed: net.resumed,
+  }
+}
+
 function channelsSummary(net: ChannelsDevnet) {
   const node = (name: 'a' | 'b' | 'c') => {
     const n = net[name]
@@ -228,7 +289,14 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
         await others.stop()
         await l1.stop()
       }
-      return { devnet: undefined, zk: others.zk, channels: others.channels, summary, stop }
+      return {
+        devnet: undefined,
+        zk: others.zk,
+        channels: others.channels,
+        plasma: others.plasma,
+        summary,
+        stop,
+      }
     } catch (err) {
       await l1.stop()
       throw err
@@ -321,10 +389,17 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
     await others.stop()
     await devnet.stop()
   }
-  return { devnet, zk: others.zk, channels: others.channels, summary: { ...summary, families }, stop }
+  return {
+    devnet,
+    zk: others.zk,
+    channels: others.channels,
+    plasma: others.plasma,
+    summary: { ...summary, families },
+    stop,
+  }
 }
 
-/** The families after the optimistic rollup, on its L1 (or on their own): ZK, then channels; stops what started if one fails. */
+/** The families after the optimistic rollup, on its L1 (or on their own): ZK, channels, Plasma; stops what started if one fails. */
 async function startOtherFamilies(
   args: ParsedArgs,
   chosen: readonly (typeof FAMILIES)[number][],
@@ -336,13 +411,16 @@ async function startOtherFamilies(
 ): Promise<{
   zk: ZkDevnet | undefined
   channels: ChannelsDevnet | undefined
+  plasma: PlasmaDevnet | undefined
   families: Record<string, unknown>
   stop(): Promise<void>
 }> {
   const families: Record<string, unknown> = {}
   let zk: ZkDevnet | undefined
   let channels: ChannelsDevnet | undefined
+  let plasma: PlasmaDevnet | undefined
   const stop = async () => {
+    await plasma?.stop()
     await channels?.stop()
     await zk?.stop()
   }
@@ -355,16 +433,20 @@ async function startOtherFamilies(
       channels = await startChannels(args, l1RpcUrl, external, dataDir, logger, quiet)
       families.channels = channelsSummary(channels)
     }
+    if (chosen.includes('plasma')) {
+      plasma = await startPlasma(args, l1RpcUrl, external, dataDir, logger, quiet)
+      families.plasma = plasmaSummary(plasma)
+    }
   } catch (err) {
     await stop()
     throw err
   }
-  return { zk, channels, families, stop }
+  return { zk, channels, plasma, families, stop }
 }
 
 /** Every family l2kit knows, and the ones built so far (`l2kit up` starts the built ones by default). */
 export const FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
-export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk', 'channels']
+export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk', 'channels', 'plasma']
 
 /** Parses `--family a,b`: each must be a family l2kit has; default all built ones. */
 export function chooseFamilies(arg: string | undefined): (typeof FAMILIES)[number][] {
@@ -386,7 +468,11 @@ export async function runUp(
   logger: Logger,
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
-  const { devnet, zk, channels, summary, stop } = await startFromArgs(args, logger, args.values.json === true)
+  const { devnet, zk, channels, plasma, summary, stop } = await startFromArgs(
+    args,
+    logger,
+    args.values.json === true,
+  )
   onShutdown(stop)
   if (args.values.json === true) {
     printJson({ ready: true, ...summary })
@@ -411,6 +497,7 @@ export async function runUp(
       )
     }
     if (channels !== undefined) lines.push(...channelsLines(channels))
+    if (plasma !== undefined) lines.push(...plasmaLines(plasma))
     lines.push('', 'Ctrl-C stops everything.')
     process.stdout.write(`${lines.join('\n')}\n`)
   }
@@ -469,6 +556,26 @@ function channelsLines(net: ChannelsDevnet): string[] {
       [
         'try',
         `l2kit channels invoice --rpc ${net.rpcUrls.c} --amount 0.01, then l2kit channels pay <invoice> --rpc ${net.rpcUrls.a}`,
+      ],
+    ]),
+  ]
+}
+
+function plasmaLines(net: PlasmaDevnet): string[] {
+  return [
+    '',
+    'Plasma (More Viable Plasma)',
+    table([
+      ['operator RPC', net.rpcUrls.operator],
+      [
+        'watcher RPC',
+        `${net.rpcUrls.watcher ?? 'not started'} (checks every block; exits ${net.watchedUsers.length} dev accounts if the operator cheats)`,
+      ],
+      ['PlasmaFramework (L1)', net.framework],
+      ['exit period', `${net.exitPeriod} s`],
+      [
+        'try',
+        `l2kit plasma deposit --amount 1 --private-key <dev key>, then l2kit plasma transfer --to 0x… --amount 0.1 --private-key <dev key>`,
       ],
     ]),
   ]

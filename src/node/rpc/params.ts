@@ -55,3 +55,15 @@ export function callRequest(v: unknown): CallRequest {
     data: data as Hex,
   }
 }
+
+/** A non-negative integer amount (wei or token units): decimal string, 0x quantity, or a safe integer number. */
+export function amountParam(v: unknown, what: string, { positive = true } = {}): bigint {
+  let x: bigint
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) x = BigInt(v)
+  else if (typeof v === 'string' && /^(0|[1-9][0-9]{0,77})$/.test(v)) x = BigInt(v)
+  else if (typeof v === 'string' && /^0x(0|[1-9a-fA-F][0-9a-fA-F]{0,63})$/.test(v)) x = BigInt(v)
+  else throw invalidParams(`${what} must be an integer amount (decimal string or 0x quantity)`)
+  if (x >= 1n << 256n) throw invalidParams(`${what} does not fit 256 bits`)
+  if (positive && x <= 0n) throw invalidParams(`${what} must be more than 0`)
+  return x
+}

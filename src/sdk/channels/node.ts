@@ -3,9 +3,10 @@
  * holds the channel keys and signs; the app asks it to open, invoice, pay and close. (To open a channel from your
  * own wallet without a node, `openChannel` in openChannel.ts.)
  */
-import { type Address, createClient, type Hex, http } from 'viem'
+import type { Address, Hex } from 'viem'
 import { ChannelErrorCode } from '../../channels/protocol/errors.ts'
-import { type ErrorCode, L2kitError } from '../../core/errors.ts'
+import { L2kitError } from '../../core/errors.ts'
+import { createNodeRpcClient, type NodeRpcClient } from '../nodeRpcClient.ts'
 
 /** A channel as a node reports it: this node's side first ("local"), amounts in wei (or token units). */
 export type NodeChannel = {
@@ -38,49 +39,14 @@ export type ChannelNodeInfo = {
   fees: { base: bigint; ratePpm: bigint }
 }
 
-export type ChannelNodeClient = { url: string; request<T>(method: string, params?: unknown[]): Promise<T> }
+export type ChannelNodeClient = NodeRpcClient
 
 /** A client of the channel node at `url` (errors keep the node's code, e.g. CHANNEL_NO_ROUTE). */
 export function createChannelNodeClient(url: string): ChannelNodeClient {
-  const client = createClient({ transport: http(url, { retryCount: 0, timeout: 120_000 }) })
-  return {
-    url,
-    async request<T>(method: string, params: unknown[] = []): Promise<T> {
-      try {
-        return (await client.request({ method: method as never, params: params as never })) as T
-      } catch (err) {
-        type ViemError = {
-          code?: number
-          data?: { code?: unknown }
-          shortMessage?: string
-          details?: string
-          cause?: unknown
-        }
-        // viem wraps the JSON-RPC error (with our data.code) in a class per code: walk the causes
-        let e = err as ViemError
-        for (let c: ViemError | undefined = e; c !== undefined; c = c.cause as ViemError | undefined) {
-          if (typeof c.data?.code === 'string') {
-            e = c
-            break
-          }
-        }
-        const code = typeof e.data?.code === 'string' ? e.data.code : undefined
-        if (code !== undefined) {
-          throw new L2kitError(code as ErrorCode, e.details ?? e.shortMessage ?? String(err), {
-            details: { rpcCode: e.code },
-          })
-        }
-        if (e.code === undefined || e.code === -1) {
-          throw new L2kitError(
-            'L2_UNREACHABLE',
-            `no channel node answers at ${url} (${e.details ?? e.shortMessage ?? String(err)}); start one with 'l2kit up' or 'l2kit channels node'`,
-            { kind: 'temporary' },
-          )
-        }
-        throw err
-      }
-    },
-  }
+  return createNodeRpcClient(url, {
+    what: 'channel node',
+    unreachableHint: "start one with 'l2kit up' or 'l2kit channels node'",
+  })
 }
 
 type RawChannel = Record<keyof NodeChannel, string | number | null | undefined>

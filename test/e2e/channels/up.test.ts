@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { killAll, launchL2kit, rpc, runL2kit } from './processes.ts'
+import { killAll, launchL2kit, rpc, runL2kit } from '../processes.ts'
 
 type Channel = { channelId: string; peer: string; local: string; remote: string; seq: string; l1?: string }
 type NodeInfo = {

@@ -1,13 +1,13 @@
 /**
- * l2kit as OS processes for the channel e2e tests: a long-running command (`up`, `channels node`) that prints one
+ * l2kit as OS processes for the e2e tests (channels, plasma): a long-running command (`up`, `channels node`) that prints one
  * JSON ready line, killed with SIGKILL and started again; and one-shot commands (`channels pay … --json`) whose
  * last stdout line is their JSON answer.
  */
 import { type ChildProcess, execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { type LaunchedProcess, launchWithReadyLine } from '../../../src/cli/channels/processNet.ts'
+import { type LaunchedProcess, launchWithReadyLine } from '../../src/cli/channels/processNet.ts'
 
-const BIN = join(import.meta.dirname, '../../../bin/l2kit.js')
+const BIN = join(import.meta.dirname, '../../bin/l2kit.js')
 
 export type Launched<T> = LaunchedProcess<T>
 
