@@ -133,7 +133,11 @@ export class PlasmaWatcher {
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #stopped = true
-  #massExited = false
+  #massExitStarted = false
+  #massExitDone = false
+  /** outputs (standard exits) and transactions (in-flight exits) the mass exit already exited */
+  readonly #exited = new Set<string>()
+  readonly #failures = new Map<string, number>()
 
   constructor(options: Partial<PlasmaWatcherOptions>, modules: PlasmaWatcherModules) {
     this.options = { ...defaultPlasmaWatcherOptions, ...options }
@@ -207,7 +211,7 @@ export class PlasmaWatcher {
     }
     await this.#verifyBlocks()
     if (this.options.challenge) await this.#challengeExits()
-    if (this.options.massExit && this.byzantine.length > 0 && !this.#massExited) await this.#massExit()
+    if (this.options.massExit && this.byzantine.length > 0 && !this.#massExitDone) await this.#massExit()
     if (this.options.processExits) await this.#processMature()
   }
 
@@ -517,13 +521,26 @@ export class PlasmaWatcher {
    * pays its outputs (canonical) or its inputs (if someone shows a competitor).
    */
   async #massExit(): Promise<void> {
-    this.#massExited = true
     const first = this.byzantine[0] as ByzantineEvent
     const bad = BigInt(first.blknum)
-    this.#log.warn(
-      { badBlock: first.blknum, users: this.#m.users.length },
-      'mass exit: exiting every watched user',
-    )
+    if (!this.#massExitStarted) {
+      this.#log.warn(
+        { badBlock: first.blknum, users: this.#m.users.length },
+        'mass exit: exiting every watched user',
+      )
+    }
+    this.#massExitStarted = true
+    let incomplete = false
+    // An exit that failed (L1 busy, a nonce race) is tried again next round, at most 3 times.
+    const attempt = async (id: string, send: () => Promise<boolean>) => {
+      if (this.#exited.has(id) || (this.#failures.get(id) ?? 0) >= 3) return
+      this.#exited.add(id)
+      if (!(await send())) {
+        this.#exited.delete(id)
+        this.#failures.set(id, (this.#failures.get(id) ?? 0) + 1)
+        incomplete = true
+      }
+    }
     const read = (functionName: 'standardExitBond' | 'inFlightExitBond') =>
       this.#m.publicClient.readContract({
         address: this.#m.framework,
@@ -531,7 +548,6 @@ export class PlasmaWatcher {
         functionName,
       }) as Promise<bigint>
     const [bond, ifeBond] = await Promise.all([read('standardExitBond'), read('inFlightExitBond')])
-    const inFlightDone = new Set<Hex>()
     for (const user of this.#m.users) {
       const me = user.address.toLowerCase()
       for (const [pos, o] of [...this.#outputs]) {
@@ -551,6 +567,8 @@ export class PlasmaWatcher {
                     }
               })()
         if (spender === undefined) {
+          if (this.#exited.has(`output:${pos}`)) continue
+          this.#exited.add(`output:${pos}`)
           await this.#send(
             user.txManager,
             'standard-exit',
@@ -567,8 +585,7 @@ export class PlasmaWatcher {
           continue
         }
         const txHash = bytesToHex(txHashOf(spender.tx))
-        if (inFlightDone.has(txHash)) continue
-        inFlightDone.add(txHash)
+        if (this.#exited.has(`tx:${txHash}`)) continue
         const inputs = spender.tx.inputs.map((ip) => this.#outputs.get(ip))
         if (inputs.some((i) => i === undefined)) {
           this.#log.warn(
@@ -578,22 +595,26 @@ export class PlasmaWatcher {
           continue
         }
         const known = inputs as ViewOutput[]
-        await this.#send(
-          user.txManager,
-          'in-flight-exit',
-          'startInFlightExit',
-          [
-            spender.txBytes,
-            sigsBytes(spender.sigs),
-            known.map((i) => i.creator.txBytes),
-            known.map((i) => sigsBytes(i.creator.sigs)),
-            known.map((i) => this.proofOf(i.creator.blknum, i.creator.txIndex)),
-          ],
-          `${me} exits transaction ${txHash} in flight (it spends output ${pos})`,
-          ifeBond,
+        await attempt(`tx:${txHash}`, () =>
+          this.#send(
+            user.txManager,
+            'in-flight-exit',
+            'startInFlightExit',
+            [
+              spender.txBytes,
+              sigsBytes(spender.sigs),
+              known.map((i) => i.creator.txBytes),
+              known.map((i) => sigsBytes(i.creator.sigs)),
+              known.map((i) => this.proofOf(i.creator.blknum, i.creator.txIndex)),
+            ],
+            `${me} exits transaction ${txHash} in flight (it spends output ${pos})`,
+            ifeBond,
+          ),
         )
       }
     }
+    this.#massExitDone = !incomplete
+    if (this.#massExitDone) this.#log.warn({ exits: this.#exited.size }, 'mass exit done')
   }
 
   async #processMature(): Promise<void> {
@@ -622,7 +643,7 @@ export class PlasmaWatcher {
     args: readonly unknown[],
     detail: string,
     value?: bigint,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       const result = await tm.send({
         to: this.#m.framework,
@@ -645,9 +666,11 @@ export class PlasmaWatcher {
         { kind, detail, l1TxHash: result.txHash, gasUsed: result.gasUsed.toString() },
         'watcher acted',
       )
+      return true
     } catch (e) {
       this.actions.push({ kind, detail: `${detail}: ${(e as Error).message}`, ok: false, at: Date.now() })
       this.#log.warn({ err: e, kind, detail }, 'watcher action failed')
+      return false
     }
   }
 
@@ -667,7 +690,8 @@ export class PlasmaWatcher {
       })),
       actions: this.actions,
       watching: this.#m.users.map((u) => u.address),
-      massExitStarted: this.#massExited,
+      massExitStarted: this.#massExitStarted,
+      massExitDone: this.#massExitDone,
     }
   }
 

@@ -14,7 +14,14 @@ import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
 import { printJson, progress, table } from '../output.ts'
 import { PLASMA_ATTACKS } from './commands.ts'
-import { DEMO_DEPOSIT, honestLoss, startPlasmaStage, USER_NAMES, type UserName } from './scenario.ts'
+import {
+  accountsOf,
+  DEMO_DEPOSIT,
+  honestLoss,
+  startPlasmaStage,
+  USER_NAMES,
+  type UserName,
+} from './scenario.ts'
 
 export type PlasmaAttack = (typeof PLASMA_ATTACKS)[number]
 const L1_TRANSFER_GAS = 21_000n
@@ -171,6 +178,8 @@ export type PlasmaAttackResult = {
   attack: PlasmaAttack
   caught: boolean
   honestFundsLost: bigint
+  /** per honest user: what it owned on the Plasma chain and what the exits paid it back on L1 (wei) */
+  accounts?: Record<string, { owned: bigint; paid: bigint }>
   bondSlashed: bigint | null
   gas: Record<string, bigint | bigint[] | number | null>
   detail: string
@@ -276,22 +285,19 @@ export async function runPlasmaAttack(
         `the ${thief} exits the forged output (${formatEther(thiefExit.amount)} ETH), bond ${formatEther(bond)} ETH`,
       )
       await challenged('the watcher to challenge the forged exit')
-      await stage.waitFor(
-        'the mass exit to finish',
-        () =>
-          !watcher.actions.some((a) => !a.ok) &&
-          watcher.actions.filter((a) => a.kind === 'standard-exit').length >= 3,
-      )
+      await stage.waitFor('the mass exit to finish', () => watcher.status().massExitDone)
       const processGas = await stage.processAll()
       const paid = await stage.paidByOwner()
       const thiefPaid = paid.get(thiefL1.account.address.toLowerCase() as Address) ?? 0n
       const lost = honestLoss(stage, paid, ['alice', 'bob', 'carol'])
+      const accounts = accountsOf(stage, paid, ['alice', 'bob', 'carol'])
       const challenge = watcher.actions.find((a) => a.kind === 'challenge' && a.ok)
       result = {
         family: 'plasma',
         attack,
         caught: challenge !== undefined && watcher.byzantine.length > 0 && thiefPaid < thiefExit.amount,
         honestFundsLost: lost,
+        accounts,
         bondSlashed: challenge !== undefined ? bond : 0n,
         gas: {
           forgedExit: thiefExit.receipt.gasUsed,
@@ -300,7 +306,7 @@ export async function runPlasmaAttack(
           massExitGas: sum([...actionsGas('standard-exit'), ...actionsGas('in-flight-exit')]),
           processExits: processGas,
         },
-        detail: `${detail}; the watcher mass-exited alice, bob and carol (paid first: older outputs) and challenged the forged exit; it paid ${formatEther(thiefPaid)} ETH`,
+        detail: `${detail}; the watcher mass-exited alice, bob and carol (paid first: older outputs) and challenged the forged exit; of its ${formatEther(thiefExit.amount)} ETH, the ${thief} got ${formatEther(thiefPaid)} ETH (only what it owned honestly)`,
         watcher: {
           saw: watcher.byzantine.map((b) => b.detail),
           did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
@@ -316,21 +322,18 @@ export async function runPlasmaAttack(
         watcher.byzantine.some((b) => b.kind === 'withheld'),
       )
       step(`the watcher: ${watcher.byzantine[0]?.detail}`)
-      await stage.waitFor(
-        'the mass exit (standard and in-flight exits)',
-        () =>
-          watcher.actions.some((a) => a.kind === 'in-flight-exit') &&
-          watcher.actions.filter((a) => a.kind === 'standard-exit').length >= 2,
-      )
+      await stage.waitFor('the mass exit (standard and in-flight exits)', () => watcher.status().massExitDone)
       const processGas = await stage.processAll()
       const paid = await stage.paidByOwner()
       const lost = honestLoss(stage, paid, ['alice', 'bob', 'carol'])
+      const accounts = accountsOf(stage, paid, ['alice', 'bob', 'carol'])
       const ife = watcher.actions.find((a) => a.kind === 'in-flight-exit' && a.ok)
       result = {
         family: 'plasma',
         attack,
         caught: watcher.byzantine.some((b) => b.kind === 'withheld'),
         honestFundsLost: lost,
+        accounts,
         bondSlashed: null,
         gas: {
           standardExit: actionsGas('standard-exit')[0] ?? null,

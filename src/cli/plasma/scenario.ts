@@ -197,3 +197,17 @@ export function honestLoss(
 }
 
 export const DEMO_DEPOSIT = parseEther('10')
+
+/** Per honest user: what it owned on the Plasma chain and what exits paid it on L1 (the attack results show them). */
+export function accountsOf(
+  stage: PlasmaStage,
+  paid: Map<Address, bigint>,
+  honest: readonly UserName[],
+): Record<string, { owned: bigint; paid: bigint }> {
+  const out: Record<string, { owned: bigint; paid: bigint }> = {}
+  for (const u of honest) {
+    const a = stage.users[u].account.address.toLowerCase() as Address
+    out[u] = { owned: stage.expected.get(a) ?? 0n, paid: paid.get(a) ?? 0n }
+  }
+  return out
+}
