@@ -25,6 +25,7 @@ const deployable = [
   ['ZkRollup', 'zkRollup'],
   ['ChannelHub', 'channelHub'],
   ['PreimageRegistry', 'preimageRegistry'],
+  ['PlasmaFramework', 'plasmaFramework'],
 ]
 /**
  * Libraries exported with forge's ABI but the npm package's own precompiled bytecode, and its deterministic
