@@ -10,14 +10,18 @@
 import { type Address, decodeEventLog, encodeFunctionData } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
+import { keccak256 } from '../core/hash.ts'
 import type { Logger } from '../core/logger.ts'
+import { recoverAddressFromBytes } from '../core/signature.ts'
 import type { Hex } from '../core/types.ts'
 import { plasmaFrameworkAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
 import type { TxManager } from '../l1/txManager.ts'
+import { OrderedAdmission } from '../node/admission.ts'
 import type { Metrics } from '../node/metrics.ts'
+import { RecoveryPool } from '../node/recoveryPool.ts'
 import { PlasmaErrorCode } from './protocol/errors.ts'
-import { checkTransfer, type OutputState } from './protocol/ledger.ts'
+import { checkShape, checkTransfer, type OutputState, splitSignature } from './protocol/ledger.ts'
 import { BlockTree, MAX_BLOCK_TXS } from './protocol/merkle.ts'
 import {
   CHILD_BLOCK_INTERVAL,
@@ -28,6 +32,7 @@ import {
   type PlasmaDomain,
   type PlasmaOutput,
   type SignedPlasmaTx,
+  txDigest,
   txHashOf,
 } from './protocol/tx.ts'
 import { type PlasmaOperatorStore, posKey, type StoredBlock, type StoredTx } from './store.ts'
@@ -41,6 +46,8 @@ export type PlasmaOperatorOptions = {
   l1PollMs: number
   /** Transactions admitted but not yet on disk before new ones are refused with PLASMA_BUSY. */
   maxUnflushed: number
+  /** Worker threads recovering signatures (0: on the main thread). Default: one less than the cores, at least 1. */
+  recoveryThreads?: number
 }
 
 export const defaultPlasmaOperatorOptions: PlasmaOperatorOptions = {
@@ -112,6 +119,8 @@ export class PlasmaOperator {
   #stopped = true
   #l1Cursor = 0n
   readonly #trees = new Map<bigint, BlockTree>()
+  readonly #admission = new OrderedAdmission()
+  readonly #pool: RecoveryPool
   readonly #accepted
   readonly #blocksSealed
 
@@ -121,6 +130,10 @@ export class PlasmaOperator {
     this.#m = modules
     this.#log = modules.logger
     this.domain = { chainId: modules.chainId, framework: modules.framework }
+    this.#pool = new RecoveryPool(
+      this.options.recoveryThreads === undefined ? {} : { threads: this.options.recoveryThreads },
+      { logger: modules.logger, inline: recoverAddressFromBytes },
+    )
     this.#accepted = modules.metrics?.counter(
       'plasma_transactions_accepted_total',
       'transfers accepted and stored',
@@ -156,6 +169,7 @@ export class PlasmaOperator {
     clearTimeout(this.#pollTimer)
     await this.#flushed()
     await this.#submitting
+    await this.#pool.close()
   }
 
   /** The open block's number (what the next sealed block will be). */
@@ -172,9 +186,27 @@ export class PlasmaOperator {
       throw new L2kitError(PlasmaErrorCode.busy, 'the operator is stopping', { kind: 'temporary' })
     if (this.#unflushed >= this.options.maxUnflushed)
       throw new L2kitError(PlasmaErrorCode.busy, 'the operator is busy; retry', { kind: 'temporary' })
-    const checked = checkTransfer(this.domain, signed, (pos) => this.#lookup(pos))
-    if (this.#openTxs.length >= this.options.maxBlockTxs) await this.seal()
-    return this.#include(signed, checked.txHashHex)
+    checkShape(signed)
+    // Signature recovery (most of a transfer's CPU) runs on the worker pool, concurrently for every submission;
+    // the check against the UTXO set and the inclusion run in arrival order.
+    return this.#admission.admit(
+      async () => {
+        const txBytes = encodeTx(signed.tx)
+        const digest = txDigest(this.domain, signed.tx)
+        const signers = await Promise.all(
+          signed.sigs.map((sig) => {
+            const { rs, yParity } = splitSignature(sig)
+            return this.#pool.recover(digest, rs, yParity)
+          }),
+        )
+        return { txBytes, txHash: keccak256(txBytes), digest, signers }
+      },
+      async (prepared) => {
+        const checked = checkTransfer(this.domain, signed, (pos) => this.#lookup(pos), prepared)
+        if (this.#openTxs.length >= this.options.maxBlockTxs) void this.seal()
+        return this.#include(signed, checked.txHashHex, checked.txBytes)
+      },
+    )
   }
 
   /**
@@ -182,14 +214,14 @@ export class PlasmaOperator {
    * output it does not own). Inputs must still exist, so the theft is of a real output.
    */
   async includeUnchecked(signed: SignedPlasmaTx): Promise<Accepted> {
-    const txHash = bytesToHex(txHashOf(signed.tx))
-    return this.#include(signed, txHash)
+    const txBytes = encodeTx(signed.tx)
+    return this.#include(signed, bytesToHex(keccak256(txBytes)), txBytes)
   }
 
-  #include(signed: SignedPlasmaTx, txHash: Hex): Promise<Accepted> {
+  #include(signed: SignedPlasmaTx, txHash: Hex, txBytes: Uint8Array): Promise<Accepted> {
     const blknum = this.#openBlknum
     const txIndex = this.#openTxs.length
-    const stored: StoredTx = { txBytes: bytesToHex(encodeTx(signed.tx)), sigs: [...signed.sigs], txHash }
+    const stored: StoredTx = { txBytes: bytesToHex(txBytes), sigs: [...signed.sigs], txHash }
     this.#openTxs.push(stored)
     const created: [bigint, PlasmaOutput][] = signed.tx.outputs.map((o, oIndex) => [
       encodeUtxoPos({ blknum, txIndex, oIndex }),
