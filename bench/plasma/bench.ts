@@ -27,7 +27,7 @@ import { deployContractWithReceipt } from '../../src/l1/deploy.ts'
 import type { Logger } from '../../src/node/logger.ts'
 import { MAX_BLOCK_TXS } from '../../src/plasma/protocol/merkle.ts'
 import { ETH_TOKEN, encodeUtxoPos, type PlasmaTx, signTx } from '../../src/plasma/protocol/tx.ts'
-import { depositPlasma, listUtxos, processExits, startExit } from '../../src/sdk/plasma/index.ts'
+import { depositPlasma, processExits, startExit } from '../../src/sdk/plasma/index.ts'
 import { machineInfo, writeResult } from '../harness.ts'
 
 export const benchFlags: FlagSpec = {
@@ -181,12 +181,8 @@ export async function runBench(
       amount: parseEther('5'),
       token: token.address,
     })
-    const bobOutputs = await listUtxos(stage.chain, stage.users.bob.account.address)
-    const firstExit = await startExit({
-      l1: stage.users.bob,
-      chain: stage.chain,
-      utxoPos: (bobOutputs[0] as { utxoPos: bigint }).utxoPos,
-    })
+    const bobOutput = op.utxosOf(stage.users.bob.account.address)[0] as { utxoPos: bigint }
+    const firstExit = await startExit({ l1: stage.users.bob, chain: stage.chain, utxoPos: bobOutput.utxoPos })
 
     // ---- D. mass exit of M users, each with one output
     log(`D. mass exit of ${massUsers} users`)

@@ -115,6 +115,7 @@ export class PlasmaOperator {
   #unflushed = 0
   #sealTimer: NodeJS.Timeout | undefined
   #pollTimer: NodeJS.Timeout | undefined
+  #polling: Promise<void> | undefined
   #submitting: Promise<void> | undefined
   #stopped = true
   #l1Cursor = 0n
@@ -167,6 +168,7 @@ export class PlasmaOperator {
     this.#stopped = true
     clearInterval(this.#sealTimer)
     clearTimeout(this.#pollTimer)
+    await this.#polling?.catch(() => undefined)
     await this.#flushed()
     await this.#submitting
     await this.#pool.close()
@@ -371,7 +373,8 @@ export class PlasmaOperator {
   #schedulePoll(): void {
     if (this.#stopped) return
     this.#pollTimer = setTimeout(() => {
-      this.#pollL1()
+      this.#polling = this.#pollL1()
+      this.#polling
         .catch((e) => this.#log.warn({ err: e }, 'reading L1 failed; retrying'))
         .finally(() => this.#schedulePoll())
     }, this.options.l1PollMs)
@@ -420,6 +423,7 @@ export class PlasmaOperator {
       })
     }
     const cursor = head + 1n
+    if (this.#stopped) return
     if (deposits.length > 0) {
       for (const d of deposits) {
         const o = depositOutput(d)

@@ -10,8 +10,11 @@ import { addressParam, hashParam, param } from '../node/rpc/params.ts'
 import { JsonRpcErrorCode, type RpcHandler } from '../node/rpcServer.ts'
 import type { PlasmaOperator } from './operator.ts'
 import { PlasmaErrorCode } from './protocol/errors.ts'
-import { decodeTx, encodeUtxoPos, txFromJson, txToJson } from './protocol/tx.ts'
+import { decodeTx, decodeUtxoPos, encodeUtxoPos, txFromJson, txToJson } from './protocol/tx.ts'
 import type { StoredBlock, StoredTx } from './store.ts'
+
+/** At most this many outputs in one plasma_getUtxos answer (default 1,000). */
+export const MAX_UTXOS_PER_ANSWER = 10_000
 
 /** JSON-RPC codes of the errors only this family raises. */
 export const plasmaRpcErrorCodes: Readonly<Record<string, number>> = Object.freeze({
@@ -127,14 +130,44 @@ export function plasmaOperatorMethods(ctx: PlasmaRpcContext): Record<string, Rpc
         ),
       }
     },
-    plasma_getBlock: (params) => blockJson(op.getBlock(blknumParam(param(params, 0, 'block number')))),
-    plasma_getUtxos: (params) =>
-      op.utxosOf(addressParam(params, 0, 'owner')).map(({ utxoPos, output }) => ({
+    plasma_getExitData: (params) => {
+      const v = param(params, 0, 'output position')
+      if (typeof v !== 'string' || !/^[1-9][0-9]{0,40}$/.test(v))
+        invalid('an output position is a decimal string')
+      const utxoPos = BigInt(v as string)
+      const { blknum, txIndex } = decodeUtxoPos(utxoPos)
+      const block = op.getBlock(blknum)
+      const t = block.txs[txIndex]
+      if (t === undefined) {
+        throw new L2kitError(PlasmaErrorCode.unknownInput, `block ${blknum} has no transaction ${txIndex}`)
+      }
+      return {
         utxoPos: utxoPos.toString(),
-        owner: output.owner,
-        token: output.token,
-        amount: output.amount.toString(),
-      })),
+        txBytes: t.txBytes,
+        sigs: t.sigs,
+        proof: op.proof(block, txIndex),
+        committed: block.l1TxHash !== undefined,
+      }
+    },
+    plasma_getBlock: (params) => blockJson(op.getBlock(blknumParam(param(params, 0, 'block number')))),
+    plasma_getUtxos: (params) => {
+      const owner = addressParam(params, 0, 'owner')
+      const limit = params[1] === undefined || params[1] === null ? 1000 : Number(params[1])
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_UTXOS_PER_ANSWER) {
+        invalid(`limit must be 1..${MAX_UTXOS_PER_ANSWER}`)
+      }
+      // largest first: what a wallet spends first, and what a capped answer should not leave out
+      return op
+        .utxosOf(owner)
+        .sort((a, b) => (a.output.amount > b.output.amount ? -1 : a.output.amount < b.output.amount ? 1 : 0))
+        .slice(0, limit)
+        .map(({ utxoPos, output }) => ({
+          utxoPos: utxoPos.toString(),
+          owner: output.owner,
+          token: output.token,
+          amount: output.amount.toString(),
+        }))
+    },
     plasma_getBalance: (params) => {
       const owner = addressParam(params, 0, 'owner')
       const token =

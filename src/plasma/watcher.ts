@@ -11,7 +11,7 @@
  * Its view is rebuilt from L1 and the operator at every start (it keeps no state of its own: what it checks is
  * public), and `status()` says what it saw and did.
  */
-import { type Address, decodeEventLog, encodeFunctionData, type Hex } from 'viem'
+import { type Address, decodeEventLog, decodeFunctionData, encodeFunctionData, type Hex } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
@@ -36,6 +36,7 @@ import {
   type PlasmaTx,
   type SignedPlasmaTx,
   sigsBytes,
+  splitSigs,
   txHashOf,
 } from './protocol/tx.ts'
 
@@ -105,6 +106,18 @@ export type WatcherAction = {
   at: number
 }
 
+type InFlight = {
+  txHash: Hex
+  exitId: bigint
+  /** the L1 transaction that started it (its calldata holds the transaction) */
+  startTx: Hex
+  signed?: { tx: PlasmaTx; txBytes: Hex; sigs: Hex[] }
+  /** the oldest competitor someone showed, until a response */
+  competitorPosition?: bigint | undefined
+  /** the moves already made */
+  done: Set<string>
+}
+
 type ExitSeen = {
   exitId: bigint
   owner: Address
@@ -126,6 +139,9 @@ export class PlasmaWatcher {
   readonly #trees = new Map<bigint, BlockTree>()
   readonly #tracked = new Map<Hex, SignedPlasmaTx>()
   readonly #exits = new Map<bigint, ExitSeen>()
+  readonly #inFlight = new Map<Hex, InFlight>()
+  /** every transaction of the downloaded blocks by hash (the first inclusion) */
+  readonly #txs = new Map<Hex, ViewTx>()
   readonly byzantine: ByzantineEvent[] = []
   readonly actions: WatcherAction[] = []
   #verifiedUpTo = 0
@@ -205,17 +221,20 @@ export class PlasmaWatcher {
         } catch {
           continue
         }
-        this.#onEvent(ev)
+        this.#onEvent(ev, log.transactionHash ?? undefined)
       }
       this.#cursor = head + 1n
     }
     await this.#verifyBlocks()
-    if (this.options.challenge) await this.#challengeExits()
+    if (this.options.challenge) {
+      await this.#challengeExits()
+      await this.#answerInFlightExits()
+    }
     if (this.options.massExit && this.byzantine.length > 0 && !this.#massExitDone) await this.#massExit()
     if (this.options.processExits) await this.#processMature()
   }
 
-  #onEvent(ev: { eventName: string; args: Record<string, unknown> }): void {
+  #onEvent(ev: { eventName: string; args: Record<string, unknown> }, l1TxHash: Hex | undefined): void {
     const a = ev.args
     switch (ev.eventName) {
       case 'BlockSubmitted':
@@ -278,6 +297,133 @@ export class PlasmaWatcher {
         this.#exits.delete(a.exitId as bigint)
         return
       }
+      case 'InFlightExitStarted': {
+        if (l1TxHash === undefined) return
+        const txHash = (a.txHash as Hex).toLowerCase() as Hex
+        this.#inFlight.set(txHash, { txHash, exitId: a.exitId as bigint, startTx: l1TxHash, done: new Set() })
+        return
+      }
+      case 'InFlightExitChallenged': {
+        const ife = this.#inFlight.get((a.txHash as Hex).toLowerCase() as Hex)
+        // kind 3: non-canonical (a competitor shown); the honest answer may be a response
+        if (ife !== undefined && Number(a.kind) === 3) ife.competitorPosition = a.competitorPosition as bigint
+        return
+      }
+      case 'InFlightExitResponded': {
+        const ife = this.#inFlight.get((a.txHash as Hex).toLowerCase() as Hex)
+        if (ife !== undefined) ife.competitorPosition = undefined
+        return
+      }
+      case 'InFlightExitFinalized': {
+        this.#inFlight.delete((a.txHash as Hex).toLowerCase() as Hex)
+        return
+      }
+    }
+  }
+
+  /**
+   * The honest moves in every in-flight exit: a transaction whose input the view shows spent by another, older
+   * transaction is non-canonical (challengeNonCanonical); an output of an included transaction that was spent is
+   * removed (challengeOutputSpent); a transaction the view shows included before a competitor someone showed is
+   * defended (respondToNonCanonical). Each move is made once.
+   */
+  async #answerInFlightExits(): Promise<void> {
+    for (const ife of this.#inFlight.values()) {
+      const t = ife.signed ?? (await this.#inFlightTx(ife))
+      if (t === undefined) continue
+      ife.signed = t
+      const included = this.#txs.get(ife.txHash)
+      const inclusion = (v: ViewTx) => ({
+        txBytes: v.txBytes,
+        sigs: sigsBytes(v.sigs),
+        position: encodeUtxoPos({ blknum: v.blknum, txIndex: v.txIndex, oIndex: 0 }),
+        proof: this.proofOf(v.blknum, v.txIndex),
+      })
+      const once = async (
+        id: string,
+        kind: string,
+        functionName: string,
+        args: readonly unknown[],
+        why: string,
+      ) => {
+        if (ife.done.has(id)) return
+        ife.done.add(id)
+        await this.#send(
+          this.#m.challenger,
+          'challenge',
+          functionName,
+          args,
+          `${kind} in the in-flight exit of ${ife.txHash}: ${why}`,
+        )
+      }
+      const txPos =
+        included === undefined || included.problem !== undefined
+          ? undefined
+          : encodeUtxoPos({ blknum: included.blknum, txIndex: included.txIndex, oIndex: 0 })
+      for (const [i, pos] of t.tx.inputs.entries()) {
+        const spend = this.#outputs.get(pos)?.spentBy
+        if (spend === undefined || spend.tx.txHash === ife.txHash) continue
+        const cPos = encodeUtxoPos({ blknum: spend.tx.blknum, txIndex: spend.tx.txIndex, oIndex: 0 })
+        if (txPos !== undefined && txPos < cPos) continue
+        await once(
+          `nc:${i}`,
+          'non-canonical',
+          'challengeNonCanonical',
+          [t.txBytes, BigInt(i), inclusion(spend.tx), BigInt(spend.inputIndex)],
+          `its input ${pos} was spent first by ${spend.tx.txHash}`,
+        )
+      }
+      if (included !== undefined && included.problem === undefined) {
+        for (const j of t.tx.outputs.keys()) {
+          const out = this.#outputs.get(
+            encodeUtxoPos({ blknum: included.blknum, txIndex: included.txIndex, oIndex: j }),
+          )
+          const spend = out?.spentBy
+          if (spend === undefined) continue
+          await once(
+            `out:${j}`,
+            'output-spent',
+            'challengeOutputSpent',
+            [
+              inclusion(included),
+              BigInt(j),
+              spend.tx.txBytes,
+              BigInt(spend.inputIndex),
+              spend.tx.sigs[spend.inputIndex],
+            ],
+            `its output ${j} was spent by ${spend.tx.txHash}`,
+          )
+        }
+        if (ife.competitorPosition !== undefined && txPos !== undefined && txPos < ife.competitorPosition) {
+          const id = `respond:${ife.competitorPosition}`
+          await once(
+            id,
+            'respond',
+            'respondToNonCanonical',
+            [inclusion(included)],
+            `it is included at ${txPos}, before the competitor at ${ife.competitorPosition}`,
+          )
+        }
+      }
+    }
+  }
+
+  /** The in-flight transaction: from the view, a tracked one, or the calldata of the transaction that started the exit. */
+  async #inFlightTx(ife: InFlight): Promise<{ tx: PlasmaTx; txBytes: Hex; sigs: Hex[] } | undefined> {
+    const v = this.#txs.get(ife.txHash)
+    if (v !== undefined) return { tx: v.tx, txBytes: v.txBytes, sigs: v.sigs }
+    const tracked = this.#tracked.get(ife.txHash)
+    if (tracked !== undefined)
+      return { tx: tracked.tx, txBytes: bytesToHex(encodeTxBytes(tracked.tx)), sigs: [...tracked.sigs] }
+    try {
+      const l1tx = await this.#m.publicClient.getTransaction({ hash: ife.startTx })
+      const call = decodeFunctionData({ abi: plasmaFrameworkAbi, data: l1tx.input })
+      if (call.functionName !== 'startInFlightExit') return undefined
+      const [txBytes, sigs] = call.args as unknown as [Hex, Hex]
+      return { tx: decodeTx(hexToBytes(txBytes)), txBytes, sigs: splitSigs(sigs) }
+    } catch (e) {
+      this.#log.warn({ err: e, txHash: ife.txHash }, 'could not read an in-flight exit transaction')
+      return undefined
     }
   }
 
@@ -383,6 +529,7 @@ export class PlasmaWatcher {
   }
 
   #create(vt: ViewTx): void {
+    if (!this.#txs.has(vt.txHash)) this.#txs.set(vt.txHash, vt)
     vt.tx.outputs.forEach((output, oIndex) => {
       this.#outputs.set(encodeUtxoPos({ blknum: vt.blknum, txIndex: vt.txIndex, oIndex }), {
         output,

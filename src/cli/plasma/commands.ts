@@ -2,7 +2,13 @@
 import type { FlagSpec } from '../args.ts'
 import type { Command, CommandContext } from '../command.ts'
 
-export const PLASMA_ATTACKS = ['invalid-tx', 'withhold', 'spent-exit', 'invalid-exit'] as const
+export const PLASMA_ATTACKS = [
+  'invalid-tx',
+  'withhold',
+  'spent-exit',
+  'invalid-exit',
+  'in-flight-double-spend',
+] as const
 
 export const plasmaDemoFlags: FlagSpec = {
   attack: {

@@ -6,9 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { type Address, formatEther, type Hex, parseEther } from 'viem'
+import { bytesToHex } from '../../core/bytes.ts'
 import { L2kitError } from '../../core/errors.ts'
+import { plasmaFrameworkAbi } from '../../generated/contracts.ts'
 import type { Logger } from '../../node/logger.ts'
-import { ETH_TOKEN, type PlasmaTx, signTx } from '../../plasma/protocol/tx.ts'
+import { ETH_TOKEN, encodeTx, type PlasmaTx, signTx, sigsBytes } from '../../plasma/protocol/tx.ts'
+import { writeContractChecked } from '../../sdk/l1Tx.ts'
 import { evidenceFromOperator, listUtxos, startExit } from '../../sdk/plasma/index.ts'
 import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
@@ -80,7 +83,7 @@ export async function runPlasmaDemo(
     await stage.commit()
     const blocks = (await stage.operatorL1.publicClient.getContractEvents({
       address: stage.net.framework,
-      abi: (await import('../../generated/contracts.ts')).plasmaFrameworkAbi,
+      abi: plasmaFrameworkAbi,
       eventName: 'BlockSubmitted',
       fromBlock: stage.net.deployBlock,
     })) as { transactionHash: Hex }[]
@@ -188,7 +191,7 @@ export type PlasmaAttackResult = {
 
 /**
  * One attack end to end on a fresh anvil (docs/plasma.md, "Attacks and what answers them"). Setup for every attack:
- * alice, bob and carol deposit 10 ETH each, alice pays bob 1 ETH and bob pays carol 2 ETH, committed.
+ * alice, bob and carol deposit 10 ETH each, alice pays bob 1 ETH and bob pays carol 2 ETH (from his deposit), committed.
  */
 export async function runPlasmaAttack(
   attack: PlasmaAttack,
@@ -205,7 +208,7 @@ export async function runPlasmaAttack(
   o.onShutdown?.(() => stage.stop())
   try {
     const aliceDeposit = await stage.deposit('alice', DEMO_DEPOSIT)
-    await stage.deposit('bob', DEMO_DEPOSIT)
+    const bobDepositPos = (await stage.deposit('bob', DEMO_DEPOSIT)).utxoPos
     await stage.deposit('carol', DEMO_DEPOSIT)
     await stage.transfer('alice', 'bob', parseEther('1'))
     await stage.transfer('bob', 'carol', parseEther('2'))
@@ -215,7 +218,7 @@ export async function runPlasmaAttack(
     await stage.waitFor('the watcher to check the honest blocks', () => watcher.status().blocks.valid >= 4)
     const bond = (await stage.operatorL1.publicClient.readContract({
       address: stage.net.framework,
-      abi: (await import('../../generated/contracts.ts')).plasmaFrameworkAbi,
+      abi: plasmaFrameworkAbi,
       functionName: 'standardExitBond',
     })) as bigint
     const actionsGas = (kind: string) =>
@@ -347,6 +350,67 @@ export async function runPlasmaAttack(
           did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
         },
       }
+    } else if (attack === 'in-flight-double-spend') {
+      // bob signs a second spend of the deposit he already spent paying carol, and exits it in flight: were it
+      // canonical, it would pay bob his 10 ETH again while carol's output from the first spend exits too
+      const bobDeposit = bobDepositPos
+      const double: PlasmaTx = {
+        inputs: [bobDeposit],
+        outputs: [
+          {
+            owner: stage.users.bob.account.address.toLowerCase() as Address,
+            token: ETH_TOKEN,
+            amount: DEMO_DEPOSIT,
+          },
+        ],
+        metadata: `0x${'bb'.repeat(32)}`,
+      }
+      const bobKey = (await import('../../l1/anvil.ts')).ANVIL_DEV_ACCOUNTS[2]?.privateKey as Hex
+      const sigs = signTx(domain, double, [bobKey])
+      const input = await evidenceFromOperator(stage.chain, bobDeposit)
+      const ifeBond = (await stage.operatorL1.publicClient.readContract({
+        address: stage.net.framework,
+        abi: plasmaFrameworkAbi,
+        functionName: 'inFlightExitBond',
+      })) as bigint
+      const started = await writeContractChecked(stage.users.bob, {
+        address: stage.net.framework,
+        abi: plasmaFrameworkAbi,
+        functionName: 'startInFlightExit',
+        args: [
+          bytesToHex(encodeTx(double)),
+          sigsBytes(sigs),
+          [input.txBytes],
+          [sigsBytes(input.sigs)],
+          [input.proof],
+        ],
+        value: ifeBond,
+        what: 'in-flight exit',
+      })
+      step('bob signs a second spend of the deposit he paid carol with, and exits it in flight')
+      await challenged('the watcher to show the first spend (non-canonical)')
+      const processGas = await stage.processAll()
+      const paid = await stage.paidByOwner()
+      const bobPaid = paid.get(stage.users.bob.account.address.toLowerCase() as Address) ?? 0n
+      const challenge = watcher.actions.find((a) => a.kind === 'challenge' && a.ok)
+      result = {
+        family: 'plasma',
+        attack,
+        caught: challenge !== undefined && bobPaid === 0n,
+        // what the double spend's exit paid out of other users' funds
+        honestFundsLost: bobPaid,
+        bondSlashed: 0n,
+        gas: {
+          startInFlightExit: started.receipt.gasUsed,
+          challengeNonCanonical: BigInt(challenge?.gasUsed ?? '0'),
+          processExits: processGas,
+        },
+        detail: `the watcher showed the included first spend (bob → carol): the in-flight exit turned non-canonical with that input removed, so it paid ${formatEther(bobPaid)} ETH; its bond went back to bob (in-flight exit bonds only cover processing, see docs/plasma.md)`,
+        watcher: {
+          saw: watcher.byzantine.map((b) => b.detail),
+          did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
+        },
+      }
     } else {
       // spent-exit: alice exits her deposit, which she spent paying bob
       const evidence = await evidenceFromOperator(stage.chain, aliceDeposit.utxoPos)
@@ -361,7 +425,7 @@ export async function runPlasmaAttack(
       const processGas = await stage.processAll()
       const paidEvents = await stage.operatorL1.publicClient.getContractEvents({
         address: stage.net.framework,
-        abi: (await import('../../generated/contracts.ts')).plasmaFrameworkAbi,
+        abi: plasmaFrameworkAbi,
         eventName: 'ExitFinalized',
         fromBlock: stage.net.deployBlock,
       })

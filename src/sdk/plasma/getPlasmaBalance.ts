@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { ETH_TOKEN, listUtxos, type PlasmaChain } from './shared.ts'
+import { ETH_TOKEN, operatorClient, type PlasmaChain } from './shared.ts'
 
 /**
  * An account's Plasma balance of one token (default ETH): the sum of its unspent outputs as the operator reports them
@@ -11,7 +11,9 @@ export async function getPlasmaBalance(p: {
   token?: Address
 }): Promise<bigint> {
   const token = (p.token ?? ETH_TOKEN).toLowerCase()
-  let sum = 0n
-  for (const u of await listUtxos(p.chain, p.owner)) if (u.token === token) sum += u.amount
-  return sum
+  const totals = await operatorClient(p.chain).request<Record<string, string>>('plasma_getBalance', [
+    p.owner,
+    token,
+  ])
+  return BigInt(totals[token] ?? '0')
 }

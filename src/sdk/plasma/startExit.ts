@@ -1,7 +1,7 @@
 import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
 import { plasmaFrameworkAbi } from '../../generated/contracts.ts'
-import { decodeUtxoPos, sigsBytes } from '../../plasma/protocol/tx.ts'
+import { sigsBytes } from '../../plasma/protocol/tx.ts'
 import { writeContractChecked } from '../l1Tx.ts'
 import { operatorClient, type PlasmaChain, PlasmaErrorCode, type PlasmaL1Clients } from './shared.ts'
 
@@ -68,21 +68,13 @@ export async function evidenceFromOperator(
   chain: Pick<PlasmaChain, 'operatorUrl'>,
   utxoPos: bigint,
 ): Promise<{ txBytes: Hex; sigs: Hex[]; proof: Hex }> {
-  const { blknum, txIndex } = decodeUtxoPos(utxoPos)
-  const block = await operatorClient(chain).request<{ transactions: { txHash: Hex }[] }>('plasma_getBlock', [
-    blknum.toString(),
-  ])
-  const t = block.transactions[txIndex]
-  if (t === undefined) {
-    throw new L2kitError(PlasmaErrorCode.unknownInput, `block ${blknum} has no transaction ${txIndex}`)
-  }
   const rec = await operatorClient(chain).request<{
     txBytes: Hex
     sigs: Hex[]
-    proof: Hex | null
+    proof: Hex
     committed: boolean
-  }>('plasma_getTransaction', [t.txHash])
-  if (rec.proof === null || !rec.committed) {
+  }>('plasma_getExitData', [utxoPos.toString()])
+  if (!rec.committed) {
     throw new L2kitError(
       PlasmaErrorCode.blockUnavailable,
       `output ${utxoPos} is not in a block committed to L1 yet; wait for the next block`,

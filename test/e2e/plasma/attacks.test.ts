@@ -39,4 +39,11 @@ describe('Plasma attacks are caught and cost honest users nothing', () => {
     expect(r.honestFundsLost).toBe(0n)
     expect(r.bondSlashed).toBe(parseEther('0.01'))
   }, 240_000)
+
+  it('in-flight-double-spend: an in-flight exit of a second spend is shown non-canonical and pays nothing', async () => {
+    const r = await runPlasmaAttack('in-flight-double-spend', { exitPeriod: 3600n })
+    expect(r.caught).toBe(true)
+    expect(r.honestFundsLost).toBe(0n)
+    expect(r.watcher.did.join('\n')).toMatch(/non-canonical/)
+  }, 240_000)
 })
