@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { parseUnits } from 'viem'
 import { L2kitError } from '../core/errors.ts'
 
 export type FlagSpec = Record<
@@ -123,4 +124,19 @@ export function requireKey(args: ParsedArgs): `0x${string}` {
     )
   }
   return key as `0x${string}`
+}
+
+/** `--<flag> 1.5`: a positive amount in whole units (ETH, or a token with `decimals`), as base units. */
+export function tokenAmount(text: string | undefined, flag: string, decimals = 18): bigint {
+  if (text === undefined)
+    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} is required, e.g. --${flag} 0.01`)
+  let v: bigint
+  try {
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error('not a number')
+    v = parseUnits(text, decimals)
+  } catch {
+    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} ${text} is not an amount (e.g. 0.01)`)
+  }
+  if (v <= 0n) throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be more than 0`)
+  return v
 }

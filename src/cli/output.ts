@@ -25,3 +25,34 @@ export function costComparison(directWei: bigint, rollupWei: bigint): string {
     return `${(Number(directWei) / Number(rollupWei)).toFixed(1)}× cheaper on the rollup here`
   return `${(Number(rollupWei) / Number(directWei)).toFixed(2)}× dearer on the rollup here`
 }
+
+/**
+ * What a demo prints with: `say` (results, stdout; silent with --json), `step` (progress, stderr; silent with
+ * --json) and `show` (an attack's result: a table, and with --json its one JSON line, the last on stdout).
+ */
+export function demoOutput(json: boolean): {
+  say: (s: string) => void
+  step: (s: string) => void
+  show: (result: Record<string, unknown>) => void
+} {
+  const say = (s: string) => {
+    if (!json) process.stdout.write(`${s}\n`)
+  }
+  return {
+    say,
+    step: json ? () => undefined : progress,
+    show: (result) => {
+      say(
+        table(
+          Object.entries(result).map(([k, v]) => [
+            k,
+            typeof v === 'object' && v !== null
+              ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
+              : String(v),
+          ]),
+        ),
+      )
+      if (json) printJson(result)
+    },
+  }
+}

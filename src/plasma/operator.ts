@@ -106,7 +106,7 @@ export class PlasmaOperator {
   readonly #m: PlasmaOperatorModules
   readonly #log: Logger
   readonly #utxos = new Map<bigint, PlasmaOutput>()
-  readonly #spent = new Map<bigint, Hex>()
+  readonly #spent = new Map<bigint, Hex | typeof EXITED>()
   #openBlknum = CHILD_BLOCK_INTERVAL
   #openTxs: StoredTx[] = []
   #ops: Write[] = []
@@ -391,11 +391,16 @@ export class PlasmaOperator {
     })
     const s = this.#m.store
     const deposits: StoredBlock[] = []
+    const exiting: bigint[] = []
     for (const log of logs) {
       let event: ReturnType<typeof decodeEventLog<typeof plasmaFrameworkAbi>>
       try {
         event = decodeEventLog({ abi: plasmaFrameworkAbi, data: log.data, topics: log.topics })
       } catch {
+        continue
+      }
+      if (event.eventName === 'ExitStarted') {
+        exiting.push((event.args as { utxoPos: bigint }).utxoPos)
         continue
       }
       if (event.eventName !== 'DepositCreated') continue
@@ -424,6 +429,14 @@ export class PlasmaOperator {
     }
     const cursor = head + 1n
     if (this.#stopped) return
+    // An output being exited on L1 is spent as far as the chain is concerned: the operator never includes a spend of
+    // it (the exit would pay it on L1 and the spend again on the chain).
+    const exited = exiting.filter((pos) => this.#utxos.has(pos))
+    for (const pos of exited) {
+      this.#utxos.delete(pos)
+      this.#spent.set(pos, EXITED)
+      this.#log.info({ utxoPos: pos.toString() }, 'output exiting on L1: no longer spendable here')
+    }
     if (deposits.length > 0) {
       for (const d of deposits) {
         const o = depositOutput(d)
@@ -440,6 +453,10 @@ export class PlasmaOperator {
         s.blocks.put(posKey(d.blknum), d)
         s.utxos.put(posKey(d.blknum * 1_000_000_000n), depositOutput(d))
         s.txs.put(d.txs[0]?.txHash as Hex, { blknum: d.blknum, txIndex: 0 })
+      }
+      for (const pos of exited) {
+        s.utxos.remove(posKey(pos))
+        s.spent.put(posKey(pos), EXITED)
       }
       s.meta.put('l1Cursor', cursor)
     })
@@ -546,6 +563,8 @@ export class PlasmaOperator {
 }
 
 const ZERO_ROOT: Hex = `0x${'00'.repeat(32)}`
+/** What spent an output that is being exited on L1 (instead of a transaction hash). */
+const EXITED = 'exit' as const
 
 function leafOfStored(t: StoredTx): Uint8Array {
   return leafOf(hexToBytes(t.txHash), t.sigs)

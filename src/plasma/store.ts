@@ -4,7 +4,7 @@
  * - `blocks`: block number → a sealed operator block or a deposit block (its signed transactions, root, L1 status);
  * - `pending`: index → a signed transaction of the open block, in order (moved into `blocks` when it is sealed);
  * - `utxos`: position → an unspent output (including the open block's outputs, at the position they will have);
- * - `spent`: position → the hash of the transaction that spent it;
+ * - `spent`: position → the hash of the transaction that spent it, or `exit` when it is being exited on L1;
  * - `txs`: transaction hash → where it is (block, index);
  * - `meta`: the open block's number, the L1 block deposits were followed up to.
  */
@@ -34,7 +34,7 @@ export type PlasmaOperatorStore = {
   blocks: StoreDb<StoredBlock, 'ordered'>
   pending: StoreDb<StoredTx, 'ordered'>
   utxos: StoreDb<PlasmaOutput, 'ordered'>
-  spent: StoreDb<Hex, 'ordered'>
+  spent: StoreDb<Hex | 'exit', 'ordered'>
   txs: StoreDb<{ blknum: bigint; txIndex: number }, 'ordered'>
   meta: StoreDb<unknown, 'ordered'>
 }
@@ -48,7 +48,7 @@ export function openPlasmaOperatorStore(store: Store): PlasmaOperatorStore {
     blocks: store.db<StoredBlock>('blocks'),
     pending: store.db<StoredTx>('pending'),
     utxos: store.db<PlasmaOutput>('utxos'),
-    spent: store.db<Hex>('spent'),
+    spent: store.db<Hex | 'exit'>('spent'),
     txs: store.db<{ blknum: bigint; txIndex: number }>('txs'),
     meta: store.db<unknown>('meta'),
   }

@@ -17,6 +17,7 @@ import { L2kitError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
 import { plasmaFrameworkAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { l1Now } from '../l1/time.ts'
 import type { TxManager } from '../l1/txManager.ts'
 import { rpcRequest } from '../node/rpcClient.ts'
 import { PlasmaErrorCode } from './protocol/errors.ts'
@@ -140,6 +141,8 @@ export class PlasmaWatcher {
   readonly #tracked = new Map<Hex, SignedPlasmaTx>()
   readonly #exits = new Map<bigint, ExitSeen>()
   readonly #inFlight = new Map<Hex, InFlight>()
+  /** outputs paid by a standard exit → how many blocks L1 had committed then (later blocks must not spend them) */
+  readonly #paidOut = new Map<bigint, number>()
   /** every transaction of the downloaded blocks by hash (the first inclusion) */
   readonly #txs = new Map<Hex, ViewTx>()
   readonly byzantine: ByzantineEvent[] = []
@@ -291,8 +294,14 @@ export class PlasmaWatcher {
         })
         return
       }
+      case 'ExitFinalized': {
+        // paid on L1: a spend of it in any block committed from now on is a double spend
+        const exit = this.#exits.get(a.exitId as bigint)
+        if (exit !== undefined) this.#paidOut.set(exit.utxoPos, this.#order.length)
+        this.#exits.delete(a.exitId as bigint)
+        return
+      }
       case 'ExitChallenged':
-      case 'ExitFinalized':
       case 'ExitUnfunded': {
         this.#exits.delete(a.exitId as bigint)
         return
@@ -541,6 +550,8 @@ export class PlasmaWatcher {
   #lookup(pos: bigint): OutputState | undefined {
     const o = this.#outputs.get(pos)
     if (o === undefined) return undefined
+    const paidBefore = this.#paidOut.get(pos)
+    if (paidBefore !== undefined && this.#verifiedUpTo >= paidBefore) return { output: o.output, spentBy: 'exit' }
     return o.spentBy === undefined ? { output: o.output } : { output: o.output, spentBy: o.spentBy.tx.txHash }
   }
 
@@ -778,7 +789,7 @@ export class PlasmaWatcher {
     }
     if (key === 0n) return
     const exitableAt = key >> 192n
-    const now = (await this.#m.publicClient.getBlock()).timestamp
+    const now = await l1Now(this.#m.publicClient)
     if (exitableAt > now) return
     await this.#send(this.#m.challenger, 'process-exits', 'processExits', [20n], 'processing mature exits')
   }

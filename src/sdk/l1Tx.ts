@@ -6,7 +6,17 @@
  * a new slot costs ~17k more gas (a fresh SSTORE) than the one estimated just before; parallel deposits with a
  * bare estimate then revert out of gas. The margin covers one new storage slot whatever the estimate.
  */
-import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex, TransactionReceipt } from 'viem'
+import {
+  type Abi,
+  type Address,
+  BaseError,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  ContractFunctionRevertedError,
+  erc20Abi,
+  type Hex,
+  type TransactionReceipt,
+} from 'viem'
 import { L2kitError } from '../core/errors.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
@@ -76,7 +86,30 @@ export async function writeContractChecked<
     ...(parameters.value !== undefined && parameters.value > 0n ? { value: parameters.value } : {}),
   }
   // Loose types here: viem's overloads do not narrow over a generic ABI; the call shape is checked above.
-  const estimate = await l1.publicClient.estimateContractGas(call as never)
+  let estimate: bigint
+  try {
+    estimate = await l1.publicClient.estimateContractGas(call as never)
+  } catch (err) {
+    // a revert in estimation: say which custom error (and its arguments) instead of viem's whole dump
+    const reverted =
+      err instanceof BaseError
+        ? (err.walk(
+            (e) => e instanceof ContractFunctionRevertedError,
+          ) as ContractFunctionRevertedError | null)
+        : null
+    if (reverted?.data !== undefined) {
+      const args = (reverted.data.args ?? []).map((a) => String(a)).join(', ')
+      throw new L2kitError(
+        'L1_TX_REVERTED',
+        `${parameters.what} would revert: ${reverted.data.errorName}(${args})`,
+        {
+          details: { errorName: reverted.data.errorName, args: (reverted.data.args ?? []).map(String) },
+          cause: err,
+        },
+      )
+    }
+    throw err
+  }
   const hash = await l1.walletClient.writeContract({
     ...(call as never as Record<string, unknown>),
     chain: l1.walletClient.chain,
@@ -84,4 +117,30 @@ export async function writeContractChecked<
   } as never)
   const receipt = await requireSuccess(l1.publicClient, hash, parameters.what)
   return { hash, receipt }
+}
+
+/**
+ * Approves `spender` for exactly `amount` of an ERC-20 when its allowance is lower (what a deposit or a channel open
+ * pulls with `transferFrom`); returns the approval's hash, or undefined when none was needed.
+ */
+export async function approveIfNeeded(
+  l1: { walletClient: AnyWalletClient; publicClient: AnyPublicClient },
+  p: { token: Address; spender: Address; amount: bigint; what: string },
+): Promise<Hex | undefined> {
+  const owner = l1.walletClient.account.address
+  const allowance = await l1.publicClient.readContract({
+    address: p.token,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [owner, p.spender],
+  })
+  if (allowance >= p.amount) return undefined
+  const { hash } = await writeContractChecked(l1, {
+    address: p.token,
+    abi: erc20Abi,
+    functionName: 'approve',
+    args: [p.spender, p.amount],
+    what: p.what,
+  })
+  return hash
 }

@@ -16,7 +16,7 @@ import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../../l1/anvil.ts'
 import type { Logger } from '../../node/logger.ts'
 import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
-import { printJson, progress, table } from '../output.ts'
+import { demoOutput, printJson, table } from '../output.ts'
 import { CHANNEL_ATTACKS } from './commands.ts'
 
 const key = (i: number) => (ANVIL_DEV_ACCOUNTS[i] as { privateKey: Hex }).privateKey
@@ -28,24 +28,7 @@ export async function runChannelsDemo(
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
   const json = args.values.json === true
-  const say = (s: string) => {
-    if (!json) process.stdout.write(`${s}\n`)
-  }
-  const step = json ? () => undefined : progress
-  /** An attack's result: a table, and with --json its one JSON line (last on stdout). */
-  const show = (result: Record<string, unknown>) => {
-    say(
-      table(
-        Object.entries(result).map(([k, v]) => [
-          k,
-          typeof v === 'object'
-            ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
-            : String(v),
-        ]),
-      ),
-    )
-    if (json) printJson(result)
-  }
+  const { say, step, show } = demoOutput(json)
   const attack = str(args.values.attack)
   if (attack !== undefined && !(CHANNEL_ATTACKS as readonly string[]).includes(attack)) {
     throw new L2kitError(

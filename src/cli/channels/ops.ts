@@ -2,7 +2,7 @@
  * `l2kit channels node | watchtower | connect | open | invoice | pay | close | status`: run a channel node or a
  * watchtower, or drive a running node over its JSON-RPC (default: node A of `l2kit up`).
  */
-import { formatEther, type Hex, parseEther, parseUnits } from 'viem'
+import { formatEther, type Hex } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
 import type { Logger } from '../../node/logger.ts'
 import {
@@ -18,7 +18,7 @@ import {
   payInvoice,
 } from '../../sdk/channels/node.ts'
 import type { FlagSpec, ParsedArgs } from '../args.ts'
-import { num, requireKey, str } from '../args.ts'
+import { num, requireKey, str, tokenAmount } from '../args.ts'
 import { printJson, table } from '../output.ts'
 
 export const DEFAULT_CHANNELS_RPC = 'http://127.0.0.1:8561'
@@ -112,20 +112,6 @@ function nodeOf(args: ParsedArgs): ChannelNodeClient {
   return createChannelNodeClient(str(args.values.rpc) ?? DEFAULT_CHANNELS_RPC)
 }
 
-function ethAmount(text: string | undefined, flag: string, decimals = 18): bigint {
-  if (text === undefined)
-    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} is required, e.g. --${flag} 0.01`)
-  let v: bigint
-  try {
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error('not a number')
-    v = decimals === 18 ? parseEther(text) : parseUnits(text, decimals)
-  } catch {
-    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} ${text} is not an amount (e.g. 0.01)`)
-  }
-  if (v <= 0n) throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be more than 0`)
-  return v
-}
-
 function channelRows(cs: NodeChannel[]): string {
   if (cs.length === 0) return '  (no channels)'
   return table(
@@ -168,7 +154,7 @@ export async function runChannelsOpen(args: ParsedArgs): Promise<void> {
   if (peer === undefined) throw new L2kitError('INVALID_ARGUMENTS', '--peer <nodeId>@host:port is required')
   const token = await tokenOf(args)
   const decimals = num(args.values.decimals, 'decimals') ?? 18
-  const amount = ethAmount(str(args.values.amount), 'amount', token === undefined ? 18 : decimals)
+  const amount = tokenAmount(str(args.values.amount), 'amount', token === undefined ? 18 : decimals)
   const disputeWindow = BigInt(num(args.values['dispute-window'], 'dispute-window') ?? 3600)
   const c = await openChannelFromNode({
     node: nodeOf(args),
@@ -185,7 +171,7 @@ export async function runChannelsInvoice(args: ParsedArgs): Promise<void> {
   const token = await tokenOf(args)
   const text = str(args.values.amount)
   const decimals = num(args.values.decimals, 'decimals') ?? 18
-  const amount = text === undefined ? null : ethAmount(text, 'amount', token === undefined ? 18 : decimals)
+  const amount = text === undefined ? null : tokenAmount(text, 'amount', token === undefined ? 18 : decimals)
   const description = str(args.values.description)
   const invoice = await createInvoice({
     node: nodeOf(args),
@@ -206,7 +192,7 @@ export async function runChannelsPay(args: ParsedArgs): Promise<void> {
   const paid = await payInvoice({
     node: nodeOf(args),
     invoice,
-    ...(text === undefined ? {} : { amount: ethAmount(text, 'amount') }),
+    ...(text === undefined ? {} : { amount: tokenAmount(text, 'amount') }),
   })
   if (args.values.json === true) printJson(paid)
   else

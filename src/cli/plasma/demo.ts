@@ -15,7 +15,7 @@ import { writeContractChecked } from '../../sdk/l1Tx.ts'
 import { evidenceFromOperator, listUtxos, startExit } from '../../sdk/plasma/index.ts'
 import type { ParsedArgs } from '../args.ts'
 import { num, str } from '../args.ts'
-import { printJson, progress, table } from '../output.ts'
+import { demoOutput, printJson, table } from '../output.ts'
 import { PLASMA_ATTACKS } from './commands.ts'
 import {
   accountsOf,
@@ -35,10 +35,7 @@ export async function runPlasmaDemo(
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
   const json = args.values.json === true
-  const say = (s: string) => {
-    if (!json) process.stdout.write(`${s}\n`)
-  }
-  const step = json ? () => undefined : progress
+  const { say, step, show } = demoOutput(json)
   const attack = str(args.values.attack)
   if (attack !== undefined && !(PLASMA_ATTACKS as readonly string[]).includes(attack)) {
     throw new L2kitError(
@@ -47,19 +44,6 @@ export async function runPlasmaDemo(
     )
   }
   const exitPeriod = BigInt(num(args.values['exit-period'], 'exit-period') ?? 3600)
-  const show = (result: Record<string, unknown>) => {
-    say(
-      table(
-        Object.entries(result).map(([k, v]) => [
-          k,
-          typeof v === 'object' && v !== null
-            ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
-            : String(v),
-        ]),
-      ),
-    )
-    if (json) printJson(result)
-  }
   if (attack !== undefined) {
     show(await runPlasmaAttack(attack as PlasmaAttack, { exitPeriod, logger, step, onShutdown }))
     return

@@ -3,9 +3,11 @@
  * watcher, or act as a user against a running chain (default: the operator of `l2kit up`). The chain's contract
  * and L1 are asked from the operator (`plasma_getInfo`), so a user needs only its URL and a key.
  */
-import { type Address, formatEther, type Hex, parseEther, parseUnits } from 'viem'
+import { type Address, formatEther, type Hex } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
+import { plasmaFrameworkAbi } from '../../generated/contracts.ts'
 import { createL1Clients } from '../../l1/clients.ts'
+import { l1Now } from '../../l1/time.ts'
 import type { Logger } from '../../node/logger.ts'
 import { decodeUtxoPos } from '../../plasma/protocol/tx.ts'
 import { createPlasmaOperatorService, createPlasmaWatcherService } from '../../plasma/services.ts'
@@ -21,7 +23,7 @@ import {
 } from '../../sdk/plasma/index.ts'
 import { operatorClient } from '../../sdk/plasma/shared.ts'
 import type { FlagSpec, ParsedArgs } from '../args.ts'
-import { num, requireKey, str } from '../args.ts'
+import { num, requireKey, str, tokenAmount } from '../args.ts'
 import { printJson, progress, table } from '../output.ts'
 
 export const DEFAULT_PLASMA_OPERATOR = 'http://127.0.0.1:8571'
@@ -134,20 +136,6 @@ async function l1Of(args: ParsedArgs) {
   })
 }
 
-function amountOf(text: string | undefined, flag: string, decimals = 18): bigint {
-  if (text === undefined)
-    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} is required, e.g. --${flag} 0.01`)
-  let v: bigint
-  try {
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error('not a number')
-    v = decimals === 18 ? parseEther(text) : parseUnits(text, decimals)
-  } catch {
-    throw new L2kitError('INVALID_ARGUMENTS', `--${flag} ${text} is not an amount (e.g. 0.01)`)
-  }
-  if (v <= 0n) throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be more than 0`)
-  return v
-}
-
 function addressOf(text: string | undefined, flag: string): Address {
   if (text === undefined || !/^0x[0-9a-fA-F]{40}$/.test(text)) {
     throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be an address (0x + 40 hex digits)`)
@@ -179,7 +167,7 @@ async function tokenOf(args: ParsedArgs): Promise<Address | undefined> {
 export async function runPlasmaDeposit(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
   const token = await tokenOf(args)
-  const amount = amountOf(
+  const amount = tokenAmount(
     str(args.values.amount),
     'amount',
     token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
@@ -204,7 +192,7 @@ export async function runPlasmaDeposit(args: ParsedArgs): Promise<void> {
 export async function runPlasmaTransfer(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
   const token = await tokenOf(args)
-  const amount = amountOf(
+  const amount = tokenAmount(
     str(args.values.amount),
     'amount',
     token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
@@ -250,7 +238,7 @@ export async function runPlasmaExit(args: ParsedArgs): Promise<void> {
         )
     } catch (err) {
       if (one !== undefined) throw err
-      if (!json) progress(`output ${utxoPos} skipped: ${(err as Error).message}`)
+      if (!json) progress(`output ${utxoPos} skipped: ${(err as Error).message.split('\n')[0]}`)
     }
   }
   if (started.length === 0) throw new L2kitError('INVALID_ARGUMENTS', 'no exit could be started')
@@ -258,19 +246,30 @@ export async function runPlasmaExit(args: ParsedArgs): Promise<void> {
     let due = 0n
     for (const e of started) if (e.exitableAt > due) due = e.exitableAt
     for (;;) {
-      const now = (await l1.publicClient.getBlock()).timestamp
+      const now = await l1Now(l1.publicClient)
       if (now >= due) break
       const left = Number(due - now)
       if (!json) progress(`exit period: ${formatDuration(left)} left (exitable at L1 time ${due})`)
-      await new Promise((r) => setTimeout(r, Math.min(left, left > 120 ? 60 : 5) * 1000))
+      await new Promise((r) => setTimeout(r, Math.min(left, left > 120 ? 60 : left > 30 ? 10 : 5) * 1000))
     }
     const processed = await processExits({ l1, framework: chain.framework })
-    const mine = processed.paid.filter((x) => x.owner.toLowerCase() === l1.account.address.toLowerCase())
-    if (json) printJson({ started, paid: processed.paid, processTxHash: processed.txHash })
-    else
-      process.stdout.write(
-        `exit period over: ${mine.length} exit(s) paid to you on L1 (${processed.txHash})\n`,
-      )
+    // whoever processed them (this call, or a watcher before it), our exits' payouts are on L1 as events
+    const ids = new Set(started.map((e) => e.exitId))
+    const events = await l1.publicClient.getContractEvents({
+      address: chain.framework,
+      abi: plasmaFrameworkAbi,
+      eventName: 'ExitFinalized',
+      fromBlock: started[0]?.receipt.blockNumber ?? 0n,
+    })
+    const paid = events
+      .map((e) => e.args as { exitId: bigint; owner: Address; token: Address; amount: bigint })
+      .filter((a) => ids.has(a.exitId))
+    if (json) printJson({ started, paid, processTxHash: processed.txHash })
+    else {
+      for (const p of paid)
+        process.stdout.write(`exit ${p.exitId}: paid ${formatEther(p.amount)} of ${p.token} to ${p.owner}\n`)
+      process.stdout.write(`exit period over: ${paid.length} of ${started.length} exit(s) paid on L1\n`)
+    }
     return
   }
   if (json) printJson({ started })

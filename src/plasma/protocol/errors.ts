@@ -11,6 +11,8 @@ export const PlasmaErrorCode = {
   spentInput: 'PLASMA_SPENT_INPUT',
   /** Per token, the outputs do not add up to the inputs. */
   unbalanced: 'PLASMA_UNBALANCED',
+  /** The sender's outputs of that token do not cover the amount (SDK: nothing was sent). */
+  insufficientFunds: 'PLASMA_INSUFFICIENT_FUNDS',
   /** An inclusion proof that does not lead to the committed root. */
   badProof: 'PLASMA_BAD_PROOF',
   /** A block the operator does not serve (withheld, or not yet built). */

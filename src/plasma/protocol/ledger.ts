@@ -21,7 +21,8 @@ import {
 } from './tx.ts'
 
 /** What a lookup knows of an output: unknown (undefined), unspent, or spent by a transaction. */
-export type OutputState = { output: PlasmaOutput; spentBy?: Hex }
+/** `spentBy`: the spending transaction's hash, or `exit` for an output being exited on L1. */
+export type OutputState = { output: PlasmaOutput; spentBy?: Hex | 'exit' }
 
 export type CheckedTransfer = { txHash: Uint8Array; txHashHex: Hex; txBytes: Uint8Array; digest: Uint8Array }
 
@@ -79,7 +80,9 @@ export function checkTransfer(
     if (state.spentBy !== undefined) {
       throw new L2kitError(
         PlasmaErrorCode.spentInput,
-        `input ${i} (${pos}) was already spent by ${state.spentBy}`,
+        state.spentBy === 'exit'
+          ? `input ${i} (${pos}) is being exited on L1`
+          : `input ${i} (${pos}) was already spent by ${state.spentBy}`,
         {
           details: { input: pos.toString(), spentBy: state.spentBy },
         },

@@ -1,9 +1,9 @@
-import { type Address, erc20Abi, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
+import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
 import { ChannelErrorCode } from '../../channels/protocol/errors.ts'
 import { type ChannelParams, MAX_DISPUTE_WINDOW, MIN_DISPUTE_WINDOW } from '../../channels/protocol/state.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { channelHubAbi } from '../../generated/contracts.ts'
-import { writeContractChecked } from '../l1Tx.ts'
+import { approveIfNeeded, writeContractChecked } from '../l1Tx.ts'
 import { type ChannelL1Clients, channelArg, ETH_TOKEN } from './shared.ts'
 
 export type OpenChannelParameters = {
@@ -57,26 +57,15 @@ export async function openChannel(p: OpenChannelParameters): Promise<OpenChannel
     disputeWindow,
     nonce: p.nonce ?? BigInt(Date.now()),
   }
-  let approveTxHash: Hex | undefined
-  if (token !== ETH_TOKEN) {
-    const allowance = await p.l1.publicClient.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'allowance',
-      args: [account, p.hub],
-    })
-    if (allowance < p.amount) {
-      approveTxHash = (
-        await writeContractChecked(p.l1, {
-          address: token,
-          abi: erc20Abi,
-          functionName: 'approve',
-          args: [p.hub, p.amount],
+  const approveTxHash =
+    token === ETH_TOKEN
+      ? undefined
+      : await approveIfNeeded(p.l1, {
+          token,
+          spender: p.hub,
+          amount: p.amount,
           what: 'channel ERC-20 approval',
         })
-      ).hash
-    }
-  }
   const { hash, receipt } = await writeContractChecked(p.l1, {
     address: p.hub,
     abi: channelHubAbi,

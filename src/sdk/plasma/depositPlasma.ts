@@ -1,7 +1,7 @@
-import { type Address, erc20Abi, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
+import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
 import { L2kitError } from '../../core/errors.ts'
 import { plasmaFrameworkAbi } from '../../generated/contracts.ts'
-import { writeContractChecked } from '../l1Tx.ts'
+import { approveIfNeeded, writeContractChecked } from '../l1Tx.ts'
 import { ETH_TOKEN, type PlasmaL1Clients } from './shared.ts'
 
 export type DepositPlasmaParameters = {
@@ -43,23 +43,12 @@ export async function depositPlasma(p: DepositPlasmaParameters): Promise<Deposit
       what: 'Plasma deposit',
     })
   } else {
-    const allowance = await p.l1.publicClient.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'allowance',
-      args: [sender, p.framework],
+    approveTxHash = await approveIfNeeded(p.l1, {
+      token,
+      spender: p.framework,
+      amount: p.amount,
+      what: 'ERC-20 approve for a Plasma deposit',
     })
-    if (allowance < p.amount) {
-      approveTxHash = (
-        await writeContractChecked(p.l1, {
-          address: token,
-          abi: erc20Abi,
-          functionName: 'approve',
-          args: [p.framework, p.amount],
-          what: 'ERC-20 approve for a Plasma deposit',
-        })
-      ).hash
-    }
     sent = await writeContractChecked(p.l1, {
       address: p.framework,
       abi: plasmaFrameworkAbi,

@@ -55,7 +55,7 @@ export async function transferPlasma(p: TransferPlasmaParameters): Promise<Trans
   }
   if (sum < p.amount) {
     throw new L2kitError(
-      PlasmaErrorCode.unbalanced,
+      PlasmaErrorCode.insufficientFunds,
       `${from} has ${sum} of ${token} in its ${Math.min(mine.length, MAX_INPUTS)} largest outputs, needs ${p.amount}`,
       { details: { have: sum.toString(), need: p.amount.toString() } },
     )

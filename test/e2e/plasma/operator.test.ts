@@ -16,7 +16,14 @@ import {
   DEFAULT_STANDARD_EXIT_BOND,
   deployPlasmaFramework,
 } from '../../../src/plasma/devnet.ts'
-import { depositPlasma, getPlasmaBalance, transferPlasma } from '../../../src/sdk/plasma/index.ts'
+import { ETH_TOKEN, type PlasmaTx, signTx, txToJson } from '../../../src/plasma/protocol/tx.ts'
+import {
+  depositPlasma,
+  getPlasmaBalance,
+  listUtxos,
+  startExit,
+  transferPlasma,
+} from '../../../src/sdk/plasma/index.ts'
 import { killAll, launchL2kit, rpc } from '../processes.ts'
 
 const key = (i: number) => (ANVIL_DEV_ACCOUNTS[i] as { privateKey: Hex }).privateKey
@@ -77,6 +84,44 @@ describe('Plasma operator restart', () => {
         acked.push(t.txHash)
         if (i === 12) await new Promise((r) => setTimeout(r, 700)) // some blocks sealed and committed, the rest open
       }
+      // hostile transactions over JSON-RPC: each refused with its code, nothing changes
+      const info0 = await rpc<{ utxos: number; pending: number }>(url, 'plasma_getInfo')
+      const [spendable] = await listUtxos(chain, alice.account.address)
+      const pos = (spendable as { utxoPos: bigint }).utxoPos
+      const amount = (spendable as { amount: bigint }).amount
+      const pay = (inputs: bigint[], amountOut: bigint): PlasmaTx => ({
+        inputs,
+        outputs: [{ owner: bob.account.address.toLowerCase() as Hex, token: ETH_TOKEN, amount: amountOut }],
+        metadata: `0x${'42'.repeat(32)}`,
+      })
+      const domain = { chainId: BigInt(anvil.chainId), framework: fw.address }
+      const hostile: [string, PlasmaTx, Hex[]][] = [
+        ['PLASMA_BAD_SIGNATURE', pay([pos], amount), signTx(domain, pay([pos], amount), [key(3)])],
+        ['PLASMA_UNBALANCED', pay([pos], amount + 1n), signTx(domain, pay([pos], amount + 1n), [key(1)])],
+        [
+          'PLASMA_UNKNOWN_INPUT',
+          pay([77_000_000_000n], 1n),
+          signTx(domain, pay([77_000_000_000n], 1n), [key(1)]),
+        ],
+        [
+          'PLASMA_SPENT_INPUT',
+          pay([1_000_000_000n], parseEther('5')),
+          signTx(domain, pay([1_000_000_000n], parseEther('5')), [key(1)]),
+        ],
+      ]
+      for (const [code, tx, sigs] of hostile) {
+        const err = await rpc(url, 'plasma_sendTransaction', [{ tx: txToJson(tx), sigs }]).then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        )
+        expect(err?.code, code).toBe(code)
+      }
+      const garbage = await rpc(url, 'plasma_sendTransaction', [{ txBytes: '0x1234', sigs: [] }]).catch(
+        (e: Error & { code?: string }) => e,
+      )
+      expect((garbage as { code?: string }).code).toBe('PLASMA_MALFORMED_TX')
+      expect(await rpc<{ utxos: number; pending: number }>(url, 'plasma_getInfo')).toMatchObject(info0)
+
       const before = await Promise.all(
         acked.map((h) => rpc<{ blknum: string; txIndex: number } | null>(url, 'plasma_getTransaction', [h])),
       )
@@ -116,6 +161,21 @@ describe('Plasma operator restart', () => {
         })) as readonly [Hex, bigint]
         expect(root).toBe(served.root)
       }
+      // an output being exited on L1 is no longer spendable through the operator
+      const [exiting] = await listUtxos({ operatorUrl: url }, alice.account.address)
+      const ePos = (exiting as { utxoPos: bigint }).utxoPos
+      await startExit({ l1: alice, chain: { ...chain, operatorUrl: url }, utxoPos: ePos })
+      for (let i = 0; i < 100; i++) {
+        const left = await listUtxos({ operatorUrl: url }, alice.account.address)
+        if (!left.some((u) => u.utxoPos === ePos)) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      const spendExiting = pay([ePos], (exiting as { amount: bigint }).amount)
+      const refused = await rpc(url, 'plasma_sendTransaction', [
+        { tx: txToJson(spendExiting), sigs: signTx(domain, spendExiting, [key(1)]) },
+      ]).catch((e: Error & { code?: string }) => e)
+      expect((refused as { code?: string }).code).toBe('PLASMA_SPENT_INPUT')
+      expect((refused as Error).message).toMatch(/exited on L1/)
       op.child.kill('SIGTERM')
       await op.exited
     } finally {
