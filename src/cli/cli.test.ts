@@ -87,12 +87,13 @@ describe('CLI wording and input checks (issue 7, finding 15)', () => {
 
 describe('l2kit up --family', () => {
   it('starts every built family by default and accepts them by name in any case', () => {
-    expect(chooseFamilies(undefined)).toEqual(['optimistic', 'zk', 'channels'])
+    expect(chooseFamilies(undefined)).toEqual(['optimistic', 'zk', 'channels', 'plasma'])
+    expect(chooseFamilies('PLASMA,channels')).toEqual(['plasma', 'channels'])
     expect(chooseFamilies(' Optimistic ')).toEqual(['optimistic'])
   })
   it('names every unknown or unbuilt family at once', () => {
-    expect(() => chooseFamilies('optimistic,zkk,plasma')).toThrow(
-      /"zkk" is not a family .*; the plasma family is not built yet/,
+    expect(() => chooseFamilies('optimistic,zkk,sidechain')).toThrow(
+      /"zkk" is not a family .*; the sidechain family is not built yet/,
     )
   })
 })

@@ -349,12 +349,17 @@ export class PlasmaOperator {
         )
       }
       const done = { ...next, l1TxHash }
-      await this.#write(() => this.#m.store.blocks.put(posKey(next.blknum), done))
+      await this.#write(() => {
+        this.#m.store.blocks.put(posKey(next.blknum), done)
+        this.#m.store.meta.put('committedUpTo', next.blknum)
+      })
     }
   }
 
   #firstUnsubmitted(): StoredBlock | undefined {
-    for (const { value } of this.#m.store.blocks.getRange()) {
+    // blocks are committed in order: start after the last one known committed
+    const from = (this.#m.store.meta.get('committedUpTo') as bigint | undefined) ?? 0n
+    for (const { value } of this.#m.store.blocks.getRange({ start: posKey(from + 1n) })) {
       if (value.kind === 'operator' && value.l1TxHash === undefined) return value
     }
     return undefined

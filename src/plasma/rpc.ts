@@ -88,6 +88,8 @@ export type PlasmaRpcContext = {
   chainId: bigint
   exitPeriodSeconds: bigint
   deployBlock: bigint
+  /** the L1 JSON-RPC URL the operator uses (what users' commands default to) */
+  l1RpcUrl?: string
   /** the devnet's DEV ERC-20 (`l2kit up`), so `--token DEV` resolves */
   devToken?: Address
 }
@@ -105,6 +107,7 @@ export function plasmaOperatorMethods(ctx: PlasmaRpcContext): Record<string, Rpc
         exitPeriodSeconds: ctx.exitPeriodSeconds.toString(),
         deployBlock: ctx.deployBlock.toString(),
         devToken: ctx.devToken ?? null,
+        l1Rpc: ctx.l1RpcUrl ?? null,
         openBlock: info.openBlknum.toString(),
         pending: info.pending,
         utxos: info.utxos,

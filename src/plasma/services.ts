@@ -100,6 +100,7 @@ export async function createPlasmaOperatorService(
       chainId,
       exitPeriodSeconds: exitPeriod,
       deployBlock,
+      l1RpcUrl: options.l1RpcUrl,
       ...(devToken ? { devToken } : {}),
     }),
   )

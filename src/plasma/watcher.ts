@@ -551,7 +551,8 @@ export class PlasmaWatcher {
     const o = this.#outputs.get(pos)
     if (o === undefined) return undefined
     const paidBefore = this.#paidOut.get(pos)
-    if (paidBefore !== undefined && this.#verifiedUpTo >= paidBefore) return { output: o.output, spentBy: 'exit' }
+    if (paidBefore !== undefined && this.#verifiedUpTo >= paidBefore)
+      return { output: o.output, spentBy: 'exit' }
     return o.spentBy === undefined ? { output: o.output } : { output: o.output, spentBy: o.spentBy.tx.txHash }
   }
 
@@ -725,25 +726,27 @@ export class PlasmaWatcher {
                     }
               })()
         if (spender === undefined) {
-          if (this.#exited.has(`output:${pos}`)) continue
-          this.#exited.add(`output:${pos}`)
-          await this.#send(
-            user.txManager,
-            'standard-exit',
-            'startStandardExit',
-            [
-              pos,
-              o.creator.txBytes,
-              sigsBytes(o.creator.sigs),
-              this.proofOf(o.creator.blknum, o.creator.txIndex),
-            ],
-            `${me} exits output ${pos} (${o.output.amount} of ${o.output.token})`,
-            bond,
+          // already exiting or paid (e.g. after a restart of the watcher): nothing to do
+          if (this.#paidOut.has(pos) || [...this.#exits.values()].some((e) => e.utxoPos === pos)) continue
+          await attempt(`output:${pos}`, () =>
+            this.#send(
+              user.txManager,
+              'standard-exit',
+              'startStandardExit',
+              [
+                pos,
+                o.creator.txBytes,
+                sigsBytes(o.creator.sigs),
+                this.proofOf(o.creator.blknum, o.creator.txIndex),
+              ],
+              `${me} exits output ${pos} (${o.output.amount} of ${o.output.token})`,
+              bond,
+            ),
           )
           continue
         }
         const txHash = bytesToHex(txHashOf(spender.tx))
-        if (this.#exited.has(`tx:${txHash}`)) continue
+        if (this.#exited.has(`tx:${txHash}`) || this.#inFlight.has(txHash)) continue
         const inputs = spender.tx.inputs.map((ip) => this.#outputs.get(ip))
         if (inputs.some((i) => i === undefined)) {
           this.#log.warn(
@@ -840,6 +843,7 @@ export class PlasmaWatcher {
       blocks: counts,
       verifiedUpTo: this.#order[this.#verifiedUpTo - 1]?.toString() ?? null,
       byzantine: this.byzantine,
+      inFlightExits: [...this.#inFlight.keys()],
       openExits: [...this.#exits.values()].map((e) => ({
         exitId: e.exitId.toString(),
         owner: e.owner,

@@ -17,7 +17,7 @@ import {
   type Hex,
   type TransactionReceipt,
 } from 'viem'
-import { L2kitError } from '../core/errors.ts'
+import { isL2kitError, L2kitError } from '../core/errors.ts'
 import type { AnyPublicClient, AnyWalletClient } from './types.ts'
 
 /** Gas a fresh storage slot costs (cold SSTORE 0 → non-zero, 22.1k) with room to spare. */
@@ -143,4 +143,15 @@ export async function approveIfNeeded(
     what: p.what,
   })
   return hash
+}
+
+/**
+ * The custom error name of a contract revert (e.g. `UnknownToken`), if any: from a viem error, or from the
+ * L1_TX_REVERTED error `writeContractChecked` raises for a call that would revert.
+ */
+export function revertName(err: unknown): string | undefined {
+  if (isL2kitError(err) && typeof err.details.errorName === 'string') return err.details.errorName
+  if (!(err instanceof BaseError)) return undefined
+  const revert = err.walk((e) => e instanceof ContractFunctionRevertedError)
+  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined
 }

@@ -35,7 +35,7 @@ const userFlags: FlagSpec = {
     description: 'JSON-RPC URL of the Plasma operator (default: the one of `l2kit up`)',
     default: DEFAULT_PLASMA_OPERATOR,
   },
-  'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL', default: 'http://127.0.0.1:8545' },
+  'l1-rpc': { type: 'string', description: 'L1 JSON-RPC URL (default: the one the operator uses)' },
   'private-key': { type: 'string', description: 'your key (L1 and Plasma are the same account)' },
 }
 const tokenFlags: FlagSpec = {
@@ -110,7 +110,7 @@ export const plasmaWatcherFlags: FlagSpec = {
   },
 }
 
-type ChainInfo = PlasmaChain & { exitPeriodSeconds: bigint; deployBlock: bigint }
+type ChainInfo = PlasmaChain & { exitPeriodSeconds: bigint; deployBlock: bigint; l1Rpc: string | null }
 
 async function chainOf(args: ParsedArgs): Promise<ChainInfo> {
   const operatorUrl = str(args.values.operator) ?? DEFAULT_PLASMA_OPERATOR
@@ -119,6 +119,7 @@ async function chainOf(args: ParsedArgs): Promise<ChainInfo> {
     chainId: string
     exitPeriodSeconds: string
     deployBlock: string
+    l1Rpc: string | null
   }>('plasma_getInfo')
   return {
     operatorUrl,
@@ -126,14 +127,19 @@ async function chainOf(args: ParsedArgs): Promise<ChainInfo> {
     chainId: BigInt(info.chainId),
     exitPeriodSeconds: BigInt(info.exitPeriodSeconds),
     deployBlock: BigInt(info.deployBlock),
+    l1Rpc: info.l1Rpc,
   }
 }
 
-async function l1Of(args: ParsedArgs) {
-  return createL1Clients({
-    rpcUrl: str(args.values['l1-rpc']) ?? 'http://127.0.0.1:8545',
-    privateKey: requireKey(args),
-  })
+/** The user's L1 clients: `--l1-rpc`, else the L1 the operator uses. */
+async function l1Of(args: ParsedArgs, chain: ChainInfo) {
+  const rpcUrl = str(args.values['l1-rpc']) ?? chain.l1Rpc
+  if (rpcUrl === null)
+    throw new L2kitError(
+      'INVALID_ARGUMENTS',
+      '--l1-rpc is required: the operator does not say which L1 it uses',
+    )
+  return createL1Clients({ rpcUrl, privateKey: requireKey(args) })
 }
 
 function addressOf(text: string | undefined, flag: string): Address {
@@ -173,7 +179,7 @@ export async function runPlasmaDeposit(args: ParsedArgs): Promise<void> {
     token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
   )
   const to = str(args.values.to)
-  const l1 = await l1Of(args)
+  const l1 = await l1Of(args, chain)
   const d = await depositPlasma({
     l1,
     framework: chain.framework,
@@ -197,7 +203,7 @@ export async function runPlasmaTransfer(args: ParsedArgs): Promise<void> {
     'amount',
     token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
   )
-  const l1 = await l1Of(args)
+  const l1 = await l1Of(args, chain)
   const watcherUrl = str(args.values.watcher)
   const t = await transferPlasma({
     chain,
@@ -217,7 +223,7 @@ export async function runPlasmaTransfer(args: ParsedArgs): Promise<void> {
 
 export async function runPlasmaExit(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
-  const l1 = await l1Of(args)
+  const l1 = await l1Of(args, chain)
   const json = args.values.json === true
   const one = str(args.values.utxo)
   if (one !== undefined && !/^[1-9][0-9]*$/.test(one))
@@ -288,7 +294,7 @@ function formatDuration(seconds: number): string {
 
 export async function runPlasmaProcessExits(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
-  const l1 = await l1Of(args)
+  const l1 = await l1Of(args, chain)
   const r = await processExits({
     l1,
     framework: chain.framework,

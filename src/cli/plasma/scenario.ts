@@ -52,6 +52,8 @@ export async function startPlasmaStage(o: {
   withholdTimeoutMs?: number
   /** false: no watcher (the bench measures the operator alone) */
   watcher?: boolean
+  /** deploy a DEV ERC-20 with 1,000,000 DEV for each user */
+  devToken?: boolean
   operator?: Partial<PlasmaOperatorOptions>
 }): Promise<PlasmaStage> {
   const anvil = await startAnvil()
@@ -74,6 +76,7 @@ export async function startPlasmaStage(o: {
         exitPeriod: o.exitPeriod,
         operator: { blockIntervalMs: 200, l1PollMs: 100, ...o.operator },
         startWatcher: o.watcher !== false,
+        devToken: o.devToken === true,
         // The runs process exits themselves (to measure their gas).
         watcher: { pollMs: 100, withholdTimeoutMs: o.withholdTimeoutMs ?? 1_500, processExits: false },
       },

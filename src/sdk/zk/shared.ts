@@ -3,16 +3,7 @@
  * its typed refusals turned back into L2kitErrors, and the small checks every action runs before it sends anything.
  * Internal to `src/sdk/zk/` except for the exported types (re-exported by index.ts).
  */
-import {
-  type Address,
-  BaseError,
-  ContractFunctionRevertedError,
-  getAddress,
-  type Hex,
-  isAddress,
-  parseEventLogs,
-  type TransactionReceipt,
-} from 'viem'
+import { type Address, getAddress, type Hex, isAddress, parseEventLogs, type TransactionReceipt } from 'viem'
 import { type ErrorCode, L2kitError } from '../../core/errors.ts'
 import type { ZkPrivateKey, ZkPublicKey } from '../../zk/protocol/crypto.ts'
 import '../../zk/protocol/errors.ts'
@@ -218,12 +209,7 @@ export function priorityRequestOf(
   }
 }
 
-/** The custom error name of a contract revert viem decoded (e.g. `UnknownToken`), if any. */
-export function revertName(err: unknown): string | undefined {
-  if (!(err instanceof BaseError)) return undefined
-  const revert = err.walk((e) => e instanceof ContractFunctionRevertedError)
-  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined
-}
+export { revertName } from '../l1Tx.ts'
 
 /** Throws UNSUPPORTED_OPERATION unless the rollup is (or is not, `expected = false`) in exodus mode. */
 export async function requireExodusMode(
