@@ -140,3 +140,12 @@ export function tokenAmount(text: string | undefined, flag: string, decimals = 1
   if (v <= 0n) throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be more than 0`)
   return v
 }
+
+/** `--attack KIND`: one of the family's attack kinds, or undefined when not given. */
+export function attackArg<K extends string>(args: ParsedArgs, kinds: readonly K[]): K | undefined {
+  const attack = str(args.values.attack)
+  if (attack !== undefined && !(kinds as readonly string[]).includes(attack)) {
+    throw new L2kitError('INVALID_ARGUMENTS', `--attack must be one of ${kinds.join(', ')}, got '${attack}'`)
+  }
+  return attack as K | undefined
+}

@@ -15,7 +15,7 @@ import { L2kitError } from '../../core/errors.ts'
 import { ANVIL_DEV_ACCOUNTS, startAnvil } from '../../l1/anvil.ts'
 import type { Logger } from '../../node/logger.ts'
 import type { ParsedArgs } from '../args.ts'
-import { num, str } from '../args.ts'
+import { attackArg, num } from '../args.ts'
 import { demoOutput, printJson, table } from '../output.ts'
 import { CHANNEL_ATTACKS } from './commands.ts'
 
@@ -29,13 +29,7 @@ export async function runChannelsDemo(
 ): Promise<void> {
   const json = args.values.json === true
   const { say, step, show } = demoOutput(json)
-  const attack = str(args.values.attack)
-  if (attack !== undefined && !(CHANNEL_ATTACKS as readonly string[]).includes(attack)) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      `--attack must be one of ${CHANNEL_ATTACKS.join(', ')}, got '${attack}'`,
-    )
-  }
+  const attack = attackArg(args, CHANNEL_ATTACKS)
   const payments = num(args.values.payments, 'payments') ?? 20
   if (attack === 'crash-mid-payment') {
     const result = await (await import('./crashDemo.ts')).runCrashMidPayment({ payments, step, onShutdown })

@@ -14,7 +14,7 @@ import { ETH_TOKEN, encodeTx, type PlasmaTx, signTx, sigsBytes } from '../../pla
 import { writeContractChecked } from '../../sdk/l1Tx.ts'
 import { evidenceFromOperator, listUtxos, startExit } from '../../sdk/plasma/index.ts'
 import type { ParsedArgs } from '../args.ts'
-import { num, str } from '../args.ts'
+import { attackArg, num } from '../args.ts'
 import { demoOutput, printJson, table } from '../output.ts'
 import { PLASMA_ATTACKS } from './commands.ts'
 import {
@@ -36,16 +36,10 @@ export async function runPlasmaDemo(
 ): Promise<void> {
   const json = args.values.json === true
   const { say, step, show } = demoOutput(json)
-  const attack = str(args.values.attack)
-  if (attack !== undefined && !(PLASMA_ATTACKS as readonly string[]).includes(attack)) {
-    throw new L2kitError(
-      'INVALID_ARGUMENTS',
-      `--attack must be one of ${PLASMA_ATTACKS.join(', ')}, got '${attack}'`,
-    )
-  }
+  const attack = attackArg(args, PLASMA_ATTACKS)
   const exitPeriod = BigInt(num(args.values['exit-period'], 'exit-period') ?? 3600)
   if (attack !== undefined) {
-    show(await runPlasmaAttack(attack as PlasmaAttack, { exitPeriod, logger, step, onShutdown }))
+    show(await runPlasmaAttack(attack, { exitPeriod, logger, step, onShutdown }))
     return
   }
   const stage = await startPlasmaStage({ exitPeriod, logger, step })
@@ -210,6 +204,11 @@ export async function runPlasmaAttack(
     const sum = (xs: bigint[]) => xs.reduce((t, x) => t + x, 0n)
     const challenged = (what: string) =>
       stage.waitFor(what, () => watcher.actions.some((a) => a.kind === 'challenge' && a.ok))
+    /** What the watcher saw and did, for the result. */
+    const report = () => ({
+      saw: watcher.byzantine.map((b) => b.detail),
+      did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
+    })
     const operator = stage.net.operator
     const domain = operator.domain
     const operatorKey = (await import('../../l1/anvil.ts')).ANVIL_DEV_ACCOUNTS[0]?.privateKey as Hex
@@ -294,10 +293,7 @@ export async function runPlasmaAttack(
           processExits: processGas,
         },
         detail: `${detail}; the watcher mass-exited alice, bob and carol (paid first: older outputs) and challenged the forged exit; of its ${formatEther(thiefExit.amount)} ETH, the ${thief} got ${formatEther(thiefPaid)} ETH (only what it owned honestly)`,
-        watcher: {
-          saw: watcher.byzantine.map((b) => b.detail),
-          did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
-        },
+        watcher: report(),
       }
     } else if (attack === 'withhold') {
       operator.faults.withhold = true
@@ -329,10 +325,7 @@ export async function runPlasmaAttack(
           processExits: processGas,
         },
         detail: `every watched user exited within the exit period: ${actionsGas('standard-exit').length} standard exits and ${actionsGas('in-flight-exit').length} in-flight exit (bob → carol, paid to carol as its outputs say)`,
-        watcher: {
-          saw: watcher.byzantine.map((b) => b.detail),
-          did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
-        },
+        watcher: report(),
       }
     } else if (attack === 'in-flight-double-spend') {
       // bob signs a second spend of the deposit he already spent paying carol, and exits it in flight: were it
@@ -390,10 +383,7 @@ export async function runPlasmaAttack(
           processExits: processGas,
         },
         detail: `the watcher showed the included first spend (bob → carol): the in-flight exit turned non-canonical with that input removed, so it paid ${formatEther(bobPaid)} ETH; its bond went back to bob (in-flight exit bonds only cover processing, see docs/plasma.md)`,
-        watcher: {
-          saw: watcher.byzantine.map((b) => b.detail),
-          did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
-        },
+        watcher: report(),
       }
     } else {
       // spent-exit: alice exits her deposit, which she spent paying bob
@@ -429,10 +419,7 @@ export async function runPlasmaAttack(
           processExits: processGas,
         },
         detail: `alice's exit of a spent output was challenged with her own signed spend; it never paid, her ${formatEther(bond)} ETH bond went to the watcher`,
-        watcher: {
-          saw: watcher.byzantine.map((b) => b.detail),
-          did: watcher.actions.map((a) => `${a.kind}: ${a.detail}`),
-        },
+        watcher: report(),
       }
     }
     step(`${attack}: caught ${result.caught}, honest funds lost ${result.honestFundsLost} wei`)

@@ -367,6 +367,10 @@ export async function runPlasmaStatus(args: ParsedArgs): Promise<void> {
   process.stdout.write(`${table(rows)}\n`)
 }
 
+function listenOf(args: ParsedArgs): { host: string; port: number } {
+  return { host: str(args.values.host) ?? '127.0.0.1', port: num(args.values['rpc-port'], 'rpc-port') ?? 0 }
+}
+
 export async function runPlasmaOperator(
   args: ParsedArgs,
   logger: Logger,
@@ -383,10 +387,7 @@ export async function runPlasmaOperator(
       framework: addressOf(str(args.values.framework), 'framework'),
       deployBlock: BigInt(num(args.values['deploy-block'], 'deploy-block') ?? 0),
       blockIntervalMs: num(args.values['block-interval-ms'], 'block-interval-ms') ?? 1000,
-      rpc: {
-        host: str(args.values.host) ?? '127.0.0.1',
-        port: num(args.values['rpc-port'], 'rpc-port') ?? 0,
-      },
+      rpc: listenOf(args),
     },
     { logger },
   )
@@ -427,10 +428,7 @@ export async function runPlasmaWatcher(
       challengerKey: requireKey(args),
       userKeys: users as Hex[],
       withholdTimeoutMs: num(args.values['withhold-timeout-ms'], 'withhold-timeout-ms') ?? 5000,
-      rpc: {
-        host: str(args.values.host) ?? '127.0.0.1',
-        port: num(args.values['rpc-port'], 'rpc-port') ?? 0,
-      },
+      rpc: listenOf(args),
     },
     { logger },
   )
