@@ -98,7 +98,8 @@ export async function runPlasmaDemo(
       family: 'plasma',
       attack: null,
       transfers,
-      operatorTransfersPerSecond: Number(((transfers * 1000) / transferMs).toFixed(1)),
+      // one client paying one transfer at a time over JSON-RPC (listing outputs, signing, waiting for the fsync)
+      clientTransfersPerSecond: Number(((transfers * 1000) / transferMs).toFixed(1)),
       blocks: blocks.length,
       gas: {
         deposit: depositGas[0],
