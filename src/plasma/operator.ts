@@ -435,28 +435,21 @@ export class PlasmaOperator {
     const cursor = head + 1n
     if (this.#stopped) return
     // An output being exited on L1 is spent as far as the chain is concerned: the operator never includes a spend of
-    // it (the exit would pay it on L1 and the spend again on the chain).
-    const exited = exiting.filter((pos) => this.#utxos.has(pos))
+    // it (the exit would pay it on L1 and the spend again on the chain). It may be a deposit of this same poll.
+    const depositPos = (d: StoredBlock) => d.blknum * 1_000_000_000n
+    const exited = exiting.filter(
+      (pos) => this.#utxos.has(pos) || deposits.some((d) => depositPos(d) === pos),
+    )
     for (const pos of exited) {
       this.#utxos.delete(pos)
       this.#spent.set(pos, EXITED)
       this.#log.info({ utxoPos: pos.toString() }, 'output exiting on L1: no longer spendable here')
     }
-    if (deposits.length > 0) {
-      for (const d of deposits) {
-        const o = depositOutput(d)
-        this.#utxos.set(d.blknum * 1_000_000_000n, o)
-        this.#log.info(
-          { blknum: d.blknum.toString(), owner: o.owner, token: o.token, amount: o.amount.toString() },
-          'deposit',
-        )
-      }
-    }
     this.#l1Cursor = cursor
     await this.#write(() => {
       for (const d of deposits) {
         s.blocks.put(posKey(d.blknum), d)
-        s.utxos.put(posKey(d.blknum * 1_000_000_000n), depositOutput(d))
+        if (!exited.includes(depositPos(d))) s.utxos.put(posKey(depositPos(d)), depositOutput(d))
         s.txs.put(d.txs[0]?.txHash as Hex, { blknum: d.blknum, txIndex: 0 })
       }
       for (const pos of exited) {
@@ -465,6 +458,15 @@ export class PlasmaOperator {
       }
       s.meta.put('l1Cursor', cursor)
     })
+    // spendable (and served) only once stored: a deposit block is never visible before it is on disk
+    for (const d of deposits) {
+      const o = depositOutput(d)
+      if (!exited.includes(depositPos(d))) this.#utxos.set(depositPos(d), o)
+      this.#log.info(
+        { blknum: d.blknum.toString(), owner: o.owner, token: o.token, amount: o.amount.toString() },
+        'deposit',
+      )
+    }
     this.#kickSubmitter()
   }
 
