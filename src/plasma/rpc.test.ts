@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex } from '../core/bytes.ts'
 import { isL2kitError } from '../core/errors.ts'
+import { xorshift32 } from '../core/testing.ts'
 import { ledgerFixture } from './protocol/testing.ts'
 import { decodeTx, ETH_TOKEN, encodeTx, type PlasmaTx, signTx, txToJson } from './protocol/tx.ts'
 import { signedTxParam } from './rpc.ts'
 
-/** xorshift32: reproducible junk. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x
-  }
-}
+const rng = xorshift32
 
 const { domain, alice, bob } = ledgerFixture()
 const good: PlasmaTx = {

@@ -1,6 +1,7 @@
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { isL2kitError, L2kitError } from '../../core/errors.ts'
+import { L2kitError } from '../../core/errors.ts'
+import { errorCodeOf } from '../../core/testing.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import {
   type ChannelPolicy,
@@ -76,15 +77,7 @@ const samples: WireMessage[] = [
   { type: 'pong', nonce: 9n },
 ]
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f()
-  } catch (e) {
-    if (isL2kitError(e)) return e.code
-    throw e
-  }
-  return undefined
-}
+const codeOf = errorCodeOf
 
 describe('peer message codec', () => {
   it('round-trips every message type exactly', () => {

@@ -170,14 +170,16 @@ async function tokenOf(args: ParsedArgs): Promise<Address | undefined> {
   return addressOf(token, 'token')
 }
 
+/** --token and --amount together (the amount in the token's decimals). */
+async function tokenAndAmountOf(args: ParsedArgs): Promise<{ token: Address | undefined; amount: bigint }> {
+  const token = await tokenOf(args)
+  const decimals = token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18)
+  return { token, amount: tokenAmount(str(args.values.amount), 'amount', decimals) }
+}
+
 export async function runPlasmaDeposit(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
-  const token = await tokenOf(args)
-  const amount = tokenAmount(
-    str(args.values.amount),
-    'amount',
-    token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
-  )
+  const { token, amount } = await tokenAndAmountOf(args)
   const to = str(args.values.to)
   const l1 = await l1Of(args, chain)
   const d = await depositPlasma({
@@ -197,12 +199,7 @@ export async function runPlasmaDeposit(args: ParsedArgs): Promise<void> {
 
 export async function runPlasmaTransfer(args: ParsedArgs): Promise<void> {
   const chain = await chainOf(args)
-  const token = await tokenOf(args)
-  const amount = tokenAmount(
-    str(args.values.amount),
-    'amount',
-    token === undefined ? 18 : (num(args.values.decimals, 'decimals') ?? 18),
-  )
+  const { token, amount } = await tokenAndAmountOf(args)
   const l1 = await l1Of(args, chain)
   const watcherUrl = str(args.values.watcher)
   const t = await transferPlasma({

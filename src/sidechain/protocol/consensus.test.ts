@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isL2kitError } from '../../core/errors.ts'
+import { errorCodeOf } from '../../core/testing.ts'
 import type { Hex } from '../../core/types.ts'
 import {
   type ConsensusAction,
@@ -66,15 +67,7 @@ const myVotes = (actions: readonly ConsensusAction[]) =>
 const ofType = <T extends ConsensusAction['type']>(actions: readonly ConsensusAction[], type: T) =>
   actions.filter((a): a is Extract<ConsensusAction, { type: T }> => a.type === type)
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f()
-  } catch (e) {
-    if (isL2kitError(e)) return e.code
-    throw e
-  }
-  return undefined
-}
+const codeOf = errorCodeOf
 
 function snapshot(m: ConsensusMachine): string {
   return JSON.stringify([m.state, [0, 1, 2, 3].map((r) => m.messagesAt(r)), m.ownMessages()], (_, v) =>

@@ -2,8 +2,9 @@ import { hashTypedData } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts'
-import { isL2kitError, L2kitError } from '../../core/errors.ts'
+import { L2kitError } from '../../core/errors.ts'
 import { SECP256K1_N } from '../../core/signature.ts'
+import { errorCodeOf } from '../../core/testing.ts'
 import type { Hex } from '../../core/types.ts'
 import { ConsensusMachine } from './consensus.ts'
 import { SidechainErrorCode } from './errors.ts'
@@ -58,15 +59,7 @@ const PROPOSAL_TYPES = {
   ],
 } as const
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f()
-  } catch (e) {
-    if (isL2kitError(e)) return e.code
-    throw e
-  }
-  return undefined
-}
+const codeOf = errorCodeOf
 
 const samples: ConsensusMessage[] = [
   signProposal(TEST_DOMAIN, { height: 1n, round: 0, polRound: -1, blockHash: X }, v0.signer),

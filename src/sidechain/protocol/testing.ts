@@ -7,6 +7,7 @@
 import { bytesToHex } from '../../core/bytes.ts'
 import { L2kitError } from '../../core/errors.ts'
 import { keccak256 } from '../../core/hash.ts'
+import { xorshift32 } from '../../core/testing.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import { type ConsensusAction, ConsensusMachine, type ConsensusOptions, type Step } from './consensus.ts'
 import {
@@ -41,15 +42,7 @@ export type Rng = {
 }
 
 export function xorshift(seed: number): Rng {
-  let s = seed >>> 0 || 0x9e3779b9
-  const next = () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s
-  }
+  const next = xorshift32(seed)
   return {
     next,
     int: (n) => next() % n,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isL2kitError } from '../../core/errors.ts'
+import { errorCodeOf } from '../../core/testing.ts'
 import type { Address } from '../../core/types.ts'
 import { SidechainErrorCode } from './errors.ts'
 import { xorshift } from './testing.ts'
@@ -15,15 +15,7 @@ const numbered = (i: number): Address => `0x${(i + 1).toString(16).padStart(40, 
 const setOf = (powers: bigint[]) =>
   ValidatorSet.create(powers.map((power, i) => ({ address: numbered(i), power })))
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f()
-  } catch (e) {
-    if (isL2kitError(e)) return e.code
-    throw e
-  }
-  return undefined
-}
+const codeOf = errorCodeOf
 
 describe('validator set thresholds', () => {
   it('needs strictly more than two thirds for a quorum and strictly more than a third to skip rounds', () => {
