@@ -133,6 +133,8 @@ describe('ERC-20 channels', () => {
     await until('the invoice HTLC settled', () => (alice.channel(channelId)?.state.htlcs.length ?? 1) === 0)
     const last = alice.channel(channelId) as ChannelRecord
     expect(last.state.balanceB).toBe(units('25'))
+    // B stores the last revocation a moment after A resolves (A does not wait for it): compare once B is there
+    await until("B's record at A's sequence number", () => bob.channel(channelId)?.state.seq === last.state.seq)
     expect(bob.channel(channelId)?.state).toEqual(last.state)
 
     await alice.closeCooperatively(channelId)
