@@ -22,7 +22,6 @@ import { type Address, erc20Abi, type Hex, parseEventLogs } from 'viem'
 import { bytesToHex, hexToBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
 import { type Logger, silentLogger } from '../core/logger.ts'
-import { publicKeyToAddress } from '../core/signature.ts'
 import { channelHubAbi, preimageRegistryAbi } from '../generated/contracts.ts'
 import type { L1PublicClient, L1WalletClient } from '../l1/clients.ts'
 import {
@@ -30,6 +29,7 @@ import {
   connectPeer,
   createPeerServer,
   type NodeId,
+  nodeIdToAddress,
   type PeerConnection,
   type PeerServer,
   parsePeerAddress,
@@ -194,12 +194,6 @@ type Live = {
   closeWaiter?:
     | { resolve: (txHash: Hex) => void; reject: (e: unknown) => void; balanceA: bigint; balanceB: bigint }
     | undefined
-}
-
-/** The L1 address of a node id (the Ethereum address of the same secp256k1 key). */
-export function nodeIdToAddress(nodeId: string): Address {
-  const point = secp256k1.Point.fromBytes(hexToBytes(normalizeNodeId(nodeId)))
-  return publicKeyToAddress(point.toBytes(false))
 }
 
 export class ChannelNode {

@@ -3,7 +3,10 @@
  * digits (no `0x`, as Lightning writes it; `0x`-prefixed or upper-case input is accepted and normalised). A peer
  * address is `<nodeId>@host:port` (`[v6]:port` for IPv6), or `<nodeId>@ws://host:port[/path]` (also `wss://`).
  */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { L2kitError } from '../../core/errors.ts'
+import { publicKeyToAddress } from '../../core/signature.ts'
+import type { Address } from '../../core/types.ts'
 import { compressedPublicKey, isValidCompressedPublicKey, PUBLIC_KEY_LENGTH } from './noise.ts'
 
 /** A node id: 66 lowercase hex digits of a compressed secp256k1 public key. */
@@ -127,4 +130,9 @@ export function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
   if (host === '::') return '[::1]'
   return host.includes(':') ? `[${host}]` : host
+}
+
+/** The Ethereum address of a node id (the same secp256k1 key): how channel peers and sidechain validators are known on L1. */
+export function nodeIdToAddress(nodeId: NodeId | Uint8Array): Address {
+  return publicKeyToAddress(secp256k1.Point.fromBytes(nodeIdToBytes(nodeId)).toBytes(false))
 }

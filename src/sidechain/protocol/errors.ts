@@ -34,6 +34,24 @@ export const SidechainErrorCode = {
   invalidCommit: 'SIDECHAIN_INVALID_COMMIT',
   /** Double-sign evidence that does not hold: different signers, different slots, or the same content. */
   invalidEvidence: 'SIDECHAIN_INVALID_EVIDENCE',
+  // ---- validator nodes ----
+  /** A transaction with the nonce of a pending one and not at least 10% more fee. */
+  replacementUnderpriced: 'SIDECHAIN_REPLACEMENT_UNDERPRICED',
+  /** The mempool (or this sender's share of it) is full; try after the next block. */
+  mempoolFull: 'SIDECHAIN_MEMPOOL_FULL',
+  /** A block that does not decode, or whose parts do not join into the announced block. */
+  malformedBlock: 'SIDECHAIN_MALFORMED_BLOCK',
+  /** A deposit in a proposed block that this validator has not seen on L1 with enough confirmations. */
+  unknownDeposit: 'SIDECHAIN_UNKNOWN_DEPOSIT',
+  /** A validator node asked to do something its state does not allow (stopped, not a validator…). */
+  nodeState: 'SIDECHAIN_NODE_STATE',
+  /** A withdrawal that is not (yet) covered by a checkpoint accepted on L1, or unknown. */
+  withdrawalNotReady: 'SIDECHAIN_WITHDRAWAL_NOT_READY',
+  // ---- execution layer (blocks, EVM) ----
+  /** A block that decodes but is not the valid next block: body roots, header fields, a deposit or a transaction. */
+  invalidBlock: 'SIDECHAIN_INVALID_BLOCK',
+  /** A transaction the EVM rules refuse and no core code names (a sender with code, a gas limit above the block's). */
+  invalidTx: 'SIDECHAIN_INVALID_TX',
 } as const
 export type SidechainErrorCode = (typeof SidechainErrorCode)[keyof typeof SidechainErrorCode]
 
