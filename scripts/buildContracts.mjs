@@ -26,6 +26,10 @@ const deployable = [
   ['ChannelHub', 'channelHub'],
   ['PreimageRegistry', 'preimageRegistry'],
   ['PlasmaFramework', 'plasmaFramework'],
+  ['StakeManager', 'stakeManager'],
+  ['SidechainBridge', 'sidechainBridge'],
+  ['L2Bridge', 'l2Bridge'],
+  ['BridgedERC20', 'bridgedErc20'],
 ]
 /**
  * Libraries exported with forge's ABI but the npm package's own precompiled bytecode, and its deterministic
