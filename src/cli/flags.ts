@@ -101,6 +101,42 @@ export const upFlags: FlagSpec = {
     description:
       'Plasma: the operator key (deploys PlasmaFramework, commits block roots) on an external L1 (embedded anvil: account 6)',
   },
+  'sidechain-port': {
+    type: 'string',
+    description:
+      'sidechain: JSON-RPC port of validator 0 (the others take the next ones; the default falls back to free ports when taken)',
+    default: '8581',
+  },
+  'sidechain-validators': {
+    type: 'string',
+    description: 'sidechain: validator processes (≥ 1; 4 tolerate 1 fault)',
+    default: '4',
+  },
+  'sidechain-block-time-ms': {
+    type: 'string',
+    description: 'sidechain: target time between blocks',
+    default: '1000',
+  },
+  'sidechain-gas-limit': {
+    type: 'string',
+    description: 'sidechain: gas limit of every block',
+    default: '30000000',
+  },
+  'sidechain-chain-id': {
+    type: 'string',
+    description: 'sidechain: the EVM chain id wallets see',
+    default: '42069',
+  },
+  'sidechain-checkpoint-interval': {
+    type: 'string',
+    description: 'sidechain: blocks per checkpoint on L1 (what withdrawals wait for)',
+    default: '16',
+  },
+  'sidechain-private-key': {
+    type: 'string',
+    description:
+      'sidechain: the key that deploys StakeManager and the bridge and funds and stakes the validators on an external L1 (embedded anvil: account 8)',
+  },
   'l1-rpc': {
     type: 'string',
     description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',

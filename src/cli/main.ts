@@ -7,6 +7,7 @@ import type { Command } from './command.ts'
 import * as flags from './flags.ts'
 import { optimisticCommands } from './optimistic/commands.ts'
 import { plasmaCommands } from './plasma/commands.ts'
+import { sidechainCommands } from './sidechain/commands.ts'
 import { zkCommands } from './zk/commands.ts'
 
 // Only what `--help` and argument parsing need is imported statically; each command's module (viem, the node,
@@ -140,6 +141,21 @@ const families: Record<string, { summary: string; commands: Record<string, Comma
       },
     },
   },
+  sidechain: {
+    summary:
+      'sidechain (Polygon PoS / Gnosis style): its own BFT validators staked on L1, a real EVM, checkpoints and a ⅔-quorum bridge',
+    commands: {
+      ...sidechainCommands({ loggerFor, onShutdown }),
+      bench: {
+        summary:
+          'measure the sidechain (committed EVM transfers/s with 4 validator processes, finality p50/p99, checkpoint gas, bridge latencies, the anvil baseline); writes bench/results/sidechain.json',
+        flags: async () => (await importBench('sidechain')).benchFlags,
+        run: async (args) =>
+          (await importBench('sidechain')).runBench(args, await loggerFor(args, 'bench'), onShutdown),
+        examples: ['l2kit sidechain bench', 'l2kit sidechain bench --transfers 20000 --block-time-ms 500'],
+      },
+    },
+  },
   optimistic: {
     summary: 'optimistic rollup: deposit, transfer, withdraw, force inclusion, challenger, demo and attacks',
     commands: optimisticCommands({ loggerFor, onShutdown }),
@@ -176,7 +192,7 @@ type BenchModule = {
   runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
 }
 
-const BENCH_FAMILIES = ['optimistic', 'zk', 'channels', 'plasma'] as const
+const BENCH_FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
 type BenchFamily = (typeof BENCH_FAMILIES)[number]
 
 async function importBench(family: BenchFamily): Promise<BenchModule> {

@@ -16,6 +16,7 @@ import { type BatchDataMode, DEV_TOKEN_L2_ADDRESS } from '../optimistic/config.t
 import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
 import type { PlasmaDevnet } from '../plasma/devnet.ts'
+import type { SidechainDevnet } from '../sidechain/devnet.ts'
 import { defaultZkDevnetOptions, startZkDevnet, type ZkDevnet } from '../zk/devnet.ts'
 import { num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
@@ -30,6 +31,7 @@ export type UpResult = {
   zk: ZkDevnet | undefined
   channels: ChannelsDevnet | undefined
   plasma: PlasmaDevnet | undefined
+  sidechain: SidechainDevnet | undefined
   summary: Record<string, unknown>
   stop(): Promise<void>
 }
@@ -222,6 +224,71 @@ async function startPlasma(
   )
 }
 
+/** The sidechain's validators, one process each (anvil account 8 deploys, funds and stakes them; the dev accounts 1–5 get 1,000 ETH at genesis). */
+async function startSidechain(
+  args: ParsedArgs,
+  l1RpcUrl: string,
+  external: boolean,
+  dataDir: string,
+  logger: Logger,
+  quiet: boolean,
+): Promise<SidechainDevnet> {
+  const v = args.values
+  const given = familyKey(
+    args,
+    'sidechain-private-key',
+    external,
+    'it deploys StakeManager and the bridge and funds and stakes the validators',
+  )
+  const funderKey = (given ?? ANVIL_DEV_ACCOUNTS[8]?.privateKey) as Hex
+  const int = (flag: string, min: number, max: number, fallback: number): number => {
+    const x = num(v[flag], flag) ?? fallback
+    if (!Number.isSafeInteger(x) || x < min || x > max)
+      throw new L2kitError('INVALID_ARGUMENTS', `--${flag} must be an integer in [${min}, ${max}]`)
+    return x
+  }
+  const validators = int('sidechain-validators', 1, 32, 4)
+  const port = int('sidechain-port', 0, 65_535, 8581)
+  const { startSidechainDevnet } = await import('../sidechain/devnet.ts')
+  return startSidechainDevnet(
+    {
+      l1RpcUrl,
+      dataDir: join(dataDir, 'sidechain'),
+      funderKey,
+      validators,
+      chainId: BigInt(int('sidechain-chain-id', 1, 2 ** 52, 42_069)),
+      blockTimeMs: int('sidechain-block-time-ms', 10, 600_000, 1_000),
+      gasLimit: BigInt(int('sidechain-gas-limit', 21_000, 1_000_000_000, 30_000_000)),
+      checkpointInterval: int('sidechain-checkpoint-interval', 1, 65_536, 16),
+      alloc: external
+        ? {}
+        : Object.fromEntries(
+            [1, 2, 3, 4, 5].map((i) => [ANVIL_DEV_ACCOUNTS[i]?.address as Hex, parseEther('1000')]),
+          ),
+      mode: 'process',
+      ...(str(v.host) ? { host: str(v.host) as string } : {}),
+      rpcBasePort: port,
+      fallbackToFreePort: args.defaulted?.has('sidechain-port') ?? true,
+      ...(str(v['log-level']) ? { logLevel: str(v['log-level']) as string } : {}),
+    },
+    { logger, onStep: quiet ? () => undefined : progress },
+  )
+}
+
+function sidechainSummary(net: SidechainDevnet) {
+  return {
+    chainId: Number(net.chainId),
+    validators: net.validators.map((x) => ({ address: x.address, rpc: x.rpcUrl, p2p: x.p2p })),
+    contracts: {
+      stakeManager: net.stakeManager,
+      bridge: net.bridge,
+      l2Bridge: '0x5c00000000000000000000000000000000000001',
+    },
+    checkpointInterval: net.checkpointInterval,
+    resumed: net.resumed,
+  }
+}
+
 function plasmaSummary(net: PlasmaDevnet) {
   return {
     operator: { rpc: net.rpcUrls.operator },
@@ -294,6 +361,7 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
         zk: others.zk,
         channels: others.channels,
         plasma: others.plasma,
+        sidechain: others.sidechain,
         summary,
         stop,
       }
@@ -394,6 +462,7 @@ export async function startFromArgs(args: ParsedArgs, logger: Logger, quiet = fa
     zk: others.zk,
     channels: others.channels,
     plasma: others.plasma,
+    sidechain: others.sidechain,
     summary: { ...summary, families },
     stop,
   }
@@ -412,6 +481,7 @@ async function startOtherFamilies(
   zk: ZkDevnet | undefined
   channels: ChannelsDevnet | undefined
   plasma: PlasmaDevnet | undefined
+  sidechain: SidechainDevnet | undefined
   families: Record<string, unknown>
   stop(): Promise<void>
 }> {
@@ -419,7 +489,9 @@ async function startOtherFamilies(
   let zk: ZkDevnet | undefined
   let channels: ChannelsDevnet | undefined
   let plasma: PlasmaDevnet | undefined
+  let sidechain: SidechainDevnet | undefined
   const stop = async () => {
+    await sidechain?.stop()
     await plasma?.stop()
     await channels?.stop()
     await zk?.stop()
@@ -437,16 +509,26 @@ async function startOtherFamilies(
       plasma = await startPlasma(args, l1RpcUrl, external, dataDir, logger, quiet)
       families.plasma = plasmaSummary(plasma)
     }
+    if (chosen.includes('sidechain')) {
+      sidechain = await startSidechain(args, l1RpcUrl, external, dataDir, logger, quiet)
+      families.sidechain = sidechainSummary(sidechain)
+    }
   } catch (err) {
     await stop()
     throw err
   }
-  return { zk, channels, plasma, families, stop }
+  return { zk, channels, plasma, sidechain, families, stop }
 }
 
 /** Every family l2kit knows, and the ones built so far (`l2kit up` starts the built ones by default). */
 export const FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
-export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = ['optimistic', 'zk', 'channels', 'plasma']
+export const BUILT_FAMILIES: readonly (typeof FAMILIES)[number][] = [
+  'optimistic',
+  'zk',
+  'channels',
+  'plasma',
+  'sidechain',
+]
 
 /** Parses `--family a,b`: each must be a family l2kit has; default all built ones. */
 export function chooseFamilies(arg: string | undefined): (typeof FAMILIES)[number][] {
@@ -468,7 +550,7 @@ export async function runUp(
   logger: Logger,
   onShutdown: (fn: () => Promise<void>) => void,
 ): Promise<void> {
-  const { devnet, zk, channels, plasma, summary, stop } = await startFromArgs(
+  const { devnet, zk, channels, plasma, sidechain, summary, stop } = await startFromArgs(
     args,
     logger,
     args.values.json === true,
@@ -498,6 +580,7 @@ export async function runUp(
     }
     if (channels !== undefined) lines.push(...channelsLines(channels))
     if (plasma !== undefined) lines.push(...plasmaLines(plasma))
+    if (sidechain !== undefined) lines.push(...sidechainLines(sidechain))
     lines.push('', 'Ctrl-C stops everything.')
     process.stdout.write(`${lines.join('\n')}\n`)
   }
@@ -576,6 +659,30 @@ function plasmaLines(net: PlasmaDevnet): string[] {
       [
         'try',
         `l2kit plasma deposit --amount 1 --private-key <dev key>, then l2kit plasma transfer --to 0x… --amount 0.1 --private-key <dev key>`,
+      ],
+    ]),
+  ]
+}
+
+function sidechainLines(net: SidechainDevnet): string[] {
+  return [
+    '',
+    `Sidechain (${net.validators.length} BFT validators, one process each; an EVM chain, id ${net.chainId})`,
+    table([
+      ...net.validators.map((x, i): [string, string] => [
+        `validator ${i}`,
+        `RPC ${x.rpcUrl}  p2p ${x.p2p}  ${x.address}`,
+      ]),
+      ['StakeManager (L1)', net.stakeManager],
+      ['SidechainBridge (L1)', net.bridge],
+      ['checkpoints', `every ${net.checkpointInterval} blocks, signed by > ⅔ of the stake`],
+      [
+        'wallets',
+        `add the RPC URL of any validator with chain id ${net.chainId}; dev accounts 1–5 hold 1,000 ETH there`,
+      ],
+      [
+        'try',
+        'l2kit sidechain deposit --amount 1 --private-key <dev key> --wait, then l2kit sidechain withdraw --amount 0.5 --private-key <dev key>',
       ],
     ]),
   ]

@@ -9,7 +9,13 @@ import type { Address, Hex } from '../../core/types.ts'
 /** A log as a transaction emits it, before its block and position are attached. */
 export type TxLog = { address: Address; topics: Hex[]; data: Hex }
 
-/** An executed transaction. Only successful transactions are executed, so every receipt has status 1. */
+/** A value, or a promise of it: a family whose state lives on disk (an EVM) answers reads asynchronously. */
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * An executed transaction. A family that only executes successful transactions leaves `status` unset (receipt
+ * status 1); an EVM chain includes reverted ones with `status: 0` (gas charged, no logs).
+ */
 export type ViewTx = {
   /** keccak256 of `raw`. */
   hash: Hex
@@ -23,6 +29,10 @@ export type ViewTx = {
   effectiveGasPrice: bigint
   /** Its logs in order, computed on demand (the same answer every call). */
   logs(): readonly TxLog[]
+  /** 1 (default): executed; 0: reverted (included, gas charged, state unchanged but for the fee and nonce). */
+  status?: 0 | 1
+  /** The contract a successful creation transaction deployed (the receipt's `contractAddress`). */
+  contractAddress?: Address
 }
 
 /** A sealed block. Immutable once sealed: derived data (blooms, tries) is cached by `hash`. */
@@ -35,13 +45,42 @@ export type ViewBlock = {
   /** The family's state commitment at the end of the block. */
   stateRoot: Hex
   txs: readonly ViewTx[]
+  /** This block's fee recipient, when it differs per block (a validator chain's proposer); else `view.coinbase`. */
+  coinbase?: Address
 }
 
 /** The state a read sees: `'live'` (every executed transaction, sealed or not) or the end of sealed block n. */
 export type StateAt = 'live' | bigint
 
-/** An eth_call / eth_estimateGas request: string fields lowercased as given, not validated (as before). */
-export type CallRequest = { from?: Address; to?: Address; data: Hex }
+/**
+ * An eth_call / eth_estimateGas / eth_createAccessList request. `from`, `to` and `data` are as given (lowercased,
+ * not validated: a family checks what it reads); the numeric fields are parsed leniently like geth's (a hex
+ * quantity, or a safe JSON integer; a malformed one is -32602), and absent when not given.
+ */
+export type CallRequest = {
+  from?: Address
+  to?: Address
+  data: Hex
+  /** Wei sent with the call. */
+  value?: bigint
+  /** Gas limit of the call (`gas`). */
+  gas?: bigint
+  /** Legacy gas price. */
+  gasPrice?: bigint
+  maxFeePerGas?: bigint
+  maxPriorityFeePerGas?: bigint
+  nonce?: bigint
+  /** EIP-2930 access list, addresses and keys lowercased. */
+  accessList?: { address: Address; storageKeys: Hex[] }[]
+}
+
+/** eth_createAccessList's answer (geth's shape before hex encoding). */
+export type AccessListResult = {
+  accessList: { address: Address; storageKeys: Hex[] }[]
+  gasUsed: bigint
+  /** A revert or failure while tracing: geth returns the list so far with this message. */
+  error?: string
+}
 
 export interface ChainView {
   /** EIP-155 chain id. */
@@ -67,17 +106,24 @@ export interface ChainView {
   /** A transaction by hash: sealed (its block, never past the head, and index) or pending (no block). */
   transaction(hash: Hex): { tx: ViewTx; block?: ViewBlock; index?: number } | undefined
   /**
-   * State reads. `at` is never past the head; a sealed block whose state the node no longer keeps throws
-   * `historicalStateUnavailable` (errors.ts). `balance` is ETH in wei; `storage` a 32-byte word.
+   * State reads (a value or a promise of it). `at` is never past the head; a sealed block whose state the node no
+   * longer keeps throws `historicalStateUnavailable` (errors.ts). `balance` is ETH in wei; `storage` a 32-byte word.
    */
-  balance(address: Address, at: StateAt): bigint
-  nonce(address: Address, at: StateAt): bigint
-  code(address: Address, at: StateAt): Hex
-  storage(address: Address, slot: bigint, at: StateAt): Hex
-  /** eth_call's return data; a revert throws `executionReverted` (errors.ts). */
-  call(request: CallRequest, at: StateAt): Hex
-  /** Gas the request would use. */
-  estimateGas(request: CallRequest, at: StateAt): bigint
+  balance(address: Address, at: StateAt): MaybePromise<bigint>
+  nonce(address: Address, at: StateAt): MaybePromise<bigint>
+  code(address: Address, at: StateAt): MaybePromise<Hex>
+  storage(address: Address, slot: bigint, at: StateAt): MaybePromise<Hex>
+  /** eth_call's return data; a revert throws `executionReverted(data)` (errors.ts). */
+  call(request: CallRequest, at: StateAt): MaybePromise<Hex>
+  /** Gas the request would use; a revert throws `executionReverted(data)`. */
+  estimateGas(request: CallRequest, at: StateAt): MaybePromise<bigint>
+  /**
+   * eth_createAccessList, when the family can trace what a call touches (an EVM). Without it the answer is an
+   * empty list and `estimateGas`'s figure (right for a chain without contract storage).
+   */
+  createAccessList?(request: CallRequest, at: StateAt): MaybePromise<AccessListResult>
+  /** Connected peers (`net_peerCount`); a chain with one block producer has none (the default 0). */
+  peerCount?(): number
   /** Executes a signed transaction (soft confirmation); resolves to its hash once acknowledged. */
   sendRawTransaction(raw: Hex): Promise<Hex>
   /** Called with every block once it is sealed and the head (in order). */

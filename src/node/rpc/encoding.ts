@@ -45,9 +45,10 @@ export function encodeReceipt(
   cumulativeGasUsed: bigint,
   bloom: Uint8Array,
   logs: readonly TxLog[],
+  status: 0 | 1 = 1,
 ): Hex {
   const body = toRlp([
-    '0x01',
+    status === 1 ? '0x01' : '0x',
     rlpQuantity(cumulativeGasUsed),
     toHexBytes(bloom),
     logs.map((l) => [l.address as ViemHex, l.topics as ViemHex[], l.data as ViemHex]),

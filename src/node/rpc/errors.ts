@@ -13,9 +13,54 @@ export function headerNotFound(): RpcError {
   return new RpcError(-32000, 'header not found')
 }
 
-/** What a Solidity contract answers for a call it cannot handle: a revert, by default with empty data. */
+/** Solidity's panic codes, as geth names them in its "execution reverted: …" messages. */
+const PANIC_REASONS: Readonly<Record<number, string>> = {
+  0: 'generic panic',
+  1: 'assert(false)',
+  17: 'arithmetic underflow or overflow',
+  18: 'division or modulo by zero',
+  33: 'enum overflow',
+  34: 'invalid encoded storage byte array accessed',
+  49: 'out-of-bounds array access; popping on an empty array',
+  50: 'out-of-bounds access of an array or bytesN',
+  65: 'out of memory',
+  81: 'uninitialized function',
+}
+
+/** The reason of `Error(string)` / `Panic(uint256)` revert data, as geth's `abi.UnpackRevert`; undefined otherwise. */
+export function revertReason(data: Hex): string | undefined {
+  const hex = data.toLowerCase()
+  try {
+    if (hex.startsWith('0x08c379a0') && hex.length >= 10 + 128) {
+      const body = hex.slice(10)
+      const offset = Number.parseInt(body.slice(0, 64), 16)
+      if (!Number.isSafeInteger(offset) || offset * 2 + 64 > body.length) return undefined
+      const length = Number.parseInt(body.slice(offset * 2, offset * 2 + 64), 16)
+      const start = offset * 2 + 64
+      if (!Number.isSafeInteger(length) || start + length * 2 > body.length) return undefined
+      return new TextDecoder('utf-8', { fatal: true }).decode(
+        Buffer.from(body.slice(start, start + length * 2), 'hex'),
+      )
+    }
+    if (hex.startsWith('0x4e487b71') && hex.length === 10 + 64) {
+      const code = BigInt(`0x${hex.slice(10)}`)
+      const known = code < 256n ? PANIC_REASONS[Number(code)] : undefined
+      return known ?? `unknown panic code: 0x${code.toString(16)}`
+    }
+  } catch {
+    return undefined
+  }
+  return undefined
+}
+
+/**
+ * What a contract answers for a call it cannot handle, as geth answers it: code 3, `execution reverted` (plus
+ * `: <reason>` for `Error(string)` and panics) and the raw revert data as `data`, which viem, ethers and cast decode
+ * against the ABI's custom errors.
+ */
 export function executionReverted(data: Hex = '0x'): RpcError {
-  return new RpcError(3, 'execution reverted', data)
+  const reason = revertReason(data)
+  return new RpcError(3, reason === undefined ? 'execution reverted' : `execution reverted: ${reason}`, data)
 }
 
 /** A state read at a block older than the node keeps (geth's pruned "missing trie node"). */

@@ -230,19 +230,19 @@ export function createEthMethods(view: ChainView, options: EthMethodsOptions): R
     eth_chainId: () => numberToHex(view.chainId),
     net_version: () => view.chainId.toString(),
     net_listening: () => true,
-    // l2kit nodes have no peer-to-peer network: each chain has one block producer.
-    net_peerCount: () => '0x0',
+    // A chain with one block producer has no peers; a validator chain counts its connected validators.
+    net_peerCount: () => toHex(view.peerCount?.() ?? 0),
     web3_clientVersion: () => options.clientVersion,
     eth_syncing: () => false,
     eth_accounts: () => [],
     eth_blockNumber: () => toHex(view.head().number),
-    eth_getBalance: (p) => {
+    eth_getBalance: async (p) => {
       const address = addressParam(p, 0, 'address')
-      return toHex(view.balance(address, stateAt(p[1])))
+      return toHex(await view.balance(address, stateAt(p[1])))
     },
-    eth_getTransactionCount: (p) => {
+    eth_getTransactionCount: async (p) => {
       const address = addressParam(p, 0, 'address')
-      return toHex(view.nonce(address, stateAt(p[1])))
+      return toHex(await view.nonce(address, stateAt(p[1])))
     },
     eth_getCode: (p) => {
       const address = addressParam(p, 0, 'address')
@@ -251,6 +251,7 @@ export function createEthMethods(view: ChainView, options: EthMethodsOptions): R
     eth_getStorageAt: (p) => {
       const address = addressParam(p, 0, 'address')
       const slot = quantity(param(p, 1, 'slot'), 'slot')
+      if (slot >= 1n << 256n) throw invalidParams('slot does not fit 32 bytes')
       return view.storage(address, slot, stateAt(p[2]))
     },
     eth_sendRawTransaction: async (p) => {
@@ -386,14 +387,23 @@ export function createEthMethods(view: ChainView, options: EthMethodsOptions): R
     // No blob transactions on these L2s.
     eth_blobBaseFee: () => '0x0',
     eth_feeHistory: (p) => feeHistory(view, p),
-    eth_estimateGas: (p) => {
+    eth_estimateGas: async (p) => {
       const request = callRequest(param(p, 0, 'transaction'))
-      return toHex(view.estimateGas(request, stateAt(p[1])))
+      return toHex(await view.estimateGas(request, stateAt(p[1])))
     },
-    eth_createAccessList: (p) => {
+    eth_createAccessList: async (p) => {
       const request = callRequest(param(p, 0, 'transaction'))
-      // No EVM storage is read: the best access list is always empty.
-      return { accessList: [], gasUsed: toHex(view.estimateGas(request, stateAt(p[1]))) }
+      const at = stateAt(p[1])
+      if (view.createAccessList) {
+        const r = await view.createAccessList(request, at)
+        return {
+          accessList: r.accessList,
+          gasUsed: toHex(r.gasUsed),
+          ...(r.error === undefined ? {} : { error: r.error }),
+        }
+      }
+      // A family without contract storage: the best access list is always empty.
+      return { accessList: [], gasUsed: toHex(await view.estimateGas(request, at)) }
     },
     eth_call: (p) => {
       const request = callRequest(param(p, 0, 'call'))

@@ -45,15 +45,55 @@ export function quantity(v: unknown, name: string): bigint {
   return BigInt(v)
 }
 
-/** The fields of an eth_call / eth_estimateGas object the chain reads (`data`, else `input`, else empty). */
+/** The numeric fields of a call object, parsed when present (null = absent, as geth treats it). */
+const CALL_QUANTITIES = ['value', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'nonce'] as const
+
+/**
+ * The fields of an eth_call / eth_estimateGas / eth_createAccessList object: `data`, else `input`, else empty (both
+ * given and different is geth's error); `from`/`to` lowercased as given; `value`, `gas`, fees and `nonce` parsed
+ * leniently (hex quantity or safe integer) when present; an `accessList`. Unknown fields (`type`, `chainId`,
+ * blob fields) are ignored, as geth ignores what does not apply to a call.
+ */
 export function callRequest(v: unknown): CallRequest {
+  if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v)))
+    throw invalidParams('the call must be a transaction object')
   const o = (v ?? {}) as Record<string, unknown>
-  const data = typeof o.data === 'string' ? o.data : typeof o.input === 'string' ? o.input : '0x'
-  return {
+  if (
+    typeof o.data === 'string' &&
+    typeof o.input === 'string' &&
+    o.data.toLowerCase() !== o.input.toLowerCase()
+  )
+    throw invalidParams(
+      'both "data" and "input" are set and not equal. Please use "input" to pass transaction call data',
+    )
+  const data = typeof o.input === 'string' ? o.input : typeof o.data === 'string' ? o.data : '0x'
+  const out: CallRequest = {
     ...(typeof o.from === 'string' ? { from: o.from.toLowerCase() as Address } : {}),
     ...(typeof o.to === 'string' ? { to: o.to.toLowerCase() as Address } : {}),
     data: data as Hex,
   }
+  for (const field of CALL_QUANTITIES) {
+    const x = o[field]
+    if (x !== undefined && x !== null) out[field] = quantity(x, field)
+  }
+  if (o.accessList !== undefined && o.accessList !== null) out.accessList = accessListParam(o.accessList)
+  return out
+}
+
+function accessListParam(v: unknown): NonNullable<CallRequest['accessList']> {
+  if (!Array.isArray(v)) throw invalidParams('accessList must be a list of {address, storageKeys}')
+  return v.map((item) => {
+    const o = (item ?? {}) as Record<string, unknown>
+    if (typeof o.address !== 'string' || !isAddress(o.address, { strict: false }))
+      throw invalidParams('accessList entries need an address')
+    const keys = o.storageKeys ?? []
+    if (!Array.isArray(keys) || !keys.every(isHash))
+      throw invalidParams('accessList storageKeys must be 32-byte hashes')
+    return {
+      address: o.address.toLowerCase() as Address,
+      storageKeys: keys.map((k) => (k as string).toLowerCase() as Hex),
+    }
+  })
 }
 
 /** A non-negative integer amount (wei or token units): decimal string, 0x quantity, or a safe integer number. */

@@ -46,7 +46,9 @@ export function createShapes(view: ChainView, now: () => number) {
       cumulative += t.gasUsed
       cumulativeGas.push(cumulative)
       blooms.push(bloom)
-      receipts.push(encodeReceipt(t.raw.startsWith('0x02') ? 'eip1559' : 'legacy', cumulative, bloom, raw))
+      receipts.push(
+        encodeReceipt(t.raw.startsWith('0x02') ? 'eip1559' : 'legacy', cumulative, bloom, raw, t.status ?? 1),
+      )
       logs.push(
         raw.map((l) => ({
           address: l.address,
@@ -116,7 +118,10 @@ export function createShapes(view: ChainView, now: () => number) {
         ? {
             maxFeePerGas: toHex(p.maxFeePerGas ?? 0n),
             maxPriorityFeePerGas: toHex(p.maxPriorityFeePerGas ?? 0n),
-            accessList: [],
+            accessList: (p.accessList ?? []).map((a) => ({
+              address: a.address.toLowerCase(),
+              storageKeys: a.storageKeys.map((k) => k.toLowerCase()),
+            })),
           }
         : {}),
       input: p.data ?? '0x',
@@ -141,10 +146,10 @@ export function createShapes(view: ChainView, now: () => number) {
       cumulativeGasUsed: toHex(e.cumulativeGas[index] as bigint),
       gasUsed: toHex(t.gasUsed),
       effectiveGasPrice: toHex(t.effectiveGasPrice),
-      contractAddress: null,
+      contractAddress: t.contractAddress ?? null,
       logs: e.logs[index],
       logsBloom: bytesHex(e.blooms[index] as Uint8Array),
-      status: '0x1',
+      status: t.status === 0 ? '0x0' : '0x1',
       type: p.type === 'legacy' ? '0x0' : '0x2',
     }
   }
@@ -162,7 +167,7 @@ export function createShapes(view: ChainView, now: () => number) {
       transactionsRoot: e.transactionsRoot,
       stateRoot: b.stateRoot,
       receiptsRoot: e.receiptsRoot,
-      miner: view.coinbase,
+      miner: b.coinbase ?? view.coinbase,
       difficulty: '0x0',
       totalDifficulty: '0x0',
       extraData: '0x',
