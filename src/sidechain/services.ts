@@ -73,6 +73,18 @@ export type SidechainValidatorService = ServedRole<SidechainValidator<PoolTx>> &
   deposits: DepositFollower
 }
 
+/**
+ * Why a candidate left out of a block will never fit any later block either (the mempool forgets it): a used nonce,
+ * a sender who can no longer pay, a fee below the chain's fixed base fee, or a transaction the EVM refuses. A nonce
+ * gap or a full block is not permanent.
+ */
+const PERMANENT_DROPS = new Set([
+  'NONCE_TOO_LOW',
+  'INSUFFICIENT_BALANCE',
+  'FEE_CAP_TOO_LOW',
+  'SIDECHAIN_INVALID_TX',
+])
+
 /** The EVM as the consensus node sees it. */
 export function engineOf(ex: SidechainExecution): SidechainEngine<PoolTx> {
   return {
@@ -89,7 +101,7 @@ export function engineOf(ex: SidechainExecution): SidechainEngine<PoolTx> {
         ...r,
         dropped: r.dropped.map((d) => ({
           ...d,
-          permanent: /nonce too low|insufficient|invalid/i.test(d.reason),
+          permanent: PERMANENT_DROPS.has(d.code),
         })),
       }
     },
