@@ -10,6 +10,7 @@
  * `meta`, `blocks`, `blockByHash`, `txIndex`, `pending`; and `scCommits`, `evmAccounts`, `evmCode`, `evmStorage`,
  * `evmAccountHistory`, `evmStorageHistory`.
  */
+import { concatBytes } from '../core/bytes.ts'
 import { L2kitError } from '../core/errors.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { BlockStore } from '../node/blockStore.ts'
@@ -72,18 +73,6 @@ function hex40(address: string): Uint8Array {
 function u64(n: bigint): Uint8Array {
   const out = new Uint8Array(8)
   new DataView(out.buffer).setBigUint64(0, n)
-  return out
-}
-
-function join(...parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
   return out
 }
 
@@ -178,7 +167,7 @@ export class SidechainChainStore extends BlockStore<StoredBlock> {
   accountAt(address: string, n: bigint): AccountRecord | undefined {
     const prefix = hex40(address)
     for (const { key, value } of this.#accountHistory.getRange({
-      start: join(prefix, u64(n)),
+      start: concatBytes(prefix, u64(n)),
       end: prefix,
       reverse: true,
       limit: 1,
@@ -193,7 +182,7 @@ export class SidechainChainStore extends BlockStore<StoredBlock> {
   storageAt(address: string, slot: string, n: bigint): Uint8Array {
     const prefix = Buffer.from(address + slot, 'hex')
     for (const { key, value } of this.#storageHistory.getRange({
-      start: join(prefix, u64(n)),
+      start: concatBytes(prefix, u64(n)),
       end: prefix,
       reverse: true,
       limit: 1,
@@ -241,30 +230,30 @@ export class SidechainChainStore extends BlockStore<StoredBlock> {
     for (const [codeHash, code] of diff.code) void this.#code.put(Buffer.from(codeHash, 'hex'), code)
     for (const address of diff.cleared) {
       const prefix = hex40(address)
-      const end = join(prefix, new Uint8Array(32).fill(0xff), new Uint8Array([0xff]))
+      const end = concatBytes(prefix, new Uint8Array(32).fill(0xff), new Uint8Array([0xff]))
       const keys = [...this.#storage.getKeys({ start: prefix, end })]
       for (const key of keys) {
         if (Buffer.compare(key.subarray(0, 20), prefix) !== 0) break
         void this.#storage.remove(key)
-        void this.#storageHistory.put(join(key, at), new Uint8Array(32))
+        void this.#storageHistory.put(concatBytes(key, at), new Uint8Array(32))
       }
     }
     for (const [address, record] of diff.accounts) {
       const key = hex40(address)
       if (record === null) {
         void this.#accounts.remove(key)
-        void this.#accountHistory.put(join(key, at), new Uint8Array([0]))
+        void this.#accountHistory.put(concatBytes(key, at), new Uint8Array([0]))
       } else {
         const value = encodeAccount(record)
         void this.#accounts.put(key, value)
-        void this.#accountHistory.put(join(key, at), join(new Uint8Array([1]), value))
+        void this.#accountHistory.put(concatBytes(key, at), concatBytes(new Uint8Array([1]), value))
       }
     }
     for (const [address, slot, value] of diff.storage) {
       const key = Buffer.from(address + slot, 'hex')
       if (value.length === 0) void this.#storage.remove(key)
       else void this.#storage.put(key, value)
-      void this.#storageHistory.put(join(key, at), pad32(value))
+      void this.#storageHistory.put(concatBytes(key, at), pad32(value))
     }
   }
 }

@@ -13,6 +13,7 @@ import { type Address, type Hex, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { L2kitError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
+import { findFreePort } from '../l1/anvil.ts'
 import { createL1Clients } from '../l1/clients.ts'
 import { nodeIdFromPrivateKey } from '../node/p2p/index.ts'
 import { deploySidechainL1, derivedValidatorKey, stakeValidators } from './deploy.ts'
@@ -148,17 +149,6 @@ async function stopOrphan(pidPath: string): Promise<void> {
   rmSync(pidPath, { force: true })
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
-
 function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer()
@@ -272,10 +262,10 @@ export async function startSidechainDevnet(
       validators.push({
         index: i,
         address: privateKeyToAccount(keys[i] as Hex).address.toLowerCase() as Address,
-        p2pPort: await freePort(host),
+        p2pPort: await findFreePort(host),
         // Fixed from here on, so a restarted validator answers where its users and peers expect it.
         rpcPort:
-          o.rpcBasePort !== undefined && o.rpcBasePort !== 0 ? o.rpcBasePort + i : await freePort(host),
+          o.rpcBasePort !== undefined && o.rpcBasePort !== 0 ? o.rpcBasePort + i : await findFreePort(host),
       })
     }
     saved = {
@@ -305,7 +295,7 @@ export async function startSidechainDevnet(
     let changed = false
     for (const v of saved.validators) {
       if (!(await portFree(v.p2pPort, host))) {
-        v.p2pPort = await freePort(host)
+        v.p2pPort = await findFreePort(host)
         changed = true
       }
     }

@@ -3,7 +3,6 @@
  * `0x01 ‖ sender ‖ nonce`): the consensus driver, the journal, block parts, gossip and sync, without the EVM.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { bytesToHex, concatBytes, hexToBytes } from '../core/bytes.ts'
 import { keccak256 } from '../core/hash.ts'
 import { silentLogger } from '../core/logger.ts'
 import type { Address, Hex } from '../core/types.ts'
+import { findFreePort } from '../l1/anvil.ts'
 import { nodeIdFromPrivateKey } from '../node/p2p/index.ts'
 import { openStore, type Store } from '../node/store.ts'
 import type { PoolEntry } from './mempool.ts'
@@ -117,17 +117,6 @@ class FakeEngine implements SidechainEngine {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
-
 function testTx(sender: number, nonce: bigint): Hex {
   const from = `${sender.toString(16).padStart(40, '0')}`
   return `0x01${from}${nonce.toString(16).padStart(16, '0')}` as Hex
@@ -148,7 +137,7 @@ afterAll(() => {
 
 async function network(options: { misbehave?: number } = {}) {
   const { validators, set } = testValidators([1n, 1n, 1n, 1n])
-  const ports = await Promise.all(validators.map(() => freePort()))
+  const ports = await Promise.all(validators.map(() => findFreePort()))
   const addresses = validators.map((v, i) => `${nodeIdFromPrivateKey(v.key.slice(2))}@127.0.0.1:${ports[i]}`)
   const engines = validators.map(() => new FakeEngine())
   const stores: Store[] = []
@@ -218,38 +207,7 @@ describe('sidechain validators (stand-in execution)', () => {
   }, 60_000)
 
   it('commit, survive one down, halt without forking at two down, resume and catch up', async () => {
-    const { validators, set } = testValidators([1n, 1n, 1n, 1n])
-    const ports = await Promise.all(validators.map(() => freePort()))
-    const addresses = validators.map(
-      (v, i) => `${nodeIdFromPrivateKey(v.key.slice(2))}@127.0.0.1:${ports[i]}`,
-    )
-    const engines = validators.map(() => new FakeEngine())
-    const stores: Store[] = []
-    for (const _ of validators) {
-      const dir = mkdtempSync(join(tmpdir(), 'l2kit-sc-validator-'))
-      dirs.push(dir)
-      stores.push(await openStore({ path: dir }))
-    }
-    const make = (i: number) =>
-      new SidechainValidator(
-        {
-          privateKey: (validators[i] as { key: Hex }).key,
-          domain: TEST_DOMAIN,
-          genesisValidators: set.validators,
-          p2p: { host: '127.0.0.1', port: ports[i] as number, peers: addresses },
-          blockTimeMs: 60,
-          consensus: {
-            timeoutProposeMs: 400,
-            timeoutProposeDeltaMs: 100,
-            timeoutPrevoteMs: 200,
-            timeoutPrevoteDeltaMs: 100,
-            timeoutPrecommitMs: 200,
-            timeoutPrecommitDeltaMs: 100,
-          },
-        },
-        { store: stores[i] as Store, engine: engines[i] as FakeEngine, logger: silentLogger },
-      )
-    const nodes = validators.map((_, i) => make(i))
+    const { engines, nodes, make, close } = await network()
     try {
       await Promise.all(nodes.map((n) => n.start()))
       const height = (i: number) => (engines[i] as FakeEngine).head().number
@@ -294,8 +252,7 @@ describe('sidechain validators (stand-in execution)', () => {
         expect(hashes.size).toBe(1)
       }
     } finally {
-      await Promise.all(nodes.map((n) => n.stop()))
-      await Promise.all(stores.map((s) => s.close()))
+      await close()
     }
   }, 60_000)
 })
