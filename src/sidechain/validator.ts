@@ -513,7 +513,8 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
         // stale (included meanwhile) or invalid: not ours to keep
       }
     }
-    if (checked.length > 0) await this.mempool.add(checked, {})
+    // Not fsynced here: the validator that acknowledged them keeps them durably (and a lost copy here costs nothing).
+    if (checked.length > 0) await this.mempool.add(checked, { persist: false })
   }
 
   #gossip(entries: readonly T[]): void {
