@@ -83,11 +83,11 @@ const commands: Record<string, Command> = {
       family: {
         type: 'string',
         description:
-          'families to measure, comma separated (default: optimistic,zk,channels,plasma; each with its default workload)',
+          'families to measure, comma separated (default: optimistic,zk,channels,plasma,sidechain; each with its default workload)',
       },
     }),
     run: async (args) => {
-      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels,plasma')
+      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels,plasma,sidechain')
         .split(',')
         .map((f) => f.trim().toLowerCase())
       for (const family of chosen) {
