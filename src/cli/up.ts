@@ -17,6 +17,7 @@ import { type Devnet, startDevnet } from '../optimistic/devnet.ts'
 import { parseFaultKind } from '../optimistic/faults.ts'
 import type { PlasmaDevnet } from '../plasma/devnet.ts'
 import type { SidechainDevnet } from '../sidechain/devnet.ts'
+import { L2_BRIDGE_ADDRESS } from '../sidechain/protocol/addresses.ts'
 import { defaultZkDevnetOptions, startZkDevnet, type ZkDevnet } from '../zk/devnet.ts'
 import { num, type ParsedArgs, str } from './args.ts'
 import { printJson, progress, table } from './output.ts'
@@ -282,7 +283,7 @@ function sidechainSummary(net: SidechainDevnet) {
     contracts: {
       stakeManager: net.stakeManager,
       bridge: net.bridge,
-      l2Bridge: '0x5c00000000000000000000000000000000000001',
+      l2Bridge: L2_BRIDGE_ADDRESS,
     },
     checkpointInterval: net.checkpointInterval,
     resumed: net.resumed,

@@ -4,7 +4,6 @@
  * checkpoints submitted with their signatures.
  */
 import { decodeEventLog, encodeFunctionData, getAbiItem } from 'viem'
-import { L2kitError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { sidechainBridgeAbi, stakeManagerAbi } from '../generated/contracts.ts'
@@ -198,8 +197,4 @@ export async function checkpointCount(client: L1PublicClient, bridge: Address): 
     abi: sidechainBridgeAbi,
     functionName: 'checkpointCount',
   })) as bigint
-}
-
-export function notDeployed(what: string): L2kitError {
-  return new L2kitError('INVALID_OPTIONS', `${what} is not deployed`)
 }

@@ -30,7 +30,6 @@ export class Mempool<T extends PoolEntry = PoolEntry> {
   /** sender → nonce → entry; senders in order of first arrival (Map order). */
   readonly #bySender = new Map<Address, Map<bigint, T>>()
   readonly #db: StoreDb<Hex, 'ordered'>
-  readonly #listeners = new Set<(entries: readonly T[]) => void>()
 
   constructor(store: Store, options: Partial<MempoolOptions> = {}) {
     this.options = { ...defaultMempoolOptions, ...options }
@@ -52,12 +51,6 @@ export class Mempool<T extends PoolEntry = PoolEntry> {
 
   has(hash: Hex): boolean {
     return this.#byHash.has(hash.toLowerCase() as Hex)
-  }
-
-  /** Called with the entries each `add` accepted (gossip). */
-  onAdded(listener: (entries: readonly T[]) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
   }
 
   /**
@@ -84,7 +77,6 @@ export class Mempool<T extends PoolEntry = PoolEntry> {
         ...replaced.map((h) => this.#db.remove(h)),
       ])
     }
-    for (const l of this.#listeners) l(accepted)
     return accepted
   }
 

@@ -75,7 +75,7 @@ export function sidechainMethods(ctx: {
       const set = validator.validatorSet()
       return {
         totalPower: set.totalPower.toString(),
-        quorum: ((set.totalPower * 2n) / 3n + 1n).toString(),
+        quorum: set.quorum.toString(),
         validators: set.toData().map((v) => ({
           address: v.address,
           power: v.power.toString(),

@@ -119,6 +119,7 @@ export function engineOf(ex: SidechainExecution): SidechainEngine<PoolTx> {
 
 /** The chain as the checkpointer reads it (withdrawal ids indexed as blocks commit). */
 export function checkpointChainOf(ex: SidechainExecution): CheckpointChain {
+  const engine = engineOf(ex)
   const blockOfWithdrawal = new Map<bigint, bigint>()
   for (const w of ex.withdrawals(1n, ex.head().number)) blockOfWithdrawal.set(w.id, w.blockNumber)
   ex.onCommit((b) => {
@@ -126,7 +127,7 @@ export function checkpointChainOf(ex: SidechainExecution): CheckpointChain {
   })
   const chain: CheckpointChain = {
     head: () => ({ number: ex.head().number }),
-    blockAt: (n) => engineOf(ex).blockAt(n),
+    blockAt: (n) => engine.blockAt(n),
     blockHashAt: (n) => ex.block(n)?.hash,
     withdrawals: (from, to) =>
       ex.withdrawals(from, to).map((w) => ({

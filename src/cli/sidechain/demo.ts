@@ -15,14 +15,16 @@ import {
   sidechainBridgeAbi,
   stakeManagerAbi,
 } from '../../generated/contracts.ts'
+import { createL1Clients } from '../../l1/clients.ts'
 import { writeContractChecked } from '../../sdk/l1Tx.ts'
 import {
   depositToSidechain,
+  proofSiblings,
   proveAndFinalizeSidechainWithdrawal,
   withdrawFromSidechain,
 } from '../../sdk/sidechain/index.ts'
 import { checkpointArg } from '../../sidechain/l1.ts'
-import { withdrawalLeaf, withdrawalsTree } from '../../sidechain/protocol/block.ts'
+import { withdrawalsTree } from '../../sidechain/protocol/block.ts'
 import {
   type Checkpoint,
   packCheckpointSignatures,
@@ -130,14 +132,12 @@ export async function runSidechainDemo(
       pollMs: 250,
     })
     const withdrawalLatency = (Date.now() - t2) / 1000
-    const checkpoints = (await stage.anvil)
-      ? await bob.l1.publicClient.getContractEvents({
-          address: stage.net.bridge,
-          abi: sidechainBridgeAbi,
-          eventName: 'CheckpointSubmitted',
-          fromBlock: stage.net.deployBlock,
-        })
-      : []
+    const checkpoints = await bob.l1.publicClient.getContractEvents({
+      address: stage.net.bridge,
+      abi: sidechainBridgeAbi,
+      eventName: 'CheckpointSubmitted',
+      fromBlock: stage.net.deployBlock,
+    })
     let checkpointGas = 0n
     for (const c of checkpoints)
       checkpointGas += (await bob.l1.publicClient.getTransactionReceipt({ hash: c.transactionHash as Hex }))
@@ -371,9 +371,7 @@ async function forgery(
     const signer = privateKeySigner(k)
     return { signer: signer.address, signature: signCheckpoint(domain, checkpoint, signer) }
   })
-  const thiefL1 = await import('../../l1/clients.ts').then((m) =>
-    m.createL1Clients({ rpcUrl: stage.anvil.rpcUrl, privateKey: forgers[0] as Hex }),
-  )
+  const thiefL1 = await createL1Clients({ rpcUrl: stage.anvil.rpcUrl, privateKey: forgers[0] as Hex })
   step(
     `${signers} of 4 validators sign a forged checkpoint paying ${formatEther(locked)} ETH (everything locked) to ${thief}`,
   )
@@ -395,9 +393,7 @@ async function forgery(
   let finalizeGas: bigint | undefined
   if (submitGas !== undefined) {
     const before = await l1.getBalance({ address: thief })
-    const proof = tree.proof(0)
-    const siblings: Hex[] = []
-    for (let i = 2; i < proof.length; i += 64) siblings.push(`0x${proof.slice(i, i + 64)}`)
+    const siblings = proofSiblings(tree.proof(0))
     const sent = await writeContractChecked(thiefL1, {
       address: stage.net.bridge,
       abi: sidechainBridgeAbi,
@@ -423,7 +419,6 @@ async function forgery(
   const paid = await payments(stage, 3)
   const same = await stage.sameChain([0, 1, 2, 3])
   const bridgeLeft = await l1.getBalance({ address: stage.net.bridge })
-  void withdrawalLeaf
   return {
     family: 'sidechain',
     attack: signers === 3 ? 'majority-theft' : 'minority-forgery',

@@ -33,6 +33,13 @@ export async function getSidechainWithdrawalProof(
   }
 }
 
+/** A concatenated proof (32 bytes per level, bottom-up) as the `bytes32[]` the bridge's `finalizeWithdrawal` takes. */
+export function proofSiblings(proof: Hex): Hex[] {
+  const siblings: Hex[] = []
+  for (let i = 2; i < proof.length; i += 64) siblings.push(`0x${proof.slice(i, i + 64)}`)
+  return siblings
+}
+
 export type ProveAndFinalizeParameters = {
   chain: SidechainChain
   /** Who sends the L1 transaction (anyone: the withdrawal pays its recipient). */

@@ -29,6 +29,7 @@ import type { Address, Hex } from '../../core/types.ts'
 import { l2BridgeAbi, l2BridgeBytecode } from '../../generated/contracts.ts'
 import type { Store } from '../../node/store.ts'
 import { SidechainChainStore, type StoredBlock, type StoredTx } from '../chainStore.ts'
+import { L2_BRIDGE_ADDRESS, SYSTEM_ADDRESS } from '../protocol/addresses.ts'
 import {
   type BlockHeader,
   type BlockLog,
@@ -74,10 +75,7 @@ import { OverlayState, type StateDiff, type StateReader } from './overlayState.t
 import { nextStateRoot } from './stateRoot.ts'
 import { decodeTx, type PoolTx, parseTx, recoverTx, type TxRules } from './tx.ts'
 
-/** EIP-4788's system address: the sender of deposit finalizations (no one holds its key). */
-export const SYSTEM_ADDRESS: Address = '0xfffffffffffffffffffffffffffffffffffffffe'
-/** The L2 bridge predeploy (`contracts/src/sidechain/L2Bridge.sol`). */
-export const L2_BRIDGE_ADDRESS: Address = '0x5c00000000000000000000000000000000000001'
+export { L2_BRIDGE_ADDRESS, SYSTEM_ADDRESS } from '../protocol/addresses.ts'
 /** `WithdrawalInitiated(uint256 indexed id, address indexed from, address indexed to, address l1Token, uint256 amount)`. */
 export const WITHDRAWAL_INITIATED_TOPIC: Hex = bytesToHex(
   keccak256(new TextEncoder().encode('WithdrawalInitiated(uint256,address,address,address,uint256)')),
