@@ -14,7 +14,14 @@ const SLOT = `${'00'.repeat(31)}01`
 
 function block(number: bigint): StoredBlock {
   const header = {
-    ...genesisHeader({ timestamp: 1, gasLimit: 1n, baseFee: 0n, stateRoot: `0x${'00'.repeat(32)}` }),
+    ...genesisHeader({
+      timestamp: 1,
+      gasLimit: 1n,
+      baseFee: 0n,
+      stateRoot: `0x${'00'.repeat(32)}`,
+      epoch: 0n,
+      validators: [],
+    }),
     number,
   }
   return {

@@ -19,6 +19,7 @@ import type { AccountRecord, StateDiff } from './evm/overlayState.ts'
 import type { BlockHeader, BlockLog, Deposit, Withdrawal } from './protocol/block.ts'
 import { SidechainErrorCode } from './protocol/errors.ts'
 import type { SignedVote } from './protocol/messages.ts'
+import type { Validator } from './protocol/validatorSet.ts'
 
 /** A transaction as committed: the raw bytes and what executing it gave (its receipt). */
 export type StoredTx = {
@@ -40,6 +41,8 @@ export type StoredBlock = {
   txs: StoredTx[]
   deposits: Deposit[]
   withdrawals: Withdrawal[]
+  /** The new validator set when the block moved to a newer L1 epoch. */
+  validators?: Validator[]
 }
 
 const ACCOUNT_BYTES = 72

@@ -63,7 +63,6 @@ export type CheckpointerOptions = {
 export type CheckpointRecord = {
   checkpoint: Checkpoint
   signatures: Map<Address, Hex>
-  power: bigint
   submittedTx?: Hex
   gasUsed?: bigint
 }
@@ -155,7 +154,7 @@ export class Checkpointer {
       if (this.#chain.blockHashAt((c + 1n) * n) === undefined) break
       const checkpoint = this.build(c)
       const signature = signCheckpoint(this.options.domain, checkpoint, this.#signer)
-      const rec: CheckpointRecord = { checkpoint, signatures: new Map(), power: 0n }
+      const rec: CheckpointRecord = { checkpoint, signatures: new Map() }
       this.#records.set(c, rec)
       this.#add(rec, this.#signer.address, signature)
       this.#broadcast({ kind: 'checkpointSignature', checkpoint, signature })
@@ -236,7 +235,14 @@ export class Checkpointer {
 
   #add(rec: CheckpointRecord, signer: Address, signature: Hex): void {
     rec.signatures.set(signer, signature)
-    rec.power += this.#validators().powerOf(signer)
+  }
+
+  /** The power of the record's signers in the set L1 checks against now (a signer may have left it since). */
+  signedPower(rec: CheckpointRecord): bigint {
+    const set = this.#validators()
+    let power = 0n
+    for (const signer of rec.signatures.keys()) power += set.powerOf(signer)
+    return power
   }
 
   record(c: bigint): CheckpointRecord | undefined {
@@ -248,7 +254,8 @@ export class Checkpointer {
     const rec = this.#records.get(c)
     if (l1 === undefined || rec === undefined || c !== this.#l1Count) return
     const set = this.#validators()
-    if (!set.isQuorum(rec.power) || this.#submitting.has(c) || rec.submittedTx !== undefined) return
+    if (!set.isQuorum(this.signedPower(rec)) || this.#submitting.has(c) || rec.submittedTx !== undefined)
+      return
     const members = set.validators.map((v) => v.address)
     const designated = Number(c % BigInt(members.length))
     const mine = members.indexOf(this.#signer.address)
@@ -262,6 +269,7 @@ export class Checkpointer {
         let power = 0n
         for (const [signer, signature] of [...rec.signatures].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
           if (set.isQuorum(power)) break
+          if (!set.has(signer)) continue // left the set since it signed: L1 would not count it
           chosen.push({ signer, signature })
           power += set.powerOf(signer)
         }

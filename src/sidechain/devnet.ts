@@ -69,6 +69,8 @@ export type SavedSidechain = {
   chainId: string
   genesis: { alloc: Record<string, string>; timestamp: number }
   genesisValidators: { address: Address; power: string }[]
+  /** The L1 StakeManager epoch of `genesisValidators`. */
+  genesisEpoch: string
   validators: SavedValidator[]
   blockTimeMs: number
   gasLimit: string
@@ -203,6 +205,7 @@ export async function startValidatorFromConfig(
         >,
       },
       genesisValidators: d.genesisValidators.map((v) => ({ address: v.address, power: BigInt(v.power) })),
+      genesisEpoch: BigInt(d.genesisEpoch),
       gasLimit: BigInt(d.gasLimit),
       baseFee: BigInt(d.baseFee),
       blockTimeMs: d.blockTimeMs,
@@ -237,12 +240,20 @@ export async function startSidechainDevnet(
   if (existsSync(savedPath)) {
     const s = JSON.parse(readFileSync(savedPath, 'utf8')) as SavedSidechain
     const code = await deployer.publicClient.getCode({ address: s.bridge })
-    if (s.l1ChainId === l1ChainId && code !== undefined && code !== '0x' && s.validators.length === n)
+    if (
+      s.l1ChainId === l1ChainId &&
+      code !== undefined &&
+      code !== '0x' &&
+      s.validators.length === n &&
+      s.genesisEpoch !== undefined
+    )
       saved = s
     else step('sidechain: the saved deployment is not on this L1; deploying afresh')
   }
   const resumed = saved !== undefined
   if (saved === undefined) {
+    // A chain of an earlier deployment (or block format) must not be mistaken for the new one's.
+    for (let i = 0; i < 256; i++) rmSync(join(o.dataDir, `validator-${i}`), { recursive: true, force: true })
     step(`sidechain: deploying StakeManager and SidechainBridge, staking ${n} validators`)
     const deployment = await deploySidechainL1(deployer, {
       minStake: parseEther('1'),
@@ -280,7 +291,8 @@ export async function startSidechainDevnet(
           Object.entries(o.alloc ?? {}).map(([a, v]) => [a.toLowerCase(), v.toString()]),
         ),
       },
-      genesisValidators: set.map((v) => ({ address: v.address, power: v.power.toString() })),
+      genesisValidators: set.validators.map((v) => ({ address: v.address, power: v.power.toString() })),
+      genesisEpoch: set.epoch.toString(),
       validators,
       blockTimeMs: o.blockTimeMs ?? 1_000,
       gasLimit: (o.gasLimit ?? 30_000_000n).toString(),

@@ -12,7 +12,7 @@ import type { Store, StoreDb } from '../node/store.ts'
 import type { PersistedConsensusState } from './protocol/consensus.ts'
 import { SidechainErrorCode } from './protocol/errors.ts'
 import { type ConsensusMessage, decodeMessage, encodeMessage, messageKey } from './protocol/messages.ts'
-import { ValidatorSet, type ValidatorWithPriority } from './protocol/validatorSet.ts'
+import { type Validator, ValidatorSet, type ValidatorWithPriority } from './protocol/validatorSet.ts'
 
 type SetRecord = { height: bigint; validators: { address: Hex; power: string; proposerPriority: string }[] }
 
@@ -26,8 +26,15 @@ export class ConsensusJournal {
     this.#own = store.db<Hex>('consensusOwn')
   }
 
-  /** The set of the height last recorded, advanced to `height` (priorities step once per height). */
-  validatorsAt(height: bigint, genesis: ValidatorSet): ValidatorSet {
+  /**
+   * The set of the height last recorded, advanced to `height`: priorities step once per height, and a committed
+   * block that moved to a new L1 epoch (`changeAt(h)`: its new set) makes that set the next height's.
+   */
+  validatorsAt(
+    height: bigint,
+    genesis: ValidatorSet,
+    changeAt: (height: bigint) => readonly Validator[] | undefined,
+  ): ValidatorSet {
     const rec = this.#meta.get('set') as SetRecord | undefined
     let set = genesis
     let at = 1n
@@ -43,7 +50,10 @@ export class ConsensusJournal {
       )
       at = rec.height
     }
-    for (; at < height; at++) set = set.next()
+    for (; at < height; at++) {
+      const change = changeAt(at)
+      set = change === undefined ? set.next() : ValidatorSet.create(change)
+    }
     return set
   }
 

@@ -1,62 +1,108 @@
 /**
- * The sidechain's L1 bindings: the validator set from the `StakeManager`, deposits followed from the
- * `SidechainBridge` with a number of confirmations, double-sign evidence sent to `slashDoubleSign`, and
+ * The sidechain's L1 bindings: the validator set of every `StakeManager` epoch and the deposits of the
+ * `SidechainBridge`, followed with a number of confirmations, double-sign evidence sent to `slashDoubleSign`, and
  * checkpoints submitted with their signatures.
  */
-import { decodeEventLog, encodeFunctionData, getAbiItem } from 'viem'
+import { encodeFunctionData, getAbiItem } from 'viem'
 import type { Logger } from '../core/logger.ts'
 import type { Address, Hex } from '../core/types.ts'
 import { sidechainBridgeAbi, stakeManagerAbi } from '../generated/contracts.ts'
 import type { L1PublicClient } from '../l1/clients.ts'
+import { LogFollower } from '../l1/logFollower.ts'
 import type { TxManager, TxResult } from '../l1/txManager.ts'
 import type { Deposit } from './protocol/block.ts'
 import type { Checkpoint } from './protocol/checkpoint.ts'
 import { type DoubleSignEvidence, type SignedVote, VOTE_TYPE_CODE } from './protocol/messages.ts'
-import { sortValidators, type Validator } from './protocol/validatorSet.ts'
-import type { DepositSource } from './validator.ts'
+import { type EpochSet, sortValidators, type Validator } from './protocol/validatorSet.ts'
+import type { DepositSource, StakeSource } from './validator.ts'
 
-/** The active validators and their power (stake in wei), in canonical order. */
-export async function readValidatorSet(client: L1PublicClient, stakeManager: Address): Promise<Validator[]> {
-  const [addrs, powers] = (await client.readContract({
-    address: stakeManager,
-    abi: stakeManagerAbi,
-    functionName: 'validators',
-  })) as readonly [readonly Address[], readonly bigint[]]
-  return sortValidators(
-    addrs.map((a, i) => ({ address: a.toLowerCase() as Address, power: powers[i] as bigint })),
-  )
+/** The active validators and their power (stake in wei), in canonical order, with the epoch, at one L1 block. */
+export async function readValidatorSet(
+  client: L1PublicClient,
+  stakeManager: Address,
+  blockNumber?: bigint,
+): Promise<EpochSet> {
+  const at = blockNumber ?? (await client.getBlockNumber({ cacheTime: 0 }))
+  const [[addrs, powers], epoch] = (await Promise.all([
+    client.readContract({
+      address: stakeManager,
+      abi: stakeManagerAbi,
+      functionName: 'validators',
+      blockNumber: at,
+    }),
+    client.readContract({
+      address: stakeManager,
+      abi: stakeManagerAbi,
+      functionName: 'epoch',
+      blockNumber: at,
+    }),
+  ])) as [readonly [readonly Address[], readonly bigint[]], bigint]
+  return {
+    epoch,
+    validators: sortValidators(
+      addrs.map((a, i) => ({ address: a.toLowerCase() as Address, power: powers[i] as bigint })),
+    ),
+  }
 }
 
 const depositedEvent = getAbiItem({ abi: sidechainBridgeAbi, name: 'Deposited' })
+const powerChangedEvent = getAbiItem({ abi: stakeManagerAbi, name: 'PowerChanged' })
+const FOLLOWED_EVENTS = [depositedEvent, powerChangedEvent] as const
 
-export type DepositFollowerOptions = {
+/** Epoch snapshots kept for checking proposals (a proposal can only name an epoch after the chain's current one). */
+const KEPT_EPOCHS = 256
+
+export type SidechainL1FollowerOptions = {
   bridge: Address
-  /** L1 block to start reading from (the bridge's deployment block). */
+  stakeManager: Address
+  /** L1 block to start reading from (the contracts' deployment block: every `PowerChanged` is after it). */
   fromBlock: bigint
-  /** A deposit counts once this many L1 blocks are on top of its block (0: its block is the head). */
+  /** An event counts once this many L1 blocks are on top of its block (0: its block is the head). */
   confirmations: number
   pollMs: number
 }
 
-/**
- * Follows `Deposited` from the bridge: what the proposer puts in blocks and what every validator checks a
- * proposed block's deposits against. Deposits are kept by id; only those at least `confirmations` deep count.
- */
-export class DepositFollower implements DepositSource {
-  readonly options: DepositFollowerOptions
-  readonly #client: L1PublicClient
-  readonly #log: Logger
-  readonly #deposits = new Map<bigint, Deposit>()
-  #cursor: bigint
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #polling: Promise<void> | undefined
-  #stopped = true
+type PowerChange = { blockNumber: bigint; validator: Address; power: bigint; epoch: bigint }
 
-  constructor(options: DepositFollowerOptions, modules: { publicClient: L1PublicClient; logger: Logger }) {
+/**
+ * Follows the bridge's `Deposited` and the StakeManager's `PowerChanged` (through `l1/LogFollower`: confirmations,
+ * reorgs) — what a proposer puts in blocks and what every validator checks a proposed block against: deposits by id,
+ * and the validator set of every epoch, rebuilt from the power changes since deployment.
+ */
+export class SidechainL1Follower implements DepositSource, StakeSource {
+  readonly options: SidechainL1FollowerOptions
+  readonly #log: Logger
+  readonly #follower: LogFollower<typeof FOLLOWED_EVENTS>
+  readonly #deposits = new Map<bigint, Deposit & { blockNumber: bigint }>()
+  #changes: PowerChange[] = []
+  #sets = new Map<bigint, Validator[]>()
+  #latest: EpochSet | undefined
+
+  constructor(
+    options: SidechainL1FollowerOptions,
+    modules: { publicClient: L1PublicClient; logger: Logger },
+  ) {
     this.options = options
-    this.#client = modules.publicClient
-    this.#log = modules.logger.child({ role: 'sidechain-deposits' })
-    this.#cursor = options.fromBlock
+    this.#log = modules.logger.child({ role: 'sidechain-l1-follower' })
+    this.#follower = new LogFollower(
+      {
+        addresses: [options.bridge, options.stakeManager],
+        events: FOLLOWED_EVENTS,
+        fromBlock: options.fromBlock,
+        confirmations: options.confirmations,
+        pollingIntervalMs: options.pollMs,
+        maxBlockRange: 10_000n,
+      },
+      {
+        publicClient: modules.publicClient,
+        logger: this.#log,
+        handler: {
+          onLogs: (logs) => this.#onLogs(logs),
+          onReorg: (e) => this.#onReorg(e.commonAncestor),
+          onError: (err) => this.#log.error({ err }, 'following L1 stopped'),
+        },
+      },
+    )
   }
 
   get size(): number {
@@ -68,71 +114,104 @@ export class DepositFollower implements DepositSource {
     for (let id = fromId; out.length < max; id++) {
       const d = this.#deposits.get(id)
       if (d === undefined) break
-      out.push(d)
+      out.push(depositOf(d))
     }
     return out
   }
 
   get(id: bigint): Deposit | undefined {
-    return this.#deposits.get(id)
+    const d = this.#deposits.get(id)
+    return d === undefined ? undefined : depositOf(d)
+  }
+
+  latest(): EpochSet | undefined {
+    return this.#latest
+  }
+
+  setAt(epoch: bigint): Validator[] | undefined {
+    return this.#sets.get(epoch)
   }
 
   async start(): Promise<void> {
-    this.#stopped = false
     await this.refresh()
-    this.#schedule()
+    this.#follower.start()
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    await this.#polling?.catch(() => undefined)
+  stop(): Promise<void> {
+    return this.#follower.stop()
   }
 
-  #schedule(): void {
-    if (this.#stopped) return
-    this.#timer = setTimeout(() => {
-      this.refresh()
-        .catch((e) => this.#log.warn({ err: e }, 'reading L1 deposits failed; retrying'))
-        .finally(() => this.#schedule())
-    }, this.options.pollMs)
+  /** Reads L1 up to the confirmed head now (one read at a time). */
+  async refresh(): Promise<void> {
+    await this.#follower.poll()
   }
 
-  /** Reads deposits up to the confirmed L1 head (one read at a time). */
-  refresh(): Promise<void> {
-    this.#polling ??= this.#poll().finally(() => {
-      this.#polling = undefined
-    })
-    return this.#polling
-  }
-
-  async #poll(): Promise<void> {
-    const head = await this.#client.getBlockNumber()
-    const last = head - BigInt(this.options.confirmations)
-    while (this.#cursor <= last) {
-      const to = last < this.#cursor + 9_999n ? last : this.#cursor + 9_999n
-      const logs = await this.#client.getLogs({
-        address: this.options.bridge,
-        event: depositedEvent,
-        fromBlock: this.#cursor,
-        toBlock: to,
-      })
-      for (const log of logs) {
-        const { args } = decodeEventLog({ abi: sidechainBridgeAbi, data: log.data, topics: log.topics })
-        const a = args as { id: bigint; from: Address; to: Address; token: Address; amount: bigint }
+  #onLogs(logs: readonly { eventName: string; args: unknown; blockNumber: bigint }[]): void {
+    let deposits = 0
+    let changed = false
+    for (const log of logs) {
+      if (log.eventName === 'Deposited') {
+        const a = log.args as { id: bigint; from: Address; to: Address; token: Address; amount: bigint }
         this.#deposits.set(a.id, {
           id: a.id,
           from: a.from.toLowerCase() as Address,
           to: a.to.toLowerCase() as Address,
           token: a.token.toLowerCase() as Address,
           amount: a.amount,
+          blockNumber: log.blockNumber,
         })
+        deposits++
+      } else if (log.eventName === 'PowerChanged') {
+        const a = log.args as { validator: Address; power: bigint; epoch: bigint }
+        this.#changes.push({
+          blockNumber: log.blockNumber,
+          validator: a.validator.toLowerCase() as Address,
+          power: a.power,
+          epoch: a.epoch,
+        })
+        changed = true
       }
-      if (logs.length > 0)
-        this.#log.info({ deposits: logs.length, upTo: to.toString() }, 'deposits seen on L1')
-      this.#cursor = to + 1n
+    }
+    if (deposits > 0) this.#log.info({ deposits }, 'deposits seen on L1')
+    if (changed) {
+      this.#rebuild()
+      this.#log.info(
+        { epoch: this.#latest?.epoch.toString(), validators: this.#latest?.validators.length },
+        'the L1 validator set changed',
+      )
     }
   }
+
+  /** Replays the power changes in order, keeping the set after each epoch (StakeManager: one change per epoch). */
+  #rebuild(): void {
+    const powers = new Map<Address, bigint>()
+    const sets = new Map<bigint, Validator[]>()
+    let latest: EpochSet | undefined
+    for (const c of this.#changes) {
+      if (c.power === 0n) powers.delete(c.validator)
+      else powers.set(c.validator, c.power)
+      const validators = sortValidators([...powers].map(([address, power]) => ({ address, power })))
+      sets.set(c.epoch, validators)
+      if (latest === undefined || c.epoch >= latest.epoch) latest = { epoch: c.epoch, validators }
+    }
+    while (sets.size > KEPT_EPOCHS) sets.delete(sets.keys().next().value as bigint)
+    this.#sets = sets
+    this.#latest = latest
+  }
+
+  #onReorg(commonAncestor: bigint): void {
+    for (const [id, d] of this.#deposits) if (d.blockNumber > commonAncestor) this.#deposits.delete(id)
+    this.#changes = this.#changes.filter((c) => c.blockNumber <= commonAncestor)
+    this.#rebuild()
+    this.#log.warn(
+      { commonAncestor: commonAncestor.toString() },
+      'L1 reorganized: re-reading deposits and stake',
+    )
+  }
+}
+
+function depositOf(d: Deposit & { blockNumber: bigint }): Deposit {
+  return { id: d.id, from: d.from, to: d.to, token: d.token, amount: d.amount }
 }
 
 function l1Vote(v: SignedVote): { voteType: number; height: bigint; round: number; blockHash: Hex } {

@@ -1,8 +1,10 @@
 /**
  * The validators' mesh: every validator keeps one authenticated, encrypted connection (`node/p2p`, BOLT 8) to every
  * other. The one with the lower node id dials (so a pair has one link), redialling with a growing delay while the
- * peer is away; inbound connections are accepted only from the configured validators' keys — a stranger's
- * handshake succeeds but the link is closed at once. A frame that does not decode is dropped and counted; three
+ * peer is away; the higher one dials too when no link came within `DIAL_GRACE_MS` (a validator that joined later
+ * is in nobody's peer list), and when both links exist the lower id's wins on both ends. Inbound connections are
+ * accepted only from the configured peers' keys and those `admit` accepts (the current validators, and keys L1
+ * shows staked) — a stranger's handshake succeeds but the link is closed at once. A frame that does not decode is dropped and counted; three
  * hundred of them in a minute cut that link.
  */
 import type { Logger } from '../core/logger.ts'
@@ -28,6 +30,8 @@ export type ValidatorNetworkOptions = {
   peers: readonly string[]
   /** Node ids allowed to connect (the validators' keys); defaults to the peers'. */
   allowed?: readonly NodeId[]
+  /** Also accepts a node whose key's address this returns true for. */
+  admit?: (address: Address) => boolean
 }
 
 export type Peer = { nodeId: NodeId; address: Address }
@@ -36,6 +40,8 @@ export type WireHandler = (from: Peer, message: WireMessage) => void
 const MAX_BAD_FRAMES_PER_MINUTE = 300
 const REDIAL_MIN_MS = 250
 const REDIAL_MAX_MS = 5_000
+/** How long the higher node id waits for the lower one to dial before it dials itself. */
+const DIAL_GRACE_MS = 2_000
 
 export class ValidatorNetwork {
   readonly nodeId: NodeId
@@ -97,7 +103,10 @@ export class ValidatorNetwork {
       logger: this.#log,
       keepAliveMs: 5_000,
       onConnection: (conn) => {
-        if (!this.#allowed.has(conn.remoteNodeId)) {
+        if (
+          !this.#allowed.has(conn.remoteNodeId) &&
+          !(this.#options.admit?.(this.#peer(conn.remoteNodeId).address) ?? false)
+        ) {
           this.#log.warn({ peer: conn.remoteNodeId }, 'refused a peer that is not a validator')
           void conn.closeWith(1008, 'not a validator')
           return
@@ -105,7 +114,7 @@ export class ValidatorNetwork {
         this.#attach(conn)
       },
     })
-    for (const nodeId of this.#dial.keys()) if (this.nodeId < nodeId) this.#redial(nodeId, 0)
+    for (const nodeId of this.#dial.keys()) this.#redial(nodeId, this.nodeId < nodeId ? 0 : DIAL_GRACE_MS)
   }
 
   #peer(nodeId: NodeId): Peer {
@@ -146,7 +155,15 @@ export class ValidatorNetwork {
   #attach(conn: PeerConnection): void {
     const nodeId = conn.remoteNodeId
     const old = this.#links.get(nodeId)
-    if (old !== undefined) void old.close() // the peer restarted: its new link wins
+    if (old !== undefined) {
+      // Both ends dialled: the lower id's link wins on both ends. Otherwise the peer restarted: its new link wins.
+      const initiator = (c: PeerConnection) => (c.direction === 'outbound' ? this.nodeId : nodeId)
+      if (initiator(old) < initiator(conn)) {
+        void conn.close()
+        return
+      }
+      void old.close()
+    }
     this.#links.set(nodeId, conn)
     const peer = this.#peer(nodeId)
     this.#log.info({ peer: peer.address, direction: conn.direction }, 'validator connected')
@@ -170,7 +187,7 @@ export class ValidatorNetwork {
     conn.onClose((error) => {
       if (this.#links.get(nodeId) === conn) this.#links.delete(nodeId)
       this.#log.info({ peer: peer.address, reason: error?.message }, 'validator disconnected')
-      if (this.#dial.has(nodeId) && this.nodeId < nodeId) this.#redial(nodeId, REDIAL_MIN_MS)
+      if (this.#dial.has(nodeId)) this.#redial(nodeId, this.nodeId < nodeId ? REDIAL_MIN_MS : DIAL_GRACE_MS)
     })
     for (const h of this.#connectHandlers) h(peer)
   }

@@ -74,6 +74,7 @@ export function sidechainMethods(ctx: {
     sidechain_validators: () => {
       const set = validator.validatorSet()
       return {
+        epoch: validator.epoch().toString(),
         totalPower: set.totalPower.toString(),
         quorum: set.quorum.toString(),
         validators: set.toData().map((v) => ({
@@ -116,7 +117,7 @@ export function sidechainMethods(ctx: {
         withdrawalsRoot: rec.checkpoint.withdrawalsRoot,
         withdrawalCount: rec.checkpoint.withdrawalCount,
         signers: [...rec.signatures.keys()],
-        power: rec.power.toString(),
+        power: checkpointer.signedPower(rec).toString(),
         l1TxHash: (rec.submittedTx ?? null) as Hex | null,
       }
     },

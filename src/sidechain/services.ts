@@ -31,10 +31,10 @@ import {
   type SidechainGenesis,
 } from './evm/execution.ts'
 import type { PoolTx } from './evm/tx.ts'
-import { checkpointCount, DepositFollower, submitCheckpoint, submitEvidence } from './l1.ts'
+import { checkpointCount, SidechainL1Follower, submitCheckpoint, submitEvidence } from './l1.ts'
 import type { ConsensusOptions } from './protocol/consensus.ts'
 import { privateKeySigner } from './protocol/messages.ts'
-import type { Validator } from './protocol/validatorSet.ts'
+import { type Validator, ValidatorSet } from './protocol/validatorSet.ts'
 import { sidechainMethods, sidechainRpcErrorCodes } from './rpc.ts'
 import { type SidechainEngine, SidechainValidator } from './validator.ts'
 
@@ -51,6 +51,8 @@ export type SidechainValidatorServiceOptions = {
   chainId: bigint
   genesis: SidechainGenesis
   genesisValidators: readonly Validator[]
+  /** The L1 StakeManager epoch of `genesisValidators` (later epochs' sets are followed from L1). */
+  genesisEpoch: bigint
   gasLimit?: bigint
   baseFee?: bigint
   blockTimeMs?: number
@@ -70,7 +72,8 @@ export type SidechainValidatorService = ServedRole<SidechainValidator<PoolTx>> &
   store: Store
   execution: SidechainExecution
   checkpointer: Checkpointer
-  deposits: DepositFollower
+  /** Deposits and validator sets followed from L1. */
+  l1Follower: SidechainL1Follower
 }
 
 /**
@@ -111,7 +114,12 @@ export function engineOf(ex: SidechainExecution): SidechainEngine<PoolTx> {
       const s = ex.block(n)
       return s === undefined
         ? undefined
-        : { header: s.header, txs: s.txs.map((t) => t.raw), deposits: s.deposits }
+        : {
+            header: s.header,
+            txs: s.txs.map((t) => t.raw),
+            deposits: s.deposits,
+            ...(s.validators === undefined ? {} : { validators: s.validators }),
+          }
     },
     commitOf: (n) => ex.commitOf(n),
   }
@@ -168,14 +176,20 @@ export async function createSidechainValidatorService(
   const execution = await createSidechainExecution(
     {
       chainId: options.chainId,
-      genesis: options.genesis,
+      genesis: { ...options.genesis, epoch: options.genesisEpoch, validators: options.genesisValidators },
       ...(options.gasLimit !== undefined ? { gasLimit: options.gasLimit } : {}),
       ...(options.baseFee !== undefined ? { baseFee: options.baseFee } : {}),
     },
     { store, logger },
   )
-  const deposits = new DepositFollower(
-    { bridge: options.bridge, fromBlock: options.deployBlock, confirmations, pollMs: 500 },
+  const l1Follower = new SidechainL1Follower(
+    {
+      bridge: options.bridge,
+      stakeManager: options.stakeManager,
+      fromBlock: options.deployBlock,
+      confirmations,
+      pollMs: 500,
+    },
     { publicClient: l1.publicClient, logger },
   )
   const txManager = new TxManager(
@@ -199,7 +213,8 @@ export async function createSidechainValidatorService(
     {
       store,
       engine: engineOf(execution),
-      deposits,
+      deposits: l1Follower,
+      stake: l1Follower,
       logger,
       onEvidence: (e) => {
         submitEvidence(txManager, options.stakeManager, e)
@@ -214,6 +229,7 @@ export async function createSidechainValidatorService(
       },
     },
   )
+  let checkpointSet: { epoch: bigint; set: ValidatorSet } | undefined
   const checkpointer = new Checkpointer(
     {
       interval,
@@ -231,7 +247,15 @@ export async function createSidechainValidatorService(
         },
       },
       signer: privateKeySigner(options.privateKey),
-      validators: () => validator.validatorSet(),
+      // L1 counts checkpoint signatures against the StakeManager's set: ours as followed from L1 (the sidechain's
+      // own set lags it by an agreed block, and a validator that just unbonded no longer counts there).
+      validators: () => {
+        const l1Set = l1Follower.latest()
+        if (l1Set === undefined || l1Set.validators.length === 0) return validator.validatorSet()
+        if (checkpointSet?.epoch !== l1Set.epoch)
+          checkpointSet = { epoch: l1Set.epoch, set: ValidatorSet.create(l1Set.validators) }
+        return checkpointSet.set
+      },
       broadcast: (m) => validator.network.broadcast(m),
       logger,
     },
@@ -283,14 +307,14 @@ export async function createSidechainValidatorService(
   )
   const role = {
     start: async () => {
-      await deposits.start()
+      await l1Follower.start()
       await validator.start()
       await checkpointer.start()
     },
     stop: async () => {
       await checkpointer.stop()
       await validator.stop()
-      await deposits.stop()
+      await l1Follower.stop()
     },
   }
   const served = servedRole('sidechain-validator', role, rpc, logger)
@@ -300,7 +324,7 @@ export async function createSidechainValidatorService(
     store,
     execution,
     checkpointer,
-    deposits,
+    l1Follower,
     stop: async () => {
       try {
         await served.stop()

@@ -22,22 +22,46 @@ import {
   receiptsRoot,
   type SidechainBlock,
   txsRoot,
+  validatorsHash,
   withdrawalsRoot,
   ZERO_HASH,
 } from './protocol/block.ts'
 import { type DoubleSignEvidence, type SignedVote, verifyEvidence } from './protocol/messages.ts'
 import { TEST_DOMAIN, testValidators } from './protocol/testing.ts'
-import { type SidechainEngine, SidechainValidator } from './validator.ts'
+import { type EpochSet, sortValidators, type Validator, ValidatorSet } from './protocol/validatorSet.ts'
+import { type SidechainEngine, SidechainValidator, type StakeSource } from './validator.ts'
+
+/** What L1's StakeManager shows, as a test sets it (`sets` by epoch; the newest is `latest`). */
+class FakeStake implements StakeSource {
+  readonly sets = new Map<bigint, Validator[]>()
+  latest(): EpochSet | undefined {
+    let best: bigint | undefined
+    for (const e of this.sets.keys()) if (best === undefined || e > best) best = e
+    return best === undefined ? undefined : { epoch: best, validators: this.sets.get(best) as Validator[] }
+  }
+  setAt(epoch: bigint): Validator[] | undefined {
+    return this.sets.get(epoch)
+  }
+  async refresh(): Promise<void> {}
+}
 
 class FakeEngine implements SidechainEngine {
   readonly blocks: { block: SidechainBlock; hash: Hex; commit: SignedVote[] }[] = []
   readonly nonces = new Map<Address, bigint>()
   constructor() {
-    const header: BlockHeader = this.#header(-1n, ZERO_HASH, 0, `0x${'00'.repeat(20)}`, [])
+    const header: BlockHeader = this.#header(-1n, ZERO_HASH, 0, `0x${'00'.repeat(20)}`, [], undefined)
     const block = { header, txs: [], deposits: [] }
     this.blocks.push({ block, hash: blockHash(header), commit: [] })
   }
-  #header(parent: bigint, parentHash: Hex, timestamp: number, proposer: Address, txs: Hex[]): BlockHeader {
+  #header(
+    parent: bigint,
+    parentHash: Hex,
+    timestamp: number,
+    proposer: Address,
+    txs: Hex[],
+    update: EpochSet | undefined,
+  ): BlockHeader {
+    const parentHeader = this.blocks[Number(parent)]?.block.header
     return {
       number: parent + 1n,
       parentHash,
@@ -53,6 +77,11 @@ class FakeEngine implements SidechainEngine {
       logsBloom: EMPTY_BLOOM,
       withdrawalsRoot: withdrawalsRoot([]),
       withdrawalCount: 0,
+      epoch: update?.epoch ?? parentHeader?.epoch ?? 0n,
+      nextValidatorsHash:
+        update === undefined
+          ? (parentHeader?.nextValidatorsHash ?? ZERO_HASH)
+          : validatorsHash(update.validators),
     }
   }
   head() {
@@ -88,19 +117,35 @@ class FakeEngine implements SidechainEngine {
     }
     return { ok, nonces }
   }
-  async buildBlock(p: { timestamp: number; proposer: Address; candidates: PoolEntry[] }) {
+  async buildBlock(p: {
+    timestamp: number
+    proposer: Address
+    candidates: PoolEntry[]
+    validatorUpdate?: EpochSet
+  }) {
     const { ok } = this.#run(p.candidates)
     const head = this.head()
     const txs = ok.map((t) => t.raw)
-    const header = this.#header(head.number, head.hash, p.timestamp, p.proposer, txs)
-    return { block: { header, txs, deposits: [] }, hash: blockHash(header), dropped: [] }
+    const header = this.#header(head.number, head.hash, p.timestamp, p.proposer, txs, p.validatorUpdate)
+    const block: SidechainBlock = {
+      header,
+      txs,
+      deposits: [],
+      ...(p.validatorUpdate === undefined ? {} : { validators: p.validatorUpdate.validators }),
+    }
+    return { block, hash: blockHash(header), dropped: [] }
   }
   async executeBlock(block: SidechainBlock): Promise<Hex> {
     const head = this.head()
     const entries = block.txs.map((r) => this.parse(r))
     if (this.#run(entries).ok.length !== entries.length) throw new Error('a transaction out of nonce order')
     const h = block.header
-    const expect = this.#header(head.number, head.hash, h.timestamp, h.proposer, block.txs)
+    const update =
+      block.validators === undefined ? undefined : { epoch: h.epoch, validators: block.validators }
+    const parentEpoch = this.blocks[Number(head.number)]?.block.header.epoch ?? 0n
+    if (update !== undefined && update.epoch <= parentEpoch)
+      throw new Error('the epoch does not move forward')
+    const expect = this.#header(head.number, head.hash, h.timestamp, h.proposer, block.txs, update)
     if (blockHash(expect) !== blockHash(h)) throw new Error('not the block execution gives')
     return blockHash(h)
   }
@@ -135,8 +180,14 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-async function network(options: { misbehave?: number } = {}) {
-  const { validators, set } = testValidators([1n, 1n, 1n, 1n])
+async function network(
+  options: { misbehave?: number; count?: number; stake?: (i: number) => StakeSource } = {},
+) {
+  const { validators } = testValidators(Array.from({ length: options.count ?? 4 }, () => 1n))
+  // The genesis set is the first four; any more are keys that may stake later.
+  const set = ValidatorSet.create(
+    sortValidators(validators.slice(0, 4).map((v) => ({ address: v.address, power: v.power }))),
+  )
   const ports = await Promise.all(validators.map(() => findFreePort()))
   const addresses = validators.map((v, i) => `${nodeIdFromPrivateKey(v.key.slice(2))}@127.0.0.1:${ports[i]}`)
   const engines = validators.map(() => new FakeEngine())
@@ -170,12 +221,14 @@ async function network(options: { misbehave?: number } = {}) {
         engine: engines[i] as FakeEngine,
         logger: silentLogger,
         onEvidence: (e) => (evidence[i] as DoubleSignEvidence[]).push(e),
+        ...(options.stake === undefined ? {} : { stake: options.stake(i) }),
       },
     )
-  const nodes = validators.map((_, i) => make(i))
+  // Keys beyond the genesis four are not started here (they join later).
+  const nodes = validators.slice(0, 4).map((_, i) => make(i))
   const height = (i: number) => (engines[i] as FakeEngine).head().number
   const close = async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
+    await Promise.all(nodes.map((n) => n?.stop()))
     await Promise.all(stores.map((s) => s.close()))
   }
   return { validators, engines, nodes, make, height, evidence, close }
@@ -253,6 +306,76 @@ describe('sidechain validators (stand-in execution)', () => {
       }
     } finally {
       await close()
+    }
+  }, 60_000)
+
+  it('moves to the validator set L1 shows: a staked fifth joins and signs; a set L1 never had is refused', async () => {
+    // Validator 1 is Byzantine here: its "L1" claims an epoch in which it alone holds all the power.
+    const honest = new FakeStake()
+    const forged = new FakeStake()
+    const net = await network({ count: 5, stake: (i) => (i === 1 ? forged : honest) })
+    const [v0, v1, v2, v3, v4] = net.validators as { address: Address }[]
+    const genesis = sortValidators(
+      [v0, v1, v2, v3].map((v) => ({ address: (v as { address: Address }).address, power: 1n })),
+    )
+    honest.sets.set(0n, genesis)
+    forged.sets.set(0n, genesis)
+    forged.sets.set(1n, [{ address: (v1 as { address: Address }).address, power: 1_000n }])
+    try {
+      await Promise.all(net.nodes.map((n) => n?.start()))
+      await until('8 blocks on the honest validators', () => [0, 2, 3].every((i) => net.height(i) >= 8n))
+      const e0 = net.engines[0] as FakeEngine
+      // The forged set never commits, and neither does any block validator 1 proposed with it.
+      for (let h = 1n; h <= e0.head().number; h++) {
+        const b = e0.blockAt(h) as SidechainBlock
+        expect(b.validators).toBeUndefined()
+        expect(b.header.epoch).toBe(0n)
+        expect(b.header.proposer).not.toBe((v1 as { address: Address }).address)
+      }
+
+      // L1 now shows a fifth validator staked (epoch 1): the honest proposers move the chain to that set, and the
+      // fifth — in nobody's peer list — is admitted to the mesh because L1 shows its stake, syncs and signs.
+      const five = sortValidators(
+        [v0, v1, v2, v3, v4].map((v) => ({ address: (v as { address: Address }).address, power: 1n })),
+      )
+      honest.sets.set(1n, five)
+      const from = e0.head().number
+      await until(
+        'a block moving to epoch 1',
+        () => (e0.blockAt(e0.head().number)?.header.epoch ?? 0n) === 1n,
+      )
+      let changedAt = from
+      while ((e0.blockAt(changedAt)?.header.epoch ?? 0n) !== 1n) changedAt++
+      expect(e0.blockAt(changedAt)?.validators).toEqual(five)
+      await until('the next height decided by the five', () =>
+        (net.nodes[0] as SidechainValidator).validatorSet().has((v4 as { address: Address }).address),
+      )
+      net.nodes[4] = net.make(4)
+      await (net.nodes[4] as SidechainValidator).start()
+      await until(
+        'the fifth signs commits',
+        () => {
+          const head = e0.head().number
+          return (
+            head > changedAt + 1n &&
+            (e0.commitOf(head) ?? []).some((v) => v.validator === (v4 as { address: Address }).address)
+          )
+        },
+        30_000,
+      )
+      // With five validators of equal power, four must sign: the chain commits with the fifth's votes counted.
+      const head = e0.head().number
+      expect(BigInt((e0.commitOf(head) ?? []).length)).toBeGreaterThanOrEqual(4n)
+      await until('the fifth holds the chain', () => net.height(4) >= head)
+      for (let h = 1n; h <= head; h++)
+        expect(new Set([0, 2, 3, 4].map((i) => net.engines[i]?.blocks[Number(h)]?.hash)).size).toBe(1)
+      // The Byzantine one, whose "L1" shows another epoch 1, refuses the real change (and does not spin on it).
+      const refused = (net.nodes[1] as SidechainValidator).status().rejectedMessages
+        .SIDECHAIN_UNKNOWN_VALIDATOR_SET
+      expect(refused).toBeGreaterThan(0)
+      expect(refused).toBeLessThan(100)
+    } finally {
+      await net.close()
     }
   }, 60_000)
 })

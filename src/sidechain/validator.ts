@@ -48,7 +48,7 @@ import {
   type SignedVote,
   signVote,
 } from './protocol/messages.ts'
-import { type Validator, ValidatorSet } from './protocol/validatorSet.ts'
+import { type EpochSet, type Validator, ValidatorSet } from './protocol/validatorSet.ts'
 import { blockParts, txBatches, type WireMessage } from './protocol/wire.ts'
 
 /** What the validator needs of the EVM execution layer (src/sidechain/evm). */
@@ -63,6 +63,7 @@ export interface SidechainEngine<T extends PoolEntry = PoolEntry> {
     proposer: Address
     deposits: Deposit[]
     candidates: T[]
+    validatorUpdate?: EpochSet
   }): Promise<{
     block: SidechainBlock
     hash: Hex
@@ -73,6 +74,18 @@ export interface SidechainEngine<T extends PoolEntry = PoolEntry> {
   commitBlock(block: SidechainBlock, commit: SignedVote[]): Promise<void>
   blockAt(number: bigint): SidechainBlock | undefined
   commitOf(number: bigint): SignedVote[] | undefined
+}
+
+/**
+ * The L1 StakeManager's validator sets, confirmed: a proposer moves the chain to the newest epoch's set, and every
+ * validator accepts a move only to the set L1 had at that epoch.
+ */
+export interface StakeSource {
+  latest(): EpochSet | undefined
+  /** The set of a confirmed epoch this source has seen. */
+  setAt(epoch: bigint): Validator[] | undefined
+  /** Reads L1 now (a proposal named an epoch we have not seen yet). */
+  refresh(): Promise<void>
 }
 
 /** Deposits seen on L1 with enough confirmations (the validator never accepts one it has not seen). */
@@ -117,6 +130,8 @@ export type SidechainValidatorModules<T extends PoolEntry> = {
   store: Store
   engine: SidechainEngine<T>
   deposits?: DepositSource | undefined
+  /** Where validator-set changes come from (none: the genesis set forever). */
+  stake?: StakeSource | undefined
   /** Double-sign evidence goes here (the L1 reporter); called once per accused validator. */
   onEvidence?: ((evidence: DoubleSignEvidence) => void) | undefined
   logger: Logger
@@ -173,6 +188,8 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
   readonly #syncCommits = new Map<bigint, { hash: Hex; votes: SignedVote[] }>()
   #syncPeer: string | undefined
   #syncAskedAt = 0
+  /** After a synced block was refused, no new sync request before this (a peer sending it again is no help). */
+  #syncPausedUntil = 0
   #heightStartedAt = 0
   #stopped = true
   #committedTxs = 0
@@ -206,6 +223,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
         host: this.options.p2p.host,
         port: this.options.p2p.port,
         peers: this.options.p2p.peers,
+        admit: (address) => this.#admits(address),
       },
       this.#log,
     )
@@ -237,10 +255,23 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
 
   /** The validator set of the next height. */
   validatorSet(): ValidatorSet {
-    return (
-      this.#machine.validatorSet ??
-      this.#journal.validatorsAt(this.#m.engine.head().number + 1n, this.#genesisSet)
-    )
+    return this.#machine.validatorSet ?? this.#setAt(this.#m.engine.head().number + 1n)
+  }
+
+  /** The set that decides `height` (every height below it committed). */
+  #setAt(height: bigint): ValidatorSet {
+    return this.#journal.validatorsAt(height, this.#genesisSet, (h) => this.#m.engine.blockAt(h)?.validators)
+  }
+
+  /** The L1 StakeManager epoch of the next height's set (what the head names). */
+  epoch(): bigint {
+    return this.#m.engine.blockAt(this.#m.engine.head().number)?.header.epoch ?? 0n
+  }
+
+  /** Whether a node may join the mesh: a validator now, or one L1 already shows staked (about to join). */
+  #admits(address: Address): boolean {
+    if (this.validatorSet().has(address)) return true
+    return this.#m.stake?.latest()?.validators.some((v) => v.address === address) ?? false
   }
 
   async start(): Promise<void> {
@@ -254,7 +285,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
     await this.network.start()
     const height = this.#m.engine.head().number + 1n
     await this.#run(async () => {
-      const set = this.#journal.validatorsAt(height, this.#genesisSet)
+      const set = this.#setAt(height)
       await this.#journal.recordValidators(height, set)
       const restored = this.#journal.restoreState(height, set)
       this.#heightStartedAt = Date.now()
@@ -491,6 +522,8 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
             ? this.#machine.receiveProposal(message, this.#blocks.get(message.blockHash)?.verdict)
             : this.#machine.receiveVote(message)
       } catch (e) {
+        // A message of a height we have not reached (we were syncing) is not a duplicate when it comes again.
+        if (isL2kitError(e) && e.code === SidechainErrorCode.wrongHeight) this.#seen.delete(key)
         this.#reject(e, peer, `a ${message.type}`)
         return
       }
@@ -628,6 +661,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
         throw invalid('its timestamp is in the future')
       if (!this.validatorSet().has(h.proposer)) throw invalid('its proposer is not a validator')
       await this.#checkDeposits(block.deposits)
+      await this.#checkValidatorUpdate(block)
       await this.#m.engine.executeBlock(block)
     } catch (err) {
       verdict = false
@@ -666,6 +700,42 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       )
   }
 
+  /** A block that changes the set must name exactly the set L1 had at its epoch (confirmed). */
+  async #checkValidatorUpdate(block: SidechainBlock): Promise<void> {
+    if (block.validators === undefined) return
+    const source = this.#m.stake
+    if (source === undefined)
+      throw invalid('this validator follows no L1 stake, and the block changes the set')
+    const epoch = block.header.epoch
+    const same = (l1: readonly Validator[] | undefined) =>
+      l1 !== undefined &&
+      l1.length === block.validators?.length &&
+      l1.every(
+        (v, i) => v.address === block.validators?.[i]?.address && v.power === block.validators[i]?.power,
+      )
+    if (same(source.setAt(epoch))) return
+    await source.refresh()
+    if (!same(source.setAt(epoch)))
+      throw new L2kitError(
+        SidechainErrorCode.unknownValidatorSet,
+        `the validator set of L1 epoch ${epoch} is not the block's (or not confirmed yet)`,
+      )
+  }
+
+  /** The newest confirmed L1 set when it is newer than the head's (an empty set would halt the chain: kept out). */
+  #validatorUpdate(): EpochSet | undefined {
+    const latest = this.#m.stake?.latest()
+    if (latest === undefined || latest.epoch <= this.epoch()) return undefined
+    if (latest.validators.length === 0) {
+      this.#log.warn(
+        { epoch: latest.epoch },
+        'L1 has no validators staked: the sidechain keeps its current set',
+      )
+      return undefined
+    }
+    return latest
+  }
+
   async #propose(height: bigint, round: number): Promise<void> {
     const engine = this.#m.engine
     const head = engine.head()
@@ -675,14 +745,27 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
         this.#m.deposits?.confirmed(engine.nextDepositId(), this.options.maxDepositsPerBlock) ?? []
       const candidates = this.mempool.candidates((a) => engine.nonceOf(a), this.options.maxTxsPerBlock)
       const timestamp = Math.max(head.timestamp, Math.floor(Date.now() / 1000))
-      const built = await engine.buildBlock({ timestamp, proposer: this.address, deposits, candidates })
+      const validatorUpdate = this.#validatorUpdate()
+      const built = await engine.buildBlock({
+        timestamp,
+        proposer: this.address,
+        deposits,
+        candidates,
+        ...(validatorUpdate === undefined ? {} : { validatorUpdate }),
+      })
       for (const d of built.dropped) if (d.permanent) void this.mempool.drop(d.hash)
       const e = this.#entry(height, built.hash)
       e.block = built.block
       e.verdict = true
       this.#sendBlock(undefined, height, built.hash, built.block)
       this.#log.debug(
-        { height, round, txs: built.block.txs.length, deposits: deposits.length },
+        {
+          height,
+          round,
+          txs: built.block.txs.length,
+          deposits: deposits.length,
+          ...(validatorUpdate === undefined ? {} : { newEpoch: validatorUpdate.epoch }),
+        },
         'proposing a block',
       )
       await this.#run(() => this.#apply(this.#machine.proposeBlock(height, round, built.hash)))
@@ -728,6 +811,11 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       { height, block: hash, txs: block.txs.length, deposits: block.deposits.length, synced },
       'committed a block',
     )
+    if (block.validators !== undefined)
+      this.#log.info(
+        { height, epoch: block.header.epoch, validators: block.validators.map((v) => v.address) },
+        'the validator set changes from the next height (L1 stake)',
+      )
     this.network.broadcast(this.#statusMessage())
     for (const l of this.#commitListeners) {
       try {
@@ -746,7 +834,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
     const height = this.#m.engine.head().number + 1n
     const current = this.#machine.state.height
     if (current !== undefined && current >= height) return
-    const set = this.#journal.validatorsAt(height, this.#genesisSet)
+    const set = this.#setAt(height)
     await this.#journal.recordValidators(height, set)
     this.#heightStartedAt = Date.now()
     await this.#apply(this.#machine.start(height, set))
@@ -774,6 +862,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
     const head = this.#m.engine.head().number
     if (peerHeight <= head) return
     const now = Date.now()
+    if (now < this.#syncPausedUntil) return
     if (this.#syncPeer !== undefined && now - this.#syncAskedAt < 3_000) return
     this.#syncPeer = nodeId
     this.#syncAskedAt = now
@@ -811,17 +900,13 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       const block = c === undefined ? undefined : this.#blocks.get(c.hash)?.block
       if (c === undefined || block === undefined) break
       try {
-        verifyCommit(
-          this.options.domain,
-          this.#journal.validatorsAt(height, this.#genesisSet),
-          height,
-          c.hash,
-          c.votes,
-        )
+        verifyCommit(this.options.domain, this.#setAt(height), height, c.hash, c.votes)
         await this.#checkDeposits(block.deposits)
+        await this.#checkValidatorUpdate(block)
         await engine.executeBlock(block)
       } catch (e) {
         this.#reject(e, undefined, 'a synced block')
+        this.#syncPausedUntil = Date.now() + 1_000
         this.#syncCommits.delete(height)
         this.#blocks.delete(c.hash)
         break

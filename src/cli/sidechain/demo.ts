@@ -19,6 +19,7 @@ import { createL1Clients } from '../../l1/clients.ts'
 import { writeContractChecked } from '../../sdk/l1Tx.ts'
 import {
   depositToSidechain,
+  getValidators,
   proofSiblings,
   proveAndFinalizeSidechainWithdrawal,
   withdrawFromSidechain,
@@ -296,10 +297,15 @@ async function equivocate(
     functionName: 'powerOf',
     args: [cheater.address],
   })) as bigint
+  // Slashing is a StakeManager epoch: the sidechain moves to the set without the cheater.
+  const setAfter = await stage.waitFor('the cheater out of the sidechain set', async () => {
+    const v = await getValidators({ rpcUrl: (stage.net.validators[0] as { rpcUrl: string }).rpcUrl })
+    return v.validators.some((x) => x.address === cheater.address) ? undefined : v
+  })
   const paid = await payments(stage, 5)
   const same = await stage.sameChain([0, 1, 2, 3])
   step(
-    `an honest validator sent the two signed votes to the StakeManager: ${formatEther(stakeBefore)} ETH slashed (gas ${receipt.gasUsed}); the chain goes on (${paid}/5 payments) with the same blocks everywhere`,
+    `an honest validator sent the two signed votes to the StakeManager: ${formatEther(stakeBefore)} ETH slashed (gas ${receipt.gasUsed}); the sidechain dropped it from its set at L1 epoch ${setAfter.epoch} and goes on (${paid}/5 payments) with the same blocks everywhere`,
   )
   return {
     family: 'sidechain',
@@ -314,6 +320,8 @@ async function equivocate(
       l1TxHash: slashedEvent.transactionHash,
       reporter: receipt.from,
       commonBlocks: same.upTo.toString(),
+      removedFromSetAtEpoch: setAfter.epoch.toString(),
+      validatorsAfter: setAfter.validators.length,
     },
   }
 }

@@ -16,6 +16,7 @@ import {
   type Deposit,
   type SidechainBlock,
   txsRoot,
+  validatorsHash,
   withdrawalLeaf,
   withdrawalsRoot,
   withdrawalsTree,
@@ -433,6 +434,63 @@ describe('sidechain execution', () => {
     expect(await view(validator).balance(BOB, 'live')).toBe(
       before.balance + 1n + 9n - 2n - 21_000n * 2n * GWEI,
     )
+  })
+
+  it('moves to a new validator set only forward, with the set in the body, and keeps it with the block', async () => {
+    const proposer = await chain()
+    const validator = await chain()
+    const genesis = proposer.head().header
+    const five = [ALICE, BOB, CAROL]
+      .map((address) => ({ address: address.toLowerCase() as Address, power: 7n }))
+      .sort((a, b) => (a.address < b.address ? -1 : 1))
+    const { block, hash } = await proposer.buildBlock({
+      timestamp: genesis.timestamp + 1,
+      proposer: TEST_PROPOSER,
+      deposits: [],
+      candidates: [],
+      validatorUpdate: { epoch: genesis.epoch + 3n, validators: five },
+    })
+    expect(block.validators).toEqual(five)
+    expect(block.header.epoch).toBe(genesis.epoch + 3n)
+    expect(block.header.nextValidatorsHash).toBe(validatorsHash(five))
+    const h = block.header
+    // Without the body's set, with another set, or a set change hidden in the header alone: refused.
+    const { validators: _, ...bare } = block
+    await expectCode(validator.executeBlock(bare), 'SIDECHAIN_INVALID_BLOCK')
+    await expectCode(
+      validator.executeBlock({ ...block, validators: five.slice(1) }),
+      'SIDECHAIN_INVALID_BLOCK',
+    )
+    await expectCode(
+      validator.executeBlock({ ...bare, header: { ...h, nextValidatorsHash: genesis.nextValidatorsHash } }),
+      'SIDECHAIN_INVALID_BLOCK',
+    )
+    expect(await validator.executeBlock(block)).toBe(hash)
+    await validator.commitBlock(block, [])
+    await proposer.commitBlock(block, [])
+    expect(validator.block(1n)?.validators).toEqual(five)
+    // The next block repeats the epoch; one going back, or staying with a new set, is refused.
+    for (const epoch of [genesis.epoch, h.epoch]) {
+      await expectCode(
+        proposer.buildBlock({
+          timestamp: h.timestamp,
+          proposer: TEST_PROPOSER,
+          deposits: [],
+          candidates: [],
+          validatorUpdate: { epoch, validators: five },
+        }),
+        'SIDECHAIN_INVALID_BLOCK',
+      )
+    }
+    const next = await proposer.buildBlock({
+      timestamp: h.timestamp,
+      proposer: TEST_PROPOSER,
+      deposits: [],
+      candidates: [],
+    })
+    expect(next.block.header.epoch).toBe(h.epoch)
+    expect(next.block.header.nextValidatorsHash).toBe(h.nextValidatorsHash)
+    expect(next.block.validators).toBeUndefined()
   })
 
   it('keeps committed blocks, receipts, commits and state across a reopen', async () => {

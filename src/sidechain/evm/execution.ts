@@ -45,12 +45,14 @@ import {
   receiptsRoot,
   type SidechainBlock,
   txsRootOfHashes,
+  validatorsHash,
   type Withdrawal,
   withdrawalsRoot,
   ZERO_HASH,
 } from '../protocol/block.ts'
 import { SidechainErrorCode } from '../protocol/errors.ts'
 import type { SignedVote } from '../protocol/messages.ts'
+import { type Validator, validatorSetProblems } from '../protocol/validatorSet.ts'
 import { EMPTY_STATE, HeadState, HistoricalState } from './committedState.ts'
 import {
   blockHashSource,
@@ -88,7 +90,14 @@ export type SidechainGenesis = {
   alloc: Record<Address, bigint>
   /** Unix seconds of block 0. */
   timestamp: number
+  /** The L1 StakeManager epoch of the genesis validator set (0 when omitted). */
+  epoch?: bigint
+  /** The genesis validator set in canonical order (what block 0's `nextValidatorsHash` names; none when omitted). */
+  validators?: readonly Validator[]
 }
+
+/** A move to a newer L1 epoch's validator set, carried by the block that makes it. */
+export type ValidatorUpdate = { epoch: bigint; validators: Validator[] }
 
 export type SidechainExecutionOptions = {
   /** EIP-155 chain id of the sidechain. */
@@ -322,6 +331,8 @@ export class SidechainExecution {
       gasLimit: o.gasLimit,
       baseFee: o.baseFee,
       stateRoot: nextStateRoot(ZERO_HASH, diff),
+      epoch: o.genesis.epoch ?? 0n,
+      validators: o.genesis.validators ?? [],
     })
     const hash = blockHash(header)
     return { stored: { number: 0n, hash, header, txs: [], deposits: [], withdrawals: [] }, diff }
@@ -563,6 +574,8 @@ export class SidechainExecution {
     proposer: Address
     deposits: readonly Deposit[]
     candidates: readonly PoolTx[]
+    /** A newer L1 epoch's validator set to move to (decides from the next height on). */
+    validatorUpdate?: ValidatorUpdate
   }): Promise<BuildResult> {
     return this.#serial.run(async () => {
       const head = this.head()
@@ -570,6 +583,7 @@ export class SidechainExecution {
         throw invalidBlock(`timestamp ${input.timestamp} is before the parent's ${head.header.timestamp}`)
       }
       this.#checkDeposits(input.deposits)
+      this.#checkUpdate(head, input.validatorUpdate)
       const env = this.#env(head, input.timestamp, input.proposer.toLowerCase() as Address)
       const state = new OverlayState(this.#headState)
       const ctx = await this.#context(state, env)
@@ -613,7 +627,7 @@ export class SidechainExecution {
         gasUsed += outcome.gasUsed
         included.push({ tx, outcome })
       }
-      const executed = this.#assemble(head, env, input.deposits, included, state)
+      const executed = this.#assemble(head, env, input.deposits, included, state, input.validatorUpdate)
       this.#remember(executed)
       return { block: executed.block, hash: executed.hash, dropped }
     })
@@ -658,6 +672,9 @@ export class SidechainExecution {
       txs.map((t) => t.hash),
     )
     this.#checkDeposits(block.deposits)
+    const update =
+      block.validators === undefined ? undefined : { epoch: h.epoch, validators: block.validators }
+    this.#checkUpdate(head, update)
     const env = this.#env(head, h.timestamp, h.proposer)
     const state = new OverlayState(this.#headState)
     const ctx = await this.#context(state, env)
@@ -684,7 +701,7 @@ export class SidechainExecution {
       gasUsed += outcome.gasUsed
       included.push({ tx, outcome })
     }
-    const executed = this.#assemble(head, env, block.deposits, included, state)
+    const executed = this.#assemble(head, env, block.deposits, included, state, update)
     const mine = executed.block.header
     for (const field of Object.keys(mine) as (keyof BlockHeader)[]) {
       if (mine[field] !== h[field]) {
@@ -706,6 +723,15 @@ export class SidechainExecution {
       baseFee: this.options.baseFee,
       prevRandao: hexToBytes(head.hash),
     }
+  }
+
+  /** Epochs only move forward, and only with the new set in the body (whether L1 has it is the validator's check). */
+  #checkUpdate(head: StoredBlock, update: ValidatorUpdate | undefined): void {
+    if (update === undefined) return
+    if (update.epoch <= head.header.epoch)
+      throw invalidBlock(`validator-set epoch ${update.epoch} is not after the parent's ${head.header.epoch}`)
+    const problems = validatorSetProblems(update.validators)
+    if (problems.length > 0) throw invalidBlock(`the new validator set is not valid: ${problems.join('; ')}`)
   }
 
   #checkDeposits(deposits: readonly Deposit[]): void {
@@ -758,6 +784,7 @@ export class SidechainExecution {
     deposits: readonly Deposit[],
     included: { tx: PoolTx; outcome: TxOutcome }[],
     state: OverlayState,
+    update: ValidatorUpdate | undefined,
   ): Executed {
     const txs: StoredTx[] = included.map(({ tx, outcome }) => ({
       hash: tx.hash,
@@ -794,15 +821,31 @@ export class SidechainExecution {
       logsBloom: logsBloom(allLogs),
       withdrawalsRoot: withdrawalsRoot(withdrawals),
       withdrawalCount: withdrawals.length,
+      epoch: update?.epoch ?? head.header.epoch,
+      nextValidatorsHash:
+        update === undefined ? head.header.nextValidatorsHash : validatorsHash(update.validators),
     }
     const hash = blockHash(header)
-    const block: SidechainBlock = { header, txs: txs.map((t) => t.raw), deposits: [...deposits] }
+    const block: SidechainBlock = {
+      header,
+      txs: txs.map((t) => t.raw),
+      deposits: [...deposits],
+      ...(update === undefined ? {} : { validators: [...update.validators] }),
+    }
     const nextDepositId =
       deposits.length === 0 ? this.chainStore.nextDepositId() : (deposits.at(-1) as Deposit).id + 1n
     return {
       hash,
       block,
-      stored: { number: header.number, hash, header, txs, deposits: [...deposits], withdrawals },
+      stored: {
+        number: header.number,
+        hash,
+        header,
+        txs,
+        deposits: [...deposits],
+        withdrawals,
+        ...(update === undefined ? {} : { validators: [...update.validators] }),
+      },
       diff,
       nextDepositId,
     }

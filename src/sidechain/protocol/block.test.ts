@@ -21,6 +21,8 @@ import {
   receiptsRoot,
   type SidechainBlock,
   txsRoot,
+  VALIDATOR_BYTES,
+  validatorsHash,
   type Withdrawal,
   withdrawalLeaf,
   withdrawalsRoot,
@@ -30,6 +32,10 @@ import {
 const A = `0x${'aa'.repeat(20)}` as Address
 const B = `0x${'bb'.repeat(20)}` as Address
 const T = `0x${'cc'.repeat(20)}` as Address
+const NEXT_SET = [
+  { address: A, power: 5n },
+  { address: B, power: (1n << 127n) - 1n },
+]
 
 function sampleBlock(): SidechainBlock {
   const txs: Hex[] = ['0x02f86a0180', '0xf86b8085', `0x${'11'.repeat(300)}`]
@@ -52,12 +58,14 @@ function sampleBlock(): SidechainBlock {
     logsBloom: logsBloom([{ address: T, topics: [`0x${'03'.repeat(32)}`], data: '0x' }]),
     withdrawalsRoot: withdrawalsRoot([]),
     withdrawalCount: 0,
+    epoch: 3n,
+    nextValidatorsHash: validatorsHash(NEXT_SET),
   }
-  return { header, txs, deposits }
+  return { header, txs, deposits, validators: NEXT_SET }
 }
 
 describe('sidechain block codec', () => {
-  it('round-trips a block and its header exactly, and hashes the 536-byte header', () => {
+  it('round-trips a block and its header exactly, and hashes the 576-byte header', () => {
     const block = sampleBlock()
     const bytes = encodeBlock(block)
     expect(decodeBlock(bytes)).toEqual(block)
@@ -66,15 +74,41 @@ describe('sidechain block codec', () => {
     expect(header.length).toBe(HEADER_BYTES)
     expect(decodeHeader(header)).toEqual(block.header)
     expect(blockHash(block.header)).toBe(viemKeccak(header))
-    expect(bytes.length).toBe(1 + HEADER_BYTES + 4 + 3 * 4 + 5 + 4 + 300 + 4 + 2 * DEPOSIT_BYTES)
+    expect(bytes.length).toBe(
+      1 + HEADER_BYTES + 4 + 3 * 4 + 5 + 4 + 300 + 4 + 2 * DEPOSIT_BYTES + 4 + 2 * VALIDATOR_BYTES,
+    )
     checkBlockBody(block)
+    // Without a set change the body ends with a zero count, and decodes without the field.
+    const plain = { header: block.header, txs: block.txs, deposits: block.deposits }
+    expect(decodeBlock(encodeBlock(plain))).toEqual(plain)
+  })
+
+  it('binds a new validator set to nextValidatorsHash, and refuses sets that are not canonical', () => {
+    const block = sampleBlock()
+    const other = [{ address: A, power: 6n }, ...(block.validators ?? []).slice(1)]
+    expect(errorCodeOf(() => checkBlockBody({ ...block, validators: other }))).toBe('SIDECHAIN_INVALID_BLOCK')
+    // Out of order, duplicate or zero power: not encodable, and not decodable either.
+    const unsorted = [...(block.validators ?? [])].reverse()
+    expect(errorCodeOf(() => encodeBlock({ ...block, validators: unsorted }))).toBe(
+      'SIDECHAIN_MALFORMED_BLOCK',
+    )
+    const bytes = encodeBlock(block).slice()
+    const firstPower = bytes.length - 2 * VALIDATOR_BYTES + 20
+    bytes.fill(0, firstPower, firstPower + 16)
+    expect(errorCodeOf(() => decodeBlock(bytes))).toBe('SIDECHAIN_MALFORMED_BLOCK')
+    const swapped = encodeBlock(block).slice()
+    const tail = swapped.length - 2 * VALIDATOR_BYTES
+    const first = swapped.slice(tail, tail + VALIDATOR_BYTES)
+    swapped.copyWithin(tail, tail + VALIDATOR_BYTES)
+    swapped.set(first, tail + VALIDATOR_BYTES)
+    expect(errorCodeOf(() => decodeBlock(swapped))).toBe('SIDECHAIN_MALFORMED_BLOCK')
   })
 
   it('refuses malformed blocks with SIDECHAIN_MALFORMED_BLOCK: version, lengths, trailing bytes, size', () => {
     const bytes = encodeBlock(sampleBlock())
     const code = (b: Uint8Array) => errorCodeOf(() => decodeBlock(b))
     expect(code(new Uint8Array(0))).toBe('SIDECHAIN_MALFORMED_BLOCK')
-    expect(code(Uint8Array.from([2, ...bytes.subarray(1)]))).toBe('SIDECHAIN_MALFORMED_BLOCK')
+    expect(code(Uint8Array.from([1, ...bytes.subarray(1)]))).toBe('SIDECHAIN_MALFORMED_BLOCK')
     expect(code(bytes.subarray(0, bytes.length - 1))).toBe('SIDECHAIN_MALFORMED_BLOCK')
     expect(code(Uint8Array.from([...bytes, 0]))).toBe('SIDECHAIN_MALFORMED_BLOCK')
     expect(code(new Uint8Array(MAX_BLOCK_BYTES + 1))).toBe('SIDECHAIN_MALFORMED_BLOCK')
@@ -184,8 +218,14 @@ describe('sidechain block codec', () => {
     expect(hexToBytes(tree.proof(2)).length).toBe(16 * 32)
     // An empty list has the all-empty tree's root, which is what genesis carries.
     expect(
-      genesisHeader({ timestamp: 0, gasLimit: 1n, baseFee: 0n, stateRoot: `0x${'00'.repeat(32)}` })
-        .withdrawalsRoot,
+      genesisHeader({
+        timestamp: 0,
+        gasLimit: 1n,
+        baseFee: 0n,
+        stateRoot: `0x${'00'.repeat(32)}`,
+        epoch: 0n,
+        validators: [],
+      }).withdrawalsRoot,
     ).toBe(withdrawalsRoot([]))
   })
 })

@@ -5,11 +5,17 @@
  *
  * Wire format (integers big-endian, fixed width; exactly one encoding per block; at most `MAX_BLOCK_BYTES`):
  *
- *   block   = version 0x01 ‖ header ‖ txCount u32 ‖ (len u32 ‖ tx[len])* ‖ depositCount u32 ‖ deposit*
+ *   block   = version 0x02 ‖ header ‖ txCount u32 ‖ (len u32 ‖ tx[len])* ‖ depositCount u32 ‖ deposit* ‖
+ *             validatorCount u32 ‖ validator*                     (validatorCount 0: the set does not change)
  *   header  = number u64 ‖ parentHash[32] ‖ timestamp u64 ‖ proposer[20] ‖ gasLimit u64 ‖ baseFee u256 ‖
  *             gasUsed u64 ‖ txsRoot[32] ‖ depositsRoot[32] ‖ stateRoot[32] ‖ receiptsRoot[32] ‖ logsBloom[256] ‖
- *             withdrawalsRoot[32] ‖ withdrawalCount u32                                          (536 bytes)
+ *             withdrawalsRoot[32] ‖ withdrawalCount u32 ‖ epoch u64 ‖ nextValidatorsHash[32]    (576 bytes)
  *   deposit = id u256 ‖ from[20] ‖ to[20] ‖ token[20] ‖ amount u256                              (124 bytes)
+ *   validator = address[20] ‖ power u128                                                          (36 bytes)
+ *
+ * Validator-set changes (docs/sidechain.md, "Validator-set changes"): `epoch` is the L1 StakeManager epoch of the
+ * set that decides the next height and `nextValidatorsHash` that set's hash (`validatorsHash`). A block that moves
+ * to a newer epoch carries the new set in its body (canonical order); every other block repeats its parent's two.
  *
  * A transaction is 1..`MAX_TX_BYTES` bytes of a signed EIP-2718 transaction (checked by execution, not here).
  * `blockHash = keccak256(header)`: the header commits to the body through `txsRoot` (keccak256 of the transaction
@@ -21,6 +27,7 @@ import { keccak256 } from '../../core/hash.ts'
 import { KeccakTree, keccakTreeRoot } from '../../core/keccakTree.ts'
 import type { Address, Hex } from '../../core/types.ts'
 import { SidechainErrorCode } from './errors.ts'
+import { MAX_VALIDATORS, type Validator, validatorSetProblems } from './validatorSet.ts'
 
 /** An L1 deposit as the sidechain applies it (`SidechainBridge.Deposited`). `token` 0x0 = ETH. */
 export type Deposit = { id: bigint; from: Address; to: Address; token: Address; amount: bigint }
@@ -49,6 +56,10 @@ export type BlockHeader = {
   /** Root of the depth-16 keccak tree of the block's withdrawal leaves, in order. */
   withdrawalsRoot: Hex
   withdrawalCount: number
+  /** The L1 StakeManager epoch of the validator set that decides the next height. */
+  epoch: bigint
+  /** `validatorsHash` of that set. */
+  nextValidatorsHash: Hex
 }
 
 export type SidechainBlock = {
@@ -57,6 +68,8 @@ export type SidechainBlock = {
   txs: Hex[]
   /** L1 deposits applied before the transactions, consecutive ids. */
   deposits: Deposit[]
+  /** The new validator set (canonical order) when the block moves to a newer L1 epoch; absent otherwise. */
+  validators?: Validator[]
 }
 
 /** A log as a transaction emits it. */
@@ -72,12 +85,13 @@ export type Receipt = {
   contractAddress?: Address
 }
 
-export const BLOCK_FORMAT_VERSION = 1
+export const BLOCK_FORMAT_VERSION = 2
 export const MAX_BLOCK_BYTES = 8 * 1024 * 1024
 /** Largest signed transaction in a block (geth's txpool limit). */
 export const MAX_BLOCK_TX_BYTES = 128 * 1024
-export const HEADER_BYTES = 536
+export const HEADER_BYTES = 576
 export const DEPOSIT_BYTES = 124
+export const VALIDATOR_BYTES = 36
 export const WITHDRAWALS_TREE_DEPTH = 16
 export const MAX_BLOCK_WITHDRAWALS = 2 ** WITHDRAWALS_TREE_DEPTH
 export const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
@@ -143,6 +157,13 @@ export function txsRoot(txs: readonly Hex[]): Hex {
 /** `txsRoot` from already known transaction hashes. */
 export function txsRootOfHashes(hashes: readonly Hex[]): Hex {
   return bytesToHex(keccak256(concatBytes(...hashes.map((h) => hexToBytes(h)))))
+}
+
+/** keccak256 of the set's `address ‖ power u128` entries in canonical order: what a header's `nextValidatorsHash` is. */
+export function validatorsHash(validators: readonly Validator[]): Hex {
+  const w = new ByteWriter(VALIDATOR_BYTES * validators.length)
+  for (const v of validators) w.bytes(hexToBytes(v.address)).uintBE(v.power, 16)
+  return bytesToHex(keccak256(w.finish()))
 }
 
 /** keccak256 of the deposits' leaves in order. */
@@ -227,6 +248,8 @@ export function headerProblems(h: BlockHeader): string[] {
     h.withdrawalCount > MAX_BLOCK_WITHDRAWALS
   )
     p.push(`withdrawalCount must be an integer in [0, ${MAX_BLOCK_WITHDRAWALS}]`)
+  if (!isU(h.epoch, U64_MAX + 1n)) p.push('epoch must be a uint64 bigint')
+  if (!isHexOfBytes(h.nextValidatorsHash, 32)) p.push('nextValidatorsHash must be 32 bytes of lowercase hex')
   return p
 }
 
@@ -257,9 +280,11 @@ function writeHeader(w: ByteWriter, h: BlockHeader): void {
     .bytes(hexToBytes(h.logsBloom))
     .bytes(hexToBytes(h.withdrawalsRoot))
     .u32be(h.withdrawalCount)
+    .uintBE(h.epoch, 8)
+    .bytes(hexToBytes(h.nextValidatorsHash))
 }
 
-/** The header's canonical 536 bytes. Throws `SIDECHAIN_MALFORMED_BLOCK` listing every problem of a bad header. */
+/** The header's canonical 576 bytes. Throws `SIDECHAIN_MALFORMED_BLOCK` listing every problem of a bad header. */
 export function encodeHeader(h: BlockHeader): Uint8Array {
   const problems = headerProblems(h)
   if (problems.length > 0) malformed(`bad block header: ${problems.join('; ')}`, { problems })
@@ -302,13 +327,15 @@ function readHeader(r: ByteReader): BlockHeader {
     logsBloom: bytesToHex(r.bytesView(256, 'the logs bloom')),
     withdrawalsRoot: readHash(r),
     withdrawalCount: r.u32be(),
+    epoch: r.uintBE(8),
+    nextValidatorsHash: readHash(r),
   }
   if (header.withdrawalCount > MAX_BLOCK_WITHDRAWALS)
     r.fail(`withdrawalCount is above ${MAX_BLOCK_WITHDRAWALS}`)
   return header
 }
 
-/** Decodes exactly a 536-byte header. Throws `SIDECHAIN_MALFORMED_BLOCK`. */
+/** Decodes exactly a 576-byte header. Throws `SIDECHAIN_MALFORMED_BLOCK`. */
 export function decodeHeader(bytes: Uint8Array): BlockHeader {
   if (!(bytes instanceof Uint8Array) || bytes.length !== HEADER_BYTES)
     malformed(`a header is ${HEADER_BYTES} bytes`)
@@ -333,9 +360,13 @@ export function encodeBlock(block: SidechainBlock): Uint8Array {
     block.deposits.forEach((d, i) => {
       problems.push(...depositProblems(d, i))
     })
+    if (block.validators !== undefined)
+      problems.push(...validatorSetProblems(block.validators).map((p) => `new validator set: ${p}`))
   }
   if (problems.length > 0) malformed(`bad block: ${problems.slice(0, 10).join('; ')}`, { problems })
-  let size = 1 + HEADER_BYTES + 4 + 4 + DEPOSIT_BYTES * block.deposits.length
+  const validators = block.validators ?? []
+  let size =
+    1 + HEADER_BYTES + 4 + 4 + DEPOSIT_BYTES * block.deposits.length + 4 + VALIDATOR_BYTES * validators.length
   for (const t of block.txs) size += 4 + (t.length - 2) / 2
   if (size > MAX_BLOCK_BYTES)
     malformed(`a block is at most ${MAX_BLOCK_BYTES} bytes, this one ${size}`, { size })
@@ -355,6 +386,8 @@ export function encodeBlock(block: SidechainBlock): Uint8Array {
       .bytes(hexToBytes(d.token))
       .uintBE(d.amount, 32)
   }
+  w.u32be(validators.length)
+  for (const v of validators) w.bytes(hexToBytes(v.address)).uintBE(v.power, 16)
   return w.finish()
 }
 
@@ -382,7 +415,7 @@ export function decodeBlock(bytes: Uint8Array): SidechainBlock {
     txs.push(bytesToHex(r.bytesView(len, `transaction ${i}`)))
   }
   const depositCount = r.u32be()
-  if (depositCount * DEPOSIT_BYTES !== r.remaining)
+  if (depositCount * DEPOSIT_BYTES + 4 > r.remaining)
     r.fail(`${depositCount} deposits take ${depositCount * DEPOSIT_BYTES} bytes, ${r.remaining} are left`)
   const deposits: Deposit[] = []
   for (let i = 0; i < depositCount; i++) {
@@ -394,11 +427,26 @@ export function decodeBlock(bytes: Uint8Array): SidechainBlock {
       amount: r.uintBE(32),
     })
   }
+  const validatorCount = r.u32be()
+  if (validatorCount > MAX_VALIDATORS || validatorCount * VALIDATOR_BYTES !== r.remaining)
+    r.fail(
+      `${validatorCount} validators do not fit the ${r.remaining} bytes left (at most ${MAX_VALIDATORS})`,
+    )
+  const validators: Validator[] = []
+  for (let i = 0; i < validatorCount; i++) validators.push({ address: r.address(), power: r.uintBE(16) })
   r.end()
-  return { header, txs, deposits }
+  if (validatorCount === 0) return { header, txs, deposits }
+  const problems = validatorSetProblems(validators)
+  if (problems.length > 0)
+    malformed(`bad new validator set: ${problems.slice(0, 5).join('; ')}`, { problems })
+  return { header, txs, deposits, validators }
 }
 
-/** Throws `SIDECHAIN_INVALID_BLOCK` unless the header's `txsRoot` and `depositsRoot` are the body's. */
+/**
+ * Throws `SIDECHAIN_INVALID_BLOCK` unless the header's `txsRoot` and `depositsRoot` are the body's, and a new
+ * validator set in the body is the one `nextValidatorsHash` names. (Whether the epoch may change here is the
+ * parent's business: execution checks it.)
+ */
 export function checkBlockBody(block: SidechainBlock, txHashes?: readonly Hex[]): void {
   const t = txHashes === undefined ? txsRoot(block.txs) : txsRootOfHashes(txHashes)
   if (t !== block.header.txsRoot)
@@ -406,6 +454,11 @@ export function checkBlockBody(block: SidechainBlock, txHashes?: readonly Hex[])
   const d = depositsRoot(block.deposits)
   if (d !== block.header.depositsRoot)
     invalid('depositsRoot is not the root of the block’s deposits', { expected: d })
+  if (block.validators !== undefined) {
+    const v = validatorsHash(block.validators)
+    if (v !== block.header.nextValidatorsHash)
+      invalid('nextValidatorsHash is not the hash of the block’s new validator set', { expected: v })
+  }
 }
 
 /** Block 0: no parent, no body, the genesis state's root. */
@@ -414,6 +467,9 @@ export function genesisHeader(o: {
   gasLimit: bigint
   baseFee: bigint
   stateRoot: Hex
+  /** The L1 StakeManager epoch of the genesis validator set, and that set. */
+  epoch: bigint
+  validators: readonly Validator[]
 }): BlockHeader {
   return {
     number: 0n,
@@ -430,5 +486,7 @@ export function genesisHeader(o: {
     logsBloom: EMPTY_BLOOM,
     withdrawalsRoot: withdrawalsRoot([]),
     withdrawalCount: 0,
+    epoch: o.epoch,
+    nextValidatorsHash: validatorsHash(o.validators),
   }
 }

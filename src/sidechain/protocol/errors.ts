@@ -43,6 +43,7 @@ export const SidechainErrorCode = {
   malformedBlock: 'SIDECHAIN_MALFORMED_BLOCK',
   /** A deposit in a proposed block that this validator has not seen on L1 with enough confirmations. */
   unknownDeposit: 'SIDECHAIN_UNKNOWN_DEPOSIT',
+  unknownValidatorSet: 'SIDECHAIN_UNKNOWN_VALIDATOR_SET',
   /** A validator node asked to do something its state does not allow (stopped, not a validator…). */
   nodeState: 'SIDECHAIN_NODE_STATE',
   /** A withdrawal that is not (yet) covered by a checkpoint accepted on L1, or unknown. */

@@ -22,6 +22,9 @@ import { SidechainErrorCode } from './errors.ts'
 export type Validator = { readonly address: Address; readonly power: bigint }
 
 /** A validator with its proposer priority: what a node persists to rebuild the exact set of a height. */
+/** The L1 StakeManager's validator set at one epoch, in canonical order. */
+export type EpochSet = { epoch: bigint; validators: Validator[] }
+
 export type ValidatorWithPriority = Validator & { readonly proposerPriority: bigint }
 
 /** Largest number of validators in a set (bounds the work per message and per round). */

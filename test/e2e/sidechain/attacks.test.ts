@@ -1,6 +1,6 @@
 /**
  * The sidechain's attack matrix as `l2kit sidechain demo --attack KIND --json` reports it (each on its own anvil with
- * 4 validators): a crashed validator is tolerated, a double-signer is caught and slashed on L1, one validator alone
+ * 4 validators): a crashed validator is tolerated, a double-signer is caught, slashed on L1 and dropped from the set, one validator alone
  * cannot get a forged checkpoint accepted, and three of four can drain the bridge — the trust model, measured.
  */
 import { describe, expect, it } from 'vitest'
@@ -33,6 +33,8 @@ describe('sidechain attacks', () => {
       honestFundsLost: '0',
     })
     expect(Number((r.gas as { slashDoubleSign: string }).slashDoubleSign)).toBeGreaterThan(50_000)
+    // The slash is an L1 epoch: the sidechain's set drops the cheater (three left).
+    expect((r.detail as { validatorsAfter: number }).validatorsAfter).toBe(3)
   }, 180_000)
 
   it('minority-forgery: a checkpoint signed by one validator alone is refused on L1', async () => {
