@@ -137,6 +137,12 @@ export const upFlags: FlagSpec = {
     description:
       'sidechain: the key that deploys StakeManager and the bridge and funds and stakes the validators on an external L1 (embedded anvil: account 8)',
   },
+  'dashboard-port': {
+    type: 'string',
+    description: 'web dashboard port (0 = any free port; the default falls back to a free one when taken)',
+    default: '8590',
+  },
+  'no-dashboard': { type: 'boolean', description: 'do not build or serve the web dashboard' },
   'l1-rpc': {
     type: 'string',
     description: 'external Ethereum JSON-RPC URL (default: start an embedded anvil)',

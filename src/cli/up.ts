@@ -20,6 +20,7 @@ import type { SidechainDevnet } from '../sidechain/devnet.ts'
 import { L2_BRIDGE_ADDRESS } from '../sidechain/protocol/addresses.ts'
 import { defaultZkDevnetOptions, startZkDevnet, type ZkDevnet } from '../zk/devnet.ts'
 import { num, type ParsedArgs, str } from './args.ts'
+import { type StartedDashboard, startDashboard } from './dashboard.ts'
 import { printJson, progress, table } from './output.ts'
 
 /** The operator's address (the attacker of an injected fault): the given key's, or anvil account 0's. */
@@ -557,8 +558,15 @@ export async function runUp(
     args.values.json === true,
   )
   onShutdown(stop)
+  const dashboard = await dashboardFor(args, summary, logger)
+  if (dashboard.started) onShutdown(dashboard.started.stop)
   if (args.values.json === true) {
-    printJson({ ready: true, ...summary })
+    printJson({
+      ready: true,
+      ...summary,
+      dashboardUrl: dashboard.started?.url ?? null,
+      ...(dashboard.error ? { dashboardError: dashboard.error } : {}),
+    })
   } else {
     const lines: string[] = []
     if (devnet !== undefined) lines.push(...optimisticLines(devnet))
@@ -582,10 +590,32 @@ export async function runUp(
     if (channels !== undefined) lines.push(...channelsLines(channels))
     if (plasma !== undefined) lines.push(...plasmaLines(plasma))
     if (sidechain !== undefined) lines.push(...sidechainLines(sidechain))
+    if (dashboard.started) lines.push('', `Dashboard: ${dashboard.started.url}`)
+    else if (dashboard.error) lines.push('', `Dashboard: not served (${dashboard.error})`)
     lines.push('', 'Ctrl-C stops everything.')
     process.stdout.write(`${lines.join('\n')}\n`)
   }
   await new Promise(() => undefined)
+}
+
+/**
+ * The web dashboard for the running devnet, unless `--no-dashboard`. A dashboard that cannot be built or served
+ * does not take the devnet down: the error is printed (and is `dashboardError` in the --json line).
+ */
+async function dashboardFor(
+  args: ParsedArgs,
+  summary: Record<string, unknown>,
+  logger: Logger,
+): Promise<{ started?: StartedDashboard; error?: string }> {
+  if (args.values['no-dashboard'] === true) return {}
+  const quiet = args.values.json === true
+  try {
+    return { started: await startDashboard(args, summary, logger, quiet ? () => undefined : progress) }
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err)
+    logger.error({ err }, 'dashboard not served')
+    return { error }
+  }
 }
 
 function optimisticLines(devnet: Devnet): string[] {

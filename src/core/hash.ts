@@ -195,7 +195,7 @@ type MinimalWebAssembly = {
 }
 
 function instantiateSponge(): Sponge | undefined {
-  const wasm = (globalThis as { WebAssembly?: MinimalWebAssembly }).WebAssembly
+  const wasm = (globalThis as unknown as { WebAssembly?: MinimalWebAssembly }).WebAssembly
   if (wasm === undefined) return undefined
   try {
     const { exports } = new wasm.Instance(new wasm.Module(assembleKeccakModule()))

@@ -3,6 +3,9 @@
 export const NodeErrorCode = {
   asyncStoreTransaction: 'ASYNC_STORE_TRANSACTION',
   channelClosed: 'CHANNEL_CLOSED',
+  dashboardBuildFailed: 'DASHBOARD_BUILD_FAILED',
+  dashboardListenFailed: 'DASHBOARD_LISTEN_FAILED',
+  dashboardNotBuilt: 'DASHBOARD_NOT_BUILT',
   historicalStateUnavailable: 'HISTORICAL_STATE_UNAVAILABLE',
   invalidMetric: 'INVALID_METRIC',
   invalidParams: 'INVALID_PARAMS',
