@@ -1,6 +1,6 @@
 /**
  * A validator's own JSON-RPC methods beside the standard `eth_*` ones: `sidechain_getInfo`, `sidechain_status`,
- * `sidechain_validators`, `sidechain_getWithdrawalProof`, `sidechain_getCheckpoint`, and `l2kit_family`. Amounts
+ * `sidechain_validators`, `sidechain_votes`, `sidechain_getWithdrawalProof`, `sidechain_getCheckpoint`, and `l2kit_family`. Amounts
  * and heights are decimal strings, hashes and addresses 0x-hex.
  */
 import { L2kitError } from '../core/errors.ts'
@@ -83,6 +83,19 @@ export function sidechainMethods(ctx: {
           proposerPriority: v.proposerPriority.toString(),
         })),
         connected: validator.network.peers().map((p) => p.address),
+      }
+    },
+    sidechain_votes: () => {
+      const v = validator.votes()
+      return {
+        height: v.height.toString(),
+        round: v.round,
+        step: v.step,
+        proposer: v.proposer ?? null,
+        proposal: v.proposal ?? null,
+        prevotes: v.prevotes,
+        precommits: v.precommits,
+        lastCommit: { height: v.lastCommit.height.toString(), signers: v.lastCommit.signers },
       }
     },
     sidechain_getWithdrawalProof: (params) => {

@@ -253,6 +253,36 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
     }
   }
 
+  /**
+   * The votes of the height being decided, as this validator counted them: the current round's proposal, prevotes
+   * and precommits (a block hash, or nil as 32 zero bytes), and who signed the head's commit certificate.
+   */
+  votes(): {
+    height: bigint
+    round: number
+    step: string
+    proposer: Address | undefined
+    proposal: Hex | undefined
+    prevotes: { validator: Address; blockHash: Hex }[]
+    precommits: { validator: Address; blockHash: Hex }[]
+    lastCommit: { height: bigint; signers: Address[] }
+  } {
+    const s = this.#machine.state
+    const round = s.round
+    const m = this.#machine.messagesAt(round)
+    const head = this.#m.engine.head().number
+    return {
+      height: s.height ?? head + 1n,
+      round,
+      step: s.step,
+      proposer: this.#machine.validatorSet?.proposer(round),
+      proposal: m.proposal?.blockHash,
+      prevotes: m.prevotes.map((v) => ({ validator: v.validator, blockHash: v.blockHash })),
+      precommits: m.precommits.map((v) => ({ validator: v.validator, blockHash: v.blockHash })),
+      lastCommit: { height: head, signers: (this.#m.engine.commitOf(head) ?? []).map((v) => v.validator) },
+    }
+  }
+
   /** The validator set of the next height. */
   validatorSet(): ValidatorSet {
     return this.#machine.validatorSet ?? this.#setAt(this.#m.engine.head().number + 1n)

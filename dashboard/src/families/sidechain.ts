@@ -1,6 +1,7 @@
 /**
- * The sidechain: each validator's height, round and step (up or down one by one), the validator set with its
- * stake and proposer priorities, who signed the latest checkpoint (the votes that made it valid on L1), the
+ * The sidechain: each validator's height, round and step (up or down one by one), the validator set (its L1 epoch)
+ * with stake and proposer priorities, the votes of the height being decided (`sidechain_votes`: each validator's
+ * prevote and precommit in the current round, and who signed the head's commit), who signed the latest checkpoint, the
  * latest checkpoint on L1, transactions per second, and pending withdrawals with an estimated countdown to the
  * checkpoint that covers them and a claim (`proveAndFinalizeSidechainWithdrawal`, SDK).
  */
@@ -24,6 +25,7 @@ type Status = {
   syncing: boolean
 }
 type SetInfo = {
+  epoch: string
   totalPower: string
   quorum: string
   validators: { address: Address; power: string; proposerPriority: string }[]
@@ -35,6 +37,15 @@ type Checkpoint = {
   power: string
   l1TxHash: Hex | null
 }
+type Votes = {
+  height: string
+  round: number
+  proposer: Address | null
+  prevotes: { validator: Address; blockHash: Hex }[]
+  precommits: { validator: Address; blockHash: Hex }[]
+  lastCommit: { height: string; signers: Address[] }
+}
+const NIL = `0x${'00'.repeat(32)}`
 type Info = { deployBlock: string; blockTimeMs: number; checkpointInterval: number }
 
 export class SidechainPanel extends Panel {
@@ -78,6 +89,12 @@ export class SidechainPanel extends Panel {
     }
     const height = await head.poll()
     const set = await rpc<SetInfo>(url, 'sidechain_validators')
+    const votes = await rpc<Votes>(url, 'sidechain_votes')
+    const vote = (list: Votes['prevotes'], a: Address) => {
+      const v = list.find((x) => x.validator.toLowerCase() === a.toLowerCase())
+      return v === undefined ? '—' : v.blockHash === NIL ? 'nil' : short(v.blockHash)
+    }
+    const committed = new Set(votes.lastCommit.signers.map((a) => a.toLowerCase()))
     await this.#bridge.scan()
     const lastCheckpoint = this.#bridge.last('CheckpointSubmitted')
     const checkpoint =
@@ -93,6 +110,12 @@ export class SidechainPanel extends Panel {
       `${statuses.filter((x) => x.s !== undefined).length} of ${statuses.length}`,
     )
     this.field('quorum', 'quorum (> ⅔ of the stake)', `${eth(set.quorum)} of ${eth(set.totalPower)}`)
+    this.field('epoch', 'validator set (L1 epoch)', `${set.validators.length} validators, epoch ${set.epoch}`)
+    this.field(
+      'deciding',
+      'deciding',
+      `height ${votes.height}, round ${votes.round}${votes.proposer ? `, proposer ${short(votes.proposer)}` : ''}`,
+    )
     this.field('checkpoint-interval', 'checkpoint every', `${this.#info.checkpointInterval} blocks`)
     this.field(
       'votes',
@@ -116,6 +139,9 @@ export class SidechainPanel extends Panel {
             'priority',
             'height / round / step',
             'peers',
+            'prevote',
+            'precommit',
+            'signed last commit',
             'signed last checkpoint',
           ].map((t) => h('th', {}, t)),
         ),
@@ -133,6 +159,9 @@ export class SidechainPanel extends Panel {
               s ? `${s.height} / ${s.round} / ${s.step}${s.syncing ? ' (syncing)' : ''}` : `down: ${down}`,
             ),
             h('td', {}, s ? String(s.peers) : '—'),
+            h('td', { 'data-vote': 'prevote' }, vote(votes.prevotes, v.address)),
+            h('td', { 'data-vote': 'precommit' }, vote(votes.precommits, v.address)),
+            h('td', {}, committed.has(v.address.toLowerCase()) ? 'yes' : 'no'),
             h('td', {}, checkpoint === null ? '—' : signers.has(v.address.toLowerCase()) ? 'yes' : 'no'),
           )
         }),

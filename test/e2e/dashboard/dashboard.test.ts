@@ -159,6 +159,12 @@ describe('the web dashboard in headless Chromium', () => {
       .waitFor({ timeout: 30_000 })
     expect(await page.locator('[data-family="channels"] svg line').count()).toBe(2)
     expect(await page.locator('[data-family="sidechain"] tr[data-validator]').count()).toBe(1)
+    // the sidechain's votes: the one validator's prevote of the height being decided (a block hash or nil)
+    await until('a sidechain prevote on the page', 20_000, async () =>
+      /^(0x|nil)/.test(
+        (await page.locator('[data-family="sidechain"] [data-vote="prevote"]').first().textContent()) ?? '',
+      ),
+    )
     // charts: compare.json when it exists, else how to make it
     await page.locator('#charts [data-chart] svg, #charts [data-field="compare-missing"]').first().waitFor()
 
