@@ -74,8 +74,10 @@ export class SidechainL1Follower implements DepositSource, StakeSource {
   readonly #log: Logger
   readonly #follower: LogFollower<typeof FOLLOWED_EVENTS>
   readonly #deposits = new Map<bigint, Deposit & { blockNumber: bigint }>()
+  /** Every power change followed (replayed after a reorg), and the powers after the last one. */
   #changes: PowerChange[] = []
-  #sets = new Map<bigint, Validator[]>()
+  readonly #powers = new Map<Address, bigint>()
+  readonly #sets = new Map<bigint, Validator[]>()
   #latest: EpochSet | undefined
 
   constructor(
@@ -163,46 +165,43 @@ export class SidechainL1Follower implements DepositSource, StakeSource {
         deposits++
       } else if (log.eventName === 'PowerChanged') {
         const a = log.args as { validator: Address; power: bigint; epoch: bigint }
-        this.#changes.push({
+        const change = {
           blockNumber: log.blockNumber,
           validator: a.validator.toLowerCase() as Address,
           power: a.power,
           epoch: a.epoch,
-        })
+        }
+        this.#changes.push(change)
+        this.#apply(change)
         changed = true
       }
     }
     if (deposits > 0) this.#log.info({ deposits }, 'deposits seen on L1')
-    if (changed) {
-      this.#rebuild()
+    if (changed)
       this.#log.info(
         { epoch: this.#latest?.epoch.toString(), validators: this.#latest?.validators.length },
         'the L1 validator set changed',
       )
-    }
   }
 
-  /** Replays the power changes in order, keeping the set after each epoch (StakeManager: one change per epoch). */
-  #rebuild(): void {
-    const powers = new Map<Address, bigint>()
-    const sets = new Map<bigint, Validator[]>()
-    let latest: EpochSet | undefined
-    for (const c of this.#changes) {
-      if (c.power === 0n) powers.delete(c.validator)
-      else powers.set(c.validator, c.power)
-      const validators = sortValidators([...powers].map(([address, power]) => ({ address, power })))
-      sets.set(c.epoch, validators)
-      if (latest === undefined || c.epoch >= latest.epoch) latest = { epoch: c.epoch, validators }
-    }
-    while (sets.size > KEPT_EPOCHS) sets.delete(sets.keys().next().value as bigint)
-    this.#sets = sets
-    this.#latest = latest
+  /** Applies one power change and keeps the set after it as its epoch's (StakeManager: one change per epoch). */
+  #apply(c: PowerChange): void {
+    if (c.power === 0n) this.#powers.delete(c.validator)
+    else this.#powers.set(c.validator, c.power)
+    const validators = sortValidators([...this.#powers].map(([address, power]) => ({ address, power })))
+    this.#sets.set(c.epoch, validators)
+    if (this.#sets.size > KEPT_EPOCHS) this.#sets.delete(this.#sets.keys().next().value as bigint)
+    if (this.#latest === undefined || c.epoch >= this.#latest.epoch)
+      this.#latest = { epoch: c.epoch, validators }
   }
 
   #onReorg(commonAncestor: bigint): void {
     for (const [id, d] of this.#deposits) if (d.blockNumber > commonAncestor) this.#deposits.delete(id)
     this.#changes = this.#changes.filter((c) => c.blockNumber <= commonAncestor)
-    this.#rebuild()
+    this.#powers.clear()
+    this.#sets.clear()
+    this.#latest = undefined
+    for (const c of this.#changes) this.#apply(c)
     this.#log.warn(
       { commonAncestor: commonAncestor.toString() },
       'L1 reorganized: re-reading deposits and stake',
