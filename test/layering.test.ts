@@ -57,7 +57,9 @@ const ALLOWED: Record<string, string[]> = {
   'family:F': ['core', 'l1', 'node', 'generated', 'protocol:F'],
   sdk: ['core', 'l1', 'generated'],
   'sdk:F': ['core', 'l1', 'generated', 'sdk', 'protocol:F'],
-  cli: ['core', 'l1', 'node', 'generated', 'sdk', 'family:*', 'protocol:*', 'sdk:*', 'cli:*'],
+  // compare: the comparison's pure parts (tables, costs, report, charts, ranking), on core alone
+  compare: ['core'],
+  cli: ['core', 'l1', 'node', 'generated', 'sdk', 'family:*', 'protocol:*', 'sdk:*', 'cli:*', 'compare'],
   'cli:F': ['core', 'l1', 'node', 'generated', 'sdk', 'family:F', 'protocol:F', 'sdk:F', 'cli'],
 }
 

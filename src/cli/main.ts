@@ -83,11 +83,11 @@ const commands: Record<string, Command> = {
       family: {
         type: 'string',
         description:
-          'families to measure, comma separated (default: optimistic,zk,channels,plasma,sidechain; each with its default workload)',
+          'families to measure, comma separated (default: optimistic,zk,channels,plasma,sidechain,compare; each with its default workload; compare = `l2kit compare`, last)',
       },
     }),
     run: async (args) => {
-      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels,plasma,sidechain')
+      const chosen = (str(args.values.family) ?? 'optimistic,zk,channels,plasma,sidechain,compare')
         .split(',')
         .map((f) => f.trim().toLowerCase())
       for (const family of chosen) {
@@ -106,6 +106,30 @@ const commands: Record<string, Command> = {
         await bench.runBench(familyArgs, await loggerFor(args, 'bench'), onShutdown)
       }
     },
+  },
+  compare: {
+    summary:
+      'every family on one L1, the same workload side by side: throughput, L1 gas/bytes/USD per transfer, deposit and withdrawal times, attacks; writes bench/results/compare.{json,md} and SVG charts',
+    flags: async () => (await import('./compare.ts')).compareFlags,
+    run: async (args) => {
+      await (await import('./compare.ts')).runCompare(args, await loggerFor(args, 'compare'))
+    },
+    examples: [
+      'l2kit compare',
+      'l2kit compare --family optimistic,zk --transfers 100',
+      'l2kit compare --no-attacks --eth-usd 2500 --blob-fee-gwei 1',
+    ],
+  },
+  choose: {
+    summary:
+      'which L2 should I choose? a ranked answer, with the measured numbers, from bench/results/compare.json',
+    flags: async () => (await import('./compare.ts')).chooseFlags,
+    run: async (args) => (await import('./compare.ts')).runChoose(args),
+    examples: [
+      'l2kit choose',
+      'l2kit choose --need-evm --max-withdrawal-delay 1h',
+      'l2kit choose --trust rollup --payments-per-day 1000 --json',
+    ],
   },
 }
 
@@ -192,7 +216,7 @@ type BenchModule = {
   runBench: (args: ParsedArgs, logger: Logger, onShutdown: (fn: () => Promise<void>) => void) => Promise<void>
 }
 
-const BENCH_FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain'] as const
+const BENCH_FAMILIES = ['optimistic', 'zk', 'channels', 'plasma', 'sidechain', 'compare'] as const
 type BenchFamily = (typeof BENCH_FAMILIES)[number]
 
 async function importBench(family: BenchFamily): Promise<BenchModule> {

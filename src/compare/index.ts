@@ -1,0 +1,12 @@
+/** `l2kit compare` and `l2kit choose`: the pure parts (no I/O but the SVG rendering), shared by the CLI and the bench. */
+export * from './attacks.ts'
+export * from './charts.ts'
+export * from './choose.ts'
+export * from './duration.ts'
+export * from './errors.ts'
+export * from './facts.ts'
+export * from './markdown.ts'
+export * from './prices.ts'
+export * from './runner.ts'
+export * from './table.ts'
+export * from './types.ts'
