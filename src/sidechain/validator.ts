@@ -692,7 +692,12 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       if (!this.validatorSet().has(h.proposer)) throw invalid('its proposer is not a validator')
       await this.#checkDeposits(block.deposits)
       await this.#checkValidatorUpdate(block)
+      const t = performance.now()
       await this.#m.engine.executeBlock(block)
+      this.#log.debug(
+        { height: e.height, txs: block.txs.length, ms: Math.round(performance.now() - t) },
+        'executed a proposed block',
+      )
     } catch (err) {
       verdict = false
       this.#log.warn(
@@ -776,6 +781,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       const candidates = this.mempool.candidates((a) => engine.nonceOf(a), this.options.maxTxsPerBlock)
       const timestamp = Math.max(head.timestamp, Math.floor(Date.now() / 1000))
       const validatorUpdate = this.#validatorUpdate()
+      const buildStart = performance.now()
       const built = await engine.buildBlock({
         timestamp,
         proposer: this.address,
@@ -794,6 +800,7 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
           round,
           txs: built.block.txs.length,
           deposits: deposits.length,
+          buildMs: Math.round(performance.now() - buildStart),
           ...(validatorUpdate === undefined ? {} : { newEpoch: validatorUpdate.epoch }),
         },
         'proposing a block',
@@ -838,7 +845,15 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
       .prune(height + 1n)
       .catch((err) => this.#log.warn({ err }, 'pruning the journal failed'))
     this.#log.info(
-      { height, block: hash, txs: block.txs.length, deposits: block.deposits.length, synced },
+      {
+        height,
+        block: hash,
+        txs: block.txs.length,
+        deposits: block.deposits.length,
+        synced,
+        // from the height's start to its block committed here: what a block costs end to end
+        heightMs: Math.round(Date.now() - this.#heightStartedAt),
+      },
       'committed a block',
     )
     if (block.validators !== undefined)

@@ -4,7 +4,9 @@
  * the tries Ethereum builds, so a client can verify a transaction or receipt against its block). No family's
  * protocol uses them: block hashes and proofs are the family's own.
  */
-import { concatHex, hexToBytes, keccak256, numberToHex, toRlp, type Hex as ViemHex } from 'viem'
+import { concatHex, hexToBytes, numberToHex, toRlp, type Hex as ViemHex } from 'viem'
+import { bytesToHex } from '../../core/bytes.ts'
+import { keccak256 as keccakBytes } from '../../core/hash.ts'
 import type { Hex } from '../../core/types.ts'
 import type { TxLog } from './chainView.ts'
 
@@ -12,7 +14,7 @@ export const EMPTY_TRIE_ROOT: Hex = '0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b9
 
 /** Adds `value` (an address or topic) to a 256-byte bloom: 3 bits from the low 11 bits of keccak byte pairs. */
 function bloomAdd(bloom: Uint8Array, value: Hex): void {
-  const h = hexToBytes(keccak256(value as ViemHex))
+  const h = keccakBytes(hexToBytes(value as ViemHex))
   for (let i = 0; i < 6; i += 2) {
     const bit = (((h[i] as number) << 8) | (h[i + 1] as number)) & 2047
     const byte = 255 - (bit >> 3)
@@ -73,10 +75,11 @@ function hexPrefix(nibbles: readonly number[], leaf: boolean): ViemHex {
   return `0x${all.map((n) => n.toString(16)).join('')}`
 }
 
-/** A child reference: the node itself when its encoding is under 32 bytes, else its hash. */
+/** A child reference: the node itself when its encoding is under 32 bytes, else its hash (core's keccak: a
+ * block's tries hash thousands of nodes, and an explorer asks for every block). */
 function ref(node: TrieNode): TrieNode {
-  const enc = toRlp(node as ViemHex[])
-  return (enc.length - 2) / 2 < 32 ? node : keccak256(enc)
+  const enc = toRlp(node as ViemHex[], 'bytes')
+  return enc.length < 32 ? node : (bytesToHex(keccakBytes(enc)) as ViemHex)
 }
 
 function buildNode(items: readonly { key: number[]; value: ViemHex }[], depth: number): TrieNode {
@@ -115,5 +118,7 @@ export function orderedTrieRoot(values: readonly Hex[]): Hex {
     }
     return a.key.length - b.key.length
   })
-  return keccak256(toRlp(buildNode(items as { key: number[]; value: ViemHex }[], 0) as ViemHex[]))
+  return bytesToHex(
+    keccakBytes(toRlp(buildNode(items as { key: number[]; value: ViemHex }[], 0) as ViemHex[], 'bytes')),
+  )
 }

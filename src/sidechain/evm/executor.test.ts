@@ -1,7 +1,8 @@
 /**
  * The execution layer's transaction rules against ethereumjs' own `runTx` (the reference state transition): the
  * same transactions on the same state must use the same gas, end in the same status, and leave the same balances,
- * nonces, code and storage — transfers, legacy and access-list transactions, a deployment, token transfers with a
+ * nonces, code and storage — transfers (plain ones are applied without the EVM: to fresh addresses, to oneself, to
+ * the proposer, and one to a precompile that is not plain), legacy and access-list transactions, a deployment, token transfers with a
  * storage refund, a revert, an out-of-gas call, a contract self-destructed in its creating transaction (EIP-6780),
  * and a calldata-heavy transfer charged EIP-7623's floor.
  */
@@ -34,6 +35,9 @@ import {
 } from './testing/chain.ts'
 
 const [ALICE, BOB] = TEST_ADDRESSES as [Address, Address]
+const FRESH_1: Address = '0x00000000000000000000000000000000000f7e51'
+const FRESH_2: Address = '0x00000000000000000000000000000000000f7e52'
+const IDENTITY: Address = '0x0000000000000000000000000000000000000004'
 
 describe('transaction execution matches ethereumjs runTx', () => {
   it('gives the same gas, status and state for every kind of transaction', async () => {
@@ -93,6 +97,13 @@ describe('transaction execution matches ethereumjs runTx', () => {
         await signTx(0, { nonce: 7, gas: 100_000n, value: 77n, data: '0x33ff' }),
         // 2,000 non-zero bytes of calldata to an account without code: the EIP-7623 floor applies.
         await signTx(0, { nonce: 8, to: BOB, gas: 200_000n, data: `0x${'ab'.repeat(2_000)}` }),
+        // Plain transfers (applied without the EVM): nothing to a fresh address (no account appears), value to a
+        // fresh address, to oneself, to the block's proposer; and value to a precompile (runs it: not plain).
+        await signTx(0, { nonce: 9, to: FRESH_1, value: 0n }),
+        await signTx(0, { nonce: 10, to: FRESH_2, value: 123n }),
+        await signTx(0, { nonce: 11, to: ALICE, value: 10n }),
+        await signTx(0, { nonce: 12, to: TEST_PROPOSER, value: 7n }),
+        await signTx(0, { nonce: 13, to: IDENTITY, value: 1n, gas: 30_000n }),
       ]
       const candidates = await Promise.all(raws.map((r) => execution.checkTx(r)))
       const built = await execution.buildBlock({
@@ -131,10 +142,12 @@ describe('transaction execution matches ethereumjs runTx', () => {
           expect(mine[i]?.contractAddress).toBe(r.createdAddress.toString())
         }
       }
-      expect(mine.map((t) => t.status)).toEqual([1, 1, 1, 1, 0, 0, 1, 1, 1, 1])
+      expect(mine.map((t) => t.status)).toEqual([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+      // The identity precompile charged its own gas on top of the 21,000.
+      expect(mine[14]?.gasUsed).toBeGreaterThan(21_000n)
       const after = execution.stateReader('head')
       const selfDestructed = getContractAddress({ from: ALICE, nonce: 7n }).toLowerCase()
-      for (const a of [ALICE, BOB, TEST_PROPOSER, token, selfDestructed]) {
+      for (const a of [ALICE, BOB, TEST_PROPOSER, token, selfDestructed, FRESH_1, FRESH_2, IDENTITY]) {
         const reference = await vm.stateManager.getAccount(new EthAddress(ethHexToBytes(a as Hex)))
         const ours = after.account(a.slice(2))
         expect({ a, nonce: ours?.nonce, balance: ours?.balance }).toEqual({

@@ -222,10 +222,60 @@ function warm(
 }
 
 /**
+ * Whether `tx` is a plain value transfer: to an address without code that is not a precompile, with no data. Such
+ * a message runs no EVM code at all (no gas beyond the intrinsic, no logs, no refund), so `executeTx` applies it
+ * directly — the same state changes, in the same order, as the EVM path (tested against it).
+ */
+function isPlainTransfer(ctx: ExecContext, tx: PoolTx): tx is PoolTx & { to: Address } {
+  if (tx.to === undefined || tx.data.length !== 0) return false
+  const to = key(tx.to)
+  if (ctx.evm.precompiles.has(to)) return false
+  const recipient = ctx.state.accountRecord(to)
+  return recipient === undefined || isEmptyCode(recipient.codeHash)
+}
+
+function isEmptyAccount(r: AccountRecord): boolean {
+  return r.nonce === 0n && r.balance === 0n && isEmptyCode(r.codeHash)
+}
+
+/** A plain value transfer, as the EVM path would do it (see `isPlainTransfer`). */
+function executePlainTransfer(ctx: ExecContext, tx: PoolTx & { to: Address }): TxOutcome {
+  const { state, env } = ctx
+  const gasPrice = effectiveGasPrice(tx, env.baseFee)
+  // biome-ignore lint/complexity/useMathMinMax: bigints
+  const gasUsed = tx.intrinsicGas > tx.floorGas ? tx.intrinsicGas : tx.floorGas
+  const account = (k: string) => state.accountRecord(k) ?? EMPTY_ACCOUNT
+  const from = key(tx.from)
+  const to = key(tx.to)
+  const coinbase = key(env.coinbase)
+  // The fee up front and the nonce, the value, the unused gas back, the proposer's tip: executeTx's order.
+  const s = account(from)
+  state.setAccountRecord(from, {
+    ...s,
+    nonce: s.nonce + 1n,
+    balance: s.balance - tx.gasLimit * gasPrice - tx.value,
+  })
+  const r = account(to)
+  state.setAccountRecord(to, { ...r, balance: r.balance + tx.value })
+  const back = account(from)
+  state.setAccountRecord(from, { ...back, balance: back.balance + (tx.gasLimit - gasUsed) * gasPrice })
+  const miner = account(coinbase)
+  state.setAccountRecord(coinbase, { ...miner, balance: miner.balance + (gasPrice - env.baseFee) * gasUsed })
+  // EIP-161: touched accounts left empty are removed (a zero-value transfer to a fresh address creates nothing).
+  for (const k of [from, to, coinbase]) {
+    const a = state.accountRecord(k)
+    if (a !== undefined && isEmptyAccount(a)) state.setAccountRecord(k, null)
+  }
+  return { status: 1, gasUsed, effectiveGasPrice: gasPrice, logs: [], returnValue: new Uint8Array(0) }
+}
+
+/**
  * Executes a valid transaction (the caller checked `txProblem`) on `ctx.state`: the fee, the message, the refunds,
  * the proposer's tip. Never throws for anything the transaction does; an exception here is an internal fault.
+ * `viaEvm` forces the EVM path for a plain transfer (tests compare the two).
  */
-export async function executeTx(ctx: ExecContext, tx: PoolTx): Promise<TxOutcome> {
+export async function executeTx(ctx: ExecContext, tx: PoolTx, viaEvm = false): Promise<TxOutcome> {
+  if (!viaEvm && isPlainTransfer(ctx, tx)) return executePlainTransfer(ctx, tx)
   const { evm, state, env } = ctx
   const journal = evm.journal
   const gasPrice = effectiveGasPrice(tx, env.baseFee)
