@@ -190,6 +190,8 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
   #syncAskedAt = 0
   /** After a synced block was refused, no new sync request before this (a peer sending it again is no help). */
   #syncPausedUntil = 0
+  /** The L1 epoch whose empty set was last reported (once per epoch, not per proposal). */
+  #emptySetWarned: bigint | undefined
   #heightStartedAt = 0
   #stopped = true
   #committedTxs = 0
@@ -762,10 +764,12 @@ export class SidechainValidator<T extends PoolEntry = PoolEntry> {
     const latest = this.#m.stake?.latest()
     if (latest === undefined || latest.epoch <= this.epoch()) return undefined
     if (latest.validators.length === 0) {
-      this.#log.warn(
-        { epoch: latest.epoch },
-        'L1 has no validators staked: the sidechain keeps its current set',
-      )
+      if (this.#emptySetWarned !== latest.epoch)
+        this.#log.warn(
+          { epoch: latest.epoch },
+          'L1 has no validators staked: the sidechain keeps its current set',
+        )
+      this.#emptySetWarned = latest.epoch
       return undefined
     }
     return latest

@@ -4,14 +4,7 @@
  * viem accounts and committed by the BFT validators, then each withdrawal paid on L1 against the checkpoint that
  * covers it. L1 sees the checkpoints.
  */
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  type PublicClient,
-  parseEther,
-} from 'viem'
+import { createPublicClient, createWalletClient, http, type PublicClient, parseEther } from 'viem'
 import type { PhaseContext } from '../../compare/runner.ts'
 import type { RowResult } from '../../compare/types.ts'
 import { devTokenAbi, devTokenBytecode } from '../../generated/contracts.ts'
@@ -19,6 +12,7 @@ import { createL1Clients } from '../../l1/clients.ts'
 import {
   depositToSidechain,
   proveAndFinalizeSidechainWithdrawal,
+  sidechainViemChain,
   withdrawFromSidechain,
 } from '../../sdk/sidechain/index.ts'
 import { scanL1 } from './l1Costs.ts'
@@ -42,12 +36,7 @@ export async function runSidechain(env: CompareEnv, ctx: PhaseContext, row: RowR
   const net = up.sidechain
   if (!net) throw new Error('the sidechain devnet did not start')
   const rpcUrl = (net.validators[0] as { rpcUrl: string }).rpcUrl
-  const chain = defineChain({
-    id: Number(net.chainId),
-    name: 'l2kit sidechain',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  })
+  const chain = sidechainViemChain(net.chainId, rpcUrl)
   const l2 = createPublicClient({ chain, transport: http(rpcUrl), cacheTime: 0 })
   const wallets = env.accounts.map((account) =>
     createWalletClient({ account, chain, transport: http(rpcUrl) }),

@@ -11,7 +11,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hex,
   http,
   type PublicClient,
@@ -21,6 +20,7 @@ import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import type { Logger } from '../../core/logger.ts'
 import { ANVIL_DEV_ACCOUNTS, type AnvilInstance, startAnvil } from '../../l1/anvil.ts'
 import { createL1Clients, type L1ClientsWithWallet } from '../../l1/clients.ts'
+import { sidechainViemChain } from '../../sdk/sidechain/index.ts'
 import type { AnyWalletClient } from '../../sdk/types.ts'
 import { derivedValidatorKey } from '../../sidechain/deploy.ts'
 import {
@@ -83,12 +83,7 @@ export async function startSidechainStage(
       { ...(logger ? { logger } : {}), ...(step ? { onStep: step } : {}) },
     )
     const rpcUrl = (net.validators[0] as { rpcUrl: string }).rpcUrl
-    const chain = defineChain({
-      id: Number(net.chainId),
-      name: 'l2kit sidechain',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [rpcUrl] } },
-    })
+    const chain = sidechainViemChain(net.chainId, rpcUrl)
     const clients = net.validators.map((v) =>
       createPublicClient({ chain, transport: http(v.rpcUrl, { retryCount: 0 }) }),
     ) as PublicClient[]

@@ -1,5 +1,5 @@
 /** What every sidechain action shares: the chain (a validator's JSON-RPC and the L1 contracts), the L1 clients. */
-import type { Address } from 'viem'
+import { type Address, type Chain, defineChain } from 'viem'
 import { createNodeRpcClient, type NodeRpcClient } from '../nodeRpcClient.ts'
 import type { AnyPublicClient, AnyWalletClient } from '../types.ts'
 
@@ -11,6 +11,16 @@ export const ETH_TOKEN: Address = '0x0000000000000000000000000000000000000000'
  * bridge predeploy's address comes from the validator (`sidechain_getInfo`).
  */
 export type SidechainChain = { rpcUrl: string; bridge: Address }
+
+/** The sidechain as a viem `Chain` (for wallet and public clients on a validator's JSON-RPC). */
+export function sidechainViemChain(chainId: bigint | number, rpcUrl: string): Chain {
+  return defineChain({
+    id: Number(chainId),
+    name: 'l2kit sidechain',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  })
+}
 
 export type SidechainL1Clients = { walletClient: AnyWalletClient; publicClient: AnyPublicClient }
 

@@ -6,15 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  erc20Abi,
-  type Hex,
-  http,
-  parseEther,
-} from 'viem'
+import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { devTokenAbi, devTokenBytecode } from '../../../src/generated/contracts.ts'
@@ -24,6 +16,7 @@ import {
   depositToSidechain,
   getValidators,
   proveAndFinalizeSidechainWithdrawal,
+  sidechainViemChain,
   withdrawFromSidechain,
 } from '../../../src/sdk/sidechain/index.ts'
 import { type SidechainDevnet, startSidechainDevnet } from '../../../src/sidechain/devnet.ts'
@@ -64,12 +57,7 @@ describe('sidechain: EVM, bridge and checkpoints', () => {
     })
     const rpcUrl = (net.validators[0] as { rpcUrl: string }).rpcUrl
     const otherRpc = (net.validators[2] as { rpcUrl: string }).rpcUrl
-    const chain = defineChain({
-      id: Number(net.chainId),
-      name: 'l2kit sidechain',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [rpcUrl] } },
-    })
+    const chain = sidechainViemChain(net.chainId, rpcUrl)
     const pc = createPublicClient({ chain, transport: http(rpcUrl) })
     const other = createPublicClient({ chain, transport: http(otherRpc) })
     const aliceL2 = createWalletClient({ chain, account: alice, transport: http(rpcUrl) })
