@@ -221,6 +221,19 @@ function warm(
   }
 }
 
+/** Gas a transaction (or call) is charged: intrinsic + execution, minus refunds capped at a fifth (EIP-3529), at
+ * least EIP-7623's floor. */
+function chargedGas(
+  tx: { intrinsicGas: bigint; floorGas: bigint },
+  exec: { executionGasUsed: bigint; gasRefund?: bigint },
+): bigint {
+  let gasUsed = tx.intrinsicGas + exec.executionGasUsed
+  const refund = exec.gasRefund ?? 0n
+  const maxRefund = gasUsed / 5n
+  gasUsed -= refund < maxRefund ? refund : maxRefund
+  return gasUsed < tx.floorGas ? tx.floorGas : gasUsed
+}
+
 /**
  * Whether `tx` is a plain value transfer: to an address without code that is not a precompile, with no data. Such
  * a message runs no EVM code at all (no gas beyond the intrinsic, no logs, no refund), so `executeTx` applies it
@@ -242,8 +255,7 @@ function isEmptyAccount(r: AccountRecord): boolean {
 function executePlainTransfer(ctx: ExecContext, tx: PoolTx & { to: Address }): TxOutcome {
   const { state, env } = ctx
   const gasPrice = effectiveGasPrice(tx, env.baseFee)
-  // biome-ignore lint/complexity/useMathMinMax: bigints
-  const gasUsed = tx.intrinsicGas > tx.floorGas ? tx.intrinsicGas : tx.floorGas
+  const gasUsed = chargedGas(tx, { executionGasUsed: 0n })
   const account = (k: string) => state.accountRecord(k) ?? EMPTY_ACCOUNT
   const from = key(tx.from)
   const to = key(tx.to)
@@ -303,11 +315,7 @@ export async function executeTx(ctx: ExecContext, tx: PoolTx, viaEvm = false): P
     skipNonceIncrement: true,
   })
   const exec = result.execResult
-  let gasUsed = tx.intrinsicGas + exec.executionGasUsed
-  const refund = exec.gasRefund ?? 0n
-  const maxRefund = gasUsed / 5n
-  gasUsed -= refund < maxRefund ? refund : maxRefund
-  if (gasUsed < tx.floorGas) gasUsed = tx.floorGas
+  const gasUsed = chargedGas(tx, exec)
   const after = state.accountRecord(key(tx.from)) ?? EMPTY_ACCOUNT
   await journal.putAccount(
     sender,
@@ -385,11 +393,7 @@ export async function executeCall(
     skipNonceIncrement: true,
   })
   const exec = result.execResult
-  let gasUsed = msg.intrinsicGas + exec.executionGasUsed
-  const refund = exec.gasRefund ?? 0n
-  const maxRefund = gasUsed / 5n
-  gasUsed -= refund < maxRefund ? refund : maxRefund
-  if (gasUsed < msg.floorGas) gasUsed = msg.floorGas
+  const gasUsed = chargedGas(msg, exec)
   const failed = exec.exceptionError !== undefined
   const out: TxOutcome & { accessList?: Map<string, Set<string>> } = {
     ...(journal.accessList === undefined ? {} : { accessList: journal.accessList }),
